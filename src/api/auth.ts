@@ -1,0 +1,66 @@
+/**
+ * Bearer tokens with roles. Tokens are configured as SHA-256 hashes; LOCKERD_API_TOKEN adds one
+ * technician token. A simulated bank with no tokens at all runs open on loopback for newcomers
+ * (with a warning); real hardware with no tokens refuses everything but health.
+ */
+import { createHash, timingSafeEqual } from "node:crypto";
+import type { Request, RequestHandler } from "express";
+import { LockerdError } from "../bank/errors.js";
+
+export type Role = "courier" | "kiosk" | "technician" | "monitor";
+
+export interface TokenEntry {
+  name: string;
+  role: Role;
+  sha256: string;
+}
+
+export interface Caller {
+  name: string;
+  role: Role;
+}
+
+export interface AuthSettings {
+  tokens: readonly TokenEntry[];
+  /** No tokens configured and a simulated bank: every caller is a technician. */
+  openForSimulator: boolean;
+}
+
+const sha256 = (s: string) => createHash("sha256").update(s).digest();
+
+export function createAuth(settings: AuthSettings) {
+  const entries = settings.tokens.map((t) => ({ ...t, digest: Buffer.from(t.sha256, "hex") }));
+
+  function identify(req: Request): Caller | null {
+    const header = req.headers.authorization;
+    if (!header) return settings.openForSimulator && entries.length === 0 ? { name: "simulator", role: "technician" } : null;
+    const m = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!m) return null;
+    const digest = sha256(m[1]!);
+    // Compare against every entry so timing does not tell which tokens exist.
+    let found: Caller | null = null;
+    for (const e of entries) if (timingSafeEqual(e.digest, digest) && !found) found = { name: e.name, role: e.role };
+    return found;
+  }
+
+  /** Allow these roles (technician is always allowed). */
+  function allow(...roles: Role[]): RequestHandler {
+    return (req, res, next) => {
+      const caller = identify(req);
+      if (!caller) throw new LockerdError("UNAUTHORIZED", "a valid bearer token is required");
+      if (caller.role !== "technician" && !roles.includes(caller.role)) {
+        throw new LockerdError("FORBIDDEN", `the ${caller.role} role may not do this`);
+      }
+      res.locals.caller = caller;
+      next();
+    };
+  }
+
+  return { identify, allow };
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+export function hashToken(token: string): string {
+  return createHash("sha256").update(token).digest("hex");
+}

@@ -1,0 +1,72 @@
+/**
+ * The one place that maps error codes to HTTP: every error leaves as
+ * application/problem+json (RFC 9457) with a stable `code`, never a stack trace.
+ */
+import type { ErrorRequestHandler, RequestHandler, Response } from "express";
+import { LockerdError, type ErrorCode } from "../bank/errors.js";
+import type { Logger } from "../system/logger.js";
+
+export const HTTP_STATUS: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  NO_LOCKER_AVAILABLE: 409,
+  INVALID_CODE: 403,
+  PARCEL_NOT_FOUND: 404,
+  LOCKER_NOT_FOUND: 404,
+  LOCKER_OCCUPIED: 409,
+  LOCKER_BUSY: 409,
+  INVALID_STATE: 409,
+  DOOR_UNAVAILABLE: 503,
+  STORAGE_FULL: 507,
+  STORAGE_BUSY: 503,
+  TOO_MANY_ATTEMPTS: 429,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  PAYLOAD_TOO_LARGE: 413,
+  INTERNAL: 500,
+};
+
+export function sendProblem(res: Response, err: LockerdError): void {
+  const status = HTTP_STATUS[err.code];
+  const retryAfter = err.details.retryAfterSeconds;
+  if (typeof retryAfter === "number") res.setHeader("Retry-After", String(Math.ceil(retryAfter)));
+  if (err.code === "UNAUTHORIZED") res.setHeader("WWW-Authenticate", 'Bearer realm="lockerd"');
+  res
+    .status(status)
+    .type("application/problem+json")
+    .send(
+      JSON.stringify({
+        type: `urn:lockerd:problem:${err.code.toLowerCase().replace(/_/g, "-")}`,
+        title: err.code,
+        status,
+        code: err.code,
+        message: err.message,
+        detail: err.message,
+        ...err.details,
+      }),
+    );
+}
+
+/** body-parser errors carry a `type`; everything else unknown is a 500 without details. */
+export function problemHandler(log: Logger): ErrorRequestHandler {
+  return (err: unknown, _req, res, _next) => {
+    if (err instanceof LockerdError) return sendProblem(res, err);
+    const type = (err as { type?: string } | null)?.type;
+    if (type === "entity.parse.failed") return sendProblem(res, new LockerdError("VALIDATION_FAILED", "the body is not valid JSON", { field: "body" }));
+    if (type === "entity.too.large") return sendProblem(res, new LockerdError("PAYLOAD_TOO_LARGE"));
+    if (type === "encoding.unsupported" || type === "charset.unsupported")
+      return sendProblem(res, new LockerdError("VALIDATION_FAILED", "unsupported body encoding", { field: "body" }));
+    if (err instanceof URIError) return sendProblem(res, new LockerdError("VALIDATION_FAILED", "malformed URL encoding", { field: "path" }));
+    log.error({ err }, "unhandled error in request");
+    sendProblem(res, new LockerdError("INTERNAL", "internal error; see the daemon's log"));
+  };
+}
+
+export const notFound: RequestHandler = (req, res) => {
+  sendProblem(res, new LockerdError("NOT_FOUND", `no route ${req.method} ${redactPath(req.path)}`));
+};
+
+/** Pickup codes can appear in paths (POST /pickup/{code}); never echo or log them. */
+export function redactPath(path: string): string {
+  return path.replace(/^\/pickup\/[^/]*/, "/pickup/[redacted]");
+}

@@ -1,0 +1,87 @@
+/**
+ * Assign: the smallest available locker that fits, reserved in one immediate transaction
+ * together with the parcel, its code, the door intent and the outbox event; then the door is
+ * unlocked for the deposit.
+ */
+import type { BankContext } from "./context.js";
+import { LockerdError } from "./errors.js";
+import { newParcelId } from "./ids.js";
+import { abandonDeposit } from "./door-outcomes.js";
+
+export interface AssignRequest {
+  size: string;
+  trackingRef?: string | null;
+}
+
+export interface Assignment {
+  parcelId: string;
+  lockerId: string;
+  /** The locker's size (may be larger than the parcel's). */
+  size: string;
+  parcelSize: string;
+  pickupCode: string;
+  expiresAt: number;
+  intentId: number;
+}
+
+const MAX_CODE_TRIES = 50;
+
+export async function assignLocker(ctx: BankContext, req: AssignRequest): Promise<Assignment> {
+  if (!ctx.sizes.has(req.size)) {
+    throw new LockerdError("VALIDATION_FAILED", `size must be one of ${ctx.sizes.sizes.join(", ")}`, { field: "size" });
+  }
+  const rank = ctx.sizes.rankOf(req.size);
+  const unavailable = ctx.doors.unavailableLockers();
+  const now = ctx.clock.now();
+
+  const assignment = ctx.store.write((): Assignment => {
+    const locker = ctx.store.lockers.fitting(rank).find((l) => !unavailable.has(l.id));
+    if (!locker) throw new LockerdError("NO_LOCKER_AVAILABLE", `no free locker fits a parcel of size ${req.size}`, { size: req.size });
+
+    const { code, hash } = freshCode(ctx);
+    const parcelId = newParcelId(ctx.random);
+    const expiresAt = now + ctx.policy.pickupWindowMs;
+    ctx.store.parcels.insert({
+      id: parcelId,
+      trackingRef: req.trackingRef ?? null,
+      size: req.size,
+      lockerId: locker.id,
+      codeHash: hash,
+      createdAt: now,
+      expiresAt,
+    });
+    ctx.store.lockers.setStatus(locker.id, "RESERVED", null, now);
+    const intentId = ctx.store.intents.create(locker.id, parcelId, "deposit", now);
+    ctx.store.record(
+      {
+        type: "parcel.assigned",
+        lockerId: locker.id,
+        parcelId,
+        // The plain code travels upward once so the central server can notify the customer;
+        // it is removed from the local outbox once the central side has it.
+        data: { size: req.size, lockerSize: locker.size, trackingRef: req.trackingRef ?? null, expiresAt, pickupCode: code },
+      },
+      now,
+    );
+    return { parcelId, lockerId: locker.id, size: locker.size, parcelSize: req.size, pickupCode: code, expiresAt, intentId };
+  });
+
+  try {
+    await ctx.doors.unlock(assignment.lockerId, assignment.intentId);
+  } catch (e) {
+    // The lock could not be driven: give the locker back rather than strand the courier.
+    abandonDeposit(ctx, assignment.intentId, "door_unavailable");
+    throw e;
+  }
+  return assignment;
+}
+
+function freshCode(ctx: BankContext): { code: string; hash: Buffer } {
+  for (let i = 0; i < MAX_CODE_TRIES; i++) {
+    const code = ctx.codes.generate(ctx.random);
+    const hash = ctx.codes.hash(code);
+    if (!ctx.store.parcels.isCodeHashLive(hash)) return { code, hash };
+  }
+  // Only reachable with a tiny code space and a full bank; a configuration problem.
+  throw new LockerdError("INTERNAL", "could not find an unused pickup code; use longer codes");
+}

@@ -1,0 +1,36 @@
+/**
+ * Everything a use case is handed: the store, time, randomness, code rules, the doors and
+ * the bank's policy settings. Nothing here knows about HTTP, HID, serial or PostgreSQL.
+ */
+import type { Store } from "../store/store.js";
+import type { CodeBook } from "./codes.js";
+import type { Clock, RandomSource } from "./ports.js";
+import type { SizeScale } from "./sizes.js";
+
+/** How the use cases ask for a door to be unlocked (the door supervisor implements it). */
+export interface DoorCommander {
+  /**
+   * Pulse the lock of a locker for an intent already committed. Resolves once the command has
+   * left for the hardware; rejects (DOOR_UNAVAILABLE) when the lock cannot be driven.
+   */
+  unlock(lockerId: string, intentId: number): Promise<void>;
+  /** Lockers whose hardware cannot currently be driven (board offline, ...). */
+  unavailableLockers(): ReadonlySet<string>;
+}
+
+export interface BankPolicy {
+  /** How long a stored parcel's code stays valid. */
+  pickupWindowMs: number;
+  /** After this many consecutive failed opens a locker is taken out of service. */
+  maxFailedOpens: number;
+}
+
+export interface BankContext {
+  store: Store;
+  clock: Clock;
+  random: RandomSource;
+  codes: CodeBook;
+  sizes: SizeScale;
+  doors: DoorCommander;
+  policy: BankPolicy;
+}

@@ -1,0 +1,17 @@
+/** The bank's answer to every door outcome: DoorOutcomes implemented with the use cases. */
+import type { DoorOutcomes } from "../doors/supervisor.js";
+import type { BankContext } from "./context.js";
+import { doorClosed, doorDidNotOpen, doorOpened, recordDoorEvent } from "./door-outcomes.js";
+
+export function bankDoorOutcomes(ctx: BankContext): DoorOutcomes {
+  return {
+    opened: (_lockerId, intentId) => doorOpened(ctx, intentId),
+    closed: (_lockerId, intentId) => doorClosed(ctx, intentId),
+    didNotOpen: (_lockerId, intentId) => doorDidNotOpen(ctx, intentId),
+    forced: (lockerId) => recordDoorEvent(ctx, "alarm.door_forced", lockerId),
+    leftOpen: (lockerId, openForMs) => recordDoorEvent(ctx, "alarm.door_left_open", lockerId, { openForMs }),
+    closedAfterAlarm: (lockerId) => recordDoorEvent(ctx, "alarm.door_closed", lockerId),
+    health: (lockerIds, online, detail) =>
+      recordDoorEvent(ctx, online ? "hardware.online" : "hardware.offline", null, { lockers: [...lockerIds], detail }),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * What a door's outcome means for parcels and lockers. The door supervisor turns sensor facts
+ * into outcomes (opened, closed, did not open); these functions turn outcomes into state, each
+ * in one immediate transaction with its events.
+ */
+import type { IntentRow } from "../store/rows.js";
+import type { BankContext } from "./context.js";
+
+export function doorOpened(ctx: BankContext, intentId: number): void {
+  const now = ctx.clock.now();
+  ctx.store.write(() => {
+    const intent = ctx.store.intents.get(intentId);
+    if (!intent || intent.state !== "pending") return;
+    ctx.store.intents.setState(intent.id, "opened", now);
+    ctx.store.lockers.setFailedOpens(intent.lockerId, 0, now);
+    ctx.store.record({ type: "door.opened", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose } }, now);
+    if (!intent.parcelId) return;
+    const parcel = ctx.store.parcels.get(intent.parcelId);
+    if (intent.purpose === "pickup" && parcel?.status === "STORED") {
+      // The code is spent the moment the door opens.
+      ctx.store.parcels.update(parcel.id, { status: "PICKED_UP", stamp: "picked_up_at", at: now, dropCode: true });
+      ctx.store.record({ type: "parcel.picked_up", lockerId: intent.lockerId, parcelId: parcel.id }, now);
+    } else if (intent.purpose === "collect" && parcel?.status === "EXPIRED" && parcel.removedAt === null) {
+      ctx.store.parcels.update(parcel.id, { stamp: "removed_at", at: now });
+      ctx.store.record({ type: "parcel.removed", lockerId: intent.lockerId, parcelId: parcel.id }, now);
+    }
+  });
+}
+
+export function doorClosed(ctx: BankContext, intentId: number): void {
+  const now = ctx.clock.now();
+  ctx.store.write(() => {
+    const intent = ctx.store.intents.get(intentId);
+    if (!intent || intent.state !== "opened") return;
+    ctx.store.intents.setState(intent.id, "closed", now);
+    ctx.store.record({ type: "door.closed", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose } }, now);
+    const parcel = intent.parcelId ? ctx.store.parcels.get(intent.parcelId) : undefined;
+    switch (intent.purpose) {
+      case "deposit":
+        if (parcel?.status === "ASSIGNED") {
+          ctx.store.parcels.update(parcel.id, { status: "STORED", stamp: "stored_at", at: now });
+          setLockerUnlessOutOfService(ctx, intent.lockerId, "OCCUPIED", now);
+          ctx.store.record({ type: "parcel.stored", lockerId: intent.lockerId, parcelId: parcel.id }, now);
+        } else {
+          // Cancelled while the door was open ("doesn't fit"): the courier took it back out.
+          releaseLocker(ctx, intent, now);
+        }
+        return;
+      case "pickup":
+      case "collect":
+        if (parcel && (parcel.status === "PICKED_UP" || parcel.removedAt !== null)) releaseLocker(ctx, intent, now);
+        return;
+      case "technician":
+        return;
+    }
+  });
+}
+
+/** The door did not open within the timeout after an unlock. Nothing is consumed. */
+export function doorDidNotOpen(ctx: BankContext, intentId: number): void {
+  const now = ctx.clock.now();
+  ctx.store.write(() => {
+    const intent = ctx.store.intents.get(intentId);
+    if (!intent || intent.state !== "pending") return;
+    ctx.store.intents.setState(intent.id, "timed_out", now);
+    const locker = ctx.store.lockers.get(intent.lockerId);
+    const failed = (locker?.failedOpens ?? 0) + 1;
+    ctx.store.lockers.setFailedOpens(intent.lockerId, failed, now);
+    ctx.store.record(
+      { type: "door.open_timeout", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, failedOpens: failed } },
+      now,
+    );
+    if (failed >= ctx.policy.maxFailedOpens && locker?.status !== "OUT_OF_SERVICE") {
+      const reason = `door did not open ${failed} times in a row`;
+      ctx.store.lockers.setStatus(intent.lockerId, "OUT_OF_SERVICE", reason, now);
+      ctx.store.record({ type: "locker.flagged", lockerId: intent.lockerId, data: { reason } }, now);
+    }
+    if (intent.purpose === "deposit") returnReservation(ctx, intent, "door_did_not_open", now);
+  });
+}
+
+/** The deposit's unlock could not even be sent: give the reservation back. */
+export function abandonDeposit(ctx: BankContext, intentId: number, reason: string): void {
+  const now = ctx.clock.now();
+  ctx.store.write(() => {
+    const intent = ctx.store.intents.get(intentId);
+    if (!intent || intent.state !== "pending") return;
+    ctx.store.intents.setState(intent.id, "aborted", now);
+    returnReservation(ctx, intent, reason, now);
+  });
+}
+
+/** An unlock that was never sent (pickup, collect, technician): forget the intent. */
+export function abortIntent(ctx: BankContext, intentId: number, reason: string): void {
+  const now = ctx.clock.now();
+  ctx.store.write(() => {
+    const intent = ctx.store.intents.get(intentId);
+    if (!intent || intent.state !== "pending") return;
+    ctx.store.intents.setState(intent.id, "aborted", now);
+    ctx.store.record({ type: "door.unlock_failed", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason } }, now);
+  });
+}
+
+/** A door fault or alarm the supervisor saw (forced, left open, flapping, board offline...). */
+export function recordDoorEvent(ctx: BankContext, type: string, lockerId: string | null, data: Record<string, unknown> = {}): void {
+  const now = ctx.clock.now();
+  ctx.store.write(() => {
+    ctx.store.record({ type, lockerId, data }, now);
+  });
+}
+
+function returnReservation(ctx: BankContext, intent: IntentRow, reason: string, now: number): void {
+  const parcel = intent.parcelId ? ctx.store.parcels.get(intent.parcelId) : undefined;
+  if (parcel?.status === "ASSIGNED") {
+    ctx.store.parcels.update(parcel.id, { status: "CANCELLED", stamp: "cancelled_at", at: now, dropCode: true });
+    ctx.store.record({ type: "parcel.cancelled", lockerId: intent.lockerId, parcelId: parcel.id, data: { reason } }, now);
+  }
+  releaseLocker(ctx, intent, now);
+}
+
+function releaseLocker(ctx: BankContext, intent: IntentRow, now: number): void {
+  if (intent.parcelId) ctx.store.parcels.update(intent.parcelId, { at: now, release: true });
+  setLockerUnlessOutOfService(ctx, intent.lockerId, "AVAILABLE", now);
+  ctx.store.record({ type: "locker.released", lockerId: intent.lockerId, parcelId: intent.parcelId }, now);
+}
+
+/** A locker a technician took out of service stays so until they put it back. */
+function setLockerUnlessOutOfService(ctx: BankContext, lockerId: string, status: "AVAILABLE" | "OCCUPIED", now: number): void {
+  const locker = ctx.store.lockers.get(lockerId);
+  if (locker && locker.status !== "OUT_OF_SERVICE") ctx.store.lockers.setStatus(lockerId, status, null, now);
+}

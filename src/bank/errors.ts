@@ -1,0 +1,40 @@
+/**
+ * Errors the bank's rules raise, each with a stable code. One place (api/problem.ts, and the
+ * CLI's exit codes) maps codes to transport statuses; use cases never know about HTTP.
+ */
+export const ERROR_CODES = {
+  VALIDATION_FAILED: "the request is malformed",
+  NO_LOCKER_AVAILABLE: "no free locker fits the parcel",
+  INVALID_CODE: "the code is not valid",
+  PARCEL_NOT_FOUND: "no such parcel",
+  LOCKER_NOT_FOUND: "no such locker",
+  LOCKER_OCCUPIED: "the locker holds a parcel",
+  LOCKER_BUSY: "the locker is in the middle of a door operation",
+  INVALID_STATE: "the operation does not apply in the current state",
+  DOOR_UNAVAILABLE: "the door cannot be opened right now",
+  STORAGE_FULL: "the bank's storage is full",
+  STORAGE_BUSY: "the database is busy; try again",
+  TOO_MANY_ATTEMPTS: "too many failed attempts; try later",
+  UNAUTHORIZED: "a valid token is required",
+  FORBIDDEN: "the token does not allow this",
+  NOT_FOUND: "no such resource",
+  PAYLOAD_TOO_LARGE: "the request body is too large",
+  INTERNAL: "internal error",
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class LockerdError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string = ERROR_CODES[code],
+    readonly details: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = "LockerdError";
+  }
+}
+
+export function isLockerdError(e: unknown, code?: ErrorCode): e is LockerdError {
+  return e instanceof LockerdError && (code === undefined || e.code === code);
+}

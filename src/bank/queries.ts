@@ -1,0 +1,96 @@
+/** Read-only views of the bank: availability, lockers, parcels. Codes never leave here. */
+import type { LockerRow, ParcelRow } from "../store/rows.js";
+import type { BankContext } from "./context.js";
+import { LockerdError } from "./errors.js";
+
+export interface LockerView {
+  id: string;
+  size: string;
+  status: LockerRow["status"];
+  serviceReason: string | null;
+  door: string;
+  parcelId: string | null;
+}
+
+export interface Availability {
+  lockers: LockerView[];
+  available: Record<string, number>;
+  counts: Record<string, Record<LockerRow["status"], number>>;
+}
+
+export function availability(ctx: BankContext, doorOf: (lockerId: string) => string): Availability {
+  const lockers = ctx.store.lockers.list();
+  const holding = new Map<string, string>();
+  for (const l of lockers) {
+    const p = ctx.store.parcels.inLocker(l.id);
+    if (p) holding.set(l.id, p.id);
+  }
+  const unavailable = ctx.doors.unavailableLockers();
+  const available: Record<string, number> = {};
+  const counts: Availability["counts"] = {};
+  for (const s of ctx.sizes.sizes) {
+    available[s] = 0;
+    counts[s] = { AVAILABLE: 0, RESERVED: 0, OCCUPIED: 0, OUT_OF_SERVICE: 0 };
+  }
+  for (const l of lockers) {
+    counts[l.size] ??= { AVAILABLE: 0, RESERVED: 0, OCCUPIED: 0, OUT_OF_SERVICE: 0 };
+    counts[l.size]![l.status]++;
+    if (l.status === "AVAILABLE" && !unavailable.has(l.id)) available[l.size] = (available[l.size] ?? 0) + 1;
+  }
+  return {
+    lockers: lockers.map((l) => ({
+      id: l.id,
+      size: l.size,
+      status: l.status,
+      serviceReason: l.serviceReason,
+      door: doorOf(l.id),
+      parcelId: holding.get(l.id) ?? null,
+    })),
+    available,
+    counts,
+  };
+}
+
+export interface ParcelView {
+  parcelId: string;
+  trackingRef: string | null;
+  size: string;
+  lockerId: string;
+  status: ParcelRow["status"];
+  inLocker: boolean;
+  createdAt: string;
+  expiresAt: string;
+  storedAt: string | null;
+  pickedUpAt: string | null;
+  expiredAt: string | null;
+  cancelledAt: string | null;
+  removedAt: string | null;
+  releasedAt: string | null;
+}
+
+const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+
+export function parcelView(p: ParcelRow): ParcelView {
+  return {
+    parcelId: p.id,
+    trackingRef: p.trackingRef,
+    size: p.size,
+    lockerId: p.lockerId,
+    status: p.status,
+    inLocker: p.inLocker,
+    createdAt: iso(p.createdAt)!,
+    expiresAt: iso(p.expiresAt)!,
+    storedAt: iso(p.storedAt),
+    pickedUpAt: iso(p.pickedUpAt),
+    expiredAt: iso(p.expiredAt),
+    cancelledAt: iso(p.cancelledAt),
+    removedAt: iso(p.removedAt),
+    releasedAt: iso(p.releasedAt),
+  };
+}
+
+export function getParcel(ctx: BankContext, parcelId: string): ParcelView {
+  const p = ctx.store.parcels.get(parcelId);
+  if (!p) throw new LockerdError("PARCEL_NOT_FOUND", `no parcel ${parcelId}`);
+  return parcelView(p);
+}

@@ -1,0 +1,34 @@
+/**
+ * The one interface every lock/sensor driver implements (GPIO, RS-485 boards, simulated).
+ * Drivers speak locker ids (the layout maps ids to channels when the driver is built) and
+ * report facts only: "door A03 is open", "board 1 stopped answering". What a fact means is
+ * the door supervisor's business.
+ */
+export type DoorPosition = "open" | "closed" | "unknown";
+
+export interface LockBankListener {
+  /** A door's sensor changed (debounced by the driver where the hardware needs it). */
+  door(lockerId: string, position: DoorPosition): void;
+  /** Some lockers' hardware became unreachable (online=false) or reachable again. */
+  health(lockerIds: readonly string[], online: boolean, detail: string): void;
+}
+
+export interface LockBank {
+  /** "sim", "gpio", "cu16", "8a80". */
+  readonly kind: string;
+  /** Open the hardware. All outputs are switched off before anything else. */
+  start(listener: LockBankListener): Promise<void>;
+  /**
+   * Pulse one lock for pulseMs. The pulse is bounded by the board itself or by a timer that
+   * cannot be skipped; resolves once the command has left, rejects when it could not be sent.
+   */
+  unlock(lockerId: string, pulseMs: number): Promise<void>;
+  /** Last known position of every door. */
+  doors(): ReadonlyMap<string, DoorPosition>;
+  /** Lockers whose hardware is currently unreachable. */
+  offline(): ReadonlySet<string>;
+  /** Switch every output off now. */
+  allOff(): Promise<void>;
+  /** All outputs off, then release the hardware. Safe to call twice. */
+  stop(): Promise<void>;
+}

@@ -1,0 +1,74 @@
+/**
+ * Opening the bank's SQLite file with the durability settings a locker bank needs: WAL with
+ * synchronous=FULL (NORMAL may roll back a commit on power loss, and a door that opened cannot
+ * be un-opened), a busy timeout for the technician's tools, foreign keys, a bounded WAL file.
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { LockerdError } from "../bank/errors.js";
+import { MIGRATIONS } from "./migrations.js";
+
+export type Db = Database.Database;
+
+export interface OpenOptions {
+  readonly?: boolean;
+  busyTimeoutMs?: number;
+}
+
+export function openDatabase(path: string, opts: OpenOptions = {}): Db {
+  if (path !== ":memory:" && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
+  db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  if (!opts.readonly) {
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.pragma("journal_size_limit = 16777216");
+  }
+  db.pragma("foreign_keys = ON");
+  if (!opts.readonly) migrate(db);
+  return db;
+}
+
+/** Apply every migration not yet applied; returns how many ran. */
+export function migrate(db: Db): number {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  if (current > MIGRATIONS.length) {
+    throw new Error(
+      `database schema version ${current} is newer than this lockerd (${MIGRATIONS.length}); refusing to run an older daemon on it`,
+    );
+  }
+  let ran = 0;
+  for (let v = current; v < MIGRATIONS.length; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+    ran++;
+  }
+  return ran;
+}
+
+/** PRAGMA quick_check: "ok" or the problems found. */
+export function quickCheck(db: Db): string[] {
+  const rows = db.pragma("quick_check") as { quick_check: string }[];
+  return rows.map((r) => r.quick_check);
+}
+
+/** Run fn in one BEGIN IMMEDIATE transaction (every write in lockerd goes through here). */
+export function writeTx<T>(db: Db, fn: () => T): T {
+  try {
+    return db.transaction(fn).immediate();
+  } catch (e) {
+    throw translateSqliteError(e);
+  }
+}
+
+/** A full disk or a lock held too long by another process is an answer, not a crash. */
+export function translateSqliteError(e: unknown): unknown {
+  const code = (e as { code?: unknown } | null)?.code;
+  if (code === "SQLITE_FULL") return new LockerdError("STORAGE_FULL", "the bank's storage is full; nothing was changed");
+  if (code === "SQLITE_BUSY" || code === "SQLITE_BUSY_SNAPSHOT")
+    return new LockerdError("STORAGE_BUSY", "the database is busy; nothing was changed, try again");
+  return e;
+}

@@ -1,0 +1,77 @@
+/**
+ * Numbered schema migrations. The applied count lives in PRAGMA user_version; each migration
+ * runs in its own immediate transaction together with the version bump. Append only: never
+ * edit a migration that has shipped.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: lockers, parcels, door intents, the event log (which is also the outbox), settings.
+  `
+  CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  ) STRICT;
+
+  CREATE TABLE lockers (
+    id             TEXT PRIMARY KEY,
+    size           TEXT NOT NULL,
+    size_rank      INTEGER NOT NULL,
+    position       INTEGER NOT NULL,
+    status         TEXT NOT NULL CHECK (status IN ('AVAILABLE','RESERVED','OCCUPIED','OUT_OF_SERVICE')),
+    service_reason TEXT,
+    failed_opens   INTEGER NOT NULL DEFAULT 0,
+    in_layout      INTEGER NOT NULL DEFAULT 1,
+    updated_at     INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX lockers_allocation ON lockers(status, size_rank, position);
+
+  CREATE TABLE parcels (
+    id            TEXT PRIMARY KEY,
+    tracking_ref  TEXT,
+    size          TEXT NOT NULL,
+    locker_id     TEXT NOT NULL REFERENCES lockers(id),
+    status        TEXT NOT NULL CHECK (status IN ('ASSIGNED','STORED','PICKED_UP','EXPIRED','CANCELLED')),
+    -- 1 while the parcel has a claim on its locker (reserved, inside, or being taken out).
+    in_locker     INTEGER NOT NULL CHECK (in_locker IN (0,1)),
+    -- HMAC of the pickup code; NULL once the code can no longer be used.
+    code_hash     BLOB,
+    created_at    INTEGER NOT NULL,
+    expires_at    INTEGER NOT NULL,
+    stored_at     INTEGER,
+    picked_up_at  INTEGER,
+    expired_at    INTEGER,
+    cancelled_at  INTEGER,
+    removed_at    INTEGER,
+    released_at   INTEGER
+  ) STRICT;
+  -- The database itself refuses a second parcel in a locker and a duplicate live code.
+  CREATE UNIQUE INDEX parcels_one_per_locker ON parcels(locker_id) WHERE in_locker = 1;
+  CREATE UNIQUE INDEX parcels_live_code ON parcels(code_hash) WHERE code_hash IS NOT NULL;
+  CREATE INDEX parcels_tracking_ref ON parcels(tracking_ref);
+  CREATE INDEX parcels_expiry ON parcels(expires_at) WHERE status = 'STORED';
+
+  CREATE TABLE door_intents (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    locker_id   TEXT NOT NULL REFERENCES lockers(id),
+    parcel_id   TEXT REFERENCES parcels(id),
+    purpose     TEXT NOT NULL CHECK (purpose IN ('deposit','pickup','collect','technician')),
+    state       TEXT NOT NULL CHECK (state IN ('pending','opened','closed','timed_out','aborted')),
+    created_at  INTEGER NOT NULL,
+    opened_at   INTEGER,
+    finished_at INTEGER
+  ) STRICT;
+  CREATE UNIQUE INDEX door_intents_one_active ON door_intents(locker_id) WHERE state IN ('pending','opened');
+
+  CREATE TABLE events (
+    seq          INTEGER PRIMARY KEY AUTOINCREMENT,
+    type         TEXT NOT NULL,
+    at           INTEGER NOT NULL,
+    clock_synced INTEGER NOT NULL CHECK (clock_synced IN (0,1)),
+    locker_id    TEXT,
+    parcel_id    TEXT,
+    data         TEXT NOT NULL,
+    sent_at      INTEGER
+  ) STRICT;
+  CREATE INDEX events_unsent ON events(seq) WHERE sent_at IS NULL;
+  CREATE INDEX events_type ON events(type, seq);
+  `,
+];

@@ -1,0 +1,58 @@
+/**
+ * The store: the only code that speaks SQL, and the single writer. A write is one
+ * BEGIN IMMEDIATE transaction; events appended inside it reach live listeners only after it
+ * commits.
+ */
+import { writeTx, type Db } from "./database.js";
+import { EventLog, type NewEvent } from "./events.js";
+import { IntentTable } from "./intents.js";
+import { LockerTable } from "./lockers.js";
+import { ParcelTable } from "./parcels.js";
+import type { EventRow } from "./rows.js";
+
+export class Store {
+  readonly lockers: LockerTable;
+  readonly parcels: ParcelTable;
+  readonly intents: IntentTable;
+  readonly events: EventLog;
+
+  constructor(
+    readonly db: Db,
+    private readonly clockSynced: () => boolean = () => true,
+  ) {
+    this.lockers = new LockerTable(db);
+    this.parcels = new ParcelTable(db);
+    this.intents = new IntentTable(db);
+    this.events = new EventLog(db);
+  }
+
+  /** One immediate write transaction; its events are published after commit. */
+  write<T>(fn: () => T): T {
+    let result: T;
+    try {
+      result = writeTx(this.db, fn);
+    } catch (e) {
+      this.events.discard();
+      throw e;
+    }
+    this.events.flush();
+    return result;
+  }
+
+  /** Append an event inside the current write transaction. */
+  record(e: NewEvent, at: number): EventRow {
+    return this.events.append(e, at, this.clockSynced());
+  }
+
+  getMeta(key: string): string | undefined {
+    return this.db.prepare<[string], { value: string }>(`SELECT value FROM meta WHERE key = ?`).get(key)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare(`INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value`).run(key, value);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

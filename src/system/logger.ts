@@ -1,0 +1,34 @@
+/**
+ * Logging: JSON lines to stdout for journald, pretty when a person is watching. Codes, tokens
+ * and secrets are redacted wherever they might appear in a logged object.
+ */
+import { pino, type Logger } from "pino";
+import pretty from "pino-pretty";
+
+export type { Logger };
+
+export const REDACT_PATHS = [
+  "pickupCode",
+  "code",
+  "token",
+  "*.pickupCode",
+  "*.code",
+  "*.token",
+  "*.*.pickupCode",
+  "data.pickupCode",
+  "req.headers.authorization",
+  "headers.authorization",
+  "authorization",
+];
+
+export interface LogOptions {
+  level: string;
+  pretty?: boolean | undefined;
+}
+
+export function createLogger(opts: LogOptions, destination?: NodeJS.WritableStream): Logger {
+  const base = { level: opts.level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { pid: process.pid } };
+  const usePretty = opts.pretty ?? (destination === undefined && process.stdout.isTTY === true);
+  if (usePretty) return pino(base, pretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }));
+  return destination ? pino(base, destination) : pino(base);
+}
