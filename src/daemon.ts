@@ -22,6 +22,7 @@ import type { ResolvedConfig } from "./config/load.js";
 import { DoorSupervisor } from "./doors/supervisor.js";
 import { createLockBank } from "./drivers/create.js";
 import type { LockBank } from "./drivers/lock-bank.js";
+import { SimLockBank } from "./drivers/sim/sim-lock-bank.js";
 import { openDatabase, quickCheck } from "./store/database.js";
 import { Store } from "./store/store.js";
 import { createSystemClock } from "./system/clock.js";
@@ -132,6 +133,10 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         doorOf: (id) => supervisor.doorOf(id),
         isReady: () => ready,
         bodyLimitBytes: cfg.http.bodyLimitBytes,
+        bankId: cfg.bank.id,
+        layout,
+        driverKind: lockBank.kind,
+        sim: lockBank instanceof SimLockBank ? lockBank : undefined,
       });
       const server = await listen(app, cfg.http.host, cfg.http.port);
       stopStack.push({ name: "http", fn: () => closeServer(server) });

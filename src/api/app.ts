@@ -2,10 +2,13 @@
 import express from "express";
 import type { ApiDeps } from "./deps.js";
 import { notFound, problemHandler, redactPath } from "./problem.js";
+import { PAGE_DIR } from "../system/paths.js";
+import { bankRouter } from "./routes/bank.js";
 import { eventsRouter } from "./routes/events.js";
 import { lockersRouter } from "./routes/lockers.js";
 import { packagesRouter } from "./routes/packages.js";
 import { pickupRouter } from "./routes/pickup.js";
+import { simRouter } from "./routes/sim.js";
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -27,11 +30,17 @@ export function createApp(deps: ApiDeps): express.Express {
     else res.status(503).json({ status: "starting" });
   });
 
+  // The bank page: static files served by the daemon itself, nothing fetched from outside.
+  app.get("/", (_req, res) => res.sendFile("index.html", { root: PAGE_DIR }));
+  app.use("/page", express.static(PAGE_DIR, { index: false, maxAge: 0 }));
+
   app.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ["application/json", "application/*+json"] }));
   app.use(lockersRouter(deps));
   app.use(pickupRouter(deps));
   app.use(packagesRouter(deps));
   app.use(eventsRouter(deps));
+  app.use(bankRouter(deps));
+  app.use(simRouter(deps));
   app.use(notFound);
   app.use(problemHandler(log));
   return app;

@@ -1,5 +1,7 @@
 /** What the HTTP layer is handed: the bank's context, auth, and door positions for views. */
 import type { BankContext } from "../bank/context.js";
+import type { BankLayout } from "../config/layout.js";
+import type { SimLockBank } from "../drivers/sim/sim-lock-bank.js";
 import type { Logger } from "../system/logger.js";
 import type { Auth } from "./auth.js";
 
@@ -10,4 +12,9 @@ export interface ApiDeps {
   doorOf(lockerId: string): string;
   isReady(): boolean;
   bodyLimitBytes: number;
+  bankId: string;
+  layout: BankLayout;
+  driverKind: string;
+  /** The simulated bank's hardware, when the bank is simulated (the /sim routes and the page). */
+  sim?: SimLockBank;
 }

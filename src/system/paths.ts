@@ -15,3 +15,5 @@ function findPackageRoot(): string {
 
 export const PACKAGE_ROOT = findPackageRoot();
 export const DEFAULT_LAYOUT = join(PACKAGE_ROOT, "hardware", "layouts", "demo-24.json");
+/** The bank page's static files (served as they are; no build step). */
+export const PAGE_DIR = join(PACKAGE_ROOT, "src", "page", "assets");
