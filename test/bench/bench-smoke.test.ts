@@ -1,0 +1,25 @@
+/** The benchmark suite must keep running: a quick pass of the in-process benchmarks, checking shape, not speed. */
+import { describe, expect, it } from "vitest";
+import { runBenchmarks } from "../../bench/run.js";
+
+describe("benchmarks (quick smoke run)", () => {
+  it("measure allocation and pickup latency and report named figures", async () => {
+    const lines: string[] = [];
+    const results = [
+      ...(await runBenchmarks({ quick: true, only: "allocation-in-process", log: (l) => lines.push(l) })),
+      ...(await runBenchmarks({ quick: true, only: "pickup-history", log: (l) => lines.push(l) })),
+    ];
+    const names = results.map((r) => r.name);
+    expect(names).toEqual([
+      "allocation.cycles_per_s.in_process",
+      "pickup.latency_ms.history_1000",
+      "pickup.latency_ms.history_20000",
+      "pickup.latency_ratio.large_vs_small_history",
+    ]);
+    for (const r of results) {
+      expect(Number.isFinite(r.value) && r.value > 0).toBe(true);
+      expect(r.unit).toBeTruthy();
+    }
+    expect(lines.some((l) => l.includes("history of 20000 parcels"))).toBe(true);
+  }, 120_000);
+});
