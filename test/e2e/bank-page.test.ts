@@ -107,7 +107,7 @@ describe("the bank page", () => {
     const phone = await browser.newPage({ viewport: { width: 390, height: 844 } });
     await phone.goto(daemon.url!);
     await phone.waitForSelector("body[data-ready=true]");
-    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    const width = (await phone.evaluate("document.documentElement.scrollWidth")) as number;
     expect(width).toBeLessThanOrEqual(390);
     await phone.screenshot({ path: join(ARTIFACTS, "bank-page-phone.png"), fullPage: true });
     await phone.close();
