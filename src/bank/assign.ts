@@ -6,6 +6,7 @@
 import type { BankContext } from "./context.js";
 import { LockerdError } from "./errors.js";
 import { newParcelId } from "./ids.js";
+import { crashPoint } from "../system/crash-points.js";
 import { abandonDeposit } from "./door-outcomes.js";
 
 export interface AssignRequest {
@@ -66,8 +67,10 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
     return { parcelId, lockerId: locker.id, size: locker.size, parcelSize: req.size, pickupCode: code, expiresAt, intentId };
   });
 
+  crashPoint("assign.committed");
   try {
     await ctx.doors.unlock(assignment.lockerId, assignment.intentId);
+    crashPoint("assign.unlocked");
   } catch (e) {
     // The lock could not be driven: give the locker back rather than strand the courier.
     abandonDeposit(ctx, assignment.intentId, "door_unavailable");

@@ -4,11 +4,12 @@
  * in one immediate transaction with its events.
  */
 import type { IntentRow } from "../store/rows.js";
+import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "./context.js";
 
 export function doorOpened(ctx: BankContext, intentId: number): void {
   const now = ctx.clock.now();
-  ctx.store.write(() => {
+  writeThenCrash(ctx, "door.opened.committed", () => {
     const intent = ctx.store.intents.get(intentId);
     if (!intent || intent.state !== "pending") return;
     ctx.store.intents.setState(intent.id, "opened", now);
@@ -29,7 +30,8 @@ export function doorOpened(ctx: BankContext, intentId: number): void {
 
 export function doorClosed(ctx: BankContext, intentId: number): void {
   const now = ctx.clock.now();
-  ctx.store.write(() => {
+  const purpose = ctx.store.intents.get(intentId)?.purpose;
+  writeThenCrash(ctx, purpose === "deposit" ? "deposit.stored" : purpose === "pickup" ? "pickup.released" : null, () => {
     const intent = ctx.store.intents.get(intentId);
     if (!intent || intent.state !== "opened") return;
     ctx.store.intents.setState(intent.id, "closed", now);
@@ -128,4 +130,9 @@ function releaseLocker(ctx: BankContext, intent: IntentRow, now: number): void {
 function setLockerUnlessOutOfService(ctx: BankContext, lockerId: string, status: "AVAILABLE" | "OCCUPIED", now: number): void {
   const locker = ctx.store.lockers.get(lockerId);
   if (locker && locker.status !== "OUT_OF_SERVICE") ctx.store.lockers.setStatus(lockerId, status, null, now);
+}
+
+function writeThenCrash(ctx: BankContext, point: Parameters<typeof crashPoint>[0] | null, fn: () => void): void {
+  ctx.store.write(fn);
+  if (point) crashPoint(point);
 }

@@ -6,6 +6,7 @@
 import type { ParcelRow } from "../store/rows.js";
 import type { BankContext } from "./context.js";
 import { LockerdError } from "./errors.js";
+import { crashPoint } from "../system/crash-points.js";
 import { abortIntent } from "./door-outcomes.js";
 
 export interface PickupResult {
@@ -55,8 +56,10 @@ async function openForParcel(ctx: BankContext, parcelId: string, purpose: "picku
     ctx.store.record({ type: "pickup.requested", lockerId: parcel.lockerId, parcelId: parcel.id, data: { source: source.channel, sourceId: source.id ?? null } }, now);
     return { lockerId: parcel.lockerId, intentId: id };
   });
+  crashPoint("pickup.committed");
   try {
     await ctx.doors.unlock(lockerId, intentId);
+    crashPoint("pickup.unlocked");
   } catch (e) {
     abortIntent(ctx, intentId, "unlock_failed");
     throw e;

@@ -1,0 +1,25 @@
+/**
+ * Crash points for the crash-at-every-step harness (test/faults): when LOCKERD_CRASH_AT names
+ * a point, the process kills itself with SIGKILL the moment it gets there — no cleanup, no
+ * flush, exactly like a power cut. Unset (always, in production), a crash point costs one
+ * string comparison.
+ */
+const target = process.env.LOCKERD_CRASH_AT ?? "";
+
+export const CRASH_POINTS = [
+  "assign.committed", // the reservation, code and intent are committed; the lock not yet pulsed
+  "assign.unlocked", // the unlock command has left for the hardware
+  "door.opened.committed", // the door's opening is recorded
+  "deposit.stored", // the door closed and the parcel is STORED
+  "pickup.committed", // the pickup intent is committed; the lock not yet pulsed
+  "pickup.unlocked", // the unlock command has left
+  "pickup.released", // the door closed after a pickup; the locker is free
+  "sync.central_committed", // the central transaction committed; the local mark not yet written
+  "sync.marked", // the local mark is written
+] as const;
+
+export type CrashPoint = (typeof CRASH_POINTS)[number];
+
+export function crashPoint(name: CrashPoint): void {
+  if (target === name) process.kill(process.pid, "SIGKILL");
+}
