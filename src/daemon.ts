@@ -28,6 +28,9 @@ import { Store } from "./store/store.js";
 import { createSystemClock } from "./system/clock.js";
 import type { Logger } from "./system/logger.js";
 import { loadOrCreateSecret } from "./system/secret.js";
+import { StorageGuard } from "./system/storage-guard.js";
+import { recordDoorEvent } from "./bank/door-outcomes.js";
+import { dirname } from "node:path";
 
 export interface DaemonOptions {
   clock?: Clock;
@@ -79,6 +82,22 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     const problems = store.write(() => store.lockers.applyLayout(layout.lockers.map((l, i) => ({ id: l.id, size: l.size, sizeRank: sizes.rankOf(l.size), position: i })), clock.now()));
     if (problems.length) throw new ConfigError(cfg.paths.layout, problems);
 
+    const storageGuard = new StorageGuard(dirname(cfg.paths.database), cfg.storage.ballastBytes, log.child({ component: "storage" }), {
+      full: () => recordDoorEvent(ctx, "alarm.storage_full", null, { freeBytes: storageGuard.freeBytes() }),
+      recovered: (freeBytes) => recordDoorEvent(ctx, "alarm.storage_recovered", null, { freeBytes }),
+    });
+    storageGuard.ensureBallast();
+    store.onFull = () => storageGuard.onFull();
+    const storageTimer = setInterval(() => {
+      try {
+        storageGuard.check();
+      } catch (e) {
+        log.error({ err: e }, "storage check failed");
+      }
+    }, cfg.storage.checkIntervalMs);
+    storageTimer.unref();
+    stopStack.push({ name: "storage", fn: () => clearInterval(storageTimer) });
+
     const codes = new CodeBook(loadOrCreateSecret(cfg.paths.secret), cfg.codes.digits);
     const lockBank = opts.lockBank ?? createLockBank(cfg, layout);
     const doorLog = log.child({ component: "doors" });
@@ -96,6 +115,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       sizes,
       doors: supervisor,
       policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens },
+      storage: storageGuard,
     };
 
     await supervisor.start(bankDoorOutcomes(ctx));

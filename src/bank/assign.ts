@@ -31,6 +31,9 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
   if (!ctx.sizes.has(req.size)) {
     throw new LockerdError("VALIDATION_FAILED", `size must be one of ${ctx.sizes.sizes.join(", ")}`, { field: "size" });
   }
+  if (ctx.storage?.assignmentsPaused()) {
+    throw new LockerdError("STORAGE_FULL", "new assignments are paused because the bank's storage is full; pickups still work");
+  }
   const rank = ctx.sizes.rankOf(req.size);
   const unavailable = ctx.doors.unavailableLockers();
   const now = ctx.clock.now();

@@ -33,4 +33,6 @@ export interface BankContext {
   sizes: SizeScale;
   doors: DoorCommander;
   policy: BankPolicy;
+  /** Whether new assignments are paused (the disk is full); absent means never. */
+  storage?: { assignmentsPaused(): boolean };
 }

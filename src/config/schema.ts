@@ -95,6 +95,14 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    storage: z
+      .object({
+        /** Room kept in reserve beside the database for pickups and alarms when the disk fills up. */
+        ballastBytes: z.number().int().min(0).max(1 << 30).default(16 * 1024 * 1024),
+        checkIntervalMs: ms(30_000),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -3,6 +3,7 @@
  * BEGIN IMMEDIATE transaction; events appended inside it reach live listeners only after it
  * commits.
  */
+import { isLockerdError } from "../bank/errors.js";
 import { writeTx, type Db } from "./database.js";
 import { EventLog, type NewEvent } from "./events.js";
 import { IntentTable } from "./intents.js";
@@ -26,8 +27,23 @@ export class Store {
     this.events = new EventLog(db);
   }
 
+  /**
+   * Called when a write fails because the disk is full; returns true when it freed room, and
+   * the write is then tried once more (see system/storage-guard.ts).
+   */
+  onFull: (() => boolean) | null = null;
+
   /** One immediate write transaction; its events are published after commit. */
   write<T>(fn: () => T): T {
+    try {
+      return this.writeOnce(fn);
+    } catch (e) {
+      if (isLockerdError(e, "STORAGE_FULL") && this.onFull?.()) return this.writeOnce(fn);
+      throw e;
+    }
+  }
+
+  private writeOnce<T>(fn: () => T): T {
     let result: T;
     try {
       result = writeTx(this.db, fn);
