@@ -16,7 +16,7 @@ function exited(child: ChildProcess): Promise<{ code: number | null; signal: Nod
   return new Promise((r) => child.once("exit", (code, signal) => r({ code, signal })));
 }
 
-describe("the daemon under systemd's notify protocol", () => {
+describe("the daemon under systemd's notify protocol", { timeout: 90_000 }, () => {
   let dir: string;
   let sock: FakeNotifySocket;
   let child: ChildProcess | null = null;

@@ -22,7 +22,7 @@ function executables(unitText: string): string[] {
   return [...out];
 }
 
-describe("systemd/lockerd.service", () => {
+describe("systemd/lockerd.service", { timeout: 60_000 }, () => {
   let scratch: string;
   const text = readFileSync(UNIT, "utf8");
 
