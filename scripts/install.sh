@@ -6,6 +6,8 @@
 # Idempotent: a second run changes no file (files are only written when their content differs).
 # See docs/installing.md. Run `scripts/install.sh --help` for the options.
 set -euo pipefail
+# Files under /opt/lockerd must be readable by the lockerd user whatever umask sudo passed on.
+umask 022
 
 usage() {
   cat <<'EOF'
@@ -72,6 +74,7 @@ USER_NAME=lockerd
 PACKAGES=(ca-certificates libusb-1.0-0 udev build-essential python3 gpiod)
 
 CHANGED=0
+RULES_CHANGED=0
 say() { printf 'lockerd-install: %s\n' "$*"; }
 die() { printf 'lockerd-install: error: %s\n' "$*" >&2; exit 1; }
 r() { printf '%s%s' "$ROOT" "$1"; }
@@ -147,13 +150,14 @@ user_in_group() {
   if [ -n "$ROOT" ]; then
     grep -Eq "^$2:[^:]*:[^:]*:(.*,)?$1(,.*)?$" "$(r /etc/group)"
   else
-    id -nG "$1" | tr ' ' '\n' | grep -qx "$2"
+    # grep without -q in pipelines: with pipefail an early exit could turn a match into SIGPIPE.
+    id -nG "$1" | tr ' ' '\n' | grep -x "$2" >/dev/null
   fi
 }
 # A free system id (100-999) in the scratch tree's passwd or group file.
 free_id() {
   local file="$1" id=999
-  while cut -d: -f3 "$file" 2>/dev/null | grep -qx "$id"; do id=$((id - 1)); done
+  while cut -d: -f3 "$file" 2>/dev/null | grep -x "$id" >/dev/null; do id=$((id - 1)); done
   echo "$id"
 }
 
@@ -238,7 +242,7 @@ install_packages() {
     return 0
   fi
   for p in "${PACKAGES[@]}"; do
-    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep "install ok installed" >/dev/null || missing+=("$p")
   done
   if [ ${#missing[@]} -eq 0 ]; then say "Debian packages: all present"; return 0; fi
   say "installing Debian packages: ${missing[*]}"
@@ -319,7 +323,11 @@ install_unit() {
   sed "s#/usr/bin/node #$NODE_BIN #g" "$SRC/systemd/lockerd.service" >"$tmp"
   put_file "$tmp" "$UNIT" 0644
   rm -f "$tmp"
+  local before=$CHANGED
+  CHANGED=0
   put_file "$SRC/hardware/udev/70-lockerd.rules" "$RULES" 0644
+  RULES_CHANGED=$CHANGED
+  CHANGED=$((before | CHANGED))
   # Commands for the technician, reading the installed configuration.
   put_text "$BIN/lockerctl" 0755 <<EOF
 #!/bin/sh
@@ -366,9 +374,11 @@ EOF
 
 # --- service ------------------------------------------------------------------------------------
 enable_service() {
-  system_step "reloading udev rules" sh -c "udevadm control --reload && udevadm trigger --action=add --subsystem-match=tty --subsystem-match=hidraw --subsystem-match=gpio --subsystem-match=usb"
+  if [ "$RULES_CHANGED" = 1 ]; then
+    system_step "reloading udev rules" sh -c "udevadm control --reload && udevadm trigger --action=add --subsystem-match=tty --subsystem-match=hidraw --subsystem-match=gpio --subsystem-match=usb"
+  fi
   if [ -n "$ROOT" ]; then
-    # systemctl can enable a unit in a tree offline: it only makes the WantedBy symlink.
+    # Enabling a unit is its WantedBy= symlink, which a scratch tree can hold.
     local link; link="$(r /etc/systemd/system/multi-user.target.wants/lockerd.service)"
     if [ "$(readlink "$link" 2>/dev/null || true)" != "$UNIT" ]; then
       mkdir -p "$(dirname "$link")"
@@ -394,6 +404,7 @@ enable_service() {
 run_doctor() {
   if [ "$DOCTOR" = 0 ]; then say "skipped lockerctl doctor (--no-doctor)"; return 0; fi
   if [ -n "$ROOT" ]; then say "skipped (--root): lockerctl doctor"; return 0; fi
+  if [ "$START" = 0 ]; then say "skipped lockerctl doctor (--no-start): run it once lockerd is started"; return 0; fi
   say "running lockerctl doctor"
   if ! "$BIN/lockerctl" doctor; then
     say "lockerd is installed, but lockerctl doctor reports a failure: see 'When doctor fails' in $APP/docs/installing.md"
