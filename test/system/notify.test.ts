@@ -80,7 +80,7 @@ describe("sd_notify", () => {
   });
 
   it("removes the variables from process.env so child commands do not notify in its name", () => {
-    const saved = { ...process.env };
+    const saved = { NOTIFY_SOCKET: process.env.NOTIFY_SOCKET, WATCHDOG_USEC: process.env.WATCHDOG_USEC };
     try {
       process.env.NOTIFY_SOCKET = sock.path;
       process.env.WATCHDOG_USEC = "1000000";
@@ -89,7 +89,10 @@ describe("sd_notify", () => {
       expect(process.env.NOTIFY_SOCKET).toBeUndefined();
       expect(process.env.WATCHDOG_USEC).toBeUndefined();
     } finally {
-      process.env = saved;
+      for (const [k, v] of Object.entries(saved)) {
+        if (v === undefined) delete process.env[k];
+        else process.env[k] = v;
+      }
     }
   });
 });
