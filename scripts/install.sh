@@ -232,6 +232,10 @@ check_node() {
   esac
   local minor; minor="$(echo "$v" | cut -d. -f2)"
   [ "$minor" -ge 9 ] || die "Node.js $v is too old; lockerd needs 20.9 or later"
+  # The service cannot see home directories (ProtectHome=yes): an nvm install there would not run.
+  case "$(readlink -f "$NODE_BIN")" in
+    /home/* | /root/* | /run/user/*) die "Node.js at $NODE_BIN lives in a home directory, which the lockerd service cannot see; install Node.js 20 system-wide (NodeSource, see docs/installing.md)" ;;
+  esac
   say "node: $v at $NODE_BIN"
 }
 
