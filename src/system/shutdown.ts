@@ -44,7 +44,8 @@ export function createShutdown(deps: ShutdownDeps): Shutdown {
       exited = true;
       deps.exit(code);
     };
-    setTimeout(done, 500).unref();
+    // Not unref'd: the process must end through exit(code), not by running out of work.
+    setTimeout(done, 500);
     try {
       log.flush(() => done());
     } catch {
