@@ -39,13 +39,14 @@ export function createShutdown(deps: ShutdownDeps): Shutdown {
     notifier.close();
     // pino writes asynchronously: let the last lines reach journald before exiting.
     let exited = false;
+    // Not unref'd: the process must end through exit(code), not by running out of work.
+    const fallback = setTimeout(() => done(), 500);
     const done = () => {
       if (exited) return;
       exited = true;
+      clearTimeout(fallback);
       deps.exit(code);
     };
-    // Not unref'd: the process must end through exit(code), not by running out of work.
-    setTimeout(done, 500);
     try {
       log.flush(() => done());
     } catch {
