@@ -66,6 +66,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     throw new Error(`database ${cfg.paths.database} failed its integrity check: ${check.slice(0, 5).join("; ")}`);
   }
   const store = new Store(db, () => clock.isSynchronised());
+  if (!clock.isSynchronised()) log.warn("the clock is not synchronised yet (no NTP); events are marked until it is");
   const stopStack: { name: string; fn: () => Promise<void> | void }[] = [{ name: "database", fn: () => store.close() }];
   const stopAll = async () => {
     while (stopStack.length) {
@@ -179,7 +180,14 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       url,
       stop() {
         ready = false;
-        stopping ??= stopAll();
+        // Outputs off before anything else closes: this also cuts a pulse that is under way.
+        stopping ??= lockBank.allOff().then(
+          () => stopAll(),
+          (err: unknown) => {
+            log.error({ err }, "switching outputs off at stop failed");
+            return stopAll();
+          },
+        );
         return stopping;
       },
     };

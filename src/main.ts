@@ -1,13 +1,16 @@
 #!/usr/bin/env node
 /**
- * lockerd's entry point: read the configuration, start the daemon, stop cleanly on SIGTERM or
- * SIGINT (a second signal forces the exit, outputs already off).
+ * lockerd's entry point: read the configuration, start the daemon, tell systemd when it is ready
+ * (and keep its watchdog fed), stop cleanly on SIGTERM or SIGINT within system.stopTimeoutMs (a
+ * second signal, the bound or a crash forces the exit with outputs off).
  */
 import { parseArgs } from "node:util";
 import { ConfigError } from "./config/errors.js";
 import { loadConfig } from "./config/load.js";
 import { startDaemon } from "./daemon.js";
 import { createLogger } from "./system/logger.js";
+import { createNotifier } from "./system/notify.js";
+import { createShutdown } from "./system/shutdown.js";
 
 const USAGE = `usage: lockerd [--config FILE]
 
@@ -40,10 +43,15 @@ async function main(): Promise<void> {
     throw e;
   }
   const log = createLogger(cfg.log);
+  const notifier = createNotifier(log);
+  notifier.startWatchdog();
+  notifier.status("starting");
   let daemon;
   try {
     daemon = await startDaemon(cfg, log);
   } catch (e) {
+    notifier.status(`failed to start: ${e instanceof Error ? e.message : String(e)}`);
+    notifier.close();
     if (e instanceof ConfigError) {
       log.fatal(e.message);
       process.stderr.write(`lockerd: invalid configuration\n${e.message}\n`);
@@ -52,27 +60,21 @@ async function main(): Promise<void> {
     log.fatal({ err: e }, "lockerd failed to start");
     process.exit(1);
   }
-  let signals = 0;
-  const onSignal = (sig: NodeJS.Signals) => {
-    signals++;
-    if (signals > 1) {
-      log.warn({ sig }, "second signal: exiting now");
-      process.exit(1);
-    }
-    log.info({ sig }, "stopping");
-    void daemon.stop().then(
-      () => {
-        log.info("stopped");
-        process.exit(0);
-      },
-      (err: unknown) => {
-        log.error({ err }, "error while stopping");
-        process.exit(1);
-      },
-    );
-  };
-  process.on("SIGTERM", onSignal);
-  process.on("SIGINT", onSignal);
+  notifier.ready(`ready: bank ${cfg.bank.id}, ${daemon.layout.lockers.length} lockers${daemon.url ? `, API ${daemon.url}` : ""}`);
+  const running = daemon;
+  const shutdown = createShutdown({
+    log,
+    notifier,
+    stop: () => running.stop(),
+    outputsOff: () => running.lockBank.allOff(),
+    timeoutMs: cfg.system.stopTimeoutMs,
+    exit: (code) => process.exit(code),
+  });
+  process.on("SIGTERM", () => shutdown.request("SIGTERM"));
+  process.on("SIGINT", () => shutdown.request("SIGINT"));
+  // A crash must not leave a lock energised (ExecStopPost is the second line of defence).
+  process.on("uncaughtException", (err) => shutdown.fatal(err));
+  process.on("unhandledRejection", (err) => shutdown.fatal(err));
 }
 
 main().catch((e: unknown) => {

@@ -103,6 +103,13 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // pi-install slice: how long an ordered stop may take before the exit is forced (outputs off).
+    system: z
+      .object({
+        stopTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
+      })
+      .strict()
+      .prefault({}),
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
