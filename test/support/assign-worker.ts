@@ -60,7 +60,13 @@ async function main(): Promise<void> {
   const ctx: BankContext = { store, clock, random: cryptoRandom, codes: new CodeBook(TEST_SECRET, 8), sizes, doors, policy: { pickupWindowMs: 3_600_000, maxFailedOpens: 1000 } };
 
   process.stdout.write("ready\n");
-  await new Promise<void>((resolve) => createInterface({ input: process.stdin }).once("line", () => resolve()));
+  await new Promise<void>((resolve) => {
+    const rl = createInterface({ input: process.stdin });
+    rl.once("line", () => {
+      rl.close(); // an open stdin would keep this process alive after its work
+      resolve();
+    });
+  });
 
   const stored: { parcelId: string; code: string; index: number }[] = [];
   for (let i = 0; i < rounds; i++) {
