@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { isLockerdError } from "../../src/bank/errors.js";
 import { collectExpired, expireDue } from "../../src/bank/expiry.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
-import { cancelAssignment } from "../../src/bank/service.js";
+import { cancelAssignment, setInService, setOutOfService } from "../../src/bank/service.js";
 import type { LockerStatus, ParcelStatus } from "../../src/store/rows.js";
 import { createTestBank, type TestBank } from "../support/bank.js";
 
@@ -27,7 +27,8 @@ type Action =
   | { kind: "advance"; ms: number }
   | { kind: "expire" }
   | { kind: "cancel"; pick: number }
-  | { kind: "collect"; pick: number };
+  | { kind: "collect"; pick: number }
+  | { kind: "service"; pick: number; inService: boolean; force: boolean };
 
 const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 4, arbitrary: fc.record({ kind: fc.constant("assign" as const), size: fc.constantFrom("S" as const, "M" as const, "L" as const) }) },
@@ -43,6 +44,7 @@ const actionArb: fc.Arbitrary<Action> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: "expire" as const }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("cancel" as const), pick: fc.nat(20) }) },
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("collect" as const), pick: fc.nat(20) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("service" as const), pick: fc.nat(20), inService: fc.boolean(), force: fc.boolean() }) },
 );
 
 interface MParcel {
@@ -73,9 +75,16 @@ class Model {
   parcel(id: string): MParcel {
     return this.parcels.find((p) => p.id === id)!;
   }
+  /** A locker a technician took out of service stays so until they put it back. */
+  setLocker(lockerId: string, status: "AVAILABLE" | "OCCUPIED"): void {
+    if (this.lockers.get(lockerId) !== "OUT_OF_SERVICE") this.lockers.set(lockerId, status);
+  }
   release(p: MParcel, lockerId: string): void {
     p.inLocker = false;
-    this.lockers.set(lockerId, "AVAILABLE");
+    this.setLocker(lockerId, "AVAILABLE");
+  }
+  holding(lockerId: string): MParcel | undefined {
+    return this.parcels.find((p) => p.inLocker && p.lockerId === lockerId);
   }
   /** The locker the rules pick for a size, or null. */
   pick(size: string): string | null {
@@ -97,7 +106,7 @@ class Model {
     if (i.purpose === "deposit") {
       if (p.status === "ASSIGNED") {
         p.status = "STORED";
-        this.lockers.set(lockerId, "OCCUPIED");
+        this.setLocker(lockerId, "OCCUPIED");
       } else this.release(p, lockerId);
     } else if (p.status === "PICKED_UP" || p.removed) this.release(p, lockerId);
   }
@@ -152,6 +161,7 @@ function checkInvariants(b: TestBank, m: Model, before: Snapshot): void {
   expect(doubled).toEqual([]);
   // Every locker's status agrees with its parcel; no live parcel outside a locker.
   for (const [id, status] of after.lockers) {
+    if (status === "OUT_OF_SERVICE") continue;
     const p = b.store.parcels.inLocker(id);
     const want = !p ? "AVAILABLE" : p.status === "ASSIGNED" || p.status === "CANCELLED" ? "RESERVED" : "OCCUPIED";
     expect(status, `locker ${id}`).toBe(want);
@@ -249,6 +259,22 @@ async function run(b: TestBank, m: Model, a: Action): Promise<void> {
       if (!m.intents.has(p.lockerId)) m.release(p, p.lockerId);
       return;
     }
+    case "service": {
+      const lockerId = LOCKERS[a.pick % LOCKERS.length]![0];
+      const held = m.holding(lockerId);
+      if (a.inService) {
+        setInService(b.ctx, lockerId);
+        if (m.lockers.get(lockerId) === "OUT_OF_SERVICE") {
+          m.lockers.set(lockerId, !held ? "AVAILABLE" : held.status === "ASSIGNED" || held.status === "CANCELLED" ? "RESERVED" : "OCCUPIED");
+        }
+      } else if (held && !a.force) {
+        expect(() => setOutOfService(b.ctx, lockerId, "test")).toThrow(expect.objectContaining({ code: "LOCKER_OCCUPIED" }));
+      } else {
+        setOutOfService(b.ctx, lockerId, "test", { force: a.force });
+        m.lockers.set(lockerId, "OUT_OF_SERVICE");
+      }
+      return;
+    }
     case "collect": {
       const p = any(m.parcels, a.pick);
       if (!p) return;
@@ -292,7 +318,7 @@ describe("the bank against a model", () => {
           await bank.dispose();
         }
       }),
-      { numRuns: 100 },
+      { numRuns: Number(process.env.LOCKERD_PROPERTY_RUNS ?? 100) },
     );
   }, 300_000);
 });

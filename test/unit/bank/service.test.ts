@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { availability } from "../../../src/bank/queries.js";
-import { setInService, setOutOfService, technicianOpen } from "../../../src/bank/service.js";
+import { cancelAssignment, setInService, setOutOfService, technicianOpen } from "../../../src/bank/service.js";
 import { createTestBank, eventTypes, type TestBank } from "../../support/bank.js";
 
 let bank: TestBank;
@@ -40,6 +40,18 @@ describe("out of service and back", () => {
     setOutOfService(bank.ctx, "A01", "x", { force: true });
     setInService(bank.ctx, "A01");
     expect(bank.store.lockers.get("A01")!.status).toBe("RESERVED");
+  });
+
+  it("a locker whose cancelled deposit is still at the door comes back as RESERVED, then frees", async () => {
+    bank = await createTestBank({ lockers: [["A01", "S"]] });
+    const a = await bank.assign("S");
+    bank.open("A01");
+    cancelAssignment(bank.ctx, a.parcelId);
+    setOutOfService(bank.ctx, "A01", "x", { force: true });
+    setInService(bank.ctx, "A01");
+    expect(bank.store.lockers.get("A01")!.status).toBe("RESERVED");
+    bank.close("A01");
+    expect(bank.store.lockers.get("A01")!.status).toBe("AVAILABLE");
   });
 
   it("an out-of-service locker stays so when its parcel leaves", async () => {
