@@ -22,8 +22,8 @@ afterEach(() => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-function startWorker(db: string, rounds: number, seed: number) {
-  const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "test", "support", "assign-worker.ts"), db, String(rounds), String(seed)], {
+function startWorker(db: string, rounds: number, seed: number, busyTimeoutMs: number) {
+  const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "test", "support", "assign-worker.ts"), db, String(rounds), String(seed), String(busyTimeoutMs)], {
     cwd: PACKAGE_ROOT,
     stdio: ["pipe", "pipe", "pipe"],
   });
@@ -48,7 +48,8 @@ describe("several processes assigning on one database file", () => {
   it("never give one locker to two parcels and never lose a parcel", async () => {
     dir = tempDir("lockerd-multi-");
     const db = join(dir, "bank.db"); // fresh: the workers race to create the schema too
-    const workers = [startWorker(db, 100, 1), startWorker(db, 100, 2), startWorker(db, 100, 3)];
+    // One patient worker and two that give up on a lock after 1 ms, so "busy" answers happen.
+    const workers = [startWorker(db, 100, 1, 5000), startWorker(db, 100, 2, 1), startWorker(db, 100, 3, 1)];
     await Promise.all(workers.map((w) => w.ready));
     for (const w of workers) w.child.stdin!.end("go\n");
     const reports = await Promise.all(workers.map((w) => w.report));
@@ -89,7 +90,8 @@ describe("several processes assigning on one database file", () => {
       const total = reports.reduce((n, r) => n + r.assigned.length + r.noLocker, 0);
       expect(total).toBeGreaterThan(0);
       // Busy answers are allowed (and counted) but never lose work: the checks above hold.
-      expect(reports.every((r) => r.busy >= 0)).toBe(true);
+      const busy = reports.reduce((n, r) => n + r.busy, 0);
+      console.info(`multi-process: ${claimed.length} parcels, ${busy} busy answers, ${reports.reduce((n, r) => n + r.noLocker, 0)} full-bank answers`);
     } finally {
       store.close();
     }

@@ -5,7 +5,8 @@
  * prints one JSON line: what it did. The door hardware is the one thing faked: doors "move"
  * by calling the outcome use cases directly.
  *
- * usage: node --import tsx test/support/assign-worker.ts <db> <rounds> <seed>
+ * usage: node --import tsx test/support/assign-worker.ts <db> <rounds> <seed> [busyTimeoutMs]
+ * A short busy timeout makes "busy" answers common: each must have changed nothing.
  */
 import { createInterface } from "node:readline";
 import { assignLocker } from "../../src/bank/assign.js";
@@ -31,7 +32,7 @@ export interface WorkerReport {
   busy: number;
 }
 
-const [dbPath, roundsArg, seedArg] = process.argv.slice(2);
+const [dbPath, roundsArg, seedArg, busyArg] = process.argv.slice(2);
 const rounds = Number(roundsArg ?? 50);
 const choose = new SeededRandom(Number(seedArg ?? 1));
 
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
   await retryBusy(report, () =>
     store.write(() => store.lockers.applyLayout(layout.lockers.map((l, i) => ({ id: l.id, size: l.size, sizeRank: sizes.rankOf(l.size), position: i })), clock.now())),
   );
+  // Set up with the normal patience, then work with the configured one.
+  store.db.pragma(`busy_timeout = ${Number(busyArg ?? 5000)}`);
   const doors: DoorCommander = { unlock: async () => {}, unavailableLockers: () => new Set() };
   const ctx: BankContext = { store, clock, random: cryptoRandom, codes: new CodeBook(TEST_SECRET, 8), sizes, doors, policy: { pickupWindowMs: 3_600_000, maxFailedOpens: 1000 } };
 
