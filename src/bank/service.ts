@@ -33,7 +33,9 @@ export function setInService(ctx: BankContext, lockerId: string): void {
     const locker = lockerOrThrow(ctx, lockerId);
     if (locker.status !== "OUT_OF_SERVICE") return;
     const parcel = ctx.store.parcels.inLocker(lockerId);
-    const status = !parcel ? "AVAILABLE" : parcel.status === "ASSIGNED" ? "RESERVED" : "OCCUPIED";
+    // A deposit cancelled while its door is still open holds the locker as a reservation until
+    // the door closes, exactly like one still under way.
+    const status = !parcel ? "AVAILABLE" : parcel.status === "ASSIGNED" || parcel.status === "CANCELLED" ? "RESERVED" : "OCCUPIED";
     ctx.store.lockers.setStatus(lockerId, status, null, now);
     ctx.store.lockers.setFailedOpens(lockerId, 0, now);
     ctx.store.record({ type: "locker.in_service", lockerId, data: { status } }, now);

@@ -42,7 +42,7 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
     }
   }
   const problems: string[] = [];
-  const withEnv = applyEnv(raw, env, problems);
+  const withEnv = applyEnv(raw, env, cwd, problems);
   const parsed = configSchema.safeParse(withEnv);
   if (!parsed.success) problems.push(...describeIssues(parsed.error.issues, withEnv));
   if (problems.length || !parsed.success) throw new ConfigError(source, problems);
@@ -64,11 +64,11 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
 }
 
 /** LOCKERD_DB and LOCKERD_HTTP override the file; bad values are listed like file errors. */
-function applyEnv(raw: unknown, env: NodeJS.ProcessEnv, problems: string[]): unknown {
+function applyEnv(raw: unknown, env: NodeJS.ProcessEnv, cwd: string, problems: string[]): unknown {
   if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
   const out = structuredClone(raw) as Record<string, Record<string, unknown>>;
   if (env.LOCKERD_DB) {
-    out.database = { ...(out.database ?? {}), path: resolve(env.LOCKERD_DB) };
+    out.database = { ...(out.database ?? {}), path: resolve(cwd, env.LOCKERD_DB) };
   }
   if (env.LOCKERD_HTTP) {
     const m = /^(.+):(\d{1,5})$/.exec(env.LOCKERD_HTTP);

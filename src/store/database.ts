@@ -32,21 +32,32 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
 
 /** Apply every migration not yet applied; returns how many ran. */
 export function migrate(db: Db): number {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  if (current > MIGRATIONS.length) {
-    throw new Error(
-      `database schema version ${current} is newer than this lockerd (${MIGRATIONS.length}); refusing to run an older daemon on it`,
-    );
-  }
+  const version = () => db.pragma("user_version", { simple: true }) as number;
+  const refuseNewer = (current: number) => {
+    if (current > MIGRATIONS.length) {
+      throw new Error(
+        `database schema version ${current} is newer than this lockerd (${MIGRATIONS.length}); refusing to run an older daemon on it`,
+      );
+    }
+  };
+  refuseNewer(version());
   let ran = 0;
-  for (let v = current; v < MIGRATIONS.length; v++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[v]!);
-      db.pragma(`user_version = ${v + 1}`);
-    }).immediate();
+  for (;;) {
+    const applied = db
+      .transaction(() => {
+        // Read the version again under the write lock: another process opening the same file
+        // (the CLI, a second daemon) may have applied this migration meanwhile.
+        const v = version();
+        refuseNewer(v);
+        if (v >= MIGRATIONS.length) return false;
+        db.exec(MIGRATIONS[v]!);
+        db.pragma(`user_version = ${v + 1}`);
+        return true;
+      })
+      .immediate();
+    if (!applied) return ran;
     ran++;
   }
-  return ran;
 }
 
 /** PRAGMA quick_check: "ok" or the problems found. */

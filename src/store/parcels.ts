@@ -40,8 +40,12 @@ export class ParcelTable {
        VALUES (@id, @trackingRef, @size, @lockerId, 'ASSIGNED', 1, @codeHash, @createdAt, @expiresAt)`,
     );
     this.codeInUse = db.prepare<[Buffer], { n: number }>(`SELECT 1 AS n FROM parcels WHERE code_hash = ?`);
+    // A parcel whose door is being opened for its pickup is not expired under the customer's
+    // hand; the next sweep catches it if that door never opens.
     this.dueStmt = db.prepare<[number], RawParcel>(
-      `SELECT ${COLUMNS} FROM parcels WHERE status = 'STORED' AND expires_at <= ? ORDER BY expires_at`,
+      `SELECT ${COLUMNS} FROM parcels WHERE status = 'STORED' AND expires_at <= ?
+         AND NOT EXISTS (SELECT 1 FROM door_intents i WHERE i.parcel_id = parcels.id AND i.state IN ('pending','opened'))
+       ORDER BY expires_at`,
     );
   }
 
@@ -90,7 +94,7 @@ export class ParcelTable {
     this.db.prepare(`UPDATE parcels SET ${sets.join(", ")} WHERE id = @id`).run(params);
   }
 
-  /** STORED parcels whose deadline has passed. */
+  /** STORED parcels whose deadline has passed and whose door is not being opened. */
   due(now: number): ParcelRow[] {
     return this.dueStmt.all(now).map(toRow);
   }
