@@ -35,6 +35,7 @@ export class SimLockBank implements LockBank {
   private readonly faults = new Map<string, SimDoorFault>();
   private readonly flappers = new Map<string, NodeJS.Timeout>();
   private listener: LockBankListener | null = null;
+  private readonly reportCounts = new Map<string, number>();
   /** Every unlock pulse, for tests and the bank page. */
   readonly pulses: { lockerId: string; at: number; ms: number }[] = [];
 
@@ -165,9 +166,15 @@ export class SimLockBank implements LockBank {
     }
   }
 
+  /** How many changes a door's sensor has reported (flapping included). */
+  sensorChanges(lockerId: string): number {
+    return this.reportCounts.get(lockerId) ?? 0;
+  }
+
   private report(lockerId: string, position: DoorPosition): void {
     if (this.positions.get(lockerId) === position) return;
     this.positions.set(lockerId, position);
+    this.reportCounts.set(lockerId, this.sensorChanges(lockerId) + 1);
     this.listener?.door(lockerId, position);
   }
 
