@@ -209,7 +209,10 @@ export class DoorSupervisor implements DoorCommander {
         this.phases.set(lockerId, this.openPhase(lockerId, phase.intentId));
         this.safely("opened", () => outcomes.opened(lockerId, phase.intentId));
       } else if (phase.kind === "idle") {
-        this.phases.set(lockerId, { ...this.openPhase(lockerId, null), alarmed: true });
+        // The same object the left-open timer checks against (a copy would silence that alarm).
+        const open = this.openPhase(lockerId, null);
+        open.alarmed = true;
+        this.phases.set(lockerId, open);
         this.safely("forced", () => outcomes.forced(lockerId));
       }
     } else if (pos === "closed" && phase.kind === "open") {
