@@ -67,6 +67,7 @@ export class DoorSupervisor implements DoorCommander {
   private readonly phases = new Map<string, Phase>();
   private readonly sensors = new Map<string, SensorFilter>();
   private outcomes: DoorOutcomes | null = null;
+  private started = false;
 
   constructor(
     private readonly bank: LockBank,
@@ -82,7 +83,12 @@ export class DoorSupervisor implements DoorCommander {
       door: (id, pos) => this.onSensor(id, pos),
       health: (ids, online, detail) => this.onHealth(ids, online, detail),
     });
+    // Where the doors are now is read once the driver is up; changes it reported while
+    // starting are part of that picture, not events (reconciliation looks at it next).
+    for (const s of this.sensors.values()) s.timer?.cancel();
+    this.sensors.clear();
     for (const [id, pos] of this.bank.doors()) this.sensors.set(id, { applied: pos, pending: pos, timer: null, changes: [], unstable: false });
+    this.started = true;
   }
 
   async unlock(lockerId: string, intentId: number): Promise<void> {
@@ -154,7 +160,7 @@ export class DoorSupervisor implements DoorCommander {
 
   /** A raw sensor change from the driver: counted, then held until it settles. */
   private onSensor(lockerId: string, pos: DoorPosition): void {
-    if (pos === "unknown") return;
+    if (pos === "unknown" || !this.started) return;
     const s = this.sensors.get(lockerId) ?? { applied: "unknown", pending: pos, timer: null, changes: [], unstable: false };
     this.sensors.set(lockerId, s);
     const now = this.clock.now();
