@@ -43,3 +43,9 @@ it("the daemon refuses to start with a clear error when GPIO cannot be reached",
   const cfg = gpioBank([{ id: "A01", size: "S", lock: { relay: 17, sensor: 4 } }]);
   await expect(startDaemon(cfg, createLogger({ level: "silent" }), { http: false })).rejects.toThrow(/cannot read the sysfs GPIO directory \(ENOENT\).*gpio group/s);
 });
+
+it("the example GPIO layout is valid wiring", () => {
+  const layout = loadLayout(join(import.meta.dirname, "../../hardware/layouts/gpio-6.json"), ["S", "M", "L"]);
+  const cfg = gpioBank(layout.lockers);
+  expect(() => createLockBank(cfg, layout)).not.toThrow();
+});
