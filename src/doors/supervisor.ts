@@ -11,7 +11,7 @@
 import type { Clock, TimerHandle } from "../bank/ports.js";
 import { LockerdError } from "../bank/errors.js";
 import type { DoorCommander } from "../bank/context.js";
-import type { DoorPosition, LockBank } from "../drivers/lock-bank.js";
+import { PulseInProgressError, type DoorPosition, type LockBank } from "../drivers/lock-bank.js";
 
 /** Why an unlocked door was not seen to open: it stayed shut, or its hardware stopped answering. */
 export type NotOpenedReason = "stayed_closed" | "hardware_offline";
@@ -116,6 +116,8 @@ export class DoorSupervisor implements DoorCommander {
     try {
       await this.bank.unlock(lockerId, this.settings.pulseMs);
     } catch (e) {
+      // The lock is still energised from this intent's last pulse: it is unlocked right now.
+      if (e instanceof PulseInProgressError) return;
       const now = this.phase(lockerId);
       if (now.kind === "unlocking" && now.intentId === intentId) {
         now.timer.cancel();

@@ -1,4 +1,8 @@
-import { afterEach, expect, it } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
+import { parseLayout } from "../../src/config/layout.js";
+import { configSchema } from "../../src/config/schema.js";
+import { GpioLockBank } from "../../src/drivers/gpio/gpio-lock-bank.js";
+import { fakeGpio, fakeSysfs } from "../support/fake-gpio.js";
 import { DoorSupervisor, type DoorOutcomes } from "../../src/doors/supervisor.js";
 import { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
 import type { SimFaultConfig } from "../../src/config/schema.js";
@@ -8,6 +12,7 @@ let sup: DoorSupervisor | null = null;
 afterEach(async () => {
   await sup?.stop();
   sup = null;
+  vi.useRealTimers();
 });
 
 async function setup(settings: { sensorSettleMs?: number } = {}, faults: SimFaultConfig[] = []) {
@@ -82,4 +87,34 @@ it("says an unlock timed out because the hardware went away, not because the doo
   await expect(sup.unlock("A02", 4)).resolves.toBeUndefined();
   clock.advance(10_000);
   expect(heard.at(-1)).toBe("didNotOpen A02 4 stayed_closed");
+});
+
+it("takes a lock still energised by a stalled pulse as unlocked, not as a failure", async () => {
+  vi.useFakeTimers();
+  const sysfs = fakeSysfs([{ name: "gpiochip512", label: "pinctrl-bcm2835", base: 512, ngpio: 54 }]);
+  try {
+    const gpio = fakeGpio();
+    const layout = parseLayout({ name: "g", columns: [{ id: "A", lockers: [{ id: "A01", size: "S", lock: { relay: 17, sensor: 4 } }] }] }, ["S"], "layout.json");
+    const bank = new GpioLockBank({ layout, layoutSource: "layout.json", settings: { ...configSchema.parse({}).hardware.gpio, sysfsRoot: sysfs.root, debounceMs: 0 }, loadGpio: async () => gpio.Gpio });
+    const clock = new ManualClock();
+    const heard: string[] = [];
+    const outcomes = { opened: (id: string) => heard.push(`opened ${id}`) } as unknown as DoorOutcomes;
+    sup = new DoorSupervisor(bank, clock, { pulseMs: 500, openTimeoutMs: 10_000, leftOpenMs: 60_000, leftOpenRepeatMs: 60_000 }, (e) => {
+      throw e;
+    });
+    await sup.start(outcomes);
+    await sup.unlock("A01", 1);
+    // The supervisor's clock says the pulse is over, the driver's off timer has not run yet.
+    clock.advance(600);
+    await expect(sup.unlock("A01", 1)).resolves.toBeUndefined();
+    expect(gpio.pins.get(529)!.writes).toEqual([1, 0]);
+    gpio.pins.get(516)!.set(1);
+    expect(heard).toEqual(["opened A01"]);
+    vi.advanceTimersByTime(500);
+    expect(gpio.pins.get(529)!.level).toBe(1);
+  } finally {
+    await sup?.stop();
+    sup = null;
+    sysfs.remove();
+  }
 });

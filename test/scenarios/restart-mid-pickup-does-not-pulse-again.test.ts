@@ -1,6 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
+import { startLockerdProcess } from "../support/lockerd-process.js";
 import { startTestBank, type TestBank } from "../support/test-bank.js";
 
 let tb: TestBank;
@@ -64,4 +65,46 @@ it("a deposit interrupted by a restart leaves the locker for a person to inspect
   expect(tb.events("locker.flagged")[0]!).toMatchObject({ lockerId: a.lockerId, parcelId: a.parcelId });
   // No new parcel is put into a locker that may hold one.
   expect((await assignLocker(tb.daemon.ctx, { size: "S" })).lockerId).not.toBe(a.lockerId);
+});
+
+it("after a real kill mid-pickup, the restarted daemon trusts the door sensor and pulses nothing", async () => {
+  tb = await startTestBank();
+  const a = await tb.deposit("S");
+  await tb.handOver(
+    async (configFile) => {
+      const lockerd = await startLockerdProcess(configFile);
+      try {
+        const res = await fetch(`${lockerd.url}/pickup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code: a.pickupCode }) });
+        expect(res.status).toBe(200);
+      } finally {
+        await lockerd.kill();
+      }
+    },
+    // The customer opened the door while lockerd was dead.
+    { [a.lockerId]: "open" },
+  );
+  expect(tb.bank.pulses).toEqual([]);
+  expect(tb.daemon.store.parcels.get(a.parcelId)!.status).toBe("PICKED_UP");
+  tb.bank.setDoor(a.lockerId, "closed");
+  expect(tb.daemon.store.lockers.get(a.lockerId)!.status).toBe("AVAILABLE");
+  expect(tb.events("alarm.door_forced")).toHaveLength(0);
+});
+
+it("after a real kill mid-deposit, the locker is left for inspection and pulsed no more", async () => {
+  tb = await startTestBank();
+  let parcelId = "";
+  let lockerId = "";
+  await tb.handOver(async (configFile) => {
+    const lockerd = await startLockerdProcess(configFile);
+    try {
+      const res = await fetch(`${lockerd.url}/lockers/assign`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ size: "M" }) });
+      expect(res.status).toBe(201);
+      ({ parcelId, lockerId } = (await res.json()) as { parcelId: string; lockerId: string });
+    } finally {
+      await lockerd.kill();
+    }
+  });
+  expect(tb.bank.pulses).toEqual([]);
+  expect(tb.daemon.store.parcels.get(parcelId)!.status).toBe("ASSIGNED");
+  expect(tb.daemon.store.lockers.get(lockerId)!).toMatchObject({ status: "OUT_OF_SERVICE", serviceReason: "inspect: a deposit was interrupted by a restart" });
 });

@@ -42,6 +42,12 @@ export interface TestBank {
   deposit(size?: string): Promise<Assignment>;
   /** Stop the daemon (as a kill would leave the database) and start it again with doors where given. */
   restart(doors?: Record<string, DoorPosition>): Promise<void>;
+  /**
+   * Stop the in-process daemon, let `elsewhere` run a real lockerd process on the same data (it
+   * gets a configuration file that logs JSON at info level), then start in-process again with
+   * the doors where given.
+   */
+  handOver(elsewhere: (configFile: string) => Promise<void>, doors?: Record<string, DoorPosition>): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -49,10 +55,12 @@ export interface TestBank {
 export async function startTestBank(config: Json = {}, opts: { http?: boolean } = {}): Promise<TestBank> {
   const dir = mkdtempSync(join(tmpdir(), "lockerd-scenario-"));
   const file = join(dir, "config.json");
-  writeFileSync(file, JSON.stringify(merge({ dataDir: dir, http: { host: "127.0.0.1", port: 0 }, doors: DOORS, hardware: { sim: { person: { enabled: false } } }, log: { level: "silent" } }, config)));
+  const settings = merge({ dataDir: dir, http: { host: "127.0.0.1", port: 0 }, doors: DOORS, hardware: { sim: { person: { enabled: false } } }, log: { level: "silent" } }, config);
+  writeFileSync(file, JSON.stringify(settings));
   const cfg = loadConfig({ path: file, env: {} });
   const log = createLogger({ level: "silent" });
-  const clock = new ManualClock();
+  // Starts at the real time: a real lockerd process may share the database (handOver).
+  const clock = new ManualClock(Date.now());
   const lockerIds = loadLayout(cfg.paths.layout, cfg.bank.sizes).lockers.map((l) => l.id);
   const newBank = (doors: Record<string, DoorPosition> = {}) => {
     const b = new SimLockBank({ lockerIds, person: cfg.hardware.sim.person, faults: cfg.hardware.sim.faults, flapIntervalMs: 5 });
@@ -84,6 +92,14 @@ export async function startTestBank(config: Json = {}, opts: { http?: boolean } 
     },
     async restart(doors = {}) {
       await daemon.stop();
+      bank = newBank(doors);
+      daemon = await startDaemon(cfg, log, { clock, lockBank: bank, http: opts.http === true });
+    },
+    async handOver(elsewhere, doors = {}) {
+      await daemon.stop();
+      const childFile = join(dir, "child-config.json");
+      writeFileSync(childFile, JSON.stringify({ ...settings, log: { level: "info", pretty: false } }));
+      await elsewhere(childFile);
       bank = newBank(doors);
       daemon = await startDaemon(cfg, log, { clock, lockBank: bank, http: opts.http === true });
     },

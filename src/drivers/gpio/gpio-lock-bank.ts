@@ -10,7 +10,7 @@
  * daemon stops for any reason.
  */
 import type { GpioConfig } from "../../config/schema.js";
-import type { DoorPosition, LockBank, LockBankListener } from "../lock-bank.js";
+import { PulseInProgressError, type DoorPosition, type LockBank, type LockBankListener } from "../lock-bank.js";
 import { checkGpioAccess, findGpioChip, GPIO_ACCESS_HINT, type GpioChip } from "./chip-base.js";
 import { loadOnoff, type BinaryValue, type GpioClass, type GpioPin } from "./gpio-port.js";
 import { gpioWiring, type GpioLockerWiring } from "./wiring.js";
@@ -115,7 +115,7 @@ export class GpioLockBank implements LockBank {
   async unlock(lockerId: string, pulseMs: number): Promise<void> {
     const locker = this.lockers.get(lockerId);
     if (!locker || this.stopped) throw new Error(`gpio: locker ${lockerId} is not wired or the bank is stopped`);
-    if (locker.pulse) throw new Error(`gpio: locker ${lockerId} is already being pulsed`);
+    if (locker.pulse) throw new PulseInProgressError(lockerId);
     const ms = Math.max(1, Math.min(pulseMs, MAX_PULSE_MS));
     // The off timer is armed before the coil is energised: no path leaves it on without one.
     locker.pulse = setTimeout(() => this.relayOff(locker), ms);
