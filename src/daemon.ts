@@ -105,7 +105,15 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     const supervisor = new DoorSupervisor(
       lockBank,
       clock,
-      { pulseMs: cfg.doors.pulseMs, openTimeoutMs: cfg.doors.openTimeoutMs, leftOpenMs: cfg.doors.leftOpenMs, leftOpenRepeatMs: cfg.doors.leftOpenRepeatMs },
+      {
+        pulseMs: cfg.doors.pulseMs,
+        openTimeoutMs: cfg.doors.openTimeoutMs,
+        leftOpenMs: cfg.doors.leftOpenMs,
+        leftOpenRepeatMs: cfg.doors.leftOpenRepeatMs,
+        sensorSettleMs: cfg.doors.sensorSettleMs,
+        flapWindowMs: cfg.doors.flapWindowMs,
+        flapMaxChanges: cfg.doors.flapMaxChanges,
+      },
       (err, where) => doorLog.error({ err, where }, "door outcome could not be recorded"),
     );
     const ctx: BankContext = {
@@ -119,6 +127,14 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       storage: storageGuard,
     };
 
+    // gpio-doors slice: every door fault and hardware change is in the outbox; log it too.
+    const unlogFaults = store.events.subscribe((e) => {
+      if (/^(alarm|hardware)\.|^locker\.flagged$|^door\.(open_timeout|unlock_failed)$/.test(e.type)) {
+        const recovered = e.type === "hardware.online" || e.type === "alarm.sensor_settled" || e.type === "alarm.door_closed";
+        doorLog[recovered ? "info" : "warn"]({ event: e.type, lockerId: e.lockerId, data: e.data }, recovered ? "door fault cleared" : "door fault");
+      }
+    });
+    stopStack.push({ name: "fault log", fn: () => void unlogFaults() });
     await supervisor.start(bankDoorOutcomes(ctx));
     stopStack.push({ name: "doors", fn: () => supervisor.stop() });
     doorLog.info({ driver: lockBank.kind, lockers: layout.lockers.length }, "lock bank started, all outputs off");

@@ -7,11 +7,13 @@ export function bankDoorOutcomes(ctx: BankContext): DoorOutcomes {
   return {
     opened: (_lockerId, intentId) => doorOpened(ctx, intentId),
     closed: (_lockerId, intentId) => doorClosed(ctx, intentId),
-    didNotOpen: (_lockerId, intentId) => doorDidNotOpen(ctx, intentId),
+    didNotOpen: (_lockerId, intentId, reason) => doorDidNotOpen(ctx, intentId, reason),
     forced: (lockerId) => recordDoorEvent(ctx, "alarm.door_forced", lockerId),
     leftOpen: (lockerId, openForMs) => recordDoorEvent(ctx, "alarm.door_left_open", lockerId, { openForMs }),
     closedAfterAlarm: (lockerId) => recordDoorEvent(ctx, "alarm.door_closed", lockerId),
     health: (lockerIds, online, detail) =>
       recordDoorEvent(ctx, online ? "hardware.online" : "hardware.offline", null, { lockers: [...lockerIds], detail }),
+    sensorUnstable: (lockerId, changes, windowMs) => recordDoorEvent(ctx, "alarm.sensor_unstable", lockerId, { changes, windowMs }),
+    sensorSettled: (lockerId, position) => recordDoorEvent(ctx, "alarm.sensor_settled", lockerId, { position }),
   };
 }

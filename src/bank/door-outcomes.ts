@@ -58,24 +58,39 @@ export function doorClosed(ctx: BankContext, intentId: number): void {
   });
 }
 
-/** The door did not open within the timeout after an unlock. Nothing is consumed. */
-export function doorDidNotOpen(ctx: BankContext, intentId: number): void {
+/**
+ * The door did not open within the timeout after an unlock. Nothing is consumed: a pickup code
+ * still works. A door that stayed shut counts towards flagging the locker for service; a deposit
+ * returns its reservation. When the hardware stopped answering instead, the door may have opened
+ * unseen: that is not counted against the door, and a deposit's locker is left for a person to
+ * look at rather than handed to the next parcel.
+ */
+export function doorDidNotOpen(ctx: BankContext, intentId: number, reason: "stayed_closed" | "hardware_offline" = "stayed_closed"): void {
   const now = ctx.clock.now();
   ctx.store.write(() => {
     const intent = ctx.store.intents.get(intentId);
     if (!intent || intent.state !== "pending") return;
     ctx.store.intents.setState(intent.id, "timed_out", now);
     const locker = ctx.store.lockers.get(intent.lockerId);
+    if (reason === "hardware_offline") {
+      ctx.store.record({ type: "door.open_timeout", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason } }, now);
+      if (intent.purpose === "deposit" && locker?.status !== "OUT_OF_SERVICE") {
+        const why = "inspect: the hardware stopped answering during a deposit";
+        ctx.store.lockers.setStatus(intent.lockerId, "OUT_OF_SERVICE", why, now);
+        ctx.store.record({ type: "locker.flagged", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { reason: why } }, now);
+      }
+      return;
+    }
     const failed = (locker?.failedOpens ?? 0) + 1;
     ctx.store.lockers.setFailedOpens(intent.lockerId, failed, now);
     ctx.store.record(
-      { type: "door.open_timeout", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, failedOpens: failed } },
+      { type: "door.open_timeout", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason, failedOpens: failed } },
       now,
     );
     if (failed >= ctx.policy.maxFailedOpens && locker?.status !== "OUT_OF_SERVICE") {
-      const reason = `door did not open ${failed} times in a row`;
-      ctx.store.lockers.setStatus(intent.lockerId, "OUT_OF_SERVICE", reason, now);
-      ctx.store.record({ type: "locker.flagged", lockerId: intent.lockerId, data: { reason } }, now);
+      const why = `door did not open ${failed} times in a row`;
+      ctx.store.lockers.setStatus(intent.lockerId, "OUT_OF_SERVICE", why, now);
+      ctx.store.record({ type: "locker.flagged", lockerId: intent.lockerId, data: { reason: why } }, now);
     }
     if (intent.purpose === "deposit") returnReservation(ctx, intent, "door_did_not_open", now);
   });
@@ -88,6 +103,7 @@ export function abandonDeposit(ctx: BankContext, intentId: number, reason: strin
     const intent = ctx.store.intents.get(intentId);
     if (!intent || intent.state !== "pending") return;
     ctx.store.intents.setState(intent.id, "aborted", now);
+    ctx.store.record({ type: "door.unlock_failed", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason } }, now);
     returnReservation(ctx, intent, reason, now);
   });
 }

@@ -16,6 +16,18 @@ const tokenSchema = z
   })
   .strict();
 
+// gpio-doors slice: simulated faults (what the simulated hardware does wrong, and when).
+const simFaultSchema = z
+  .object({
+    kind: z.enum(["jammed", "left_open", "flapping", "forced", "offline"]),
+    lockers: z.array(z.string().min(1)).min(1),
+    /** When the fault starts, after the bank starts. */
+    atMs: z.number().int().min(0).max(86_400_000).default(0),
+    /** How long it lasts; absent = until changed at runtime. */
+    forMs: z.number().int().min(1).max(86_400_000).optional(),
+  })
+  .strict();
+
 const simSchema = z
   .object({
     person: z
@@ -26,6 +38,23 @@ const simSchema = z
       })
       .strict()
       .prefault({}),
+    faults: z.array(simFaultSchema).default([]),
+  })
+  .strict()
+  .prefault({});
+
+// gpio-doors slice: a bank wired to the Pi's own GPIO pins (layout lock fields relay, sensor).
+const gpioSchema = z
+  .object({
+    /** gpiochip labels that are the Pi's main GPIO controller, first match wins. */
+    chipLabels: z.array(z.string().min(1)).min(1).default(["pinctrl-bcm2835", "pinctrl-bcm2711", "pinctrl-rp1"]),
+    /** Most relay boards switch on when their input is pulled low. */
+    relayActiveLow: z.boolean().default(true),
+    /** The input level that means "door open": with a pull-up and a reed switch to ground, high. */
+    doorOpenLevel: z.enum(["high", "low"]).default("high"),
+    /** A door input must hold its level this long before the change counts. */
+    debounceMs: z.number().int().min(0).max(2000).default(50),
+    sysfsRoot: z.string().min(1).default("/sys/class/gpio"),
   })
   .strict()
   .prefault({});
@@ -85,13 +114,19 @@ export const configSchema = z
         leftOpenMs: ms(120_000),
         leftOpenRepeatMs: ms(300_000),
         maxFailedOpens: z.number().int().min(1).max(100).default(3),
+        // gpio-doors slice: a door sensor must hold still this long before a change counts;
+        // more than flapMaxChanges changes within flapWindowMs is an unstable sensor.
+        sensorSettleMs: z.number().int().min(0).max(10_000).default(100),
+        flapWindowMs: ms(10_000),
+        flapMaxChanges: z.number().int().min(2).max(1000).default(6),
       })
       .strict()
       .prefault({}),
     hardware: z
       .object({
-        driver: z.enum(["sim"]).default("sim"),
+        driver: z.enum(["sim", "gpio"]).default("sim"),
         sim: simSchema,
+        gpio: gpioSchema,
       })
       .strict()
       .prefault({}),
@@ -121,4 +156,6 @@ export const configSchema = z
   .strict();
 
 export type Config = z.infer<typeof configSchema>;
+export type SimFaultConfig = z.infer<typeof simFaultSchema>;
+export type GpioConfig = z.infer<typeof gpioSchema>;
 export type ApiTokenConfig = z.infer<typeof tokenSchema>;

@@ -2,16 +2,24 @@
  * The door supervisor: one state machine per locker (idle → unlocking → open → idle) that turns
  * driver facts into outcomes. It knows which unlock it sent, so a door that opens without one
  * is a forced door; it times the wait for a door to open and the time a door stays open.
+ *
+ * Sensor changes pass a settle filter first: a change counts once the sensor has held still
+ * for sensorSettleMs. A sensor that changes more than flapMaxChanges times within flapWindowMs
+ * is reported unstable (once); its changes are then held until it has been quiet for a whole
+ * window, and only the position it settles on reaches the state machine.
  */
 import type { Clock, TimerHandle } from "../bank/ports.js";
 import { LockerdError } from "../bank/errors.js";
 import type { DoorCommander } from "../bank/context.js";
-import type { DoorPosition, LockBank } from "../drivers/lock-bank.js";
+import { PulseInProgressError, type DoorPosition, type LockBank } from "../drivers/lock-bank.js";
+
+/** Why an unlocked door was not seen to open: it stayed shut, or its hardware stopped answering. */
+export type NotOpenedReason = "stayed_closed" | "hardware_offline";
 
 export interface DoorOutcomes {
   opened(lockerId: string, intentId: number): void;
   closed(lockerId: string, intentId: number): void;
-  didNotOpen(lockerId: string, intentId: number): void;
+  didNotOpen(lockerId: string, intentId: number, reason: NotOpenedReason): void;
   /** A door opened with no unlock: tamper. */
   forced(lockerId: string): void;
   /** A door has been open longer than the limit (repeats until it closes). */
@@ -20,6 +28,10 @@ export interface DoorOutcomes {
   closedAfterAlarm(lockerId: string): void;
   /** Lockers' hardware went offline or came back. */
   health(lockerIds: readonly string[], online: boolean, detail: string): void;
+  /** A door sensor changed more than the limit within the window (reported once per episode). */
+  sensorUnstable(lockerId: string, changes: number, windowMs: number): void;
+  /** An unstable sensor has been quiet for a whole window and reads `position`. */
+  sensorSettled(lockerId: string, position: DoorPosition): void;
 }
 
 export interface SupervisorSettings {
@@ -29,16 +41,33 @@ export interface SupervisorSettings {
   /** A door open longer than this raises an alarm, repeated every leftOpenRepeatMs. */
   leftOpenMs: number;
   leftOpenRepeatMs: number;
+  /** A sensor change counts once the sensor has held still this long (0: at once). */
+  sensorSettleMs?: number;
+  flapWindowMs?: number;
+  flapMaxChanges?: number;
 }
 
 type Phase =
   | { kind: "idle" }
-  | { kind: "unlocking"; intentId: number; timer: TimerHandle }
+  | { kind: "unlocking"; intentId: number; timer: TimerHandle; pulsedAt: number; offline: boolean }
   | { kind: "open"; intentId: number | null; since: number; alarmed: boolean; timer: TimerHandle };
+
+interface SensorFilter {
+  /** The position the state machine last acted on. */
+  applied: DoorPosition;
+  /** The latest raw position, waiting to settle. */
+  pending: DoorPosition;
+  timer: TimerHandle | null;
+  /** Times of recent raw changes (within the flap window). */
+  changes: number[];
+  unstable: boolean;
+}
 
 export class DoorSupervisor implements DoorCommander {
   private readonly phases = new Map<string, Phase>();
+  private readonly sensors = new Map<string, SensorFilter>();
   private outcomes: DoorOutcomes | null = null;
+  private started = false;
 
   constructor(
     private readonly bank: LockBank,
@@ -51,9 +80,15 @@ export class DoorSupervisor implements DoorCommander {
   async start(outcomes: DoorOutcomes): Promise<void> {
     this.outcomes = outcomes;
     await this.bank.start({
-      door: (id, pos) => this.onDoor(id, pos),
-      health: (ids, online, detail) => this.safely("health", () => outcomes.health(ids, online, detail)),
+      door: (id, pos) => this.onSensor(id, pos),
+      health: (ids, online, detail) => this.onHealth(ids, online, detail),
     });
+    // Where the doors are now is read once the driver is up; changes it reported while
+    // starting are part of that picture, not events (reconciliation looks at it next).
+    for (const s of this.sensors.values()) s.timer?.cancel();
+    this.sensors.clear();
+    for (const [id, pos] of this.bank.doors()) this.sensors.set(id, { applied: pos, pending: pos, timer: null, changes: [], unstable: false });
+    this.started = true;
   }
 
   async unlock(lockerId: string, intentId: number): Promise<void> {
@@ -65,15 +100,24 @@ export class DoorSupervisor implements DoorCommander {
       // Already open (a retry after the door opened): nothing to pulse.
       return;
     }
+    const now = this.clock.now();
+    if (phase.kind === "unlocking" && phase.intentId === intentId && now - phase.pulsedAt < this.settings.pulseMs) {
+      // The same code entered twice while the lock is still energised: one pulse is enough.
+      return;
+    }
     if (phase.kind === "unlocking") phase.timer.cancel();
     this.phases.set(lockerId, {
       kind: "unlocking",
       intentId,
+      pulsedAt: now,
+      offline: false,
       timer: this.clock.after(this.settings.openTimeoutMs, () => this.onOpenTimeout(lockerId, intentId)),
     });
     try {
       await this.bank.unlock(lockerId, this.settings.pulseMs);
     } catch (e) {
+      // The lock is still energised from this intent's last pulse: it is unlocked right now.
+      if (e instanceof PulseInProgressError) return;
       const now = this.phase(lockerId);
       if (now.kind === "unlocking" && now.intentId === intentId) {
         now.timer.cancel();
@@ -89,10 +133,15 @@ export class DoorSupervisor implements DoorCommander {
    */
   adoptOpen(lockerId: string, intentId: number): void {
     this.phases.set(lockerId, this.openPhase(lockerId, intentId));
+    const sensor = this.sensors.get(lockerId);
+    if (sensor) sensor.applied = "open";
   }
 
+  /** Lockers whose hardware is offline or whose door sensor is unstable: no new parcels, no pickups. */
   unavailableLockers(): ReadonlySet<string> {
-    return this.bank.offline();
+    const offline = this.bank.offline();
+    const unstable = [...this.sensors].filter(([, s]) => s.unstable).map(([id]) => id);
+    return unstable.length ? new Set([...offline, ...unstable]) : offline;
   }
 
   doorOf(lockerId: string): DoorPosition | "unlocking" {
@@ -107,7 +156,55 @@ export class DoorSupervisor implements DoorCommander {
   async stop(): Promise<void> {
     for (const p of this.phases.values()) if (p.kind !== "idle") p.timer.cancel();
     this.phases.clear();
+    for (const s of this.sensors.values()) s.timer?.cancel();
     await this.bank.stop();
+  }
+
+  /** A raw sensor change from the driver: counted, then held until it settles. */
+  private onSensor(lockerId: string, pos: DoorPosition): void {
+    if (pos === "unknown" || !this.started) return;
+    const s = this.sensors.get(lockerId) ?? { applied: "unknown", pending: pos, timer: null, changes: [], unstable: false };
+    this.sensors.set(lockerId, s);
+    const now = this.clock.now();
+    const windowMs = this.settings.flapWindowMs ?? 10_000;
+    s.pending = pos;
+    s.changes = s.changes.filter((t) => now - t < windowMs);
+    s.changes.push(now);
+    if (!s.unstable && s.changes.length > (this.settings.flapMaxChanges ?? 6)) {
+      s.unstable = true;
+      this.safely("sensorUnstable", () => this.outcomes?.sensorUnstable(lockerId, s.changes.length, windowMs));
+    }
+    s.timer?.cancel();
+    s.timer = null;
+    const wait = s.unstable ? windowMs : (this.settings.sensorSettleMs ?? 0);
+    if (wait === 0) this.onSettled(lockerId, s);
+    else s.timer = this.clock.after(wait, () => this.onSettled(lockerId, s));
+  }
+
+  private onSettled(lockerId: string, s: SensorFilter): void {
+    s.timer = null;
+    if (s.unstable) {
+      s.unstable = false;
+      s.changes = [];
+      this.safely("sensorSettled", () => this.outcomes?.sensorSettled(lockerId, s.pending));
+    }
+    if (s.pending === s.applied) return;
+    s.applied = s.pending;
+    this.onDoor(lockerId, s.pending);
+  }
+
+  private onHealth(lockerIds: readonly string[], online: boolean, detail: string): void {
+    if (!online) {
+      for (const id of lockerIds) {
+        const phase = this.phase(id);
+        // An unlock whose door we can no longer see: if it times out, it is not the door's fault.
+        if (phase.kind === "unlocking") phase.offline = true;
+        const s = this.sensors.get(id);
+        s?.timer?.cancel();
+        if (s) s.timer = null;
+      }
+    }
+    this.safely("health", () => this.outcomes?.health(lockerIds, online, detail));
   }
 
   private onDoor(lockerId: string, pos: DoorPosition): void {
@@ -120,7 +217,10 @@ export class DoorSupervisor implements DoorCommander {
         this.phases.set(lockerId, this.openPhase(lockerId, phase.intentId));
         this.safely("opened", () => outcomes.opened(lockerId, phase.intentId));
       } else if (phase.kind === "idle") {
-        this.phases.set(lockerId, { ...this.openPhase(lockerId, null), alarmed: true });
+        // The same object the left-open timer checks against (a copy would silence that alarm).
+        const open = this.openPhase(lockerId, null);
+        open.alarmed = true;
+        this.phases.set(lockerId, open);
         this.safely("forced", () => outcomes.forced(lockerId));
       }
     } else if (pos === "closed" && phase.kind === "open") {
@@ -134,8 +234,15 @@ export class DoorSupervisor implements DoorCommander {
   private onOpenTimeout(lockerId: string, intentId: number): void {
     const phase = this.phase(lockerId);
     if (phase.kind !== "unlocking" || phase.intentId !== intentId) return;
+    const sensor = this.sensors.get(lockerId);
+    if (sensor?.timer && sensor.pending === "open") {
+      // The door has just opened and its sensor is settling: give it the settle time.
+      phase.timer = this.clock.after(this.settings.sensorSettleMs ?? 0, () => this.onOpenTimeout(lockerId, intentId));
+      return;
+    }
     this.phases.set(lockerId, { kind: "idle" });
-    this.safely("didNotOpen", () => this.outcomes?.didNotOpen(lockerId, intentId));
+    const reason = phase.offline || this.bank.offline().has(lockerId) ? "hardware_offline" : "stayed_closed";
+    this.safely("didNotOpen", () => this.outcomes?.didNotOpen(lockerId, intentId, reason));
   }
 
   private openPhase(lockerId: string, intentId: number | null): Phase & { kind: "open" } {

@@ -32,3 +32,15 @@ export interface LockBank {
   /** All outputs off, then release the hardware. Safe to call twice. */
   stop(): Promise<void>;
 }
+
+/**
+ * A driver's refusal to start a pulse on a lock that is still energised (a stalled event loop
+ * can leave the previous one running past its time). The lock is open right now, so the caller
+ * has what it asked for.
+ */
+export class PulseInProgressError extends Error {
+  constructor(readonly lockerId: string) {
+    super(`locker ${lockerId} is already being pulsed`);
+    this.name = "PulseInProgressError";
+  }
+}

@@ -1,0 +1,110 @@
+import { afterEach, expect, it } from "vitest";
+import { assignLocker } from "../../src/bank/assign.js";
+import { pickupByCode } from "../../src/bank/pickup.js";
+import { startLockerdProcess } from "../support/lockerd-process.js";
+import { startTestBank, type TestBank } from "../support/test-bank.js";
+
+let tb: TestBank;
+afterEach(() => tb.close());
+
+/** Event types written since seq. */
+const since = (seq: number) => tb.daemon.store.events.after(seq, 1000).map((e) => `${e.type} ${e.lockerId ?? ""}`.trim());
+
+it("restart mid-pickup does not pulse again", async () => {
+  tb = await startTestBank();
+  const a = await tb.deposit("S");
+  await pickupByCode(tb.daemon.ctx, a.pickupCode, { channel: "keypad" });
+  const seq = tb.daemon.store.events.lastSeq();
+
+  // The daemon dies before the door opens; meanwhile the customer opens it (the pulse had gone out).
+  await tb.restart({ [a.lockerId]: "open" });
+  const { store } = tb.daemon;
+  expect(tb.bank.pulses).toEqual([]);
+  expect(since(seq)).toEqual([`door.opened ${a.lockerId}`, `parcel.picked_up ${a.lockerId}`]);
+  expect(store.parcels.get(a.parcelId)!.status).toBe("PICKED_UP");
+
+  // The supervisor waits for that door to close, then the locker is free again.
+  tb.bank.setDoor(a.lockerId, "closed");
+  expect(store.lockers.get(a.lockerId)!.status).toBe("AVAILABLE");
+  expect(tb.events("alarm.door_forced")).toHaveLength(0);
+  expect(tb.bank.pulses).toEqual([]);
+});
+
+it("a pickup whose door never opened before the restart is dropped, and its code still works", async () => {
+  tb = await startTestBank();
+  const a = await tb.deposit("S");
+  await pickupByCode(tb.daemon.ctx, a.pickupCode, { channel: "keypad" });
+  await tb.restart();
+  expect(tb.bank.pulses).toEqual([]);
+  expect(tb.events("door.intent_aborted")[0]!).toMatchObject({ lockerId: a.lockerId, data: { purpose: "pickup", reason: "restart", door: "closed" } });
+  expect(tb.daemon.store.parcels.get(a.parcelId)!.status).toBe("STORED");
+
+  await pickupByCode(tb.daemon.ctx, a.pickupCode, { channel: "keypad" });
+  expect(tb.bank.pulses.map((p) => p.lockerId)).toEqual([a.lockerId]);
+});
+
+it("a pickup whose door was open at the kill and closed during it is completed", async () => {
+  tb = await startTestBank();
+  const a = await tb.deposit("S");
+  await pickupByCode(tb.daemon.ctx, a.pickupCode, { channel: "keypad" });
+  tb.bank.setDoor(a.lockerId, "open");
+  expect(tb.daemon.store.parcels.get(a.parcelId)!.status).toBe("PICKED_UP");
+  await tb.restart({ [a.lockerId]: "closed" });
+  expect(tb.bank.pulses).toEqual([]);
+  expect(tb.daemon.store.lockers.get(a.lockerId)!.status).toBe("AVAILABLE");
+  expect(tb.daemon.store.intents.listActive()).toEqual([]);
+});
+
+it("a deposit interrupted by a restart leaves the locker for a person to inspect, without a pulse", async () => {
+  tb = await startTestBank();
+  const a = await assignLocker(tb.daemon.ctx, { size: "S" });
+  await tb.restart();
+  expect(tb.bank.pulses).toEqual([]);
+  const { store } = tb.daemon;
+  expect(store.lockers.get(a.lockerId)!).toMatchObject({ status: "OUT_OF_SERVICE", serviceReason: "inspect: a deposit was interrupted by a restart" });
+  expect(tb.events("locker.flagged")[0]!).toMatchObject({ lockerId: a.lockerId, parcelId: a.parcelId });
+  // No new parcel is put into a locker that may hold one.
+  expect((await assignLocker(tb.daemon.ctx, { size: "S" })).lockerId).not.toBe(a.lockerId);
+});
+
+it("after a real kill mid-pickup, the restarted daemon trusts the door sensor and pulses nothing", async () => {
+  tb = await startTestBank();
+  const a = await tb.deposit("S");
+  await tb.handOver(
+    async (configFile) => {
+      const lockerd = await startLockerdProcess(configFile);
+      try {
+        const res = await fetch(`${lockerd.url}/pickup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code: a.pickupCode }) });
+        expect(res.status).toBe(200);
+      } finally {
+        await lockerd.kill();
+      }
+    },
+    // The customer opened the door while lockerd was dead.
+    { [a.lockerId]: "open" },
+  );
+  expect(tb.bank.pulses).toEqual([]);
+  expect(tb.daemon.store.parcels.get(a.parcelId)!.status).toBe("PICKED_UP");
+  tb.bank.setDoor(a.lockerId, "closed");
+  expect(tb.daemon.store.lockers.get(a.lockerId)!.status).toBe("AVAILABLE");
+  expect(tb.events("alarm.door_forced")).toHaveLength(0);
+});
+
+it("after a real kill mid-deposit, the locker is left for inspection and pulsed no more", async () => {
+  tb = await startTestBank();
+  let parcelId = "";
+  let lockerId = "";
+  await tb.handOver(async (configFile) => {
+    const lockerd = await startLockerdProcess(configFile);
+    try {
+      const res = await fetch(`${lockerd.url}/lockers/assign`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ size: "M" }) });
+      expect(res.status).toBe(201);
+      ({ parcelId, lockerId } = (await res.json()) as { parcelId: string; lockerId: string });
+    } finally {
+      await lockerd.kill();
+    }
+  });
+  expect(tb.bank.pulses).toEqual([]);
+  expect(tb.daemon.store.parcels.get(parcelId)!.status).toBe("ASSIGNED");
+  expect(tb.daemon.store.lockers.get(lockerId)!).toMatchObject({ status: "OUT_OF_SERVICE", serviceReason: "inspect: a deposit was interrupted by a restart" });
+});
