@@ -16,7 +16,7 @@ export function board8a80Protocol(settings: Board8a80Settings): BoardProtocol {
   return {
     kind: "8a80",
     replyFormat,
-    async read(link, board) {
+    async read(link, board, retries) {
       const reply = await link.request(
         queryRequest(board),
         (frame) => {
@@ -24,6 +24,7 @@ export function board8a80Protocol(settings: Board8a80Settings): BoardProtocol {
           return r && r.board === board ? r : undefined;
         },
         `8a80 query to board ${board}`,
+        retries,
       );
       return { doorOpen: reply.bits.map((b) => b === openBit) };
     },

@@ -13,7 +13,7 @@ export interface Cu16Settings {
 }
 
 export function cu16Protocol(settings: Cu16Settings): BoardProtocol {
-  const read = async (link: SerialLink, board: number): Promise<BoardReading> => {
+  const read = async (link: SerialLink, board: number, retries?: number): Promise<BoardReading> => {
     const status = await link.request(
       statusRequest(board),
       (frame) => {
@@ -21,6 +21,7 @@ export function cu16Protocol(settings: Cu16Settings): BoardProtocol {
         return s && replyIsFrom(s.addr, board) ? s : undefined;
       },
       `cu16 status request to board ${board}`,
+      retries,
     );
     return { doorOpen: status.lockBits.map((bit) => Number(bit) !== settings.lockedBit), itemPresent: status.ir };
   };

@@ -23,7 +23,8 @@ export interface BoardProtocol {
   readonly kind: string;
   /** The frames the host reads. */
   readonly replyFormat: FrameFormat;
-  read(link: SerialLink, board: number): Promise<BoardReading>;
+  /** retries: override of the link's (an offline board is probed once per turn). */
+  read(link: SerialLink, board: number, retries?: number): Promise<BoardReading>;
   /** Unlock one channel; a reading when the protocol confirms by reading the board. */
   unlock(link: SerialLink, board: number, channel: number): Promise<BoardReading | null>;
 }
@@ -154,7 +155,8 @@ export class BoardLockBank implements LockBank {
       if (this.stopped || !this.lineOpen) return;
       if (!board.online && Date.now() < board.nextTryAt) continue;
       try {
-        this.apply(board, await this.opts.protocol.read(this.link, board.id));
+        // An offline board gets one try per turn, so it holds up the other boards' polls as little as possible.
+        this.apply(board, await this.opts.protocol.read(this.link, board.id, board.online ? undefined : 0));
       } catch (e) {
         if (this.stopped) return;
         if (isTimeout(e)) this.markOffline(board, e as Error);

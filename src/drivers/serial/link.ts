@@ -57,9 +57,9 @@ export class SerialLink {
   }
 
   /** Ask and wait for the frame that `accept` recognises as the answer. */
-  async request<T>(frame: Uint8Array, accept: (reply: Buffer) => T | undefined, what: string): Promise<T> {
+  async request<T>(frame: Uint8Array, accept: (reply: Buffer) => T | undefined, what: string, retries = this.opts.retries): Promise<T> {
     let lastError: Error | null = null;
-    for (let attempt = 0; attempt <= this.opts.retries; attempt++) {
+    for (let attempt = 0; attempt <= retries; attempt++) {
       try {
         return await this.queue.run(async () => {
           this.assertOpen();
