@@ -83,9 +83,12 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
     events,
     listener,
     async stop() {
-      await bank.stop();
-      await bus.stop();
-      await pty.close();
+      try {
+        await bank.stop();
+        await bus.stop();
+      } finally {
+        await pty.close();
+      }
     },
   };
 }

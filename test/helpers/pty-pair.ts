@@ -14,7 +14,9 @@ export function openPtyPair(): Promise<PtyPair> {
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   const close = async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    const hard = setTimeout(() => child.kill("SIGKILL"), 2000);
     await exited;
+    clearTimeout(hard);
   };
   return new Promise((resolve, reject) => {
     let err = "";

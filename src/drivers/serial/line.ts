@@ -8,7 +8,7 @@ import { SerialPort } from "serialport";
 export interface SerialLine {
   readonly path: string;
   open(): Promise<void>;
-  /** Resolves once the bytes have been handed to the operating system and drained. */
+  /** Resolves once the bytes have been handed to the operating system and had time to leave. */
   write(bytes: Uint8Array): Promise<void>;
   /** Discard whatever was received and not yet read (stale replies, noise). */
   flushInput(): Promise<void>;
@@ -52,17 +52,15 @@ export class SerialPortLine implements SerialLine {
 
   async write(bytes: Uint8Array): Promise<void> {
     const port = this.requirePort();
-    await new Promise<void>((resolve, reject) => {
-      port.write(Buffer.from(bytes), (err) => {
-        if (err) return reject(err);
-        port.drain((e) => (e ? reject(e) : resolve()));
-      });
-    });
+    await settle(`write to ${this.path}`, (done) => port.write(Buffer.from(bytes), done));
+    // Not tcdrain(): it blocks a libuv worker until the far end reads (forever on a dead pty)
+    // and USB adapters answer it early anyway. The frame's own transmit time is known.
+    await sleep(Math.ceil((bytes.length * 10 * 1000) / this.settings.baudRate));
   }
 
   async flushInput(): Promise<void> {
     const port = this.requirePort();
-    await new Promise<void>((resolve, reject) => port.flush((err) => (err ? reject(err) : resolve())));
+    await settle(`flush of ${this.path}`, (done) => port.flush(done));
   }
 
   onData(fn: (chunk: Buffer) => void): void {
@@ -78,7 +76,7 @@ export class SerialPortLine implements SerialLine {
     this.port = null;
     if (!port?.isOpen) return;
     this.closing = true;
-    await new Promise<void>((resolve) => port.close(() => resolve()));
+    await settle(`close of ${this.path}`, (done) => port.close(done)).catch(() => undefined);
   }
 
   private requirePort(): SerialPort {
@@ -90,4 +88,20 @@ export class SerialPortLine implements SerialLine {
 /** Silence between frames: 3.5 character times (10 bits each at 8N1), rounded up, plus 1 ms of timer slack. */
 export function interFrameGapMs(baudRate: number): number {
   return Math.ceil((3.5 * 10 * 1000) / baudRate) + 1;
+}
+
+/** A serialport callback as a promise that cannot hang the daemon: it fails after 2 s. */
+function settle(what: string, start: (done: (err?: Error | null) => void) => void): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not complete within 2 s`)), 2000);
+    start((err) => {
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve();
+    });
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
