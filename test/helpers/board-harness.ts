@@ -59,6 +59,15 @@ export function boardConfig(protocol: "cu16" | "8a80", path: string, opts: Pick<
 
 export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   const pty = await openPtyPair();
+  try {
+    return await startOn(pty, opts);
+  } catch (e) {
+    await pty.close();
+    throw e;
+  }
+}
+
+async function startOn(pty: PtyPair, opts: HarnessOptions): Promise<Harness> {
   const boards = opts.boards ?? [...new Set(opts.wiring.map((w) => w[1]))];
   const bus = new BoardBus({
     protocol: opts.protocol,
@@ -69,13 +78,27 @@ export async function startHarness(opts: HarnessOptions): Promise<Harness> {
   });
   await bus.start();
   opts.before?.(bus);
-  const bank = createBoardLockBank(opts.protocol, boardConfig(opts.protocol, pty.a, opts), boardLayout(opts.wiring));
+  let bank: BoardLockBank;
+  try {
+    bank = createBoardLockBank(opts.protocol, boardConfig(opts.protocol, pty.a, opts), boardLayout(opts.wiring));
+  } catch (e) {
+    await bus.stop();
+    throw e;
+  }
   const events: Recorded = { doors: [], health: [] };
   const listener: LockBankListener = {
     door: (id, pos) => events.doors.push([id, pos]),
     health: (ids, online, detail) => events.health.push({ ids: [...ids], online, detail }),
   };
-  if (opts.start !== false) await bank.start(listener);
+  if (opts.start !== false) {
+    try {
+      await bank.start(listener);
+    } catch (e) {
+      await bank.stop();
+      await bus.stop();
+      throw e;
+    }
+  }
   return {
     pty,
     bus,
