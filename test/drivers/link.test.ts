@@ -15,7 +15,10 @@ class ScriptedLine implements SerialLine {
   answer: (frame: Buffer, n: number) => Buffer | null = () => null;
   private writes = 0;
   async open(): Promise<void> {}
+  /** How long a write takes (a slow adapter). */
+  writeMs = 0;
   async write(bytes: Uint8Array): Promise<void> {
+    if (this.writeMs) await new Promise((r) => setTimeout(r, this.writeMs));
     const b = Buffer.from(bytes);
     this.log.push({ op: "write", at: performance.now(), bytes: b });
     const reply = this.answer(b, this.writes++);
@@ -117,6 +120,16 @@ describe("serial link", () => {
     line.answer = () => cu16.encodeStatusReply(0x10, 0x0002, 0);
     const s = await l.request(cu16.statusRequest(1), acceptStatus(1), "status");
     expect(s.lockBits[1]).toBe(true);
+  });
+
+  it("closing the line while a question is being written fails the question and nothing else", async () => {
+    const line = new ScriptedLine();
+    line.writeMs = 60;
+    const l = link(line, 2, 20);
+    const asked = l.request(cu16.statusRequest(0), acceptStatus(0), "status");
+    await new Promise((r) => setTimeout(r, 10));
+    await l.close();
+    await expect(asked).rejects.toThrow(/closed/);
   });
 
   it("keeps at least the inter-frame gap between frames, one exchange at a time", async () => {

@@ -65,11 +65,12 @@ export class SerialLink {
           this.assertOpen();
           await this.prepare();
           const answer = this.matcher.expect(accept, this.opts.responseTimeoutMs, what);
+          // The wait can end (timeout, line closing) while the write is still going: mark it handled now.
+          answer.catch(() => undefined);
           try {
             await this.line.write(frame);
           } catch (e) {
             this.matcher.cancel(e as Error);
-            await answer.catch(() => undefined);
             throw e;
           }
           return await answer;
