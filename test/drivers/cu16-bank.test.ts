@@ -144,3 +144,16 @@ describe("CU16 driver against the simulated boards over a pty", () => {
     expect(h.events.doors).toEqual([]);
   });
 });
+
+describe("CU16 driver when the serial adapter goes away", () => {
+  it("reports every locker offline when the line dies, and keeps running", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    await h.pty.close(); // the adapter is unplugged: both ends of the pty pair vanish
+    await waitFor("all lockers offline", () => h!.bank.offline().size === WIRING.length);
+    const offline = h.events.health.filter((e) => !e.online).flatMap((e) => e.ids);
+    expect(offline.sort()).toEqual(WIRING.map((w) => w[0]).sort());
+    expect(h.events.health[0]!.detail).toMatch(/^cu16 board 0 unreachable: serial line \/dev\/\S+ lost/);
+    await expect(h.bank.unlock("A01", 500)).rejects.toThrow(/offline/);
+    expect(h.events.doors).toEqual([]);
+  });
+});

@@ -181,7 +181,7 @@ export class BoardLockBank implements LockBank {
     for (const [id, pos] of changes) this.listener?.door(id, pos);
   }
 
-  private markOffline(board: BoardState, err: Error): void {
+  private markOffline(board: BoardState, err: Error, why?: string): void {
     board.failures++;
     board.nextTryAt = Date.now() + Math.min(this.opts.pollMs * 2 ** board.failures, this.opts.backoffMaxMs);
     if (!board.online) return;
@@ -191,7 +191,7 @@ export class BoardLockBank implements LockBank {
       this.offlineSet.add(id);
       this.positions.set(id, "unknown");
     }
-    const detail = `${this.kind} board ${board.id} is not answering on ${this.opts.line.path}: ${err.message}`;
+    const detail = why ?? `${this.kind} board ${board.id} is not answering on ${this.opts.line.path}: ${err.message}`;
     this.opts.log?.warn({ board: board.id, lockers: ids.length }, detail);
     this.listener?.health(ids, false, detail);
   }
@@ -210,8 +210,9 @@ export class BoardLockBank implements LockBank {
   private onLineLost(err: Error | null): void {
     if (this.stopped) return;
     this.lineOpen = false;
-    const e = err ?? new Error("serial line closed");
-    for (const b of this.boards) this.markOffline(b, e);
+    const e = err ?? new Error("closed");
+    this.opts.log?.error({ err: e, path: this.opts.line.path }, "serial line lost; reopening with backoff");
+    for (const b of this.boards) this.markOffline(b, e, `${this.kind} board ${b.id} unreachable: serial line ${this.opts.line.path} lost (${e.message})`);
   }
 
   private async reopenLine(): Promise<boolean> {
