@@ -100,7 +100,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     stopStack.push({ name: "storage", fn: () => clearInterval(storageTimer) });
 
     const codes = new CodeBook(loadOrCreateSecret(cfg.paths.secret), cfg.codes.digits);
-    const lockBank = opts.lockBank ?? createLockBank(cfg, layout);
+    const lockBank = opts.lockBank ?? createLockBank(cfg, layout, log.child({ component: "lock-bank" }));
     const doorLog = log.child({ component: "doors" });
     const supervisor = new DoorSupervisor(
       lockBank,

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../bank/codes.js";
+import { board8a80Schema, cu16Schema, serialSchema } from "./serial-schema.js";
 
 const ms = (def: number) => z.number().int().min(1).max(86_400_000).default(def);
 
@@ -124,9 +125,13 @@ export const configSchema = z
       .prefault({}),
     hardware: z
       .object({
-        driver: z.enum(["sim", "gpio"]).default("sim"),
+        driver: z.enum(["sim", "gpio", "cu16", "8a80"]).default("sim"),
         sim: simSchema,
         gpio: gpioSchema,
+        // RS-485 lock boards (boards slice)
+        serial: serialSchema,
+        cu16: cu16Schema,
+        "8a80": board8a80Schema,
       })
       .strict()
       .prefault({}),

@@ -27,6 +27,8 @@ export const boardsTimeTheirPulses: OutputsOff = async (cfg) =>
 export const OUTPUTS_OFF: Record<ResolvedConfig["hardware"]["driver"], OutputsOff> = {
   sim: async () => "the simulated bank has no real outputs: nothing to do",
   gpio: (cfg, layout, deps) => gpioOutputsOff(layout, cfg.paths.layout, cfg.hardware.gpio, deps.loadGpio),
+  cu16: boardsTimeTheirPulses,
+  "8a80": boardsTimeTheirPulses,
 };
 
 export function switchOutputsOff(cfg: ResolvedConfig, layout: BankLayout, deps: OutputsOffDeps = {}): Promise<string> {

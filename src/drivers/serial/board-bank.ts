@@ -1,0 +1,241 @@
+/**
+ * A lock bank made of RS-485 lock boards on one serial bus. The boards time the unlock pulse
+ * themselves, so nothing here is ever left energised; door positions come from polling each
+ * board's feedback inputs. A board that stops answering takes its lockers offline (reported
+ * once), is retried with a capped backoff, and is reported again when it answers. The protocol
+ * (CU16, 0x8A/0x80) is a small strategy; this class holds everything they share.
+ */
+import type { Logger } from "../../system/logger.js";
+import type { DoorPosition, LockBank, LockBankListener } from "../lock-bank.js";
+import type { FrameFormat } from "./framing.js";
+import { SerialLink } from "./link.js";
+import type { SerialLine } from "./line.js";
+import type { BoardWiring, LockerWire } from "./wiring.js";
+
+/** One board's feedback, indexed by channel - 1. */
+export interface BoardReading {
+  doorOpen: boolean[];
+  /** Infrared "item present" inputs, where the board has them. */
+  itemPresent?: boolean[];
+}
+
+export interface BoardProtocol {
+  readonly kind: string;
+  /** The frames the host reads. */
+  readonly replyFormat: FrameFormat;
+  /** retries: override of the link's (an offline board is probed once per turn). */
+  read(link: SerialLink, board: number, retries?: number): Promise<BoardReading>;
+  /** Unlock one channel; a reading when the protocol confirms by reading the board. */
+  unlock(link: SerialLink, board: number, channel: number): Promise<BoardReading | null>;
+}
+
+export interface BoardBankOptions {
+  line: SerialLine;
+  wiring: BoardWiring;
+  protocol: BoardProtocol;
+  gapMs: number;
+  pollMs: number;
+  responseTimeoutMs: number;
+  retries: number;
+  /** The longest wait between retries of a board that does not answer. */
+  backoffMaxMs: number;
+  log?: Logger | undefined;
+}
+
+interface BoardState {
+  id: number;
+  wires: readonly LockerWire[];
+  online: boolean;
+  /** Read at least once since start: later changes are news, the first reading is not. */
+  seen: boolean;
+  failures: number;
+  nextTryAt: number;
+}
+
+export class BoardLockBank implements LockBank {
+  readonly kind: string;
+  protected readonly link: SerialLink;
+  private readonly positions = new Map<string, DoorPosition>();
+  /** Position last read from the hardware, kept while a board is offline. */
+  private readonly lastRead = new Map<string, "open" | "closed">();
+  private readonly itemMap = new Map<string, boolean>();
+  private readonly offlineSet = new Set<string>();
+  private readonly boards: BoardState[];
+  private listener: LockBankListener | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private round: Promise<void> | null = null;
+  private lineOpen = false;
+  private lineRetryAt = 0;
+  private lineFailures = 0;
+  private stopped: Promise<void> | null = null;
+
+  constructor(private readonly opts: BoardBankOptions) {
+    this.kind = opts.protocol.kind;
+    this.link = new SerialLink(opts.line, opts.protocol.replyFormat, {
+      gapMs: opts.gapMs,
+      responseTimeoutMs: opts.responseTimeoutMs,
+      retries: opts.retries,
+      onDiscard: (d) => opts.log?.debug({ reason: d.reason, bytes: d.bytes.toString("hex") }, "serial input discarded"),
+    });
+    opts.line.onClose((err) => this.onLineLost(err));
+    this.boards = [...opts.wiring.boards.entries()].map(([id, wires]) => ({ id, wires, online: true, seen: false, failures: 0, nextTryAt: 0 }));
+    for (const id of opts.wiring.byLocker.keys()) this.positions.set(id, "unknown");
+  }
+
+  /** Open the line and read every board once; boards that do not answer start offline. */
+  async start(listener: LockBankListener): Promise<void> {
+    this.listener = listener;
+    await this.link.open();
+    this.lineOpen = true;
+    await this.pollRound();
+    this.schedule();
+  }
+
+  async unlock(lockerId: string, _pulseMs: number): Promise<void> {
+    // The board times the pulse (set on the board); pulseMs is the GPIO drivers' business.
+    const wire = this.opts.wiring.byLocker.get(lockerId);
+    if (!wire) throw new Error(`${this.kind}: no locker ${lockerId} in the wiring`);
+    const board = this.board(wire.board);
+    if (this.offlineSet.has(lockerId) || !this.lineOpen) throw new Error(`${this.kind}: board ${wire.board} of locker ${lockerId} is offline`);
+    try {
+      const reading = await this.opts.protocol.unlock(this.link, wire.board, wire.channel);
+      if (reading) this.apply(board, reading);
+    } catch (e) {
+      if (isTimeout(e)) this.markOffline(board, e as Error);
+      throw e;
+    }
+  }
+
+  doors(): ReadonlyMap<string, DoorPosition> {
+    return this.positions;
+  }
+
+  offline(): ReadonlySet<string> {
+    return this.offlineSet;
+  }
+
+  /** IR "item present" inputs of the lockers whose board has them. */
+  items(): ReadonlyMap<string, boolean> {
+    return this.itemMap;
+  }
+
+  /** Counters of frames read, thrown away and timed out (diagnostics). */
+  lineStats() {
+    return { ...this.link.stats };
+  }
+
+  /** Nothing to switch off: a board ends its pulse itself and holds no output on. */
+  async allOff(): Promise<void> {}
+
+  stop(): Promise<void> {
+    this.stopped ??= (async () => {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = null;
+      await this.link.close();
+      await this.round?.catch(() => undefined);
+      this.listener = null;
+    })();
+    return this.stopped;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.round = this.pollRound().finally(() => {
+        this.round = null;
+        this.schedule();
+      });
+    }, this.opts.pollMs);
+  }
+
+  private async pollRound(): Promise<void> {
+    if (!this.lineOpen && !(await this.reopenLine())) return;
+    for (const board of this.boards) {
+      if (this.stopped || !this.lineOpen) return;
+      if (!board.online && Date.now() < board.nextTryAt) continue;
+      try {
+        // An offline board gets one try per turn, so it holds up the other boards' polls as little as possible.
+        this.apply(board, await this.opts.protocol.read(this.link, board.id, board.online ? undefined : 0));
+      } catch (e) {
+        if (this.stopped) return;
+        if (isTimeout(e)) this.markOffline(board, e as Error);
+        else this.opts.log?.warn({ err: e, board: board.id }, "board poll failed");
+      }
+    }
+  }
+
+  private apply(board: BoardState, reading: BoardReading): void {
+    const changes: [string, DoorPosition][] = [];
+    for (const w of board.wires) {
+      const pos = reading.doorOpen[w.channel - 1] ? "open" : "closed";
+      const before = this.lastRead.get(w.lockerId);
+      this.lastRead.set(w.lockerId, pos);
+      this.positions.set(w.lockerId, pos);
+      if (board.seen && before !== pos) changes.push([w.lockerId, pos]);
+      const item = reading.itemPresent?.[w.channel - 1];
+      if (item !== undefined) this.itemMap.set(w.lockerId, item);
+    }
+    board.seen = true;
+    if (!board.online) this.markOnline(board);
+    for (const [id, pos] of changes) this.listener?.door(id, pos);
+  }
+
+  private markOffline(board: BoardState, err: Error, why?: string): void {
+    board.failures++;
+    board.nextTryAt = Date.now() + Math.min(this.opts.pollMs * 2 ** board.failures, this.opts.backoffMaxMs);
+    if (!board.online) return;
+    board.online = false;
+    const ids = board.wires.map((w) => w.lockerId);
+    for (const id of ids) {
+      this.offlineSet.add(id);
+      this.positions.set(id, "unknown");
+    }
+    const detail = why ?? `${this.kind} board ${board.id} is not answering on ${this.opts.line.path}: ${err.message}`;
+    this.opts.log?.warn({ board: board.id, lockers: ids.length }, detail);
+    this.listener?.health(ids, false, detail);
+  }
+
+  private markOnline(board: BoardState): void {
+    board.online = true;
+    board.failures = 0;
+    const ids = board.wires.map((w) => w.lockerId);
+    for (const id of ids) this.offlineSet.delete(id);
+    const detail = `${this.kind} board ${board.id} answers again on ${this.opts.line.path}`;
+    this.opts.log?.info({ board: board.id, lockers: ids.length }, detail);
+    this.listener?.health(ids, true, detail);
+  }
+
+  /** The adapter went away (unplugged): every board is offline until the line reopens. */
+  private onLineLost(err: Error | null): void {
+    if (this.stopped) return;
+    this.lineOpen = false;
+    const e = err ?? new Error("closed");
+    this.opts.log?.error({ err: e, path: this.opts.line.path }, "serial line lost; reopening with backoff");
+    for (const b of this.boards) this.markOffline(b, e, `${this.kind} board ${b.id} unreachable: serial line ${this.opts.line.path} lost (${e.message})`);
+  }
+
+  private async reopenLine(): Promise<boolean> {
+    if (Date.now() < this.lineRetryAt) return false;
+    try {
+      await this.link.open();
+      this.lineOpen = true;
+      this.lineFailures = 0;
+      for (const b of this.boards) b.nextTryAt = 0;
+      return true;
+    } catch (e) {
+      this.lineFailures++;
+      this.lineRetryAt = Date.now() + Math.min(this.opts.pollMs * 2 ** this.lineFailures, this.opts.backoffMaxMs);
+      this.opts.log?.warn({ err: e }, "serial line cannot be reopened");
+      return false;
+    }
+  }
+
+  private board(id: number): BoardState {
+    return this.boards.find((b) => b.id === id)!;
+  }
+}
+
+function isTimeout(e: unknown): boolean {
+  return (e as { code?: string } | null)?.code === "REPLY_TIMEOUT";
+}

@@ -1,0 +1,119 @@
+/**
+ * A board bus, put together: the serial line, the protocol's framing parser, the line queue
+ * and the reply matcher. Before every command the stale input is flushed (a late or noisy
+ * answer must not be read as the answer to this one); a question without an answer is asked
+ * again up to `retries` times, then fails with ReplyTimeoutError.
+ */
+import { FrameParser, type Discard, type FrameFormat } from "./framing.js";
+import { LineQueue } from "./line-queue.js";
+import type { SerialLine } from "./line.js";
+import { ReplyMatcher } from "./matcher.js";
+
+export interface LinkOptions {
+  gapMs: number;
+  responseTimeoutMs: number;
+  retries: number;
+  /** Diagnostics: frames thrown away and answers nobody asked for. */
+  onDiscard?: (d: Discard | { reason: "unsolicited"; bytes: Buffer }) => void;
+}
+
+export interface LinkStats {
+  frames: number;
+  garbage: number;
+  badChecksum: number;
+  malformed: number;
+  unsolicited: number;
+  timeouts: number;
+}
+
+export class SerialLink {
+  private readonly parser: FrameParser;
+  private readonly queue: LineQueue;
+  private readonly matcher = new ReplyMatcher();
+  private closed = false;
+  readonly stats: LinkStats = { frames: 0, garbage: 0, badChecksum: 0, malformed: 0, unsolicited: 0, timeouts: 0 };
+
+  constructor(
+    readonly line: SerialLine,
+    format: FrameFormat,
+    private readonly opts: LinkOptions,
+  ) {
+    this.parser = new FrameParser(format);
+    this.queue = new LineQueue(opts.gapMs);
+    line.onData((chunk) => this.onData(chunk));
+  }
+
+  open(): Promise<void> {
+    return this.line.open();
+  }
+
+  /** Send a frame that the board does not answer. */
+  send(frame: Uint8Array): Promise<void> {
+    return this.queue.run(async () => {
+      this.assertOpen();
+      await this.prepare();
+      await this.line.write(frame);
+    });
+  }
+
+  /** Ask and wait for the frame that `accept` recognises as the answer. */
+  async request<T>(frame: Uint8Array, accept: (reply: Buffer) => T | undefined, what: string, retries = this.opts.retries): Promise<T> {
+    let lastError: Error | null = null;
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      try {
+        return await this.queue.run(async () => {
+          this.assertOpen();
+          await this.prepare();
+          const answer = this.matcher.expect(accept, this.opts.responseTimeoutMs, what);
+          // The wait can end (timeout, line closing) while the write is still going: mark it handled now.
+          answer.catch(() => undefined);
+          try {
+            await this.line.write(frame);
+          } catch (e) {
+            this.matcher.cancel(e as Error);
+            throw e;
+          }
+          return await answer;
+        });
+      } catch (e) {
+        if (!(e instanceof Error) || (e as { code?: string }).code !== "REPLY_TIMEOUT") throw e;
+        this.stats.timeouts++;
+        lastError = e;
+      }
+    }
+    throw lastError!;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    this.matcher.cancel(new Error(`serial line ${this.line.path} closed`));
+    await this.line.close();
+  }
+
+  private async prepare(): Promise<void> {
+    await this.line.flushInput();
+    this.parser.reset();
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new Error(`serial line ${this.line.path} is closed`);
+  }
+
+  private onData(chunk: Buffer): void {
+    this.queue.noteActivity();
+    const { frames, discarded } = this.parser.push(chunk);
+    for (const d of discarded) {
+      if (d.reason === "garbage") this.stats.garbage += d.bytes.length;
+      else if (d.reason === "bad-checksum") this.stats.badChecksum++;
+      else this.stats.malformed++;
+      this.opts.onDiscard?.(d);
+    }
+    for (const f of frames) {
+      this.stats.frames++;
+      if (!this.matcher.offer(f)) {
+        this.stats.unsolicited++;
+        this.opts.onDiscard?.({ reason: "unsolicited", bytes: f });
+      }
+    }
+  }
+}

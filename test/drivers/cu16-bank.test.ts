@@ -1,0 +1,159 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { hex } from "../../src/drivers/serial/checksum.js";
+import { GARBAGE } from "../../src/simulator/board-bus.js";
+import { startHarness, type Harness } from "../helpers/board-harness.js";
+import { waitFor } from "../helpers/wait-for.js";
+
+const WIRING: [string, number, number][] = [
+  ["A01", 0, 1],
+  ["A02", 0, 2],
+  ["A03", 0, 16],
+  ["A04", 1, 1],
+  ["A05", 1, 2],
+];
+
+let h: Harness | null = null;
+afterEach(async () => {
+  await h?.stop();
+  h = null;
+});
+
+describe("CU16 driver against the simulated boards over a pty", () => {
+  it("unlock sends the exact frame, the person opens the door, the driver reports open then closed", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING });
+    expect(h.bank.kind).toBe("cu16");
+    expect([...h.bank.doors().values()]).toEqual(["closed", "closed", "closed", "closed", "closed"]);
+    await h.bank.unlock("A05", 500);
+    expect(h.bus.board(1).unlocks).toEqual([2]);
+    expect(h.bus.received.map(hex)).toContain("02 11 31 03 47");
+    // the unlock is confirmed by a status request right behind it
+    const sent = h.bus.received.map(hex);
+    expect(sent[sent.indexOf("02 11 31 03 47") + 1]).toBe("02 10 30 03 45");
+    await waitFor("door A05 to close again", () => h!.events.doors.length >= 2);
+    expect(h.events.doors).toEqual([
+      ["A05", "open"],
+      ["A05", "closed"],
+    ]);
+    expect(h.bus.board(0).unlocks).toEqual([]);
+    expect(h.events.health).toEqual([]);
+  });
+
+  it("polls every board with the status command", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    await waitFor("a few polls", () => h!.bus.received.length >= 6);
+    expect(new Set(h.bus.received.map(hex))).toEqual(new Set(["02 00 30 03 35", "02 10 30 03 45"]));
+  });
+
+  it("reads the doors at start without reporting them as changes, then reports changes", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 }, before: (bus) => bus.board(0).setDoor(16, true) });
+    expect(h.bank.doors().get("A03")).toBe("open");
+    expect(h.events.doors).toEqual([]);
+    h.bus.board(0).setDoor(16, false);
+    h.bus.board(1).setDoor(1, true);
+    await waitFor("both changes", () => h!.events.doors.length >= 2);
+    expect(h.events.doors).toEqual(expect.arrayContaining([["A03", "closed"], ["A04", "open"]]));
+  });
+
+  it("follows the configured feedback polarity (lockedBit 0)", async () => {
+    h = await startHarness({
+      protocol: "cu16",
+      wiring: WIRING,
+      sim: { lockedBit: 0 },
+      hardware: { cu16: { lockedBit: 0 } },
+      person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 },
+      before: (bus) => bus.board(0).setDoor(1, true),
+    });
+    expect(h.bank.doors().get("A01")).toBe("open");
+    expect(h.bank.doors().get("A02")).toBe("closed");
+  });
+
+  it("exposes the IR 'item present' inputs", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    expect(h.bank.items().get("A03")).toBe(false);
+    h.bus.board(0).setItem(16, true);
+    await waitFor("the item to show", () => h!.bank.items().get("A03") === true);
+    expect(h.events.doors).toEqual([]);
+  });
+
+  it("a board that stops answering takes its lockers offline; it is retried and its recovery reported", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    h.bus.board(1).behaviour.silent = true;
+    await waitFor("board 1 offline", () => h!.events.health.length >= 1);
+    expect(h.events.health[0]).toMatchObject({ ids: ["A04", "A05"], online: false });
+    expect(h.events.health[0]!.detail).toMatch(/cu16 board 1 is not answering/);
+    expect([...h.bank.offline()]).toEqual(["A04", "A05"]);
+    expect(h.bank.doors().get("A04")).toBe("unknown");
+    await expect(h.bank.unlock("A04", 500)).rejects.toThrow(/offline/);
+    expect(h.bus.board(1).unlocks).toEqual([]);
+    // board 0 carries on
+    await h.bank.unlock("A01", 500);
+    expect(h.bus.board(0).unlocks).toEqual([1]);
+
+    const asked = h.bus.received.length;
+    await waitFor("board 1 to be asked again", () => h!.bus.received.slice(asked).some((f) => hex(f) === "02 10 30 03 45"));
+    h.bus.board(1).behaviour.silent = false;
+    await waitFor("board 1 back", () => h!.events.health.length >= 2);
+    expect(h.events.health[1]).toMatchObject({ ids: ["A04", "A05"], online: true });
+    expect(h.bank.offline().size).toBe(0);
+    expect(h.bank.doors().get("A04")).toBe("closed");
+    expect(h.events.doors).toEqual([]);
+  });
+
+  it("a board absent at start is reported offline at start", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, boards: [0], person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    expect(h.events.health).toEqual([expect.objectContaining({ ids: ["A04", "A05"], online: false })]);
+    expect(h.bank.doors().get("A01")).toBe("closed");
+  });
+
+  it("garbage and noise on the line do not crash the driver and produce no door event", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    h.bus.board(0).behaviour.noise = true;
+    for (let i = 0; i < 5; i++) {
+      await h.bus.inject(GARBAGE);
+      await new Promise((r) => setTimeout(r, 15));
+    }
+    const polled = h.bus.received.length;
+    await waitFor("more polls", () => h!.bus.received.length >= polled + 6);
+    expect(h.bank.lineStats().garbage).toBeGreaterThan(0);
+    expect(h.events.doors).toEqual([]);
+    expect(h.events.health).toEqual([]);
+    expect(h.bank.offline().size).toBe(0);
+  });
+
+  it("a board answering only garbage or bad checksums counts as not answering, never as a door change", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    h.bus.board(0).behaviour.garbage = true;
+    h.bus.board(1).behaviour.badChecksum = true;
+    await waitFor("both boards offline", () => h!.bank.offline().size === 5);
+    expect(h.bank.lineStats().badChecksum).toBeGreaterThan(0);
+    expect(h.events.doors).toEqual([]);
+    h.bus.board(0).behaviour.garbage = false;
+    h.bus.board(1).behaviour.badChecksum = false;
+    await waitFor("both boards back", () => h!.bank.offline().size === 0);
+    expect(h.events.doors).toEqual([]);
+  });
+
+  it("a slow answer within the timeout is fine; one slower than every retry is not", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    h.bus.board(0).behaviour.delayMs = 30;
+    const polled = h.bus.received.length;
+    await waitFor("more polls", () => h!.bus.received.length >= polled + 6);
+    expect(h.bank.offline().size).toBe(0);
+    h.bus.board(0).behaviour.delayMs = 1000;
+    await waitFor("board 0 offline", () => h!.bank.offline().has("A01"));
+    expect(h.events.doors).toEqual([]);
+  });
+});
+
+describe("CU16 driver when the serial adapter goes away", () => {
+  it("reports every locker offline when the line dies, and keeps running", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    await h.pty.close(); // the adapter is unplugged: both ends of the pty pair vanish
+    await waitFor("all lockers offline", () => h!.bank.offline().size === WIRING.length);
+    const offline = h.events.health.filter((e) => !e.online).flatMap((e) => e.ids);
+    expect(offline.sort()).toEqual(WIRING.map((w) => w[0]).sort());
+    expect(h.events.health[0]!.detail).toMatch(/^cu16 board 0 unreachable: serial line \/dev\/\S+ lost/);
+    await expect(h.bank.unlock("A01", 500)).rejects.toThrow(/offline/);
+    expect(h.events.doors).toEqual([]);
+  });
+});

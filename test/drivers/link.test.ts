@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, it } from "vitest";
+import * as cu16 from "../../src/drivers/cu16/protocol.js";
+import { SerialLink } from "../../src/drivers/serial/link.js";
+import type { SerialLine } from "../../src/drivers/serial/line.js";
+import { LineQueue } from "../../src/drivers/serial/line-queue.js";
+import { ReplyMatcher, ReplyTimeoutError } from "../../src/drivers/serial/matcher.js";
+import { interFrameGapMs } from "../../src/drivers/serial/line.js";
+
+/** An in-memory line: records what is written and flushed, and lets the test answer. */
+class ScriptedLine implements SerialLine {
+  readonly path = "scripted";
+  readonly log: { op: "write" | "flush"; at: number; bytes?: Buffer }[] = [];
+  private dataFn: ((b: Buffer) => void) | null = null;
+  /** Called for every write; return the bytes to answer with (or null for silence). */
+  answer: (frame: Buffer, n: number) => Buffer | null = () => null;
+  private writes = 0;
+  async open(): Promise<void> {}
+  /** How long a write takes (a slow adapter). */
+  writeMs = 0;
+  async write(bytes: Uint8Array): Promise<void> {
+    if (this.writeMs) await new Promise((r) => setTimeout(r, this.writeMs));
+    const b = Buffer.from(bytes);
+    this.log.push({ op: "write", at: performance.now(), bytes: b });
+    const reply = this.answer(b, this.writes++);
+    if (reply) setImmediate(() => this.dataFn?.(reply));
+  }
+  async flushInput(): Promise<void> {
+    this.log.push({ op: "flush", at: performance.now() });
+  }
+  onData(fn: (b: Buffer) => void): void {
+    this.dataFn = fn;
+  }
+  onClose(): void {}
+  async close(): Promise<void> {}
+  /** Bytes arriving unasked. */
+  emit(b: Buffer): void {
+    this.dataFn?.(b);
+  }
+}
+
+const STATUS_B0 = cu16.encodeStatusReply(0x00, 0x0001, 0);
+const acceptStatus = (board: number) => (f: Buffer) => {
+  const s = cu16.parseStatusReply(f);
+  return s && cu16.replyIsFrom(s.addr, board) ? s : undefined;
+};
+
+const links: SerialLink[] = [];
+function link(line: ScriptedLine, retries = 2, responseTimeoutMs = 40): SerialLink {
+  const l = new SerialLink(line, cu16.replyFormat, { gapMs: interFrameGapMs(19200), responseTimeoutMs, retries });
+  links.push(l);
+  return l;
+}
+afterEach(async () => {
+  for (const l of links.splice(0)) await l.close();
+});
+
+describe("request/response matcher", () => {
+  it("resolves with the accepted frame and ignores frames that do not answer", async () => {
+    const m = new ReplyMatcher();
+    const p = m.expect((f) => (f[0] === 1 ? "yes" : undefined), 1000, "test");
+    expect(m.offer(Buffer.from([2]))).toBe(false);
+    expect(m.offer(Buffer.from([1]))).toBe(true);
+    await expect(p).resolves.toBe("yes");
+    expect(m.offer(Buffer.from([1]))).toBe(false);
+  });
+
+  it("times out with ReplyTimeoutError naming the question", async () => {
+    const m = new ReplyMatcher();
+    await expect(m.expect(() => 1, 20, "status of board 3")).rejects.toThrow(/no answer to status of board 3 within 20 ms/);
+  });
+});
+
+describe("serial link", () => {
+  it("flushes stale input before every command and reads the answer", async () => {
+    const line = new ScriptedLine();
+    line.answer = () => STATUS_B0;
+    const l = link(line);
+    const s = await l.request(cu16.statusRequest(0), acceptStatus(0), "status");
+    expect(s.lockBits[0]).toBe(true);
+    await l.send(cu16.unlockRequest(0, 2));
+    expect(line.log.map((e) => e.op)).toEqual(["flush", "write", "flush", "write"]);
+    expect(line.log[3]!.bytes).toEqual(Buffer.from("0201310337", "hex"));
+  });
+
+  it("asks again after a timeout and succeeds when the board answers the retry", async () => {
+    const line = new ScriptedLine();
+    line.answer = (_f, n) => (n === 0 ? null : STATUS_B0);
+    const l = link(line);
+    await expect(l.request(cu16.statusRequest(0), acceptStatus(0), "status")).resolves.toBeTruthy();
+    expect(line.log.filter((e) => e.op === "write")).toHaveLength(2);
+    expect(l.stats.timeouts).toBe(1);
+  });
+
+  it("gives up after 1 + retries attempts with ReplyTimeoutError", async () => {
+    const line = new ScriptedLine();
+    const l = link(line, 2);
+    await expect(l.request(cu16.statusRequest(0), acceptStatus(0), "status")).rejects.toBeInstanceOf(ReplyTimeoutError);
+    expect(line.log.filter((e) => e.op === "write")).toHaveLength(3);
+  });
+
+  it("does not take another board's answer, a bad frame or garbage for the answer", async () => {
+    const line = new ScriptedLine();
+    const other = cu16.encodeStatusReply(0x10, 0, 0);
+    const bad = Buffer.from(STATUS_B0);
+    bad[8] = bad[8]! ^ 0xff;
+    line.answer = () => Buffer.concat([Buffer.from([0xff, 0x02, 0x13]), other, bad]);
+    const l = link(line, 0, 60);
+    await expect(l.request(cu16.statusRequest(0), acceptStatus(0), "status")).rejects.toBeInstanceOf(ReplyTimeoutError);
+    expect(l.stats.unsolicited).toBe(1);
+    expect(l.stats.badChecksum).toBe(1);
+    expect(l.stats.garbage).toBeGreaterThan(0);
+  });
+
+  it("a late answer to an earlier question does not answer the next one", async () => {
+    const line = new ScriptedLine();
+    const l = link(line, 0, 30);
+    await expect(l.request(cu16.statusRequest(0), acceptStatus(0), "status")).rejects.toBeInstanceOf(ReplyTimeoutError);
+    line.emit(STATUS_B0); // board 0's answer, too late: nobody is asking
+    expect(l.stats.unsolicited).toBe(1);
+    line.answer = () => cu16.encodeStatusReply(0x10, 0x0002, 0);
+    const s = await l.request(cu16.statusRequest(1), acceptStatus(1), "status");
+    expect(s.lockBits[1]).toBe(true);
+  });
+
+  it("closing the line while a question is being written fails the question and nothing else", async () => {
+    const line = new ScriptedLine();
+    line.writeMs = 60;
+    const l = link(line, 2, 20);
+    const asked = l.request(cu16.statusRequest(0), acceptStatus(0), "status");
+    await new Promise((r) => setTimeout(r, 10));
+    await l.close();
+    await expect(asked).rejects.toThrow(/closed/);
+  });
+
+  it("keeps at least the inter-frame gap between frames, one exchange at a time", async () => {
+    const line = new ScriptedLine();
+    line.answer = (f) => (f[2] === 0x30 ? STATUS_B0 : null);
+    const l = link(line);
+    await Promise.all([l.send(cu16.unlockRequest(0, 1)), l.request(cu16.statusRequest(0), acceptStatus(0), "status"), l.send(cu16.unlockRequest(0, 2))]);
+    const writes = line.log.filter((e) => e.op === "write");
+    expect(writes.map((w) => w.bytes![2])).toEqual([0x31, 0x30, 0x31]);
+    const gap = interFrameGapMs(19200);
+    for (let i = 1; i < writes.length; i++) expect(writes[i]!.at - writes[i - 1]!.at).toBeGreaterThanOrEqual(gap);
+  });
+});
+
+describe("line queue", () => {
+  it("waits out the gap after bytes were received", async () => {
+    let now = 0;
+    const q = new LineQueue(5, () => now);
+    q.noteActivity();
+    const ran: number[] = [];
+    const p = q.run(async () => {
+      ran.push(now);
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(ran).toEqual([]); // the clock has not moved: the line is still "busy"
+    now = 5;
+    await p;
+    expect(ran).toEqual([5]);
+  });
+
+  it("runs the next job even when one fails", async () => {
+    const q = new LineQueue(0);
+    await expect(q.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");
+    await expect(q.run(async () => 7)).resolves.toBe(7);
+  });
+
+  it("computes 3.5 character times for 8N1", () => {
+    expect(interFrameGapMs(9600)).toBe(5);
+    expect(interFrameGapMs(19200)).toBe(3);
+  });
+});
