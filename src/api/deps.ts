@@ -2,6 +2,8 @@
 import type { BankContext } from "../bank/context.js";
 import type { Logger } from "../system/logger.js";
 import type { Auth } from "./auth.js";
+import type { DoorPositionListener } from "./event-stream.js";
+import type { SyncStatus } from "./metrics.js";
 
 export interface ApiDeps {
   ctx: BankContext;
@@ -10,4 +12,10 @@ export interface ApiDeps {
   doorOf(lockerId: string): string;
   isReady(): boolean;
   bodyLimitBytes: number;
+  /** Door-sensor changes for the live stream (the door supervisor's onPosition). */
+  onDoorPosition?: (l: DoorPositionListener) => () => void;
+  /** The live stream's keepalive comment interval (default 15 s). */
+  heartbeatMs?: number;
+  /** The sync loop's backlog and lag for /metrics, once it exists. */
+  syncStatus?: () => SyncStatus;
 }

@@ -39,6 +39,7 @@ type Phase =
 export class DoorSupervisor implements DoorCommander {
   private readonly phases = new Map<string, Phase>();
   private outcomes: DoorOutcomes | null = null;
+  private readonly positionListeners = new Set<(lockerId: string, position: DoorPosition) => void>();
 
   constructor(
     private readonly bank: LockBank,
@@ -91,6 +92,12 @@ export class DoorSupervisor implements DoorCommander {
     this.phases.set(lockerId, this.openPhase(lockerId, intentId));
   }
 
+  /** Hear every door-sensor change as it happens (the API's live stream); returns the unsubscribe. */
+  onPosition(listener: (lockerId: string, position: DoorPosition) => void): () => void {
+    this.positionListeners.add(listener);
+    return () => this.positionListeners.delete(listener);
+  }
+
   unavailableLockers(): ReadonlySet<string> {
     return this.bank.offline();
   }
@@ -111,6 +118,7 @@ export class DoorSupervisor implements DoorCommander {
   }
 
   private onDoor(lockerId: string, pos: DoorPosition): void {
+    for (const l of this.positionListeners) this.safely("position", () => l(lockerId, pos));
     const phase = this.phase(lockerId);
     const outcomes = this.outcomes;
     if (!outcomes) return;
