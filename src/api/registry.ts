@@ -148,7 +148,7 @@ export function mountRoutes(app: Express, routes: readonly Route[], opts: MountO
 
   for (const [path, methods] of methodsByPath) {
     const allow = [...methods, "OPTIONS"].join(", ");
-    app.all(path, (req, res) => {
+    app.all(path, function methodNotAllowed(req, res) {
       res.locals.route = path;
       res.setHeader("Allow", allow);
       if (req.method === "OPTIONS") {
