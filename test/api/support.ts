@@ -41,7 +41,13 @@ export async function startBank(opts: BankOptions = {}): Promise<TestBank> {
   };
   const path = join(dir, "lockerd.json");
   writeFileSync(path, JSON.stringify(cfg));
-  const daemon = await startDaemon(loadConfig({ path, env: opts.env ?? {} }), opts.log ?? createLogger({ level: "silent" }));
+  let daemon: Daemon;
+  try {
+    daemon = await startDaemon(loadConfig({ path, env: opts.env ?? {} }), opts.log ?? createLogger({ level: "silent" }));
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   return {
     daemon,
     dir,
