@@ -121,3 +121,13 @@ describe("the event stream", () => {
     expect((await call(bank.url, "/events/stream")).status).toBe(401);
   });
 });
+
+describe("stopping with streams open", () => {
+  it("ends open streams instead of waiting for their clients", async () => {
+    const b = await startBank();
+    const s = openStream(b.url, "/events/stream", { token: TOKENS.monitor });
+    await s.opened;
+    await b.stop();
+    s.close();
+  });
+});
