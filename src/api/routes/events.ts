@@ -73,6 +73,10 @@ export function eventRoutes(deps: ApiDeps): Route[] {
       responses: { 200: { description: "an endless text/event-stream", contentType: "text/event-stream" } },
       handler: ({ query: q, headers }, req, res) => {
         res.locals.streaming = true;
+        if (req.method === "HEAD") {
+          res.status(200).type("text/event-stream").end();
+          return;
+        }
         const after = headers["last-event-id"] ?? q.after ?? events.lastSeq();
         streamEvents(req, res, { events, onDoorPosition: deps.onDoorPosition, heartbeatMs: deps.heartbeatMs ?? 15_000, log: deps.log }, { after, type: q.type, lockerId: q.locker }, publicEvent);
       },
