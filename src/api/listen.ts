@@ -30,13 +30,25 @@ export interface Listening {
 // sockaddr_un.sun_path is 108 bytes on Linux, including the terminating NUL.
 const MAX_SOCKET_PATH = 107;
 
+/** A client on the local network gets this long to send its request (slow-client protection). */
+const REQUEST_TIMEOUT_MS = 30_000;
+const HEADERS_TIMEOUT_MS = 15_000;
+
+function limitSlowClients(server: Server): Server {
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  return server;
+}
+
 export async function listenApi(app: RequestListener, s: ListenSettings, log: Logger): Promise<Listening> {
   const servers: Server[] = [];
   const closeAll = async () => {
     await Promise.all(servers.map((srv) => closeServer(srv)));
   };
   try {
-    const tcp = s.tls ? createHttpsServer({ cert: readTlsFile(s.tls.certFile, "certFile"), key: readTlsFile(s.tls.keyFile, "keyFile") }, app) : createHttpServer(app);
+    const tcp = limitSlowClients(
+      s.tls ? createHttpsServer({ cert: readTlsFile(s.tls.certFile, "certFile"), key: readTlsFile(s.tls.keyFile, "keyFile") }, app) : createHttpServer(app),
+    );
     servers.push(tcp);
     await listening(tcp, () => tcp.listen(s.port, s.host));
     const addr = tcp.address() as AddressInfo;
@@ -45,7 +57,7 @@ export async function listenApi(app: RequestListener, s: ListenSettings, log: Lo
 
     let socketPath: string | null = null;
     if (s.socket) {
-      const unix = createHttpServer(app);
+      const unix = limitSlowClients(createHttpServer(app));
       unix.on("connection", markLocalSocket);
       servers.push(unix);
       await listenUnix(unix, s.socket);

@@ -62,6 +62,17 @@ describe("the event stream", () => {
     }
   });
 
+  it("treats a Last-Event-ID beyond the newest event (another database) as now", async () => {
+    const s = openStream(bank.url, "/events/stream", { token: TOKENS.monitor, headers: { "last-event-id": "999999999" } });
+    try {
+      await s.opened;
+      const a = await assign();
+      await until("the live assignment", () => s.bankEvents().some((e) => e.event === "parcel.assigned" && e.data.parcelId === a.parcelId));
+    } finally {
+      s.close();
+    }
+  });
+
   it("replays a long backlog in batches and then carries on live without a gap or a repeat", async () => {
     const now = Date.now();
     bank.daemon.store.write(() => {

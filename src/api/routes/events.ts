@@ -77,7 +77,10 @@ export function eventRoutes(deps: ApiDeps): Route[] {
           res.status(200).type("text/event-stream").end();
           return;
         }
-        const after = headers["last-event-id"] ?? q.after ?? events.lastSeq();
+        // Sequence numbers are never reused: an id beyond the newest comes from another database
+        // (a replaced SD card); start from now rather than wait for the numbers to catch up.
+        const newest = events.lastSeq();
+        const after = Math.min(headers["last-event-id"] ?? q.after ?? newest, newest);
         streamEvents(req, res, { events, onDoorPosition: deps.onDoorPosition, heartbeatMs: deps.heartbeatMs ?? 15_000, log: deps.log }, { after, type: q.type, lockerId: q.locker }, publicEvent);
       },
     }),
