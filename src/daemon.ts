@@ -3,11 +3,9 @@
  * Parts start in this order and stop in reverse, outputs off first. This is the only place
  * that knows which driver a bank uses.
  */
-import type { Express } from "express";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { createApp } from "./api/app.js";
+import { createApi } from "./api/app.js";
 import { createAuth, hashToken, type TokenEntry } from "./api/auth.js";
+import { listenApi } from "./api/listen.js";
 import { CodeBook } from "./bank/codes.js";
 import type { BankContext } from "./bank/context.js";
 import { bankDoorOutcomes } from "./bank/door-events.js";
@@ -48,8 +46,10 @@ export interface Daemon {
   readonly store: Store;
   readonly lockBank: LockBank;
   readonly supervisor: DoorSupervisor;
-  /** http://host:port once listening, else null. */
+  /** http(s)://host:port once listening, else null. */
   readonly url: string | null;
+  /** The API's unix socket once listening, else null. */
+  readonly socketPath: string | null;
   stop(): Promise<void>;
 }
 
@@ -158,12 +158,16 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
 
     let ready = false;
     let url: string | null = null;
+    let socketPath: string | null = null;
     if (opts.http !== false) {
       const tokens: TokenEntry[] = [...cfg.api.tokens];
       if (cfg.envToken) tokens.push({ name: "LOCKERD_API_TOKEN", role: "technician", sha256: hashToken(cfg.envToken) });
-      const openForSimulator = tokens.length === 0 && lockBank.kind === "sim";
+      // Open only for a simulated bank on loopback; real hardware without tokens is closed.
+      const loopback = /^(127\.|::1$|localhost$)/.test(cfg.http.host);
+      const openForSimulator = tokens.length === 0 && lockBank.kind === "sim" && loopback;
       if (openForSimulator) log.warn("no API tokens configured: the simulated bank's API is open to every local caller");
-      const app = createApp({
+      else if (tokens.length === 0) log.warn("no API tokens configured: the API answers only /healthz (and the unix socket)");
+      const api = createApi({
         ctx,
         auth: createAuth({ tokens, openForSimulator }),
         log,
@@ -174,12 +178,15 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         layout,
         driverKind: lockBank.kind,
         sim: lockBank instanceof SimLockBank ? lockBank : undefined,
+
+        onDoorPosition: (l) => supervisor.onPosition(l),
       });
-      const server = await listen(app, cfg.http.host, cfg.http.port);
-      stopStack.push({ name: "http", fn: () => closeServer(server) });
-      const addr = server.address() as AddressInfo;
-      const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
-      url = `http://${host}:${addr.port}`;
+      stopStack.push({ name: "metrics", fn: () => api.close() });
+      const socket = cfg.paths.socket ? { path: cfg.paths.socket, mode: parseInt(cfg.http.socketMode, 8), group: cfg.http.socketGroup } : null;
+      const listening = await listenApi(api.app, { host: cfg.http.host, port: cfg.http.port, tls: cfg.paths.tls, socket }, log);
+      stopStack.push({ name: "http", fn: () => listening.close() });
+      url = listening.url;
+      socketPath = listening.socketPath;
       log.info({ url }, "API listening");
     }
     ready = true;
@@ -194,6 +201,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       lockBank,
       supervisor,
       url,
+      socketPath,
       stop() {
         ready = false;
         // Outputs off before anything else closes: this also cuts a pulse that is under way.
@@ -211,19 +219,4 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     await stopAll();
     throw e;
   }
-}
-
-function listen(app: Express, host: string, port: number): Promise<Server> {
-  return new Promise((resolve, reject) => {
-    const server = app.listen(port, host);
-    server.once("listening", () => resolve(server));
-    server.once("error", reject);
-  });
-}
-
-function closeServer(server: Server): Promise<void> {
-  return new Promise((resolve) => {
-    server.close(() => resolve());
-    server.closeAllConnections();
-  });
 }

@@ -1,21 +1,38 @@
-/** The express application: thin routers over use-case functions, one problem handler. */
+/** The express application: thin routes over use-case functions, declared in one registry, one problem handler. */
 import express from "express";
 import type { ApiDeps } from "./deps.js";
+import { createMetrics, type Metrics } from "./metrics.js";
+import { openApiDocument } from "./openapi.js";
 import { notFound, problemHandler, redactPath } from "./problem.js";
-import { PAGE_DIR } from "../system/paths.js";
-import { bankRouter } from "./routes/bank.js";
-import { eventsRouter } from "./routes/events.js";
-import { lockersRouter } from "./routes/lockers.js";
-import { packagesRouter } from "./routes/packages.js";
-import { pickupRouter } from "./routes/pickup.js";
-import { simRouter } from "./routes/sim.js";
+import { mountRoutes, type Route } from "./registry.js";
+import { eventRoutes } from "./routes/events.js";
+import { lockerRoutes } from "./routes/lockers.js";
+import { packageRoutes } from "./routes/packages.js";
+import { pickupRoutes } from "./routes/pickup.js";
+import { systemRoutes } from "./routes/system.js";
+import { bankRoutes } from "./routes/bank.js";
+import { pageRoutes } from "./routes/page.js";
+import { simRoutes } from "./routes/sim.js";
 
-export function createApp(deps: ApiDeps): express.Express {
+export interface Api {
+  app: express.Express;
+  /** Every route the app serves, as declared (the OpenAPI document is made from these). */
+  routes: readonly Route[];
+  metrics: Metrics;
+  openapi(): Record<string, unknown>;
+  close(): void;
+}
+
+const VERSION = "0.1.0";
+
+export function createApi(deps: ApiDeps): Api {
   const app = express();
   app.disable("x-powered-by");
   app.set("query parser", "simple");
   const log = deps.log.child({ component: "api" });
+  const metrics = createMetrics({ ctx: deps.ctx, ...(deps.syncStatus ? { syncStatus: deps.syncStatus } : {}) });
 
+  // Access log: method, path with any code redacted, status, time. Never bodies or headers.
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
     res.on("finish", () => {
@@ -24,24 +41,27 @@ export function createApp(deps: ApiDeps): express.Express {
     });
     next();
   });
+  app.use(metrics.timing);
 
-  app.get("/healthz", (_req, res) => {
-    if (deps.isReady()) res.json({ status: "ok" });
-    else res.status(503).json({ status: "starting" });
-  });
-
-  // The bank page: static files served by the daemon itself, nothing fetched from outside.
-  app.get("/", (_req, res) => res.sendFile("index.html", { root: PAGE_DIR }));
-  app.use("/page", express.static(PAGE_DIR, { index: false, maxAge: 0 }));
-
-  app.use(express.json({ limit: deps.bodyLimitBytes, strict: true, type: ["application/json", "application/*+json"] }));
-  app.use(lockersRouter(deps));
-  app.use(pickupRouter(deps));
-  app.use(packagesRouter(deps));
-  app.use(eventsRouter(deps));
-  app.use(bankRouter(deps));
-  app.use(simRouter(deps));
+  let doc: Record<string, unknown> | null = null;
+  const openapi = () => (doc ??= openApiDocument(routes, { title: "lockerd", version: VERSION, description: "The local API of a parcel-locker bank." }));
+  const routes: Route[] = [
+    ...systemRoutes(deps, metrics, openapi),
+    ...lockerRoutes(deps),
+    ...pickupRoutes(deps),
+    ...packageRoutes(deps),
+    ...eventRoutes(deps),
+    ...bankRoutes(deps),
+    ...simRoutes(deps),
+    ...pageRoutes(),
+  ];
+  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes });
   app.use(notFound);
   app.use(problemHandler(log));
-  return app;
+  return { app, routes, metrics, openapi, close: () => metrics.close() };
+}
+
+/** The app alone (tests that need no metrics handle). */
+export function createApp(deps: ApiDeps): express.Express {
+  return createApi(deps).app;
 }

@@ -4,6 +4,8 @@ import type { BankLayout } from "../config/layout.js";
 import type { SimLockBank } from "../drivers/sim/sim-lock-bank.js";
 import type { Logger } from "../system/logger.js";
 import type { Auth } from "./auth.js";
+import type { DoorPositionListener } from "./event-stream.js";
+import type { SyncStatus } from "./metrics.js";
 
 export interface ApiDeps {
   ctx: BankContext;
@@ -17,4 +19,11 @@ export interface ApiDeps {
   driverKind: string;
   /** The simulated bank's hardware, when the bank is simulated (the /sim routes and the page). */
   sim?: SimLockBank;
+
+  /** Door-sensor changes for the live stream (the door supervisor's onPosition). */
+  onDoorPosition?: (l: DoorPositionListener) => () => void;
+  /** The live stream's keepalive comment interval (default 15 s). */
+  heartbeatMs?: number;
+  /** The sync loop's backlog and lag for /metrics, once it exists. */
+  syncStatus?: () => SyncStatus;
 }

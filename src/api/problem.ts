@@ -23,6 +23,8 @@ export const HTTP_STATUS: Record<ErrorCode, number> = {
   FORBIDDEN: 403,
   NOT_FOUND: 404,
   PAYLOAD_TOO_LARGE: 413,
+  METHOD_NOT_ALLOWED: 405,
+  UNSUPPORTED_MEDIA_TYPE: 415,
   INTERNAL: 500,
 };
 
@@ -30,7 +32,10 @@ export function sendProblem(res: Response, err: LockerdError): void {
   const status = HTTP_STATUS[err.code];
   const retryAfter = err.details.retryAfterSeconds;
   if (typeof retryAfter === "number") res.setHeader("Retry-After", String(Math.ceil(retryAfter)));
-  if (err.code === "UNAUTHORIZED") res.setHeader("WWW-Authenticate", 'Bearer realm="lockerd"');
+  if (err.code === "UNAUTHORIZED") {
+    res.setHeader("WWW-Authenticate", err.details.invalidToken ? 'Bearer realm="lockerd", error="invalid_token"' : 'Bearer realm="lockerd"');
+  }
+  const { invalidToken: _hidden, ...details } = err.details;
   res
     .status(status)
     .type("application/problem+json")
@@ -42,7 +47,7 @@ export function sendProblem(res: Response, err: LockerdError): void {
         code: err.code,
         message: err.message,
         detail: err.message,
-        ...err.details,
+        ...details,
       }),
     );
 }
@@ -50,13 +55,25 @@ export function sendProblem(res: Response, err: LockerdError): void {
 /** body-parser errors carry a `type`; everything else unknown is a 500 without details. */
 export function problemHandler(log: Logger): ErrorRequestHandler {
   return (err: unknown, _req, res, _next) => {
+    if (res.headersSent) {
+      // A stream that already started (Server-Sent Events): nothing to answer, just end it.
+      log.warn({ err }, "error after the response started");
+      res.destroy();
+      return;
+    }
     if (err instanceof LockerdError) return sendProblem(res, err);
-    const type = (err as { type?: string } | null)?.type;
+    const e = (err ?? {}) as { type?: string; limit?: number; status?: number; expose?: boolean };
+    const type = e.type;
     if (type === "entity.parse.failed") return sendProblem(res, new LockerdError("VALIDATION_FAILED", "the body is not valid JSON", { field: "body" }));
-    if (type === "entity.too.large") return sendProblem(res, new LockerdError("PAYLOAD_TOO_LARGE"));
+    if (type === "entity.too.large") {
+      return sendProblem(res, new LockerdError("PAYLOAD_TOO_LARGE", `the request body is larger than ${e.limit} bytes`, { limitBytes: e.limit }));
+    }
     if (type === "encoding.unsupported" || type === "charset.unsupported")
       return sendProblem(res, new LockerdError("VALIDATION_FAILED", "unsupported body encoding", { field: "body" }));
     if (err instanceof URIError) return sendProblem(res, new LockerdError("VALIDATION_FAILED", "malformed URL encoding", { field: "path" }));
+    if (e.expose === true && typeof e.status === "number" && e.status >= 400 && e.status < 500) {
+      return sendProblem(res, new LockerdError("VALIDATION_FAILED", "the request body could not be read", { field: "body" }));
+    }
     log.error({ err }, "unhandled error in request");
     sendProblem(res, new LockerdError("INTERNAL", "internal error; see the daemon's log"));
   };

@@ -19,6 +19,8 @@ export const ERROR_CODES = {
   FORBIDDEN: "the token does not allow this",
   NOT_FOUND: "no such resource",
   PAYLOAD_TOO_LARGE: "the request body is too large",
+  METHOD_NOT_ALLOWED: "the resource does not support this method",
+  UNSUPPORTED_MEDIA_TYPE: "the request body must be JSON",
   INTERNAL: "internal error",
 } as const;
 

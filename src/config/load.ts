@@ -11,7 +11,15 @@ import { configSchema, type Config } from "./schema.js";
 
 export interface ResolvedConfig extends Config {
   /** Absolute paths after resolving defaults and relative paths. */
-  paths: { config: string | null; layout: string; database: string; secret: string };
+  paths: {
+    config: string | null;
+    layout: string;
+    database: string;
+    secret: string;
+    /** The API's unix socket, or null when disabled. */
+    socket: string | null;
+    tls: { certFile: string; keyFile: string } | null;
+  };
   /** A plain technician token from LOCKERD_API_TOKEN (quick starts and tests). */
   envToken: string | null;
 }
@@ -58,6 +66,8 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
       layout: cfg.bank.layout ? abs(cfg.bank.layout) : DEFAULT_LAYOUT,
       database: cfg.database.path ? abs(cfg.database.path) : join(dataDir, "lockerd.db"),
       secret: join(dataDir, "secret.key"),
+      socket: cfg.http.socket === undefined ? join(dataDir, "lockerd.sock") : cfg.http.socket ? abs(cfg.http.socket) : null,
+      tls: cfg.http.tls ? { certFile: abs(cfg.http.tls.certFile), keyFile: abs(cfg.http.tls.keyFile) } : null,
     },
     envToken: env.LOCKERD_API_TOKEN || null,
   };

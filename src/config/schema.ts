@@ -86,6 +86,13 @@ export const configSchema = z
         host: z.string().min(1).default("127.0.0.1"),
         port: z.number().int().min(0).max(65535).default(8080),
         bodyLimitBytes: z.number().int().min(256).max(1_048_576).default(16_384),
+        /** HTTPS instead of HTTP on host:port; relative paths are relative to the configuration file. */
+        tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().nullable().default(null),
+        /** Unix socket for local tools (technician without a token); default <dataDir>/lockerd.sock, false or null: none. */
+        socket: z.union([z.string().min(1).max(100), z.literal(false), z.null()]).optional(),
+        socketMode: z.string().regex(/^0?[0-7]{3}$/, 'an octal mode such as "0660"').default("0660"),
+        /** Group that owns the socket (name or gid); default the daemon's own group. */
+        socketGroup: z.union([z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/i, "a group name"), z.number().int().min(0)]).nullable().default(null),
       })
       .strict()
       .prefault({}),

@@ -69,6 +69,8 @@ export class DoorSupervisor implements DoorCommander {
   private outcomes: DoorOutcomes | null = null;
   private started = false;
 
+  private readonly positionListeners = new Set<(lockerId: string, position: DoorPosition) => void>();
+
   constructor(
     private readonly bank: LockBank,
     private readonly clock: Clock,
@@ -138,6 +140,13 @@ export class DoorSupervisor implements DoorCommander {
   }
 
   /** Lockers whose hardware is offline or whose door sensor is unstable: no new parcels, no pickups. */
+
+  /** Hear every door-sensor change as it happens (the API's live stream); returns the unsubscribe. */
+  onPosition(listener: (lockerId: string, position: DoorPosition) => void): () => void {
+    this.positionListeners.add(listener);
+    return () => this.positionListeners.delete(listener);
+  }
+
   unavailableLockers(): ReadonlySet<string> {
     const offline = this.bank.offline();
     const unstable = [...this.sensors].filter(([, s]) => s.unstable).map(([id]) => id);
@@ -208,6 +217,7 @@ export class DoorSupervisor implements DoorCommander {
   }
 
   private onDoor(lockerId: string, pos: DoorPosition): void {
+    for (const l of this.positionListeners) this.safely("position", () => l(lockerId, pos));
     const phase = this.phase(lockerId);
     const outcomes = this.outcomes;
     if (!outcomes) return;

@@ -1,20 +1,39 @@
 /** GET /bank: the bank as it is built (columns, sizes, driver) and the caller's role, for the bank page and tools. */
-import { Router } from "express";
+import { z } from "zod";
 import type { ApiDeps } from "../deps.js";
+import { defineRoute, type Route } from "../registry.js";
 
-export function bankRouter(deps: ApiDeps): Router {
-  const r = Router();
-  r.get("/bank", deps.auth.allow("courier", "kiosk", "monitor"), (_req, res) => {
-    const caller = res.locals.caller as { role: string } | undefined;
-    res.json({
-      bankId: deps.bankId,
-      name: deps.layout.name,
-      sizes: deps.ctx.sizes.sizes,
-      driver: deps.driverKind,
-      simulated: deps.sim !== undefined,
-      role: caller?.role ?? null,
-      columns: deps.layout.columns.map((c) => ({ id: c.id, lockers: c.lockers.map((l) => ({ id: l.id, size: l.size })) })),
-    });
-  });
-  return r;
+export const bankView = z.object({
+  bankId: z.string(),
+  name: z.string(),
+  sizes: z.array(z.string()),
+  driver: z.string(),
+  simulated: z.boolean(),
+  role: z.string().nullable(),
+  columns: z.array(z.object({ id: z.string(), lockers: z.array(z.object({ id: z.string(), size: z.string() })) })),
+});
+
+export function bankRoutes(deps: ApiDeps): Route[] {
+  return [
+    defineRoute({
+      method: "get",
+      path: "/bank",
+      tag: "lockers",
+      summary: "The bank's layout: columns of lockers with their sizes, the driver, and the caller's role",
+      access: ["courier", "kiosk", "monitor"],
+      responses: { 200: { description: "the bank", schema: bankView } },
+      handler: (_input, _req, res) => {
+        const caller = res.locals.caller as { role: string } | undefined;
+        res.json({
+          bankId: deps.bankId,
+          name: deps.layout.name,
+          sizes: deps.ctx.sizes.sizes,
+          driver: deps.driverKind,
+          simulated: deps.sim !== undefined,
+          role: caller?.role ?? null,
+          columns: deps.layout.columns.map((c) => ({ id: c.id, lockers: c.lockers.map((l) => ({ id: l.id, size: l.size })) })),
+        });
+      },
+    }),
+  ];
 }

@@ -1,18 +1,40 @@
-/** /events: the event log after a sequence number, for tools that follow it. Codes are never shown. */
-import { Router } from "express";
+/** /events: the event log after a sequence number, for tools that follow it, and its live stream. Codes are never shown. */
 import { z } from "zod";
 import type { EventRow } from "../../store/rows.js";
 import type { ApiDeps } from "../deps.js";
-import { parse } from "../validate.js";
+import { streamEvents } from "../event-stream.js";
+import { defineRoute, type Route } from "../registry.js";
+import { lockerId } from "../validate.js";
+import { eventsView } from "../views.js";
+
+const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const typeFilter = z.string().max(64).regex(/^[a-z_.]+$/).meta({ description: "an event type, or a family ending in a dot (door.)" });
 
 const query = z
   .object({
-    after: z.coerce.number().int().min(0).default(0),
+    after: seq.default(0).meta({ description: "sequence number to start after" }),
     limit: z.coerce.number().int().min(1).max(1000).default(100),
-    type: z.string().max(64).regex(/^[a-z_.]+$/).optional(),
-    locker: z.string().regex(/^[A-Z][0-9]{2,3}$/).optional(),
+    type: typeFilter.optional(),
+    locker: lockerId.optional(),
   })
   .strict();
+
+const streamQuery = z
+  .object({
+    after: seq.optional().meta({ description: "replay events after this sequence number first (default: only new events)" }),
+    type: typeFilter.optional(),
+    locker: lockerId.optional(),
+  })
+  .strict();
+
+const streamHeaders = z.object({
+  "last-event-id": z
+    .string()
+    .regex(/^\d{1,15}$/, "a sequence number")
+    .transform(Number)
+    .optional()
+    .meta({ description: "resume after this sequence number (sent by EventSource on reconnect)" }),
+});
 
 /** The public shape of an event: the plain pickup code stays in the outbox only. */
 export function publicEvent(e: EventRow): Record<string, unknown> {
@@ -20,12 +42,47 @@ export function publicEvent(e: EventRow): Record<string, unknown> {
   return { seq: e.seq, type: e.type, at: new Date(e.at).toISOString(), clockSynced: e.clockSynced, lockerId: e.lockerId, parcelId: e.parcelId, data };
 }
 
-export function eventsRouter(deps: ApiDeps): Router {
-  const r = Router();
-  r.get("/events", deps.auth.allow("monitor"), (req, res) => {
-    const q = parse(query, req.query, "query");
-    const events = deps.ctx.store.events.query({ afterSeq: q.after, limit: q.limit, type: q.type, lockerId: q.locker });
-    res.json({ events: events.map(publicEvent), lastSeq: deps.ctx.store.events.lastSeq() });
-  });
-  return r;
+export function eventRoutes(deps: ApiDeps): Route[] {
+  const events = deps.ctx.store.events;
+  return [
+    defineRoute({
+      method: "get",
+      path: "/events",
+      tag: "events",
+      summary: "Events after a sequence number, oldest first",
+      access: ["monitor"],
+      query,
+      responses: { 200: { description: "a page of events and the newest sequence number", schema: eventsView } },
+      handler: ({ query: q }, _req, res) => {
+        const page = events.query({ afterSeq: q.after, limit: q.limit, type: q.type, lockerId: q.locker });
+        res.json({ events: page.map(publicEvent), lastSeq: events.lastSeq() });
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/events/stream",
+      tag: "events",
+      summary: "Live stream of bank and door events (Server-Sent Events)",
+      description:
+        "Each event is `id: <seq>`, `event: <type>`, `data: <Event JSON>`. Door sensor changes arrive as " +
+        "`event: door.position` with data `{ lockerId, position }` and no id. A comment line is sent every 15 s. " +
+        "Resume with the Last-Event-ID header or ?after=.",
+      access: ["kiosk", "monitor"],
+      query: streamQuery,
+      headers: streamHeaders,
+      responses: { 200: { description: "an endless text/event-stream", contentType: "text/event-stream" } },
+      handler: ({ query: q, headers }, req, res) => {
+        res.locals.streaming = true;
+        if (req.method === "HEAD") {
+          res.status(200).type("text/event-stream").end();
+          return;
+        }
+        // Sequence numbers are never reused: an id beyond the newest comes from another database
+        // (a replaced SD card); start from now rather than wait for the numbers to catch up.
+        const newest = events.lastSeq();
+        const after = Math.min(headers["last-event-id"] ?? q.after ?? newest, newest);
+        streamEvents(req, res, { events, onDoorPosition: deps.onDoorPosition, heartbeatMs: deps.heartbeatMs ?? 15_000, log: deps.log }, { after, type: q.type, lockerId: q.locker }, publicEvent);
+      },
+    }),
+  ];
 }

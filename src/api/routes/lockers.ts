@@ -1,67 +1,99 @@
 /** /lockers: assign, status, and a technician's door and service actions. */
-import { Router } from "express";
 import { z } from "zod";
 import { assignLocker } from "../../bank/assign.js";
 import { availability } from "../../bank/queries.js";
 import { setInService, setOutOfService, technicianOpen } from "../../bank/service.js";
 import type { ApiDeps } from "../deps.js";
-import { parse } from "../validate.js";
+import { defineRoute, type Route } from "../registry.js";
+import { lockerId, text } from "../validate.js";
+import { assignmentView, availabilityView, doorActionView, serviceView } from "../views.js";
 
 const printable = /^[\x21-\x7e]+$/;
 
 export const assignBody = z
   .object({
-    size: z.string().min(1).max(8),
-    parcel: z.string().min(1).max(64).regex(printable, "printable ASCII without spaces").nullish(),
+    size: z.string().min(1).max(8).meta({ description: "the parcel's size; the smallest free locker that fits is chosen" }),
+    parcel: z.string().min(1).max(64).regex(printable, "printable ASCII without spaces").nullish().meta({ description: "the carrier's tracking reference" }),
   })
   .strict();
 
-const lockerParam = z.object({ id: z.string().regex(/^[A-Z][0-9]{2,3}$/, "a locker id such as A01") });
-const openBody = z.object({ force: z.boolean().default(false) }).strict().prefault({});
+const lockerParam = z.object({ id: lockerId }).strict();
+const openBody = z.object({ force: z.boolean().default(false).meta({ description: "open even though a parcel is inside" }) }).strict().prefault({});
 const serviceBody = z
   .object({
     inService: z.boolean(),
-    reason: z.string().min(1).max(200).optional(),
-    force: z.boolean().default(false),
+    reason: text(200).optional(),
+    force: z.boolean().default(false).meta({ description: "take an occupied locker out of service anyway" }),
   })
   .strict();
 
-export function lockersRouter(deps: ApiDeps): Router {
-  const r = Router();
-  const { ctx, auth } = deps;
-
-  r.post("/lockers/assign", auth.allow("courier"), async (req, res) => {
-    const body = parse(assignBody, req.body ?? {}, "body");
-    const a = await assignLocker(ctx, { size: body.size, trackingRef: body.parcel ?? null });
-    res.status(201).json({
-      parcelId: a.parcelId,
-      lockerId: a.lockerId,
-      size: a.size,
-      parcelSize: a.parcelSize,
-      pickupCode: a.pickupCode,
-      expiresAt: new Date(a.expiresAt).toISOString(),
-    });
-  });
-
-  r.get("/lockers/status", auth.allow("courier", "kiosk", "monitor"), (_req, res) => {
-    res.json(availability(ctx, (id) => deps.doorOf(id)));
-  });
-
-  r.post("/lockers/:id/open", auth.allow(), async (req, res) => {
-    const { id } = parse(lockerParam, req.params, "path");
-    const body = parse(openBody, req.body ?? {}, "body");
-    await technicianOpen(ctx, id, { force: body.force });
-    res.status(202).json({ lockerId: id, door: "unlocking" });
-  });
-
-  r.post("/lockers/:id/service", auth.allow(), (req, res) => {
-    const { id } = parse(lockerParam, req.params, "path");
-    const body = parse(serviceBody, req.body ?? {}, "body");
-    if (body.inService) setInService(ctx, id);
-    else setOutOfService(ctx, id, body.reason ?? "taken out of service by a technician", { force: body.force });
-    const l = ctx.store.lockers.get(id)!;
-    res.json({ lockerId: id, status: l.status, serviceReason: l.serviceReason });
-  });
-
-  return r;
+export function lockerRoutes(deps: ApiDeps): Route[] {
+  const { ctx } = deps;
+  return [
+    defineRoute({
+      method: "post",
+      path: "/lockers/assign",
+      tag: "lockers",
+      summary: "Assign the smallest free locker that fits a parcel and unlock it for the deposit",
+      access: ["courier"],
+      body: assignBody,
+      responses: { 201: { description: "assigned; the door is unlocking; the pickup code is shown only here", schema: assignmentView } },
+      errors: ["NO_LOCKER_AVAILABLE", "DOOR_UNAVAILABLE", "STORAGE_BUSY", "STORAGE_FULL"],
+      handler: async ({ body }, _req, res) => {
+        const a = await assignLocker(ctx, { size: body.size, trackingRef: body.parcel ?? null });
+        res.status(201).json({
+          parcelId: a.parcelId,
+          lockerId: a.lockerId,
+          size: a.size,
+          parcelSize: a.parcelSize,
+          pickupCode: a.pickupCode,
+          expiresAt: new Date(a.expiresAt).toISOString(),
+        });
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/lockers/status",
+      tag: "lockers",
+      summary: "Every locker's status and door, and free lockers per size",
+      access: ["courier", "kiosk", "monitor"],
+      responses: { 200: { description: "the bank's lockers", schema: availabilityView } },
+      handler: (_input, _req, res) => {
+        res.json(availability(ctx, (id) => deps.doorOf(id)));
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/lockers/:id/open",
+      tag: "lockers",
+      summary: "Open a locker's door (technician)",
+      access: [],
+      params: lockerParam,
+      body: openBody,
+      responses: { 202: { description: "the door is unlocking", schema: doorActionView } },
+      errors: ["LOCKER_NOT_FOUND", "LOCKER_OCCUPIED", "LOCKER_BUSY", "DOOR_UNAVAILABLE"],
+      handler: async ({ params, body }, _req, res) => {
+        await technicianOpen(ctx, params.id, { force: body.force });
+        res.status(202).json({ lockerId: params.id, door: "unlocking" });
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/lockers/:id/service",
+      tag: "lockers",
+      summary: "Take a locker out of service or put it back (technician)",
+      access: [],
+      params: lockerParam,
+      body: serviceBody,
+      responses: { 200: { description: "the locker's service state", schema: serviceView } },
+      errors: ["LOCKER_NOT_FOUND", "LOCKER_OCCUPIED"],
+      handler: ({ params, body }, _req, res) => {
+        const id = params.id;
+        if (body.inService) setInService(ctx, id);
+        else setOutOfService(ctx, id, body.reason ?? "taken out of service by a technician", { force: body.force });
+        const l = ctx.store.lockers.get(id)!;
+        res.json({ lockerId: id, status: l.status, serviceReason: l.serviceReason });
+      },
+    }),
+  ];
 }

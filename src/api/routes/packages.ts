@@ -1,44 +1,77 @@
 /** /packages: a parcel's status and times, cancelling an assignment, collecting an expired parcel. */
-import { Router } from "express";
 import { z } from "zod";
 import { collectExpired, extendDeadline } from "../../bank/expiry.js";
 import { getParcel } from "../../bank/queries.js";
 import { cancelAssignment } from "../../bank/service.js";
 import type { ApiDeps } from "../deps.js";
-import { parse } from "../validate.js";
+import { defineRoute, type Route } from "../registry.js";
+import { parcelId, text } from "../validate.js";
+import { collectView, parcelView } from "../views.js";
 
-const idParam = z.object({ id: z.string().regex(/^p_[0-9a-f]{20}$/, "a parcel id such as p_0123456789abcdef0123") });
-const cancelBody = z.object({ reason: z.string().min(1).max(200).optional() }).strict().prefault({});
-const deadlineBody = z.object({ expiresAt: z.iso.datetime({ offset: true }) }).strict();
+const idParam = z.object({ id: parcelId }).strict();
+const cancelBody = z.object({ reason: text(200).optional() }).strict().prefault({});
+const deadlineBody = z.object({ expiresAt: z.iso.datetime({ offset: true }).meta({ description: "the new pickup deadline" }) }).strict();
 
-export function packagesRouter(deps: ApiDeps): Router {
-  const r = Router();
-  const { ctx, auth } = deps;
-
-  r.get("/packages/:id", auth.allow("courier", "kiosk", "monitor"), (req, res) => {
-    const { id } = parse(idParam, req.params, "path");
-    res.json(getParcel(ctx, id));
-  });
-
-  r.post("/packages/:id/cancel", auth.allow("courier"), (req, res) => {
-    const { id } = parse(idParam, req.params, "path");
-    const body = parse(cancelBody, req.body ?? {}, "body");
-    cancelAssignment(ctx, id, body.reason ?? "cancelled through the API");
-    res.json(getParcel(ctx, id));
-  });
-
-  r.post("/packages/:id/collect", auth.allow("courier"), async (req, res) => {
-    const { id } = parse(idParam, req.params, "path");
-    const result = await collectExpired(ctx, id);
-    res.status(202).json({ ...result, door: "unlocking" });
-  });
-
-  r.post("/packages/:id/deadline", auth.allow(), (req, res) => {
-    const { id } = parse(idParam, req.params, "path");
-    const body = parse(deadlineBody, req.body ?? {}, "body");
-    extendDeadline(ctx, id, Date.parse(body.expiresAt));
-    res.json(getParcel(ctx, id));
-  });
-
-  return r;
+export function packageRoutes(deps: ApiDeps): Route[] {
+  const { ctx } = deps;
+  return [
+    defineRoute({
+      method: "get",
+      path: "/packages/:id",
+      tag: "packages",
+      summary: "A parcel's status and times (never its code)",
+      access: ["courier", "monitor"],
+      params: idParam,
+      responses: { 200: { description: "the parcel", schema: parcelView } },
+      errors: ["PARCEL_NOT_FOUND"],
+      handler: ({ params }, _req, res) => {
+        res.json(getParcel(ctx, params.id));
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/packages/:id/cancel",
+      tag: "packages",
+      summary: "Cancel an assignment whose parcel was never stored",
+      access: ["courier"],
+      params: idParam,
+      body: cancelBody,
+      responses: { 200: { description: "the cancelled parcel", schema: parcelView } },
+      errors: ["PARCEL_NOT_FOUND", "INVALID_STATE", "LOCKER_BUSY"],
+      handler: ({ params, body }, _req, res) => {
+        cancelAssignment(ctx, params.id, body.reason ?? "cancelled through the API");
+        res.json(getParcel(ctx, params.id));
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/packages/:id/collect",
+      tag: "packages",
+      summary: "Open the door of an expired parcel so the courier can take it back",
+      access: ["courier"],
+      params: idParam,
+      body: z.object({}).strict().prefault({}),
+      responses: { 202: { description: "the door is unlocking", schema: collectView } },
+      errors: ["PARCEL_NOT_FOUND", "INVALID_STATE", "LOCKER_BUSY", "DOOR_UNAVAILABLE"],
+      handler: async ({ params }, _req, res) => {
+        const result = await collectExpired(ctx, params.id);
+        res.status(202).json({ ...result, door: "unlocking" });
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/packages/:id/deadline",
+      tag: "packages",
+      summary: "Move a parcel's pickup deadline (technician)",
+      access: [],
+      params: idParam,
+      body: deadlineBody,
+      responses: { 200: { description: "the parcel with its new deadline", schema: parcelView } },
+      errors: ["PARCEL_NOT_FOUND", "INVALID_STATE"],
+      handler: ({ params, body }, _req, res) => {
+        extendDeadline(ctx, params.id, Date.parse(body.expiresAt));
+        res.json(getParcel(ctx, params.id));
+      },
+    }),
+  ];
 }

@@ -1,32 +1,49 @@
 /** /pickup: a customer's code (in the body, so it stays out of URLs, or in the path as the design has it). */
-import { Router } from "express";
 import { z } from "zod";
 import { pickupByCode } from "../../bank/pickup.js";
 import type { ApiDeps } from "../deps.js";
-import { parse } from "../validate.js";
+import { defineRoute, type Route } from "../registry.js";
+import { pickupView } from "../views.js";
 
 // Shape only: a code of the wrong length is still answered with the uniform INVALID_CODE.
 const codeSchema = z.string().min(1).max(64);
 const pickupBody = z.object({ code: codeSchema }).strict();
+const codeParam = z.object({ code: codeSchema }).strict();
 
-export function pickupRouter(deps: ApiDeps): Router {
-  const r = Router();
-  const { ctx, auth } = deps;
+export function pickupRoutes(deps: ApiDeps): Route[] {
+  const { ctx } = deps;
 
   const pickup = async (code: string, source: string) => {
     const result = await pickupByCode(ctx, code, { channel: "http", id: source });
     return { parcelId: result.parcelId, lockerId: result.lockerId, door: "unlocking" };
   };
+  const common = {
+    tag: "pickup",
+    access: ["kiosk"],
+    responses: { 200: { description: "the parcel's door is unlocking", schema: pickupView } },
+    errors: ["INVALID_CODE", "TOO_MANY_ATTEMPTS", "DOOR_UNAVAILABLE", "LOCKER_BUSY"],
+  } as const;
 
-  r.post("/pickup", auth.allow("kiosk"), async (req, res) => {
-    const { code } = parse(pickupBody, req.body ?? {}, "body");
-    res.json(await pickup(code, req.socket.remoteAddress ?? "unknown"));
-  });
-
-  r.post("/pickup/:code", auth.allow("kiosk"), async (req, res) => {
-    const code = parse(codeSchema, req.params.code, "path");
-    res.json(await pickup(code, req.socket.remoteAddress ?? "unknown"));
-  });
-
-  return r;
+  return [
+    defineRoute({
+      ...common,
+      method: "post",
+      path: "/pickup",
+      summary: "Open the door of the parcel a pickup code belongs to",
+      body: pickupBody,
+      handler: async ({ body }, req, res) => {
+        res.json(await pickup(body.code, req.socket.remoteAddress ?? "unknown"));
+      },
+    }),
+    defineRoute({
+      ...common,
+      method: "post",
+      path: "/pickup/:code",
+      summary: "The same with the code in the path (kept out of logs; prefer the body)",
+      params: codeParam,
+      handler: async ({ params }, req, res) => {
+        res.json(await pickup(params.code, req.socket.remoteAddress ?? "unknown"));
+      },
+    }),
+  ];
 }

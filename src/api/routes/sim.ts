@@ -1,46 +1,76 @@
 /**
- * /sim: the simulated bank's hardware, for the bank page and demos: move doors by hand, take
- * the hardware offline, type on the keypad. Mounted only when the bank is simulated; every
- * action goes through the same simulated-device interfaces the tests use.
+ * /sim: the simulated bank's hardware, for the bank page and demos: move doors by hand, cause
+ * faults, take the hardware offline. Present only when the bank is simulated; every action
+ * goes through the same simulated-device interfaces the tests use.
  */
-import { Router } from "express";
 import { z } from "zod";
 import { LockerdError } from "../../bank/errors.js";
-import { pickupByCode } from "../../bank/pickup.js";
 import type { ApiDeps } from "../deps.js";
-import { parse } from "../validate.js";
+import { defineRoute, type Route } from "../registry.js";
+import { lockerId } from "../validate.js";
 
-const lockerParam = z.object({ id: z.string().regex(/^[A-Z][0-9]{2,3}$/, "a locker id such as A01") });
-const doorBody = z.object({ action: z.enum(["open", "close"]) }).strict();
+const lockerParam = z.object({ id: lockerId }).strict();
+const doorBody = z.object({ action: z.enum(["open", "close", "jam", "force", "flap", "clear"]) }).strict();
 const hardwareBody = z.object({ online: z.boolean() }).strict();
-const keypadBody = z.object({ keys: z.string().min(1).max(32).regex(/^[0-9*#]+$/, "digits, * and #") }).strict();
 
-export function simRouter(deps: ApiDeps): Router {
-  const r = Router();
+export function simRoutes(deps: ApiDeps): Route[] {
   const sim = deps.sim;
-  if (!sim) return r;
+  if (!sim) return [];
+  return [
+    defineRoute({
+      method: "post",
+      path: "/sim/doors/:id",
+      tag: "simulator",
+      summary: "Simulated bank: open or close a door by hand, or cause a fault (jam, force, flap, clear)",
+      access: [],
+      params: lockerParam,
+      body: doorBody,
+      responses: { 200: { description: "the door's position now", schema: z.object({ lockerId: z.string(), door: z.string() }) } },
+      errors: ["LOCKER_NOT_FOUND"],
+      handler: ({ params, body }, _req, res) => {
+        const id = params.id;
+        if (!deps.layout.lockers.some((l) => l.id === id)) throw new LockerdError("LOCKER_NOT_FOUND", `no locker ${id}`);
+        applyDoorAction(deps, id, body.action);
+        res.json({ lockerId: id, door: sim.doors().get(id) ?? "unknown" });
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/sim/hardware",
+      tag: "simulator",
+      summary: "Simulated bank: unplug the lock hardware or plug it back in",
+      access: [],
+      body: hardwareBody,
+      responses: { 200: { description: "the hardware's state now", schema: hardwareBody } },
+      handler: ({ body }, _req, res) => {
+        sim.setOnline(
+          deps.layout.lockers.map((l) => l.id),
+          body.online,
+          body.online ? "plugged back in on the bank page" : "unplugged on the bank page",
+        );
+        res.json({ online: body.online });
+      },
+    }),
+  ];
+}
 
-  r.post("/sim/doors/:id", deps.auth.allow(), (req, res) => {
-    const { id } = parse(lockerParam, req.params, "path");
-    const { action } = parse(doorBody, req.body ?? {}, "body");
-    if (!deps.layout.lockers.some((l) => l.id === id)) throw new LockerdError("LOCKER_NOT_FOUND", `no locker ${id}`);
-    sim.setDoor(id, action === "open" ? "open" : "closed");
-    res.json({ lockerId: id, door: sim.doors().get(id) });
-  });
-
-  r.post("/sim/hardware", deps.auth.allow(), (req, res) => {
-    const { online } = parse(hardwareBody, req.body ?? {}, "body");
-    sim.setOnline(deps.layout.lockers.map((l) => l.id), online, online ? "plugged back in on the bank page" : "unplugged on the bank page");
-    res.json({ online });
-  });
-
-  // Until the kiosk's simulated keypad exists, keys go straight to the pickup use case.
-  r.post("/sim/keypad", deps.auth.allow(), async (req, res) => {
-    const { keys } = parse(keypadBody, req.body ?? {}, "body");
-    const code = keys.replace(/#$/, "");
-    const result = await pickupByCode(deps.ctx, code, { channel: "keypad", id: "sim" });
-    res.json(result);
-  });
-
-  return r;
+function applyDoorAction(deps: ApiDeps, id: string, action: z.infer<typeof doorBody>["action"]): void {
+  const sim = deps.sim!;
+  switch (action) {
+    case "open":
+    case "close":
+      sim.setDoor(id, action === "open" ? "open" : "closed");
+      return;
+    case "force":
+      sim.forceOpen(id);
+      return;
+    case "jam":
+      sim.setFault(id, "jammed");
+      return;
+    case "flap":
+      sim.setFault(id, "flapping");
+      return;
+    case "clear":
+      sim.setFault(id, null);
+  }
 }

@@ -1,0 +1,134 @@
+/**
+ * Prometheus metrics on their own registry (so several daemons can run in one process, as in
+ * tests). Gauges are read from the store when scraped; counters are derived from the event log
+ * as events commit, so no other part of the daemon has to call a metric.
+ */
+import type { RequestHandler } from "express";
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { BankContext } from "../bank/context.js";
+import type { EventRow } from "../store/rows.js";
+
+/** Event types that count as door faults, by the kind label they get. */
+export const DOOR_FAULTS: Record<string, string> = {
+  "door.open_timeout": "did_not_open",
+  "door.unlock_failed": "unlock_failed",
+  "alarm.door_forced": "forced",
+  "alarm.door_left_open": "left_open",
+  "hardware.offline": "offline",
+};
+
+const COUNTED: Record<string, string> = {
+  "parcel.assigned": "assignments",
+  "parcel.stored": "deposits",
+  "parcel.picked_up": "pickups",
+  "pickup.rejected": "failedCodes",
+  "parcel.expired": "expired",
+};
+
+const STATUSES = ["AVAILABLE", "RESERVED", "OCCUPIED", "OUT_OF_SERVICE"] as const;
+
+export interface SyncStatus {
+  backlog: number;
+  lagMs: number | null;
+}
+
+export interface MetricsOptions {
+  ctx: BankContext;
+  /** The sync loop's view when it exists; otherwise derived from the events table. */
+  syncStatus?: () => SyncStatus;
+}
+
+export interface Metrics {
+  readonly registry: Registry;
+  /** Times every request by method, route template (never the raw path) and status. */
+  readonly timing: RequestHandler;
+  close(): void;
+}
+
+export function createMetrics(opts: MetricsOptions): Metrics {
+  const { ctx } = opts;
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+
+  new Gauge({
+    name: "lockerd_lockers",
+    help: "Lockers in the layout by size and status",
+    labelNames: ["size", "status"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const size of ctx.sizes.sizes) for (const status of STATUSES) this.set({ size, status }, 0);
+      for (const l of ctx.store.lockers.list()) if (l.inLayout) this.inc({ size: l.size, status: l.status });
+    },
+  });
+  new Gauge({
+    name: "lockerd_lockers_unreachable",
+    help: "Lockers whose lock or sensor hardware cannot be reached now",
+    registers: [registry],
+    collect() {
+      this.set(ctx.doors.unavailableLockers().size);
+    },
+  });
+
+  const counters = {
+    assignments: new Counter({ name: "lockerd_assignments_total", help: "Parcels assigned a locker", registers: [registry] }),
+    deposits: new Counter({ name: "lockerd_deposits_total", help: "Parcels stored in a locker", registers: [registry] }),
+    pickups: new Counter({ name: "lockerd_pickups_total", help: "Parcels picked up", registers: [registry] }),
+    failedCodes: new Counter({ name: "lockerd_failed_codes_total", help: "Pickup codes rejected", registers: [registry] }),
+    expired: new Counter({ name: "lockerd_parcels_expired_total", help: "Parcels that passed their pickup deadline", registers: [registry] }),
+  };
+  const doorFaults = new Counter({ name: "lockerd_door_faults_total", help: "Door faults by kind", labelNames: ["kind"], registers: [registry] });
+  for (const kind of Object.values(DOOR_FAULTS)) doorFaults.inc({ kind }, 0);
+  const events = new Counter({ name: "lockerd_events_total", help: "Events recorded, by type", labelNames: ["type"], registers: [registry] });
+
+  const onEvent = (e: EventRow) => {
+    events.inc({ type: e.type });
+    const c = COUNTED[e.type] as keyof typeof counters | undefined;
+    if (c) counters[c].inc();
+    const kind = DOOR_FAULTS[e.type];
+    if (kind) doorFaults.inc({ kind });
+  };
+  const unsubscribe = ctx.store.events.subscribe(onEvent);
+
+  const syncStatus =
+    opts.syncStatus ??
+    ((): SyncStatus => {
+      const b = ctx.store.events.backlog();
+      return { backlog: b.count, lagMs: b.oldestAt === null ? null : Math.max(0, ctx.clock.now() - b.oldestAt) };
+    });
+  new Gauge({
+    name: "lockerd_sync_backlog_events",
+    help: "Events not yet sent to the central database",
+    registers: [registry],
+    collect() {
+      this.set(syncStatus().backlog);
+    },
+  });
+  new Gauge({
+    name: "lockerd_sync_lag_seconds",
+    help: "Age of the oldest event not yet sent to the central database (0 when none)",
+    registers: [registry],
+    collect() {
+      this.set((syncStatus().lagMs ?? 0) / 1000);
+    },
+  });
+
+  const duration = new Histogram({
+    name: "lockerd_http_request_duration_seconds",
+    help: "API request latency by method, route template and status",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  const timing: RequestHandler = (req, res, next) => {
+    const end = duration.startTimer();
+    res.on("finish", () => {
+      // Streams last as long as the client stays; they are not request latency.
+      if (res.locals.streaming) return;
+      end({ method: req.method, route: typeof res.locals.route === "string" ? res.locals.route : "unmatched", status: String(res.statusCode) });
+    });
+    next();
+  };
+
+  return { registry, timing, close: () => unsubscribe() };
+}

@@ -1,0 +1,118 @@
+/**
+ * The shapes of the API's answers, as zod schemas: the OpenAPI document describes responses
+ * with them and the tests check real answers against them. Pickup codes appear only in the
+ * assignment answer, never in a view.
+ */
+import { z } from "zod";
+
+const iso = z.iso.datetime({ offset: true });
+const isoOrNull = iso.nullable();
+
+export const parcelStatus = z.enum(["ASSIGNED", "STORED", "PICKED_UP", "EXPIRED", "CANCELLED"]);
+export const lockerStatus = z.enum(["AVAILABLE", "RESERVED", "OCCUPIED", "OUT_OF_SERVICE"]);
+
+export const parcelView = z
+  .object({
+    parcelId: z.string(),
+    trackingRef: z.string().nullable(),
+    size: z.string(),
+    lockerId: z.string(),
+    status: parcelStatus,
+    inLocker: z.boolean(),
+    createdAt: iso,
+    expiresAt: iso,
+    storedAt: isoOrNull,
+    pickedUpAt: isoOrNull,
+    expiredAt: isoOrNull,
+    cancelledAt: isoOrNull,
+    removedAt: isoOrNull,
+    releasedAt: isoOrNull,
+  })
+  .strict()
+  .meta({ id: "Parcel" });
+
+export const lockerView = z
+  .object({
+    id: z.string(),
+    size: z.string(),
+    status: lockerStatus,
+    serviceReason: z.string().nullable(),
+    door: z.string().meta({ description: "open, closed, unknown or unlocking" }),
+    parcelId: z.string().nullable(),
+  })
+  .strict()
+  .meta({ id: "Locker" });
+
+export const availabilityView = z
+  .object({
+    lockers: z.array(lockerView),
+    available: z.record(z.string(), z.number().int()).meta({ description: "free lockers per size that can be opened now" }),
+    counts: z.record(z.string(), z.record(lockerStatus, z.number().int())),
+  })
+  .strict()
+  .meta({ id: "Availability" });
+
+export const assignmentView = z
+  .object({
+    parcelId: z.string(),
+    lockerId: z.string(),
+    size: z.string(),
+    parcelSize: z.string(),
+    pickupCode: z.string().meta({ description: "shown once, to the courier; never stored in plain form" }),
+    expiresAt: iso,
+  })
+  .strict()
+  .meta({ id: "Assignment" });
+
+export const doorActionView = z
+  .object({ lockerId: z.string(), door: z.literal("unlocking") })
+  .strict()
+  .meta({ id: "DoorAction" });
+
+export const pickupView = z
+  .object({ parcelId: z.string(), lockerId: z.string(), door: z.literal("unlocking") })
+  .strict()
+  .meta({ id: "Pickup" });
+
+export const collectView = z
+  .object({ parcelId: z.string(), lockerId: z.string(), door: z.literal("unlocking") })
+  .catchall(z.unknown())
+  .meta({ id: "Collect" });
+
+export const serviceView = z
+  .object({ lockerId: z.string(), status: lockerStatus, serviceReason: z.string().nullable() })
+  .strict()
+  .meta({ id: "LockerService" });
+
+export const eventView = z
+  .object({
+    seq: z.number().int(),
+    type: z.string(),
+    at: iso,
+    clockSynced: z.boolean(),
+    lockerId: z.string().nullable(),
+    parcelId: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .strict()
+  .meta({ id: "Event" });
+
+export const eventsView = z
+  .object({ events: z.array(eventView), lastSeq: z.number().int() })
+  .strict()
+  .meta({ id: "EventList" });
+
+export const healthView = z.object({ status: z.enum(["ok", "starting"]) }).strict().meta({ id: "Health" });
+
+export const problemView = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    code: z.string().meta({ description: "stable error code, e.g. VALIDATION_FAILED" }),
+    message: z.string(),
+    detail: z.string(),
+    field: z.string().optional().meta({ description: "the field at fault" }),
+  })
+  .catchall(z.unknown())
+  .meta({ id: "Problem" });
