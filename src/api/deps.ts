@@ -1,4 +1,5 @@
 /** What the HTTP layer is handed: the bank's context, auth, and door positions for views. */
+import type { AttemptLimiter } from "../bank/attempts.js";
 import type { BankContext } from "../bank/context.js";
 import type { Logger } from "../system/logger.js";
 import type { Auth } from "./auth.js";
@@ -10,4 +11,6 @@ export interface ApiDeps {
   doorOf(lockerId: string): string;
   isReady(): boolean;
   bodyLimitBytes: number;
+  /** The attempt limiter shared with the keypad (kiosk slice); pickups go through it. */
+  attempts?: AttemptLimiter;
 }

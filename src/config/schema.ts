@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../bank/codes.js";
+import { courierSchema, indicatorSchema, inputSchema, kioskSchema, limiterSchema } from "./kiosk-schema.js";
 
 const ms = (def: number) => z.number().int().min(1).max(86_400_000).default(def);
 
@@ -95,6 +96,12 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // kiosk slice: keypad/scanner, sessions, couriers, attempt limiter, indicator.
+    input: inputSchema,
+    kiosk: kioskSchema,
+    couriers: z.array(courierSchema).default([]),
+    limiter: limiterSchema,
+    indicator: indicatorSchema,
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -3,6 +3,7 @@
  * BEGIN IMMEDIATE transaction; events appended inside it reach live listeners only after it
  * commits.
  */
+import { AttemptTable } from "./attempts.js";
 import { writeTx, type Db } from "./database.js";
 import { EventLog, type NewEvent } from "./events.js";
 import { IntentTable } from "./intents.js";
@@ -15,6 +16,7 @@ export class Store {
   readonly parcels: ParcelTable;
   readonly intents: IntentTable;
   readonly events: EventLog;
+  readonly attempts: AttemptTable;
 
   constructor(
     readonly db: Db,
@@ -24,6 +26,7 @@ export class Store {
     this.parcels = new ParcelTable(db);
     this.intents = new IntentTable(db);
     this.events = new EventLog(db);
+    this.attempts = new AttemptTable(db);
   }
 
   /** One immediate write transaction; its events are published after commit. */

@@ -39,6 +39,7 @@ export function lockersRouter(deps: ApiDeps): Router {
       size: a.size,
       parcelSize: a.parcelSize,
       pickupCode: a.pickupCode,
+      pickupToken: a.pickupToken,
       expiresAt: new Date(a.expiresAt).toISOString(),
     });
   });
