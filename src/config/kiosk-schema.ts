@@ -4,13 +4,13 @@
  * Mounted into the one schema in schema.ts.
  */
 import { z } from "zod";
+import { KEYPAD_KEYS } from "../input/devices.js";
 
 const ms = (def: number) => z.number().int().min(1).max(86_400_000).default(def);
 const usbId = z.number().int().min(0).max(0xffff);
 const hex64 = z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits (sha256)");
 
 /** A keypad key as the kiosk sees it. */
-export const KEYPAD_KEYS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "backspace", "escape"] as const;
 export const keypadKey = z.enum(KEYPAD_KEYS);
 
 export const inputSchema = z
@@ -126,4 +126,3 @@ export type KioskConfig = z.infer<typeof kioskSchema>;
 export type CourierConfig = z.infer<typeof courierSchema>;
 export type LimiterConfig = z.infer<typeof limiterSchema>;
 export type IndicatorConfig = z.infer<typeof indicatorSchema>;
-export type KeypadKey = z.infer<typeof keypadKey>;
