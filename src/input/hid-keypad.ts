@@ -4,7 +4,7 @@ import { BootKeyboardDecoder } from "./boot-keyboard.js";
 import type { DeviceListener, KeypadDevice, KeypadKey } from "./devices.js";
 import type { HidAccess, HidMatch } from "./hid-access.js";
 import { HidConnection } from "./hid-connection.js";
-import { Keymap } from "./keymap.js";
+import type { Keymap } from "./keymap.js";
 
 export interface HidKeypadOptions {
   match: Omit<HidMatch, "usagePage">;
