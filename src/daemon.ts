@@ -15,6 +15,11 @@ import { expireDue } from "./bank/expiry.js";
 import { cryptoRandom, type Clock, type RandomSource } from "./bank/ports.js";
 import { reconcileIntents } from "./bank/reconcile.js";
 import { SizeScale } from "./bank/sizes.js";
+import { AttemptLimiter } from "./bank/attempts.js";
+import { kioskDevices, type KioskDeviceOverrides } from "./kiosk/devices.js";
+import { attackSources, checkGuessingBound } from "./kiosk/guessing-check.js";
+import type { Kiosk } from "./kiosk/kiosk.js";
+import { startKiosk } from "./kiosk/start.js";
 
 import { loadLayout, type BankLayout } from "./config/layout.js";
 import { ConfigError } from "./config/errors.js";
@@ -35,6 +40,8 @@ export interface DaemonOptions {
   lockBank?: LockBank;
   /** Listen on HTTP (default true). */
   http?: boolean;
+  /** Keypad, scanner, indicator built by the caller (tests); otherwise from the configuration. */
+  input?: KioskDeviceOverrides;
 }
 
 export interface Daemon {
@@ -44,6 +51,8 @@ export interface Daemon {
   readonly store: Store;
   readonly lockBank: LockBank;
   readonly supervisor: DoorSupervisor;
+  readonly attempts: AttemptLimiter;
+  readonly kiosk: Kiosk;
   /** http://host:port once listening, else null. */
   readonly url: string | null;
   stop(): Promise<void>;
@@ -80,6 +89,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
 
     const codes = new CodeBook(loadOrCreateSecret(cfg.paths.secret), cfg.codes.digits);
     const lockBank = opts.lockBank ?? createLockBank(cfg, layout);
+    const openApi = cfg.api.tokens.length === 0 && !cfg.envToken && lockBank.kind === "sim";
+    checkGuessingBound(cfg, layout.lockers.length, attackSources(cfg, openApi), log.child({ component: "limiter" }));
     const doorLog = log.child({ component: "doors" });
     const supervisor = new DoorSupervisor(
       lockBank,
@@ -118,6 +129,10 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     sweepTimer.unref();
     stopStack.push({ name: "expiry", fn: () => clearInterval(sweepTimer) });
 
+    const attempts = new AttemptLimiter(store, clock, cfg.limiter);
+    const kiosk = await startKiosk(cfg, { ctx, limiter: attempts, ...(await kioskDevices(cfg, log, opts.input)) }, log);
+    stopStack.push({ name: "kiosk", fn: () => kiosk.stop() });
+
     let ready = false;
     let url: string | null = null;
     if (opts.http !== false) {
@@ -132,6 +147,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         doorOf: (id) => supervisor.doorOf(id),
         isReady: () => ready,
         bodyLimitBytes: cfg.http.bodyLimitBytes,
+        attempts,
       });
       const server = await listen(app, cfg.http.host, cfg.http.port);
       stopStack.push({ name: "http", fn: () => closeServer(server) });
@@ -151,6 +167,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       store,
       lockBank,
       supervisor,
+      attempts,
+      kiosk: kiosk.kiosk,
       url,
       stop() {
         ready = false;
