@@ -23,9 +23,16 @@ export async function startTestBank(config: Record<string, unknown>, opts: Daemo
   writeFileSync(path, JSON.stringify(full));
   const cfg = loadConfig({ path, env });
   const start = (o: DaemonOptions) => startDaemon(cfg, testLogger(), o);
+  let daemon: Daemon;
+  try {
+    daemon = await start(opts);
+  } catch (e) {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
   const t: TestBank = {
     dir,
-    daemon: await start(opts),
+    daemon,
     get bank() {
       return this.daemon.lockBank as SimLockBank;
     },
