@@ -61,7 +61,7 @@ export const kioskSchema = z
     /** "Doesn't fit" is accepted this long after the deposit door opened. */
     doesntFitWindowMs: ms(60_000),
     /** Courier size keys, e.g. {"1": "S", "2": "M", "3": "L"}; default: 1..n for the bank's sizes. */
-    sizeKeys: z.record(z.enum(["1", "2", "3", "4", "5", "6", "7", "8", "9"]), z.string()).optional(),
+    sizeKeys: z.record(z.string().regex(/^[0-9]$/, "a digit key"), z.string()).optional(),
     courierKeys: z
       .object({
         doesntFit: keypadKey.default("*"),
