@@ -19,7 +19,7 @@ import { AttemptLimiter } from "./bank/attempts.js";
 import { kioskDevices, type KioskDeviceOverrides } from "./kiosk/devices.js";
 import { attackSources, checkGuessingBound } from "./kiosk/guessing-check.js";
 import type { Kiosk } from "./kiosk/kiosk.js";
-import { startKiosk } from "./kiosk/start.js";
+import { startKiosk, type RunningKiosk } from "./kiosk/start.js";
 
 import { loadLayout, type BankLayout } from "./config/layout.js";
 import { ConfigError } from "./config/errors.js";
@@ -53,6 +53,7 @@ export interface Daemon {
   readonly supervisor: DoorSupervisor;
   readonly attempts: AttemptLimiter;
   readonly kiosk: Kiosk;
+  readonly kioskDevices: RunningKiosk["devices"];
   /** http://host:port once listening, else null. */
   readonly url: string | null;
   stop(): Promise<void>;
@@ -169,6 +170,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       supervisor,
       attempts,
       kiosk: kiosk.kiosk,
+      kioskDevices: kiosk.devices,
       url,
       stop() {
         ready = false;

@@ -17,7 +17,8 @@ export const inputSchema = z
   .object({
     keypad: z
       .object({
-        type: z.enum(["none", "terminal", "hid"]).default("none"),
+        /** sim: keys pushed programmatically (the bank page, tests). */
+        type: z.enum(["none", "terminal", "hid", "sim"]).default("none"),
         vendorId: usbId.optional(),
         productId: usbId.optional(),
         /** A hidraw/libusb path; wins over vendor/product id. */
@@ -33,7 +34,7 @@ export const inputSchema = z
       .prefault({}),
     scanner: z
       .object({
-        type: z.enum(["none", "serial", "hid"]).default("none"),
+        type: z.enum(["none", "serial", "hid", "sim"]).default("none"),
         path: z.string().min(1).optional(),
         vendorId: usbId.optional(),
         productId: usbId.optional(),

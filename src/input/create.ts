@@ -8,6 +8,7 @@ import { HidScanner } from "./hid-scanner.js";
 import { Keymap } from "./keymap.js";
 import { nodeHidAccess } from "./node-hid-access.js";
 import { SerialScanner } from "./serial-scanner.js";
+import { SimKeypad, SimScanner } from "./sim-devices.js";
 import { TerminalKeypad } from "./terminal-keypad.js";
 
 export interface InputDevices {
@@ -24,6 +25,9 @@ export async function createInputDevices(cfg: ResolvedConfig, log: Logger, hid?:
   switch (k.type) {
     case "none":
       break;
+    case "sim":
+      keypad = new SimKeypad();
+      break;
     case "terminal":
       // Only where a person is typing: under systemd stdin is not a terminal.
       if (process.stdin.isTTY) keypad = new TerminalKeypad();
@@ -37,6 +41,9 @@ export async function createInputDevices(cfg: ResolvedConfig, log: Logger, hid?:
   let scanner: ScannerDevice | null = null;
   switch (s.type) {
     case "none":
+      break;
+    case "sim":
+      scanner = new SimScanner(rules);
       break;
     case "serial":
       scanner = new SerialScanner({ path: s.path!, baudRate: s.baudRate, suffix: s.suffix, rules }, log.child({ component: "scanner" }));

@@ -22,6 +22,8 @@ export interface KioskParts {
 
 export interface RunningKiosk {
   kiosk: Kiosk;
+  /** The devices in use (the bank page pushes keys into simulated ones). */
+  devices: Pick<KioskParts, "keypad" | "scanner" | "indicator">;
   stop(): Promise<void>;
 }
 
@@ -80,6 +82,7 @@ export async function startKiosk(cfg: ResolvedConfig, parts: KioskParts, log: Lo
   }
   return {
     kiosk,
+    devices: { keypad: parts.keypad, scanner: parts.scanner, indicator: parts.indicator },
     async stop() {
       for (const d of started.reverse()) {
         try {
