@@ -13,6 +13,11 @@ import { expireDue } from "./bank/expiry.js";
 import { cryptoRandom, type Clock, type RandomSource } from "./bank/ports.js";
 import { reconcileIntents } from "./bank/reconcile.js";
 import { SizeScale } from "./bank/sizes.js";
+import { AttemptLimiter } from "./bank/attempts.js";
+import { kioskDevices, type KioskDeviceOverrides } from "./kiosk/devices.js";
+import { attackSources, checkGuessingBound } from "./kiosk/guessing-check.js";
+import type { Kiosk } from "./kiosk/kiosk.js";
+import { startKiosk, type RunningKiosk } from "./kiosk/start.js";
 
 import { loadLayout, type BankLayout } from "./config/layout.js";
 import { ConfigError } from "./config/errors.js";
@@ -27,6 +32,8 @@ import { createSystemClock } from "./system/clock.js";
 import type { Logger } from "./system/logger.js";
 import { loadOrCreateSecret } from "./system/secret.js";
 import { StorageGuard } from "./system/storage-guard.js";
+import { SimKeypad, SimScanner } from "./input/sim-devices.js";
+import { SimIndicator } from "./output/sim-indicator.js";
 import { recordDoorEvent } from "./bank/door-outcomes.js";
 import { dirname } from "node:path";
 
@@ -37,6 +44,8 @@ export interface DaemonOptions {
   lockBank?: LockBank;
   /** Listen on HTTP (default true). */
   http?: boolean;
+  /** Keypad, scanner, indicator built by the caller (tests); otherwise from the configuration. */
+  input?: KioskDeviceOverrides;
 }
 
 export interface Daemon {
@@ -46,6 +55,9 @@ export interface Daemon {
   readonly store: Store;
   readonly lockBank: LockBank;
   readonly supervisor: DoorSupervisor;
+  readonly attempts: AttemptLimiter;
+  readonly kiosk: Kiosk;
+  readonly kioskDevices: RunningKiosk["devices"];
   /** http(s)://host:port once listening, else null. */
   readonly url: string | null;
   /** The API's unix socket once listening, else null. */
@@ -101,6 +113,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
 
     const codes = new CodeBook(loadOrCreateSecret(cfg.paths.secret), cfg.codes.digits);
     const lockBank = opts.lockBank ?? createLockBank(cfg, layout, log.child({ component: "lock-bank" }));
+    const openApi = cfg.api.tokens.length === 0 && !cfg.envToken && lockBank.kind === "sim";
+    checkGuessingBound(cfg, layout.lockers.length, attackSources(cfg, openApi), log.child({ component: "limiter" }));
     const doorLog = log.child({ component: "doors" });
     const supervisor = new DoorSupervisor(
       lockBank,
@@ -156,6 +170,19 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     sweepTimer.unref();
     stopStack.push({ name: "expiry", fn: () => clearInterval(sweepTimer) });
 
+    const attempts = new AttemptLimiter(store, clock, cfg.limiter);
+    // A simulated bank gets a simulated keypad and scanner (the bank page types and scans on
+    // them) unless real ones are configured.
+    const simInput: KioskDeviceOverrides =
+      !opts.input && lockBank instanceof SimLockBank
+        ? {
+            ...(cfg.input.keypad.type === "none" ? { keypad: new SimKeypad() } : {}),
+            ...(cfg.input.scanner.type === "none" ? { scanner: new SimScanner({ maxLength: cfg.input.scanner.maxLength, allowedSymbologies: cfg.input.scanner.allowedSymbologies }) } : {}),
+          }
+        : {};
+    const kiosk = await startKiosk(cfg, { ctx, limiter: attempts, ...(await kioskDevices(cfg, log, opts.input ?? simInput)) }, log);
+    stopStack.push({ name: "kiosk", fn: () => kiosk.stop() });
+
     let ready = false;
     let url: string | null = null;
     let socketPath: string | null = null;
@@ -180,6 +207,13 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         sim: lockBank instanceof SimLockBank ? lockBank : undefined,
 
         onDoorPosition: (l) => supervisor.onPosition(l),
+        simInput: {
+          keypad: kiosk.devices.keypad instanceof SimKeypad ? kiosk.devices.keypad : null,
+          scanner: kiosk.devices.scanner instanceof SimScanner ? kiosk.devices.scanner : null,
+          indicator: kiosk.devices.indicator instanceof SimIndicator ? kiosk.devices.indicator : null,
+        },
+
+        attempts,
       });
       stopStack.push({ name: "metrics", fn: () => api.close() });
       const socket = cfg.paths.socket ? { path: cfg.paths.socket, mode: parseInt(cfg.http.socketMode, 8), group: cfg.http.socketGroup } : null;
@@ -200,6 +234,9 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       store,
       lockBank,
       supervisor,
+      attempts,
+      kiosk: kiosk.kiosk,
+      kioskDevices: kiosk.devices,
       url,
       socketPath,
       stop() {

@@ -1,7 +1,10 @@
 /** What the HTTP layer is handed: the bank's context, auth, and door positions for views. */
+import type { AttemptLimiter } from "../bank/attempts.js";
 import type { BankContext } from "../bank/context.js";
 import type { BankLayout } from "../config/layout.js";
 import type { SimLockBank } from "../drivers/sim/sim-lock-bank.js";
+import type { SimKeypad, SimScanner } from "../input/sim-devices.js";
+import type { SimIndicator } from "../output/sim-indicator.js";
 import type { Logger } from "../system/logger.js";
 import type { Auth } from "./auth.js";
 import type { DoorPositionListener } from "./event-stream.js";
@@ -19,6 +22,8 @@ export interface ApiDeps {
   driverKind: string;
   /** The simulated bank's hardware, when the bank is simulated (the /sim routes and the page). */
   sim?: SimLockBank;
+  /** The simulated keypad, scanner and indicator, when the bank has them (the bank page). */
+  simInput?: { keypad: SimKeypad | null; scanner: SimScanner | null; indicator: SimIndicator | null };
 
   /** Door-sensor changes for the live stream (the door supervisor's onPosition). */
   onDoorPosition?: (l: DoorPositionListener) => () => void;
@@ -26,4 +31,7 @@ export interface ApiDeps {
   heartbeatMs?: number;
   /** The sync loop's backlog and lag for /metrics, once it exists. */
   syncStatus?: () => SyncStatus;
+
+  /** The attempt limiter shared with the keypad (kiosk slice); pickups go through it. */
+  attempts?: AttemptLimiter;
 }

@@ -59,6 +59,7 @@ export const assignmentView = z
     size: z.string(),
     parcelSize: z.string(),
     pickupCode: z.string().meta({ description: "shown once, to the courier; never stored in plain form" }),
+    pickupToken: z.string().meta({ description: "a long random token for a QR code, shown once like the code" }),
     expiresAt: iso,
   })
   .strict()

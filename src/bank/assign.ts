@@ -21,6 +21,8 @@ export interface Assignment {
   size: string;
   parcelSize: string;
   pickupCode: string;
+  /** The QR/barcode pickup token, returned once like the code (kiosk slice). */
+  pickupToken: string;
   expiresAt: number;
   intentId: number;
 }
@@ -43,6 +45,7 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
     if (!locker) throw new LockerdError("NO_LOCKER_AVAILABLE", `no free locker fits a parcel of size ${req.size}`, { size: req.size });
 
     const { code, hash } = freshCode(ctx);
+    const pickupToken = ctx.codes.generateToken(ctx.random);
     const parcelId = newParcelId(ctx.random);
     const expiresAt = now + ctx.policy.pickupWindowMs;
     ctx.store.parcels.insert({
@@ -51,6 +54,7 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
       size: req.size,
       lockerId: locker.id,
       codeHash: hash,
+      tokenHash: ctx.codes.hashToken(pickupToken),
       createdAt: now,
       expiresAt,
     });
@@ -63,11 +67,11 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
         parcelId,
         // The plain code travels upward once so the central server can notify the customer;
         // it is removed from the local outbox once the central side has it.
-        data: { size: req.size, lockerSize: locker.size, trackingRef: req.trackingRef ?? null, expiresAt, pickupCode: code },
+        data: { size: req.size, lockerSize: locker.size, trackingRef: req.trackingRef ?? null, expiresAt, pickupCode: code, pickupToken },
       },
       now,
     );
-    return { parcelId, lockerId: locker.id, size: locker.size, parcelSize: req.size, pickupCode: code, expiresAt, intentId };
+    return { parcelId, lockerId: locker.id, size: locker.size, parcelSize: req.size, pickupCode: code, pickupToken, expiresAt, intentId };
   });
 
   crashPoint("assign.committed");

@@ -10,6 +10,14 @@ import type { RandomSource } from "./ports.js";
 export const MIN_CODE_DIGITS = 6;
 export const MAX_CODE_DIGITS = 10;
 
+/**
+ * Pickup tokens (kiosk slice): 160 random bits as 32 base32 characters (A-Z, 2-7), printed as a
+ * QR code or barcode. Capitals and digits are the only characters a keyboard-wedge scanner sends
+ * the same under every keyboard layout. Far too long to guess, so no attempt limit applies.
+ */
+export const PICKUP_TOKEN_PATTERN = /^[A-Z2-7]{32}$/;
+const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
 export class CodeBook {
   constructor(
     private readonly secret: Buffer,
@@ -33,6 +41,27 @@ export class CodeBook {
 
   hash(code: string): Buffer {
     return createHmac("sha256", this.secret).update("pickup-code:").update(code).digest();
+  }
+
+  generateToken(random: RandomSource): string {
+    const bytes = random.bytes(20);
+    let bits = 0;
+    let value = 0;
+    let out = "";
+    for (const b of bytes) {
+      value = (value << 8) | b;
+      bits += 8;
+      while (bits >= 5) {
+        out += BASE32[(value >>> (bits - 5)) & 31];
+        bits -= 5;
+      }
+      value &= (1 << bits) - 1;
+    }
+    return out;
+  }
+
+  hashToken(token: string): Buffer {
+    return createHmac("sha256", this.secret).update("pickup-token:").update(token).digest();
   }
 
   /** Constant-time check that a stored hash belongs to a code. */

@@ -40,7 +40,7 @@ export function isCollectable(p: ParcelRow, now: number): boolean {
 }
 
 /** Commit a pickup intent (re-checking inside the transaction), then unlock. */
-async function openForParcel(ctx: BankContext, parcelId: string, purpose: "pickup", now: number, source: PickupSource): Promise<PickupResult> {
+export async function openForParcel(ctx: BankContext, parcelId: string, purpose: "pickup", now: number, source: PickupSource): Promise<PickupResult> {
   if (ctx.doors.unavailableLockers().has(ctx.store.parcels.get(parcelId)?.lockerId ?? "")) {
     throw new LockerdError("DOOR_UNAVAILABLE", "this locker's door cannot be opened right now; please try again later");
   }

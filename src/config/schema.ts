@@ -6,6 +6,8 @@ import { z } from "zod";
 import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../bank/codes.js";
 import { board8a80Schema, cu16Schema, serialSchema } from "./serial-schema.js";
 
+import { courierSchema, indicatorSchema, inputSchema, kioskSchema, limiterSchema } from "./kiosk-schema.js";
+
 const ms = (def: number) => z.number().int().min(1).max(86_400_000).default(def);
 
 const tokenSchema = z
@@ -157,6 +159,12 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
+    // kiosk slice: keypad/scanner, sessions, couriers, attempt limiter, indicator.
+    input: inputSchema,
+    kiosk: kioskSchema,
+    couriers: z.array(courierSchema).default([]),
+    limiter: limiterSchema,
+    indicator: indicatorSchema,
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

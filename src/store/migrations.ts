@@ -74,4 +74,20 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX events_unsent ON events(seq) WHERE sent_at IS NULL;
   CREATE INDEX events_type ON events(type, seq);
   `,
+  // kiosk slice: pickup tokens (QR/barcode) alongside codes, and the attempt limiter's state.
+  `
+  -- HMAC of the long random pickup token; NULL once it can no longer be used (like code_hash).
+  ALTER TABLE parcels ADD COLUMN token_hash BLOB;
+  CREATE UNIQUE INDEX parcels_live_token ON parcels(token_hash) WHERE token_hash IS NOT NULL;
+
+  -- Failed pickup attempts per source (a keypad, an HTTP caller): recent failure times,
+  -- recent lockout trips (JSON arrays of epoch ms, both bounded), and the lockout end.
+  CREATE TABLE attempt_sources (
+    source       TEXT PRIMARY KEY,
+    failures     TEXT NOT NULL DEFAULT '[]',
+    trips        TEXT NOT NULL DEFAULT '[]',
+    locked_until INTEGER NOT NULL DEFAULT 0,
+    updated_at   INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

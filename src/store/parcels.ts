@@ -16,6 +16,8 @@ export interface NewParcel {
   size: string;
   lockerId: string;
   codeHash: Buffer;
+  /** HMAC of the QR/barcode pickup token (kiosk slice); null for none. */
+  tokenHash?: Buffer | null;
   createdAt: number;
   expiresAt: number;
 }
@@ -26,6 +28,7 @@ type TimeColumn = "stored_at" | "picked_up_at" | "expired_at" | "cancelled_at" |
 export class ParcelTable {
   private readonly byId;
   private readonly byCode;
+  private readonly byToken;
   private readonly inLockerStmt;
   private readonly insertStmt;
   private readonly codeInUse;
@@ -34,10 +37,11 @@ export class ParcelTable {
   constructor(private readonly db: Db) {
     this.byId = db.prepare<[string], RawParcel>(`SELECT ${COLUMNS} FROM parcels WHERE id = ?`);
     this.byCode = db.prepare<[Buffer], RawParcel>(`SELECT ${COLUMNS} FROM parcels WHERE code_hash = ?`);
+    this.byToken = db.prepare<[Buffer], RawParcel>(`SELECT ${COLUMNS} FROM parcels WHERE token_hash = ?`);
     this.inLockerStmt = db.prepare<[string], RawParcel>(`SELECT ${COLUMNS} FROM parcels WHERE locker_id = ? AND in_locker = 1`);
     this.insertStmt = db.prepare(
-      `INSERT INTO parcels (id, tracking_ref, size, locker_id, status, in_locker, code_hash, created_at, expires_at)
-       VALUES (@id, @trackingRef, @size, @lockerId, 'ASSIGNED', 1, @codeHash, @createdAt, @expiresAt)`,
+      `INSERT INTO parcels (id, tracking_ref, size, locker_id, status, in_locker, code_hash, token_hash, created_at, expires_at)
+       VALUES (@id, @trackingRef, @size, @lockerId, 'ASSIGNED', 1, @codeHash, @tokenHash, @createdAt, @expiresAt)`,
     );
     this.codeInUse = db.prepare<[Buffer], { n: number }>(`SELECT 1 AS n FROM parcels WHERE code_hash = ?`);
     // A parcel whose door is being opened for its pickup is not expired under the customer's
@@ -59,6 +63,12 @@ export class ParcelTable {
     return r && toRow(r);
   }
 
+  /** The parcel whose live pickup token hashes to this (the token is dropped with the code). */
+  byTokenHash(hash: Buffer): ParcelRow | undefined {
+    const r = this.byToken.get(hash);
+    return r && toRow(r);
+  }
+
   inLocker(lockerId: string): ParcelRow | undefined {
     const r = this.inLockerStmt.get(lockerId);
     return r && toRow(r);
@@ -69,7 +79,7 @@ export class ParcelTable {
   }
 
   insert(p: NewParcel): void {
-    this.insertStmt.run(p);
+    this.insertStmt.run({ ...p, tokenHash: p.tokenHash ?? null });
   }
 
   /** Change status; optionally stamp a time column, drop the code, release the locker claim. */
@@ -84,7 +94,7 @@ export class ParcelTable {
       params.status = change.status;
     }
     if (change.stamp) sets.push(`${change.stamp} = @at`);
-    if (change.dropCode) sets.push("code_hash = NULL");
+    if (change.dropCode) sets.push("code_hash = NULL", "token_hash = NULL");
     if (change.release) sets.push("in_locker = 0, released_at = @at");
     if (change.expiresAt !== undefined) {
       sets.push("expires_at = @expiresAt");

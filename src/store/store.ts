@@ -4,6 +4,8 @@
  * commits.
  */
 import { isLockerdError } from "../bank/errors.js";
+
+import { AttemptTable } from "./attempts.js";
 import { writeTx, type Db } from "./database.js";
 import { EventLog, type NewEvent } from "./events.js";
 import { IntentTable } from "./intents.js";
@@ -16,6 +18,7 @@ export class Store {
   readonly parcels: ParcelTable;
   readonly intents: IntentTable;
   readonly events: EventLog;
+  readonly attempts: AttemptTable;
 
   constructor(
     readonly db: Db,
@@ -25,6 +28,7 @@ export class Store {
     this.parcels = new ParcelTable(db);
     this.intents = new IntentTable(db);
     this.events = new EventLog(db);
+    this.attempts = new AttemptTable(db);
   }
 
   /**

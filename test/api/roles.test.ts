@@ -26,6 +26,8 @@ const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "GET /bank": ["courier", "kiosk", "monitor", "technician"],
   "POST /sim/doors/:id": ["technician"],
   "POST /sim/hardware": ["technician"],
+  "POST /sim/keypad": ["technician"],
+  "POST /sim/scanner": ["technician"],
   "GET /": "open",
   "GET /page/:file": "open",
 };

@@ -82,7 +82,7 @@ describe("the bank page", () => {
 
     // The customer types the code on the keypad.
     for (const k of code + "#") await page.click(`#keypad button[data-key="${k}"]`);
-    await expect.poll(() => page.textContent("#keypad-result")).toContain(`Door ${lockerId} is opening`);
+    await expect.poll(() => page.textContent("#keypad-result")).toContain("Your door is opening");
     await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("unlocking");
     await page.click(`#door-${lockerId}`);
     await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");

@@ -38,7 +38,7 @@ const streamHeaders = z.object({
 
 /** The public shape of an event: the plain pickup code stays in the outbox only. */
 export function publicEvent(e: EventRow): Record<string, unknown> {
-  const { pickupCode: _omit, ...data } = e.data;
+  const { pickupCode: _omit, pickupToken: _omitToken, ...data } = e.data;
   return { seq: e.seq, type: e.type, at: new Date(e.at).toISOString(), clockSynced: e.clockSynced, lockerId: e.lockerId, parcelId: e.parcelId, data };
 }
 

@@ -47,6 +47,7 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
           size: a.size,
           parcelSize: a.parcelSize,
           pickupCode: a.pickupCode,
+          pickupToken: a.pickupToken,
           expiresAt: new Date(a.expiresAt).toISOString(),
         });
       },

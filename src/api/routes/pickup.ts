@@ -1,6 +1,8 @@
 /** /pickup: a customer's code (in the body, so it stays out of URLs, or in the path as the design has it). */
 import { z } from "zod";
+import { limitedPickupByCode } from "../../bank/attempts.js";
 import { pickupByCode } from "../../bank/pickup.js";
+import type { Caller } from "../auth.js";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";
 import { pickupView } from "../views.js";
@@ -14,7 +16,8 @@ export function pickupRoutes(deps: ApiDeps): Route[] {
   const { ctx } = deps;
 
   const pickup = async (code: string, source: string) => {
-    const result = await pickupByCode(ctx, code, { channel: "http", id: source });
+    const from = { channel: "http", id: source } as const;
+    const result = deps.attempts ? await limitedPickupByCode(ctx, deps.attempts, code, from) : await pickupByCode(ctx, code, from);
     return { parcelId: result.parcelId, lockerId: result.lockerId, door: "unlocking" };
   };
   const common = {
@@ -32,7 +35,7 @@ export function pickupRoutes(deps: ApiDeps): Route[] {
       summary: "Open the door of the parcel a pickup code belongs to",
       body: pickupBody,
       handler: async ({ body }, req, res) => {
-        res.json(await pickup(body.code, req.socket.remoteAddress ?? "unknown"));
+        res.json(await pickup(body.code, sourceOf(req.socket.remoteAddress, res.locals.caller as Caller | undefined)));
       },
     }),
     defineRoute({
@@ -42,8 +45,13 @@ export function pickupRoutes(deps: ApiDeps): Route[] {
       summary: "The same with the code in the path (kept out of logs; prefer the body)",
       params: codeParam,
       handler: async ({ params }, req, res) => {
-        res.json(await pickup(params.code, req.socket.remoteAddress ?? "unknown"));
+        res.json(await pickup(params.code, sourceOf(req.socket.remoteAddress, res.locals.caller as Caller | undefined)));
       },
     }),
   ];
+}
+
+/** The limiter's source: the token's name, or the remote address for the open simulator. */
+function sourceOf(remote: string | undefined, caller: Caller | undefined): string {
+  return caller && caller.name !== "simulator" ? `token:${caller.name}` : `addr:${remote ?? "unknown"}`;
 }

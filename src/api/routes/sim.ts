@@ -12,11 +12,85 @@ import { lockerId } from "../validate.js";
 const lockerParam = z.object({ id: lockerId }).strict();
 const doorBody = z.object({ action: z.enum(["open", "close", "jam", "force", "flap", "clear"]) }).strict();
 const hardwareBody = z.object({ online: z.boolean() }).strict();
+const keypadBody = z.object({ keys: z.string().min(1).max(32).regex(/^[0-9*#]+$/, "digits, * and #") }).strict();
+const scannerBody = z.object({ data: z.string().min(1).max(4096) }).strict();
+const feedbackView = z.object({
+  accepted: z.boolean().meta({ description: "whether the device took the input (a scan the filter dropped is false)" }),
+  pattern: z.string().nullable().meta({ description: "what the bank's lights and buzzer showed in answer, if anything within a second" }),
+});
+
+/** The indicator patterns that answer a person's input. */
+const ANSWERS = new Set(["accepted", "rejected", "locked_out", "door_opening", "courier_mode", "error"]);
 
 export function simRoutes(deps: ApiDeps): Route[] {
   const sim = deps.sim;
   if (!sim) return [];
+  const input = deps.simInput;
+
+  /** Run an input and wait (briefly) for the bank's feedback to it. */
+  const withFeedback = async (act: () => boolean): Promise<z.infer<typeof feedbackView>> => {
+    const indicator = input?.indicator;
+    if (!indicator) return { accepted: act(), pattern: null };
+    let unsubscribe = () => {};
+    const answered = new Promise<string | null>((resolve) => {
+      const timer = setTimeout(() => resolve(null), 1000);
+      unsubscribe = indicator.subscribe((p) => {
+        if (!ANSWERS.has(p)) return;
+        clearTimeout(timer);
+        resolve(p);
+      });
+    });
+    try {
+      const accepted = act();
+      return { accepted, pattern: accepted ? await answered : null };
+    } finally {
+      unsubscribe();
+    }
+  };
+
+  const inputRoutes: Route[] = [];
+  if (input?.keypad) {
+    const keypad = input.keypad;
+    inputRoutes.push(
+      defineRoute({
+        method: "post",
+        path: "/sim/keypad",
+        tag: "simulator",
+        summary: "Simulated bank: press keys on the bank's keypad (digits, * to clear, # to enter)",
+        access: [],
+        body: keypadBody,
+        responses: { 200: { description: "the keys were pressed; the bank's feedback", schema: feedbackView } },
+        handler: async ({ body }, _req, res) => {
+          res.json(
+            await withFeedback(() => {
+              keypad.press(body.keys);
+              return true;
+            }),
+          );
+        },
+      }),
+    );
+  }
+  if (input?.scanner) {
+    const scanner = input.scanner;
+    inputRoutes.push(
+      defineRoute({
+        method: "post",
+        path: "/sim/scanner",
+        tag: "simulator",
+        summary: "Simulated bank: show a barcode or QR code to the bank's scanner",
+        access: [],
+        body: scannerBody,
+        responses: { 200: { description: "what the scanner did with it; the bank's feedback", schema: feedbackView } },
+        handler: async ({ body }, _req, res) => {
+          res.json(await withFeedback(() => scanner.scan(body.data)));
+        },
+      }),
+    );
+  }
+
   return [
+    ...inputRoutes,
     defineRoute({
       method: "post",
       path: "/sim/doors/:id",

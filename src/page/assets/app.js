@@ -123,13 +123,27 @@ function typeKey(key) {
   $("#keypad-display").textContent = state.typed || "\u00a0";
 }
 
+const FEEDBACK = {
+  door_opening: "Your door is opening",
+  accepted: "Your door is opening",
+  rejected: "Code not accepted",
+  locked_out: "Too many wrong codes: the keypad is locked for a while",
+  courier_mode: "Courier mode",
+  error: "Something went wrong; please try again",
+};
+
 async function submitCode(code) {
   const out = $("#keypad-result");
   if (!code) return;
   try {
-    const r = state.simulated ? await api("POST", "/sim/keypad", { keys: code + "#" }) : await api("POST", "/pickup", { code });
-    if (r && r.lockerId) show(out, `Door ${r.lockerId} is opening`);
-    else show(out, r && r.message ? r.message : "Code sent to the keypad");
+    if (state.simulated) {
+      // The simulated keypad: the same key handling, limiter and session as a real keypad.
+      const r = await api("POST", "/sim/keypad", { keys: code + "#" });
+      show(out, FEEDBACK[r.pattern] || "No answer from the bank", r.pattern !== "door_opening" && r.pattern !== "accepted");
+    } else {
+      const r = await api("POST", "/pickup", { code });
+      show(out, `Door ${r.lockerId} is opening`);
+    }
   } catch (e) {
     show(out, e.code === "INVALID_CODE" ? "Code not accepted" : e.message, true);
   }
@@ -151,6 +165,16 @@ async function courierScan(ev) {
     code.id = "last-code";
     code.textContent = a.pickupCode;
     out.append(code);
+    if (a.pickupToken) {
+      const qr = document.createElement("div");
+      qr.className = "token";
+      qr.append("QR token: ");
+      const t = document.createElement("code");
+      t.id = "last-token";
+      t.textContent = a.pickupToken;
+      qr.append(t);
+      out.append(qr);
+    }
     $("#courier-ref").value = "";
   } catch (e) {
     show(out, e.code === "NO_LOCKER_AVAILABLE" ? `No free locker fits size ${size}` : e.message, true);
@@ -164,7 +188,8 @@ async function scannerScan(ev) {
   if (!data) return;
   try {
     const r = await api("POST", "/sim/scanner", { data });
-    show($("#scanner-result"), r && r.message ? r.message : "Scanned");
+    if (!r.accepted) show($("#scanner-result"), "The scanner could not read that", true);
+    else show($("#scanner-result"), FEEDBACK[r.pattern] || "Scanned", r.pattern === "rejected" || r.pattern === "error");
     $("#scanner-input").value = "";
   } catch (e) {
     show($("#scanner-result"), e.message, true);

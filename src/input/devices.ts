@@ -1,0 +1,31 @@
+/**
+ * The bank's input devices, each behind one small interface with real (HID, serial, terminal)
+ * and simulated implementations. Devices deliver decoded intents only — a key, a scan — and
+ * never decide what they mean; the kiosk does.
+ */
+export const KEYPAD_KEYS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "backspace", "escape"] as const;
+export type KeypadKey = (typeof KEYPAD_KEYS)[number];
+
+export interface Scan {
+  /** The printable payload, AIM prefix removed. */
+  text: string;
+  /** AIM symbology id without the "]" (e.g. "Q1"), or null when the scanner sent none. */
+  symbology: string | null;
+}
+
+export interface DeviceListener<T> {
+  input(value: T): void;
+  /** The device came (back) or went away. */
+  connected?(connected: boolean): void;
+}
+
+export interface InputDevice<T> {
+  /** What kind, for logs: "hid", "terminal", "serial", "sim". */
+  readonly kind: string;
+  start(listener: DeviceListener<T>): Promise<void>;
+  /** Release the device; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export type KeypadDevice = InputDevice<KeypadKey>;
+export type ScannerDevice = InputDevice<Scan>;

@@ -1,0 +1,377 @@
+/**
+ * The bank's kiosk: who is at the keypad and scanner, and what their keys and scans mean.
+ * A customer types a code (digits, then # or Enter; * or Backspace clears) or shows a QR token;
+ * a courier signs in with a badge or a PIN (# first, then the PIN and #) and fills lockers.
+ * Every action runs in order on one queue; the indicator tells the person what happened.
+ */
+import { limitedPickupByCode, sourceKey, type AttemptLimiter } from "../bank/attempts.js";
+import { assignLocker } from "../bank/assign.js";
+import type { BankContext } from "../bank/context.js";
+import { isLockerdError } from "../bank/errors.js";
+import { collectExpired } from "../bank/expiry.js";
+import { looksLikePickupToken, pickupByToken } from "../bank/pickup-token.js";
+import type { PickupSource } from "../bank/pickup.js";
+import type { TimerHandle } from "../bank/ports.js";
+import { cancelAssignment } from "../bank/service.js";
+import type { KeypadKey, Scan } from "../input/devices.js";
+import type { Indicator, Pattern } from "../output/indicator.js";
+import type { EventRow } from "../store/rows.js";
+import type { Logger } from "../system/logger.js";
+import type { Courier, CourierDirectory } from "./couriers.js";
+
+export interface KioskSettings {
+  keypadName: string;
+  scannerName: string;
+  customerIdleMs: number;
+  courierIdleMs: number;
+  doesntFitWindowMs: number;
+  /** "1" → "S", ... */
+  sizeKeys: Readonly<Record<string, string>>;
+  courierKeys: { doesntFit: KeypadKey; collectExpired: KeypadKey; endSession: KeypadKey };
+  pinDigits: number;
+}
+
+export interface KioskDeps {
+  ctx: BankContext;
+  limiter: AttemptLimiter;
+  couriers: CourierDirectory;
+  indicator: Indicator;
+  log: Logger;
+  settings: KioskSettings;
+}
+
+/** Longest entry kept: anything longer is certainly wrong, and memory stays bounded. */
+const MAX_ENTRY = 16;
+
+interface Deposit {
+  parcelId: string;
+  lockerId: string;
+  lockerSize: string;
+  trackingRef: string;
+  openedAt: number | null;
+}
+
+type Mode =
+  | { kind: "customer"; entry: string; pin: boolean }
+  | { kind: "courier"; courier: Courier; size: string; last: Deposit | null; collecting: string | null };
+
+export type KioskState = { mode: "customer"; typed: number; pinEntry: boolean } | { mode: "courier"; courierId: string; size: string };
+
+export class Kiosk {
+  private mode: Mode = { kind: "customer", entry: "", pin: false };
+  private queue: Promise<void> = Promise.resolve();
+  private idleTimer: TimerHandle | null = null;
+  private unsubscribe: (() => void) | null = null;
+  private readonly log: Logger;
+
+  constructor(private readonly deps: KioskDeps) {
+    this.log = deps.log;
+  }
+
+  start(): void {
+    this.unsubscribe = this.deps.ctx.store.events.subscribe((e) => this.onEvent(e));
+  }
+
+  async stop(): Promise<void> {
+    this.unsubscribe?.();
+    this.unsubscribe = null;
+    this.idleTimer?.cancel();
+    this.idleTimer = null;
+    await this.queue;
+  }
+
+  state(): KioskState {
+    const m = this.mode;
+    return m.kind === "customer" ? { mode: "customer", typed: m.entry.length, pinEntry: m.pin } : { mode: "courier", courierId: m.courier.id, size: m.size };
+  }
+
+  /** Resolves when every queued action has finished (tests). */
+  settled(): Promise<void> {
+    return this.queue;
+  }
+
+  key(k: KeypadKey): void {
+    this.enqueue(() => (this.mode.kind === "customer" ? this.customerKey(k) : this.courierKey(k)));
+  }
+
+  scan(s: Scan): void {
+    this.enqueue(() => (this.mode.kind === "customer" ? this.customerScan(s) : this.courierScan(s)));
+  }
+
+  /** The keypad came or went: a half-typed code does not survive an unplug. */
+  keypadConnected(connected: boolean): void {
+    this.enqueue(() => {
+      if (connected) return;
+      if (this.mode.kind === "customer" && (this.mode.entry || this.mode.pin)) {
+        this.log.warn("keypad lost mid-entry; the entry is discarded");
+        this.clearEntry();
+      }
+      this.show("error");
+    });
+  }
+
+  // ---- customers ------------------------------------------------------------------------
+
+  private async customerKey(k: KeypadKey): Promise<void> {
+    const m = this.mode;
+    if (m.kind !== "customer") return;
+    if (k === "*" || k === "backspace" || k === "escape") return this.clearEntry();
+    if (k === "#") {
+      if (!m.entry && !m.pin) {
+        // # on an empty entry: a courier's PIN follows.
+        m.pin = true;
+        return this.armIdle(this.deps.settings.customerIdleMs, () => this.enqueue(() => this.clearEntry()));
+      }
+      const entry = m.entry;
+      const pin = m.pin;
+      this.clearEntry();
+      return pin ? this.submitPin(entry) : this.submitCode(entry);
+    }
+    if (m.entry.length < MAX_ENTRY) m.entry += k;
+    this.armIdle(this.deps.settings.customerIdleMs, () =>
+      this.enqueue(() => {
+        this.log.info("half-typed entry forgotten after inactivity");
+        this.clearEntry();
+      }),
+    );
+  }
+
+  private clearEntry(): void {
+    if (this.mode.kind !== "customer") return;
+    this.mode.entry = "";
+    this.mode.pin = false;
+    this.idleTimer?.cancel();
+    this.idleTimer = null;
+  }
+
+  private keypadSource(): PickupSource {
+    return { channel: "keypad", id: this.deps.settings.keypadName };
+  }
+
+  private async submitCode(code: string): Promise<void> {
+    try {
+      const r = await limitedPickupByCode(this.deps.ctx, this.deps.limiter, code, this.keypadSource());
+      this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup at the keypad");
+      this.show("door_opening");
+    } catch (e) {
+      this.showFailure(e, "pickup at the keypad failed");
+    }
+  }
+
+  private async submitPin(pin: string): Promise<void> {
+    const source = sourceKey(this.keypadSource());
+    if (this.deps.limiter.lockedForMs(source) > 0) return this.show("locked_out");
+    const courier = pin.length === this.deps.settings.pinDigits && /^[0-9]+$/.test(pin) ? await this.deps.couriers.byPin(pin) : null;
+    if (!courier) {
+      const outcome = this.deps.limiter.recordFailure(source);
+      this.log.warn({ lockedForMs: outcome.lockedForMs }, "courier PIN rejected");
+      return this.show(outcome.lockedForMs > 0 ? "locked_out" : "rejected");
+    }
+    this.startCourier(courier, "pin");
+  }
+
+  private async customerScan(s: Scan): Promise<void> {
+    const courier = this.deps.couriers.byBadge(s.text);
+    if (courier) return this.startCourier(courier, "badge");
+    if (!looksLikePickupToken(s.text)) {
+      this.log.info({ length: s.text.length, symbology: s.symbology }, "scan is neither a pickup token nor a courier badge");
+      return this.show("rejected");
+    }
+    // Not attempt-limited, and not blocked by a keypad lockout: tokens cannot be guessed.
+    try {
+      const r = await pickupByToken(this.deps.ctx, s.text, { channel: "scanner", id: this.deps.settings.scannerName });
+      this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup by scanned token");
+      this.show("door_opening");
+    } catch (e) {
+      this.showFailure(e, "pickup by scanned token failed");
+    }
+  }
+
+  // ---- couriers -------------------------------------------------------------------------
+
+  private startCourier(courier: Courier, via: "badge" | "pin"): void {
+    this.clearEntry();
+    const size = this.deps.settings.sizeKeys["1"] ?? this.deps.ctx.sizes.sizes[0]!;
+    this.mode = { kind: "courier", courier, size, last: null, collecting: null };
+    this.record("courier.session_started", { courierId: courier.id, via });
+    this.log.info({ courierId: courier.id, via }, "courier session started");
+    this.show("courier_mode");
+    this.touchCourier();
+  }
+
+  private endCourier(reason: "key" | "badge" | "inactivity"): void {
+    const m = this.mode;
+    if (m.kind !== "courier") return;
+    this.idleTimer?.cancel();
+    this.idleTimer = null;
+    this.mode = { kind: "customer", entry: "", pin: false };
+    this.record("courier.session_ended", { courierId: m.courier.id, reason });
+    this.log.info({ courierId: m.courier.id, reason }, "courier session ended");
+    this.show("accepted");
+  }
+
+  private touchCourier(): void {
+    this.armIdle(this.deps.settings.courierIdleMs, () => this.enqueue(() => this.endCourier("inactivity")));
+  }
+
+  private async courierKey(k: KeypadKey): Promise<void> {
+    const m = this.mode;
+    if (m.kind !== "courier") return;
+    this.touchCourier();
+    const keys = this.deps.settings.courierKeys;
+    const size = this.deps.settings.sizeKeys[k];
+    if (size) {
+      m.size = size;
+      return this.show("accepted");
+    }
+    if (k === keys.endSession) return this.endCourier("key");
+    if (k === keys.doesntFit) return this.doesntFit(m);
+    if (k === keys.collectExpired) return this.collectNext(m);
+    this.show("rejected");
+  }
+
+  private async courierScan(s: Scan): Promise<void> {
+    const m = this.mode;
+    if (m.kind !== "courier") return;
+    this.touchCourier();
+    const badge = this.deps.couriers.byBadge(s.text);
+    if (badge) {
+      if (badge.id === m.courier.id) return this.endCourier("badge");
+      this.endCourier("badge");
+      return this.startCourier(badge, "badge");
+    }
+    const live = this.deps.ctx.store.parcels.find({ trackingRef: s.text, limit: 10 }).some((p) => p.status === "ASSIGNED" || p.status === "STORED");
+    if (live) {
+      this.log.warn({ trackingRef: s.text }, "parcel already in the bank; scan ignored");
+      return this.show("rejected");
+    }
+    await this.deposit(m, s.text, m.size);
+  }
+
+  private async deposit(m: Mode & { kind: "courier" }, trackingRef: string, size: string): Promise<void> {
+    try {
+      const a = await assignLocker(this.deps.ctx, { size, trackingRef });
+      m.last = { parcelId: a.parcelId, lockerId: a.lockerId, lockerSize: a.size, trackingRef, openedAt: null };
+      this.log.info({ courierId: m.courier.id, lockerId: a.lockerId, parcelId: a.parcelId, size: a.size }, "locker assigned to a courier's parcel");
+      this.show("door_opening");
+    } catch (e) {
+      this.showFailure(e, "assigning a locker failed");
+    }
+  }
+
+  /** "Doesn't fit": give the locker back and open the next larger size for the same parcel. */
+  private async doesntFit(m: Mode & { kind: "courier" }): Promise<void> {
+    const last = m.last;
+    const now = this.deps.ctx.clock.now();
+    const parcel = last ? this.deps.ctx.store.parcels.get(last.parcelId) : undefined;
+    if (!last || last.openedAt === null || now - last.openedAt > this.deps.settings.doesntFitWindowMs || parcel?.status !== "ASSIGNED") {
+      return this.show("rejected");
+    }
+    const sizes = this.deps.ctx.sizes.sizes;
+    const next = sizes[this.deps.ctx.sizes.rankOf(last.lockerSize) + 1];
+    try {
+      cancelAssignment(this.deps.ctx, last.parcelId, "doesnt_fit");
+    } catch (e) {
+      return this.showFailure(e, "cancelling the assignment failed");
+    }
+    m.last = null;
+    if (!next) {
+      this.log.warn({ lockerId: last.lockerId }, "no larger locker size exists");
+      return this.show("rejected");
+    }
+    await this.deposit(m, last.trackingRef, next);
+  }
+
+  /** Open the next expired parcel still in a locker; the one after opens when its door closes. */
+  private async collectNext(m: Mode & { kind: "courier" }): Promise<void> {
+    const expired = this.deps.ctx.store.parcels.find({ status: "EXPIRED", limit: 1000 }).filter((p) => p.inLocker && p.removedAt === null);
+    const next = expired.sort((a, b) => a.expiresAt - b.expiresAt)[0];
+    if (!next) {
+      m.collecting = null;
+      return this.show(expired.length === 0 ? "accepted" : "rejected");
+    }
+    try {
+      await collectExpired(this.deps.ctx, next.id);
+      m.collecting = next.id;
+      this.log.info({ courierId: m.courier.id, lockerId: next.lockerId, parcelId: next.id }, "expired parcel opened for collection");
+      this.show("door_opening");
+    } catch (e) {
+      m.collecting = null;
+      this.showFailure(e, "opening an expired parcel failed");
+    }
+  }
+
+  // ---- door events ----------------------------------------------------------------------
+
+  private onEvent(e: EventRow): void {
+    const m = this.mode;
+    if (m.kind !== "courier" || !e.parcelId) return;
+    if (e.parcelId === m.last?.parcelId || e.parcelId === m.collecting) this.enqueue(() => this.courierEvent(e));
+  }
+
+  private async courierEvent(e: EventRow): Promise<void> {
+    const m = this.mode;
+    if (m.kind !== "courier") return;
+    this.touchCourier();
+    if (e.type === "door.opened" && m.last && e.parcelId === m.last.parcelId) m.last.openedAt = e.at;
+    else if (e.type === "parcel.stored") this.show("accepted");
+    else if (e.type === "door.closed" && e.parcelId === m.collecting) {
+      m.collecting = null;
+      await this.collectNext(m);
+    } else if (e.type === "door.open_timeout" && e.parcelId === m.collecting) {
+      m.collecting = null;
+      this.show("error");
+    }
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------
+
+  private showFailure(e: unknown, what: string): void {
+    if (isLockerdError(e, "INVALID_CODE")) return this.show("rejected");
+    if (isLockerdError(e, "TOO_MANY_ATTEMPTS")) {
+      this.log.warn({ retryAfterSeconds: e.details.retryAfterSeconds }, "keypad locked out");
+      return this.show("locked_out");
+    }
+    if (isLockerdError(e, "NO_LOCKER_AVAILABLE")) {
+      this.log.warn(e.message);
+      return this.show("rejected");
+    }
+    this.log.error({ err: e }, what);
+    this.show("error");
+  }
+
+  private show(p: Pattern): void {
+    try {
+      this.deps.indicator.show(p);
+    } catch (err) {
+      this.log.warn({ err }, "indicator failed");
+    }
+  }
+
+  private record(type: string, data: Record<string, unknown>): void {
+    const now = this.deps.ctx.clock.now();
+    try {
+      this.deps.ctx.store.write(() => void this.deps.ctx.store.record({ type, data }, now));
+    } catch (err) {
+      this.log.error({ err, type }, "kiosk event could not be recorded");
+    }
+  }
+
+  private armIdle(ms: number, fn: () => void): void {
+    this.idleTimer?.cancel();
+    this.idleTimer = this.deps.ctx.clock.after(ms, () => {
+      this.idleTimer = null;
+      fn();
+    });
+  }
+
+  /** One action at a time, in arrival order; a failing action never stops the queue. */
+  private enqueue(fn: () => Promise<void> | void): void {
+    this.queue = this.queue
+      .then(fn)
+      .catch((err: unknown) => {
+        this.log.error({ err }, "kiosk action failed");
+        this.show("error");
+      });
+  }
+}

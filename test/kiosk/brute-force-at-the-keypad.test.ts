@@ -1,0 +1,97 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
+import { SimIndicator } from "../../src/output/sim-indicator.js";
+import { pulsesOf, startTestBank, storeParcel, type TestBank } from "../support/daemon.js";
+
+let t: TestBank | null = null;
+afterEach(async () => {
+  await t?.cleanup();
+  t = null;
+});
+
+const devices = () => ({ keypad: new SimKeypad(), scanner: new SimScanner(), indicator: new SimIndicator() });
+
+describe("guessing codes at the keypad", () => {
+  it("hits the lockout, raises an alarm, refuses even a right code, and a restart keeps the lockout", async () => {
+    let d = devices();
+    t = await startTestBank({}, { input: d });
+    const a = await storeParcel(t);
+    const b = await storeParcel(t);
+    const base = pulsesOf(t).length;
+    // An attacker tries codes; meanwhile someone else's successful pickup resets nothing.
+    for (let i = 0; i < 3; i++) d.keypad.press(`0000000${i}#`);
+    d.keypad.press(b.pickupCode + "#");
+    for (let i = 3; i < 5; i++) d.keypad.press(`0000000${i}#`);
+    await t.daemon.kiosk.settled();
+    expect(d.indicator.patterns()).toEqual(["rejected", "rejected", "rejected", "door_opening", "rejected", "locked_out"]);
+    const alarms = t.daemon.store.events.query({ type: "alarm.pickup_lockout" });
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]!.data).toMatchObject({ source: "keypad:main", trips: 1, lockedForMs: 60_000 });
+
+    // Locked: even the right code opens nothing.
+    d.keypad.press(a.pickupCode + "#");
+    await t.daemon.kiosk.settled();
+    expect(d.indicator.patterns().at(-1)).toBe("locked_out");
+    expect(pulsesOf(t).slice(base)).toEqual([b.lockerId]);
+
+    // Restart: the lockout is in the database, not in memory.
+    d = devices();
+    await t.restart({ input: d });
+    expect(t.daemon.attempts.lockedForMs("keypad:main")).toBeGreaterThan(50_000);
+    d.keypad.press(a.pickupCode + "#");
+    await t.daemon.kiosk.settled();
+    expect(d.indicator.patterns()).toEqual(["locked_out"]);
+    expect(t.daemon.ctx.store.parcels.get(a.parcelId)?.status).toBe("STORED");
+
+    // The QR token is not blocked by the keypad's lockout.
+    d.scanner.scan("]Q1" + a.pickupToken);
+    await t.daemon.kiosk.settled();
+    expect(d.indicator.patterns()).toEqual(["locked_out", "door_opening"]);
+    expect(t.bank.pulses.at(-1)?.lockerId).toBe(a.lockerId);
+    t.bank.setDoor(a.lockerId, "open");
+    expect(t.daemon.ctx.store.parcels.get(a.parcelId)?.status).toBe("PICKED_UP");
+    // A used token opens nothing.
+    d.scanner.scan(a.pickupToken);
+    await t.daemon.kiosk.settled();
+    expect(d.indicator.patterns().at(-1)).toBe("rejected");
+  });
+
+  it("the second lockout is longer than the first", async () => {
+    const d = devices();
+    t = await startTestBank({ limiter: { baseLockoutMs: 40 } }, { input: d });
+    for (let i = 0; i < 5; i++) d.keypad.press(`1111111${i}#`);
+    await t.daemon.kiosk.settled();
+    await new Promise((r) => setTimeout(r, 60));
+    for (let i = 0; i < 5; i++) d.keypad.press(`2222222${i}#`);
+    await t.daemon.kiosk.settled();
+    const alarms = t.daemon.store.events.query({ type: "alarm.pickup_lockout" });
+    expect(alarms.map((e) => e.data.lockedForMs)).toEqual([40, 80]);
+  });
+
+  it("the HTTP pickup route shares the limiter: 429 with Retry-After once tripped, per caller", async () => {
+    t = await startTestBank({}, { input: devices() }, { LOCKERD_API_TOKEN: "technician-token-0123456789" });
+    const a = await storeParcel(t);
+    const post = (code: string) =>
+      fetch(`${t!.daemon.url}/pickup`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: "Bearer technician-token-0123456789" },
+        body: JSON.stringify({ code }),
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await post(`9999999${i}`)).status);
+    expect(statuses).toEqual([403, 403, 403, 403, 429]);
+    const res = await post(a.pickupCode);
+    expect(res.status).toBe(429);
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(50);
+    expect(((await res.json()) as { code: string }).code).toBe("TOO_MANY_ATTEMPTS");
+    expect(t.daemon.attempts.lockedForMs("http:token:LOCKERD_API_TOKEN")).toBeGreaterThan(0);
+    // The keypad is another source and is not locked.
+    expect(t.daemon.attempts.lockedForMs("keypad:main")).toBe(0);
+  });
+
+  it("refuses to start when the configuration makes guessing pay, listing the numbers", async () => {
+    await expect(startTestBank({ codes: { digits: 6 } })).rejects.toThrow(/chance of 9\.\d+% \(limit 1%\)/);
+    t = await startTestBank({ codes: { digits: 6 }, limiter: { allowWeakCodes: true } }, { input: devices() });
+    expect(t.daemon.url).not.toBeNull();
+  });
+});

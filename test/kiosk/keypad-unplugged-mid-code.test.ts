@@ -1,0 +1,53 @@
+import { afterEach, describe, expect, it } from "vitest";
+import { SimIndicator } from "../../src/output/sim-indicator.js";
+import { FakeHid, report } from "../support/fake-hid.js";
+import { pulsesOf, startTestBank, storeParcel, waitFor, type TestBank } from "../support/daemon.js";
+
+let t: TestBank | null = null;
+afterEach(async () => {
+  await t?.cleanup();
+  t = null;
+});
+
+/** KP digits 1..9, 0 are usages 0x59..0x62. */
+const kpUsage = (digit: string) => (digit === "0" ? 0x62 : 0x58 + Number(digit));
+
+describe("a keypad unplugged mid-code", () => {
+  it("drops the half-typed code, comes back by itself, and the next full code opens the door", async () => {
+    const hid = new FakeHid();
+    const dev = hid.add({ path: "1-1.2:1.0", vendorId: 0x05ac, productId: 0x0221, usagePage: 1 });
+    const indicator = new SimIndicator();
+    t = await startTestBank(
+      { input: { keypad: { type: "hid", vendorId: 0x05ac, productId: 0x0221 } } },
+      { input: { hid, scanner: null, indicator } },
+    );
+    const { kiosk } = t.daemon;
+    expect(dev.open).toBe(true);
+    const a = await storeParcel(t);
+    const base = pulsesOf(t).length;
+    const type = (s: string) => {
+      for (const c of s) dev.send(report(0, c === "#" ? 0x58 : kpUsage(c)), report(0));
+    };
+
+    type(a.pickupCode.slice(0, 5));
+    // The cable is pulled while the 6th key is held down.
+    dev.send(report(0, kpUsage(a.pickupCode[5]!)));
+    hid.unplug(dev);
+    await kiosk.settled();
+    expect(kiosk.state()).toEqual({ mode: "customer", typed: 0, pinEntry: false });
+    expect(indicator.patterns()).toEqual(["error"]);
+
+    hid.plug(dev);
+    await waitFor(() => dev.open);
+    // The rest of the old code is not a code: rejected, no door.
+    type(a.pickupCode.slice(5) + "#");
+    await kiosk.settled();
+    expect(indicator.patterns().at(-1)).toBe("rejected");
+    expect(pulsesOf(t).length).toBe(base);
+    // The whole code, typed again, opens the door.
+    type(a.pickupCode + "#");
+    await kiosk.settled();
+    expect(indicator.patterns().at(-1)).toBe("door_opening");
+    expect(pulsesOf(t).slice(base)).toEqual([a.lockerId]);
+  });
+});
