@@ -74,4 +74,15 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX events_unsent ON events(seq) WHERE sent_at IS NULL;
   CREATE INDEX events_type ON events(type, seq);
   `,
+  // 2 (sync slice): commands pulled from the central database, remembered so each is applied once.
+  `
+  CREATE TABLE sync_commands (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('started','done','failed')),
+    received_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    result      TEXT
+  ) STRICT;
+  `,
 ];
