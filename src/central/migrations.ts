@@ -24,8 +24,10 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   -- (bank, seq) must be unique across the whole history, but a partitioned table's keys must
   -- include the partition column; this narrow table holds the idempotency key and the hash
   -- that makes a re-sent sequence number with different content an error.
+  -- No foreign key to banks: only ingest_events writes here, stamping the caller's own bank,
+  -- and a per-row key check would cost more than the insert itself.
   CREATE TABLE central.event_keys (
-    bank_id      text NOT NULL REFERENCES central.banks(id),
+    bank_id      text NOT NULL,
     seq          bigint NOT NULL CHECK (seq > 0),
     at           timestamptz NOT NULL,
     payload_hash bytea NOT NULL,
@@ -199,6 +201,8 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     FROM unnest(p_seq, p_at_ms, p_clock_synced, p_type, p_locker_id, p_parcel_id, p_data)
          AS u(seq, at_ms, clock_synced, type, locker_id, parcel_id, data);
 
+    ANALYZE pg_temp.incoming;
+
     IF EXISTS (SELECT 1 FROM pg_temp.incoming i WHERE i.seq IS NULL OR i.seq < 1 OR i.at_ms IS NULL OR i.type IS NULL
                OR i.clock_synced IS NULL OR i.data IS NULL) THEN
       RAISE EXCEPTION 'batch has an event without seq, time, type or data' USING ERRCODE = '22004';
@@ -217,13 +221,10 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
 
     SELECT max(i.seq) INTO v_max FROM pg_temp.incoming i;
 
-    -- keep only the events not seen before
-    WITH ins AS (
-      INSERT INTO central.event_keys (bank_id, seq, at, payload_hash)
-      SELECT v_bank, i.seq, i.at, i.payload_hash FROM pg_temp.incoming i ORDER BY i.seq
-      ON CONFLICT DO NOTHING RETURNING seq
-    )
-    DELETE FROM pg_temp.incoming i WHERE NOT EXISTS (SELECT 1 FROM ins WHERE ins.seq = i.seq);
+    -- keep only the events not seen before (the advisory lock above keeps this bank's keys still)
+    DELETE FROM pg_temp.incoming i USING central.event_keys k WHERE k.bank_id = v_bank AND k.seq = i.seq;
+    INSERT INTO central.event_keys (bank_id, seq, at, payload_hash)
+    SELECT v_bank, i.seq, i.at, i.payload_hash FROM pg_temp.incoming i ORDER BY i.seq;
 
     PERFORM central.ensure_event_partitions();
     INSERT INTO central.events (bank_id, seq, at, clock_synced, type, locker_id, parcel_id, data)

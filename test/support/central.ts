@@ -21,8 +21,9 @@ export interface TestCentral {
   close(): Promise<void>;
 }
 
-export async function createTestCentral(): Promise<TestCentral> {
-  const db = await createTestDatabase();
+/** adminUrl: another server than the shared test server (a fault test's own cluster). */
+export async function createTestCentral(adminUrl?: string): Promise<TestCentral> {
+  const db = await createTestDatabase(adminUrl);
   const admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
   await migrateCentral(admin);

@@ -5,7 +5,6 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
-import { runPg } from "./postgres-setup.js";
 
 export interface TestDatabase {
   name: string;
@@ -26,8 +25,7 @@ export function withUrlDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-export async function createTestDatabase(): Promise<TestDatabase> {
-  const { adminUrl } = inject("postgres");
+export async function createTestDatabase(adminUrl: string = inject("postgres").adminUrl): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString("hex")}`;
   const server = new pg.Client({ connectionString: adminUrl });
   await server.connect();
@@ -37,19 +35,20 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     await server.end();
   }
   const url = withUrlDatabase(adminUrl, name);
-  const admin = new pg.Client({ connectionString: url });
-  admin.on("error", () => {}); // the server may be stopped on purpose by a fault test
-  await admin.connect();
   const roles = new Set<string>();
-  let adminClient: pg.Client | null = admin;
+  let adminClient: pg.Client | null = null;
   const ensureAdmin = async (): Promise<pg.Client> => {
     if (adminClient) return adminClient;
     const c = new pg.Client({ connectionString: url });
-    c.on("error", () => {});
+    // the server may be stopped on purpose by a fault test: forget the connection, make a new one
+    c.on("error", () => {
+      if (adminClient === c) adminClient = null;
+    });
     await c.connect();
     adminClient = c;
     return c;
   };
+  await ensureAdmin();
   return {
     name,
     url,
@@ -64,7 +63,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         return await (await ensureAdmin()).query<T>(sql, params);
       } catch (e) {
         // a connection broken by a server restart: reconnect once
-        if (adminClient && (e as Error).message.includes("Connection terminated")) {
+        if (/terminat|not queryable|ECONNRESET/i.test((e as Error).message)) {
           adminClient = null;
           return (await ensureAdmin()).query<T>(sql, params);
         }
@@ -86,15 +85,5 @@ export async function createTestDatabase(): Promise<TestDatabase> {
         await c.end();
       }
     },
-  };
-}
-
-/** Stop and start the private cluster (fault tests). Null when the server is not ours. */
-export function clusterControl(): { stop(): void; start(): void } | null {
-  const { private: p } = inject("postgres");
-  if (!p) return null;
-  return {
-    stop: () => void runPg(p.binDir, p.runAs, "pg_ctl", ["stop", "-D", p.dataDir, "-m", "fast", "-w", "-s"]),
-    start: () => void runPg(p.binDir, p.runAs, "pg_ctl", ["start", "-D", p.dataDir, "-w", "-s", "-l", `${p.dataDir}/../server.log`]),
   };
 }

@@ -36,7 +36,7 @@ export default async function setup(project: TestProject): Promise<() => void> {
   return () => cluster.stop();
 }
 
-function findBinDir(): string {
+export function findBinDir(): string {
   const candidates = [process.env.LOCKERD_TEST_PG_BIN, ...listVersions().map((v) => `/usr/lib/postgresql/${v}/bin`), "/usr/local/pgsql/bin"];
   for (const c of candidates) if (c && existsSync(join(c, "initdb")) && existsSync(join(c, "pg_ctl"))) return c;
   throw new Error(
@@ -69,7 +69,7 @@ export function runPg(binDir: string, runAs: string | null, tool: string, args: 
   return runAs ? execFileSync("runuser", ["-u", runAs, "--", cmd, ...args], { encoding: "utf8" }) : execFileSync(cmd, args, { encoding: "utf8" });
 }
 
-async function startPrivateCluster() {
+export async function startPrivateCluster() {
   const binDir = findBinDir();
   const runAs = process.getuid?.() === 0 ? "postgres" : null;
   const root = mkdtempSync(join(tmpdir(), "lockerd-pg-"));
@@ -115,6 +115,13 @@ async function startPrivateCluster() {
     dataDir,
     binDir,
     runAs,
+    /** Stop the server, keep its files (a fault test starts it again). */
+    halt() {
+      runPg(binDir, runAs, "pg_ctl", ["stop", "-D", dataDir, "-m", "fast", "-w", "-s"]);
+    },
+    resume() {
+      runPg(binDir, runAs, "pg_ctl", ["start", "-D", dataDir, "-w", "-s", "-l", join(root, "server.log")]);
+    },
     stop() {
       if (stopped) return;
       stopped = true;
