@@ -27,6 +27,8 @@ import { Store } from "./store/store.js";
 import { createSystemClock } from "./system/clock.js";
 import type { Logger } from "./system/logger.js";
 import { loadOrCreateSecret } from "./system/secret.js";
+import { createSyncLoop } from "./sync/create.js";
+import type { SyncControl } from "./sync/state.js";
 
 export interface DaemonOptions {
   clock?: Clock;
@@ -44,6 +46,8 @@ export interface Daemon {
   readonly store: Store;
   readonly lockBank: LockBank;
   readonly supervisor: DoorSupervisor;
+  /** The upward sync loop when sync is configured. */
+  readonly sync: SyncControl | null;
   /** http://host:port once listening, else null. */
   readonly url: string | null;
   stop(): Promise<void>;
@@ -118,6 +122,9 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     sweepTimer.unref();
     stopStack.push({ name: "expiry", fn: () => clearInterval(sweepTimer) });
 
+    // Built before the API (GET /sync reads it), started after it, stopped before the store closes.
+    const sync = createSyncLoop(cfg, ctx, log);
+
     let ready = false;
     let url: string | null = null;
     if (opts.http !== false) {
@@ -132,6 +139,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         doorOf: (id) => supervisor.doorOf(id),
         isReady: () => ready,
         bodyLimitBytes: cfg.http.bodyLimitBytes,
+        ...(sync ? { sync } : {}),
       });
       const server = await listen(app, cfg.http.host, cfg.http.port);
       stopStack.push({ name: "http", fn: () => closeServer(server) });
@@ -139,6 +147,11 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       const host = addr.family === "IPv6" ? `[${addr.address}]` : addr.address;
       url = `http://${host}:${addr.port}`;
       log.info({ url }, "API listening");
+    }
+    if (sync) {
+      sync.start();
+      stopStack.push({ name: "sync", fn: () => sync.stop() });
+      log.info({ bank: cfg.bank.id }, "sync to the central database started");
     }
     ready = true;
     log.info({ bank: cfg.bank.id, layout: layout.name, database: cfg.paths.database }, "lockerd ready");
@@ -151,6 +164,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       store,
       lockBank,
       supervisor,
+      sync,
       url,
       stop() {
         ready = false;

@@ -6,6 +6,7 @@ import { eventsRouter } from "./routes/events.js";
 import { lockersRouter } from "./routes/lockers.js";
 import { packagesRouter } from "./routes/packages.js";
 import { pickupRouter } from "./routes/pickup.js";
+import { syncRouter } from "./routes/sync.js";
 
 export function createApp(deps: ApiDeps): express.Express {
   const app = express();
@@ -32,6 +33,7 @@ export function createApp(deps: ApiDeps): express.Express {
   app.use(pickupRouter(deps));
   app.use(packagesRouter(deps));
   app.use(eventsRouter(deps));
+  app.use(syncRouter(deps));
   app.use(notFound);
   app.use(problemHandler(log));
   return app;

@@ -86,12 +86,14 @@ export class SyncLoop implements SyncControl {
     this.schedule(0);
   }
 
+  /** Stop cycling; a batch in flight is cut off (it is re-sent next time, harmlessly). */
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
+    const closing = this.deps.link.close();
     await this.running;
-    await this.deps.link.close();
+    await closing;
   }
 
   pushNow(): void {
