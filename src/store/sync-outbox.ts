@@ -75,13 +75,8 @@ export class SyncOutbox {
     };
   }
 
-  /** Delete events sent before `sentBefore`, in chunks so other writers are not held up. */
-  prune(sentBefore: number, chunk = 5000): number {
-    let total = 0;
-    for (;;) {
-      const n = writeTx(this.db, () => this.pruneStmt.run(sentBefore, chunk).changes);
-      total += n;
-      if (n < chunk) return total;
-    }
+  /** Delete up to `chunk` events sent before `sentBefore` (one short transaction); returns how many. */
+  pruneChunk(sentBefore: number, chunk = 5000): number {
+    return writeTx(this.db, () => this.pruneStmt.run(sentBefore, chunk).changes);
   }
 }

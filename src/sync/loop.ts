@@ -81,8 +81,13 @@ export class SyncLoop implements SyncControl {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.commands.recoverInterrupted();
-    recordLockerSnapshot(this.deps.ctx);
+    try {
+      this.commands.recoverInterrupted();
+      recordLockerSnapshot(this.deps.ctx);
+    } catch (e) {
+      // the bank must start anyway; the snapshot is a convenience for the central projection
+      this.log.error({ err: e }, "could not record the sync start (lockers snapshot, interrupted commands)");
+    }
     this.schedule(0);
   }
 
@@ -129,7 +134,7 @@ export class SyncLoop implements SyncControl {
         if (report.commands > 0) await this.pushAll(report);
       }
       if (now >= this.nextPruneAt) {
-        report.pruned = this.outbox.prune(now - this.settings.retentionMs);
+        report.pruned = await this.prune(now - this.settings.retentionMs);
         this.nextPruneAt = now + (this.settings.pruneEveryMs ?? 3_600_000);
         if (report.pruned) this.log.info({ pruned: report.pruned }, "pruned sent events past retention");
       }
@@ -167,6 +172,19 @@ export class SyncLoop implements SyncControl {
       report.batches++;
       this.log.debug({ first, last, count: batch.length }, "batch synced");
       if (batch.length < this.settings.batchSize) return;
+    }
+  }
+
+  /** Chunk by chunk, letting doors and requests run in between (a first prune may be large). */
+  private async prune(sentBefore: number): Promise<number> {
+    const chunk = 5000;
+    let total = 0;
+    for (;;) {
+      if (this.stopped) return total;
+      const n = this.outbox.pruneChunk(sentBefore, chunk);
+      total += n;
+      if (n < chunk) return total;
+      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 
