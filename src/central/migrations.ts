@@ -78,7 +78,8 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     status        text NOT NULL,
     status_seq    bigint NOT NULL,
     status_at     timestamptz,
-    -- the plain pickup code, for the customer's notification (the bank deletes its copy)
+    -- the plain pickup code, for the customer's notification (the bank deletes its copy);
+    -- cleared once the parcel is picked up, expired or cancelled
     pickup_code   text,
     expires_at    timestamptz,
     expires_seq   bigint NOT NULL DEFAULT 0,
@@ -289,6 +290,11 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
       ORDER BY i.parcel_id, i.seq DESC
     ) d
     WHERE p.bank_id = v_bank AND p.parcel_id = d.parcel_id AND p.expires_seq < d.seq;
+
+    -- a code that can no longer open anything is not kept
+    UPDATE central.parcels p SET pickup_code = NULL
+    WHERE p.bank_id = v_bank AND p.pickup_code IS NOT NULL AND p.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED')
+      AND p.parcel_id IN (SELECT i.parcel_id FROM pg_temp.incoming i WHERE i.parcel_id IS NOT NULL);
 
     INSERT INTO central.parcel_history (bank_id, parcel_id, seq, event_type, status, at, clock_synced)
     SELECT v_bank, i.parcel_id, i.seq, i.type,
