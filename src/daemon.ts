@@ -37,6 +37,9 @@ import { SimIndicator } from "./output/sim-indicator.js";
 import { recordDoorEvent } from "./bank/door-outcomes.js";
 import { dirname } from "node:path";
 
+import { createSyncLoop } from "./sync/create.js";
+import type { SyncControl } from "./sync/state.js";
+
 export interface DaemonOptions {
   clock?: Clock;
   random?: RandomSource;
@@ -58,7 +61,10 @@ export interface Daemon {
   readonly attempts: AttemptLimiter;
   readonly kiosk: Kiosk;
   readonly kioskDevices: RunningKiosk["devices"];
+  /** The upward sync loop when sync is configured. */
+  readonly sync: SyncControl | null;
   /** http(s)://host:port once listening, else null. */
+
   readonly url: string | null;
   /** The API's unix socket once listening, else null. */
   readonly socketPath: string | null;
@@ -183,6 +189,9 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     const kiosk = await startKiosk(cfg, { ctx, limiter: attempts, ...(await kioskDevices(cfg, log, opts.input ?? simInput)) }, log);
     stopStack.push({ name: "kiosk", fn: () => kiosk.stop() });
 
+    // Built before the API (GET /sync reads it), started after it, stopped before the store closes.
+    const sync = createSyncLoop(cfg, ctx, log);
+
     let ready = false;
     let url: string | null = null;
     let socketPath: string | null = null;
@@ -214,6 +223,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         },
 
         attempts,
+
+        ...(sync ? { sync } : {}),
       });
       stopStack.push({ name: "metrics", fn: () => api.close() });
       const socket = cfg.paths.socket ? { path: cfg.paths.socket, mode: parseInt(cfg.http.socketMode, 8), group: cfg.http.socketGroup } : null;
@@ -222,6 +233,11 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       url = listening.url;
       socketPath = listening.socketPath;
       log.info({ url }, "API listening");
+    }
+    if (sync) {
+      sync.start();
+      stopStack.push({ name: "sync", fn: () => sync.stop() });
+      log.info({ bank: cfg.bank.id }, "sync to the central database started");
     }
     ready = true;
     log.info({ bank: cfg.bank.id, layout: layout.name, database: cfg.paths.database }, "lockerd ready");
@@ -237,6 +253,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       attempts,
       kiosk: kiosk.kiosk,
       kioskDevices: kiosk.devices,
+
+      sync,
       url,
       socketPath,
       stop() {

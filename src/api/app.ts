@@ -13,6 +13,7 @@ import { systemRoutes } from "./routes/system.js";
 import { bankRoutes } from "./routes/bank.js";
 import { pageRoutes } from "./routes/page.js";
 import { simRoutes } from "./routes/sim.js";
+import { syncRoutes } from "./routes/sync.js";
 
 export interface Api {
   app: express.Express;
@@ -52,6 +53,7 @@ export function createApi(deps: ApiDeps): Api {
     ...packageRoutes(deps),
     ...eventRoutes(deps),
     ...bankRoutes(deps),
+    ...syncRoutes(deps),
     ...simRoutes(deps),
     ...pageRoutes(),
   ];

@@ -5,6 +5,8 @@ import type { BankLayout } from "../config/layout.js";
 import type { SimLockBank } from "../drivers/sim/sim-lock-bank.js";
 import type { SimKeypad, SimScanner } from "../input/sim-devices.js";
 import type { SimIndicator } from "../output/sim-indicator.js";
+
+import type { SyncControl } from "../sync/state.js";
 import type { Logger } from "../system/logger.js";
 import type { Auth } from "./auth.js";
 import type { DoorPositionListener } from "./event-stream.js";
@@ -34,4 +36,7 @@ export interface ApiDeps {
 
   /** The attempt limiter shared with the keypad (kiosk slice); pickups go through it. */
   attempts?: AttemptLimiter;
+
+  /** The upward sync loop, when sync is configured (GET /sync, POST /sync/now). */
+  sync?: SyncControl;
 }

@@ -165,6 +165,37 @@ export const configSchema = z
     couriers: z.array(courierSchema).default([]),
     limiter: limiterSchema,
     indicator: indicatorSchema,
+
+    // Upward sync to the central PostgreSQL (sync slice); the bank's id there is bank.id.
+    sync: z
+      .object({
+        enabled: z.boolean().default(false),
+        /** postgresql://user@host:port/database; or host/port/database/user below. */
+        url: z.string().regex(/^postgres(ql)?:\/\//, "a postgresql:// URL").optional(),
+        host: z.string().min(1).optional(),
+        port: z.number().int().min(1).max(65535).default(5432),
+        database: z.string().min(1).optional(),
+        user: z.string().min(1).optional(),
+        /** File holding the bank role's password (mode 0600); relative to the configuration file. */
+        passwordFile: z.string().min(1).optional(),
+        tls: z.enum(["disable", "require", "verify-full"]).default("verify-full"),
+        /** CA certificate (PEM) for verify-full; default the system's CAs. */
+        caFile: z.string().min(1).optional(),
+        batchSize: z.number().int().min(1).max(50_000).default(5000),
+        intervalMs: ms(5000),
+        backoffMinMs: ms(1000),
+        backoffMaxMs: ms(300_000),
+        retentionDays: z.number().positive().max(3650).default(30),
+        commandPollMs: ms(15_000),
+        connectTimeoutMs: ms(10_000),
+        statementTimeoutMs: ms(120_000),
+      })
+      .strict()
+      .prefault({})
+      .refine((s) => !s.enabled || s.url !== undefined || (s.host !== undefined && s.database !== undefined && s.user !== undefined), {
+        message: "sync.enabled needs sync.url or sync.host, sync.database and sync.user",
+      })
+      .refine((s) => s.backoffMinMs <= s.backoffMaxMs, { message: "sync.backoffMinMs must not exceed sync.backoffMaxMs" }),
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

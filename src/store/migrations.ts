@@ -74,7 +74,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX events_unsent ON events(seq) WHERE sent_at IS NULL;
   CREATE INDEX events_type ON events(type, seq);
   `,
-  // kiosk slice: pickup tokens (QR/barcode) alongside codes, and the attempt limiter's state.
+  // 2 (kiosk slice): pickup tokens (QR/barcode) alongside codes, and the attempt limiter's state.
   `
   -- HMAC of the long random pickup token; NULL once it can no longer be used (like code_hash).
   ALTER TABLE parcels ADD COLUMN token_hash BLOB;
@@ -88,6 +88,17 @@ export const MIGRATIONS: readonly string[] = [
     trips        TEXT NOT NULL DEFAULT '[]',
     locked_until INTEGER NOT NULL DEFAULT 0,
     updated_at   INTEGER NOT NULL
+  ) STRICT;
+  `,
+  // 3 (sync slice): commands pulled from the central database, remembered so each is applied once.
+  `
+  CREATE TABLE sync_commands (
+    id          INTEGER PRIMARY KEY,
+    kind        TEXT NOT NULL,
+    state       TEXT NOT NULL CHECK (state IN ('started','done','failed')),
+    received_at INTEGER NOT NULL,
+    finished_at INTEGER,
+    result      TEXT
   ) STRICT;
   `,
 ];

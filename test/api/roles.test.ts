@@ -23,6 +23,8 @@ const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "POST /packages/:id/deadline": ["technician"],
   "GET /events": ["monitor", "technician"],
   "GET /events/stream": ["kiosk", "monitor", "technician"],
+  "GET /sync": ["monitor", "technician"],
+  "POST /sync/now": ["technician"],
   "GET /bank": ["courier", "kiosk", "monitor", "technician"],
   "POST /sim/doors/:id": ["technician"],
   "POST /sim/hardware": ["technician"],

@@ -1,0 +1,24 @@
+/**
+ * Apply the central PostgreSQL schema: `npx tsx src/central/migrate.ts --url postgresql://...`
+ * (or scripts/central-migrate). Run it as the role that should own the schema.
+ */
+import { parseArgs } from "node:util";
+import { migrateCentral } from "./apply.js";
+import { connectAdmin, fail } from "./cli-connect.js";
+
+const { values } = parseArgs({ options: { url: { type: "string" }, help: { type: "boolean", short: "h" } } });
+if (values.help) {
+  console.log("usage: central-migrate [--url postgresql://owner@host/db]   (default: LOCKERD_CENTRAL_URL or PG* variables)");
+  process.exit(0);
+}
+try {
+  const client = await connectAdmin(values.url);
+  try {
+    const { from, to } = await migrateCentral(client);
+    console.log(from === to ? `central schema is up to date (version ${to})` : `central schema migrated from version ${from} to ${to}`);
+  } finally {
+    await client.end();
+  }
+} catch (e) {
+  fail(`central-migrate: ${(e as Error).message}`);
+}

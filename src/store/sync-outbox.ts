@@ -1,0 +1,83 @@
+/**
+ * The event log seen as the sync outbox: the next unsent batch (data left as stored JSON text,
+ * nothing to re-encode), marking a batch sent (and deleting its plain pickup codes in the same
+ * transaction), the backlog, and pruning what was sent long ago.
+ */
+import { writeTx, type Db } from "./database.js";
+
+export interface OutboxEvent {
+  seq: number;
+  type: string;
+  at: number;
+  clockSynced: boolean;
+  lockerId: string | null;
+  parcelId: string | null;
+  /** The event's data as stored: JSON text. */
+  data: string;
+}
+
+export interface OutboxStats {
+  backlog: number;
+  oldestUnsentAt: number | null;
+  lastSentSeq: number;
+}
+
+interface RawOutbox extends Omit<OutboxEvent, "clockSynced"> {
+  clockSynced: number;
+}
+
+export class SyncOutbox {
+  private readonly unsentStmt;
+  private readonly markStmt;
+  private readonly stripStmt;
+  private readonly backlogStmt;
+  private readonly oldestStmt;
+  private readonly lastSentStmt;
+  private readonly pruneStmt;
+
+  constructor(private readonly db: Db) {
+    this.unsentStmt = db.prepare<[number], RawOutbox>(
+      `SELECT seq, type, at, clock_synced AS clockSynced, locker_id AS lockerId, parcel_id AS parcelId, data
+       FROM events WHERE sent_at IS NULL ORDER BY seq LIMIT ?`,
+    );
+    this.markStmt = db.prepare<[number, number, number]>(`UPDATE events SET sent_at = ? WHERE seq BETWEEN ? AND ? AND sent_at IS NULL`);
+    // The central side holds the code now; the bank keeps only its HMAC.
+    this.stripStmt = db.prepare<[number, number]>(
+      `UPDATE events SET data = json_remove(data, '$.pickupCode', '$.pickupToken')
+       WHERE seq BETWEEN ? AND ? AND type = 'parcel.assigned'
+         AND (json_extract(data, '$.pickupCode') IS NOT NULL OR json_extract(data, '$.pickupToken') IS NOT NULL)`,
+    );
+    this.backlogStmt = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM events WHERE sent_at IS NULL`);
+    this.oldestStmt = db.prepare<[], { at: number }>(`SELECT at FROM events WHERE sent_at IS NULL ORDER BY seq LIMIT 1`);
+    this.lastSentStmt = db.prepare<[], { seq: number }>(`SELECT seq FROM events WHERE sent_at IS NOT NULL ORDER BY seq DESC LIMIT 1`);
+    this.pruneStmt = db.prepare<[number, number]>(
+      `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE sent_at IS NOT NULL AND sent_at < ? ORDER BY seq LIMIT ?)`,
+    );
+  }
+
+  unsent(limit: number): OutboxEvent[] {
+    return this.unsentStmt.all(limit).map((r) => ({ ...r, clockSynced: r.clockSynced === 1 }));
+  }
+
+  /** The central database holds firstSeq..lastSeq: mark them sent and drop their plain codes. */
+  markSent(firstSeq: number, lastSeq: number, at: number): number {
+    return writeTx(this.db, () => {
+      const n = this.markStmt.run(at, firstSeq, lastSeq).changes;
+      this.stripStmt.run(firstSeq, lastSeq);
+      return n;
+    });
+  }
+
+  stats(): OutboxStats {
+    return {
+      backlog: this.backlogStmt.get()?.n ?? 0,
+      oldestUnsentAt: this.oldestStmt.get()?.at ?? null,
+      lastSentSeq: this.lastSentStmt.get()?.seq ?? 0,
+    };
+  }
+
+  /** Delete up to `chunk` events sent before `sentBefore` (one short transaction); returns how many. */
+  pruneChunk(sentBefore: number, chunk = 5000): number {
+    return writeTx(this.db, () => this.pruneStmt.run(sentBefore, chunk).changes);
+  }
+}

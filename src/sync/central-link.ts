@@ -1,0 +1,104 @@
+/**
+ * The bank's connection to the central PostgreSQL (the only code in lockerd that speaks pg on
+ * the bank side). One batch is one transaction: a single call of central.ingest_events with one
+ * array per column (unnest on the server), committed before the bank marks anything sent.
+ */
+import pg from "pg";
+import type { OutboxEvent } from "../store/sync-outbox.js";
+
+export interface CentralCommand {
+  id: number;
+  kind: string;
+  args: Record<string, unknown>;
+}
+
+export interface CentralLink {
+  /** Send one batch in one transaction; resolves with the highest seq the server holds from it. */
+  pushBatch(bankId: string, events: readonly OutboxEvent[]): Promise<number>;
+  pullCommands(bankId: string, limit: number): Promise<CentralCommand[]>;
+  close(): Promise<void>;
+}
+
+export interface PgLinkOptions {
+  connection: pg.ClientConfig;
+  /** Test hook: runs after the batch was ingested, before COMMIT. */
+  beforeCommit?: () => Promise<void> | void;
+}
+
+/** SQLSTATE the central schema raises when a seq arrives again with different content. */
+export const SEQUENCE_CONFLICT = "LK001";
+
+export class PgCentralLink implements CentralLink {
+  private client: pg.Client | null = null;
+
+  constructor(private readonly opts: PgLinkOptions) {}
+
+  private async connection(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const c = new pg.Client({ application_name: "lockerd-sync", keepAlive: true, ...this.opts.connection });
+    // An idle connection the server drops emits 'error'; without a listener it would crash the daemon.
+    c.on("error", () => {
+      if (this.client === c) this.client = null;
+    });
+    try {
+      await c.connect();
+    } catch (e) {
+      await c.end().catch(() => {});
+      throw e;
+    }
+    this.client = c;
+    return c;
+  }
+
+  /** After any failure the connection is in an unknown state: drop it, reconnect next time. */
+  private async discard(c: pg.Client): Promise<void> {
+    if (this.client === c) this.client = null;
+    await c.end().catch(() => {});
+  }
+
+  async pushBatch(bankId: string, events: readonly OutboxEvent[]): Promise<number> {
+    const c = await this.connection();
+    try {
+      await c.query("BEGIN");
+      const r = await c.query<{ ack: string }>(
+        `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[]) AS ack`,
+        [
+          bankId,
+          events.map((e) => e.seq),
+          events.map((e) => e.at),
+          events.map((e) => e.clockSynced),
+          events.map((e) => e.type),
+          events.map((e) => e.lockerId),
+          events.map((e) => e.parcelId),
+          events.map((e) => e.data),
+        ],
+      );
+      await this.opts.beforeCommit?.();
+      await c.query("COMMIT");
+      return Number(r.rows[0]!.ack);
+    } catch (e) {
+      await this.discard(c);
+      throw e;
+    }
+  }
+
+  async pullCommands(bankId: string, limit: number): Promise<CentralCommand[]> {
+    const c = await this.connection();
+    try {
+      const r = await c.query<{ id: string; kind: string; args: Record<string, unknown> }>(
+        `SELECT id, kind, args FROM central.pull_commands($1, $2)`,
+        [bankId, limit],
+      );
+      return r.rows.map((row) => ({ id: Number(row.id), kind: row.kind, args: row.args ?? {} }));
+    } catch (e) {
+      await this.discard(c);
+      throw e;
+    }
+  }
+
+  async close(): Promise<void> {
+    const c = this.client;
+    this.client = null;
+    await c?.end().catch(() => {});
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * Building the sync loop from the configuration: the connection to the central database
+ * (password from a file, TLS as configured) and the loop's timings. Null when sync is off.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { dirname, isAbsolute, resolve } from "node:path";
+import type pg from "pg";
+import type { BankContext } from "../bank/context.js";
+import type { ResolvedConfig } from "../config/load.js";
+import type { Logger } from "../system/logger.js";
+import { PgCentralLink } from "./central-link.js";
+import { SyncLoop } from "./loop.js";
+
+export function createSyncLoop(cfg: ResolvedConfig, ctx: BankContext, log: Logger): SyncLoop | null {
+  const s = cfg.sync;
+  if (!s.enabled) return null;
+  const syncLog = log.child({ component: "sync" });
+  const base = cfg.paths.config ? dirname(cfg.paths.config) : process.cwd();
+  const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
+  const link = new PgCentralLink({ connection: connectionConfig(cfg, abs, syncLog) });
+  return new SyncLoop(
+    { ctx, link, log: syncLog },
+    {
+      bankId: cfg.bank.id,
+      batchSize: s.batchSize,
+      intervalMs: s.intervalMs,
+      backoffMinMs: s.backoffMinMs,
+      backoffMaxMs: s.backoffMaxMs,
+      retentionMs: s.retentionDays * 86_400_000,
+      commandPollMs: s.commandPollMs,
+    },
+  );
+}
+
+export function connectionConfig(cfg: ResolvedConfig, abs: (p: string) => string, log: Logger): pg.ClientConfig {
+  const s = cfg.sync;
+  const c: pg.ClientConfig = {
+    port: s.port,
+    connectionTimeoutMillis: s.connectTimeoutMs,
+    statement_timeout: s.statementTimeoutMs,
+    query_timeout: s.statementTimeoutMs + 5000,
+  };
+  if (s.url) {
+    // Parsed here rather than handed to pg as connectionString, which would override the
+    // password from the file with the URL's (absent) one.
+    const u = new URL(s.url);
+    c.host = decodeURIComponent(u.hostname.replace(/^\[(.*)\]$/, "$1"));
+    if (u.port) c.port = Number(u.port);
+    c.database = decodeURIComponent(u.pathname.replace(/^\//, "")) || undefined;
+    c.user = decodeURIComponent(u.username) || undefined;
+    if (u.password) c.password = decodeURIComponent(u.password);
+  }
+  if (s.host) c.host = s.host;
+  if (s.database) c.database = s.database;
+  if (s.user) c.user = s.user;
+  if (s.passwordFile) {
+    const path = abs(s.passwordFile);
+    if ((statSync(path).mode & 0o077) !== 0) log.warn({ path }, "the sync password file is readable by others; chmod 600 it");
+    c.password = readFileSync(path, "utf8").replace(/\r?\n$/, "");
+  }
+  if (s.tls === "require") c.ssl = { rejectUnauthorized: false };
+  else if (s.tls === "verify-full") c.ssl = { rejectUnauthorized: true, ...(s.caFile ? { ca: readFileSync(abs(s.caFile), "utf8") } : {}) };
+  return c;
+}

@@ -1,0 +1,231 @@
+/**
+ * The upward sync loop. Each cycle: push the outbox in batches (each batch one central
+ * transaction, committed before the batch is marked sent locally), pull and apply commands when
+ * due, prune old sent events when due. A failure ends the cycle and the next one waits a
+ * capped, jittered backoff; the bank itself carries on unchanged, its events wait in SQLite.
+ *
+ * Exactly-once effect over at-least-once delivery: a crash after the central commit and before
+ * the local mark re-sends the batch, which the central side recognises by (bank, seq) and hash.
+ */
+import type { BankContext } from "../bank/context.js";
+import { SyncOutbox } from "../store/sync-outbox.js";
+import type { Logger } from "../system/logger.js";
+import { backoffDelay } from "./backoff.js";
+import { SEQUENCE_CONFLICT, type CentralLink } from "./central-link.js";
+import { CommandApplier } from "./commands.js";
+import { recordLockerSnapshot } from "./snapshot.js";
+import type { SyncControl, SyncStatus } from "./state.js";
+
+export interface SyncSettings {
+  bankId: string;
+  batchSize: number;
+  intervalMs: number;
+  backoffMinMs: number;
+  backoffMaxMs: number;
+  /** Sent events older than this are deleted locally. */
+  retentionMs: number;
+  commandPollMs: number;
+  /** How often to prune (default hourly). */
+  pruneEveryMs?: number;
+}
+
+export interface SyncHooks {
+  /** Test hook: runs after the central commit, before the local mark ("killed" in between). */
+  afterCommit?: (lastSeq: number) => Promise<void> | void;
+}
+
+export interface SyncDeps {
+  ctx: BankContext;
+  link: CentralLink;
+  log: Logger;
+  random?: () => number;
+  hooks?: SyncHooks;
+}
+
+export interface CycleReport {
+  sent: number;
+  batches: number;
+  commands: number;
+  pruned: number;
+}
+
+const META_LAST_SUCCESS = "sync.lastSuccessAt";
+
+export class SyncLoop implements SyncControl {
+  private readonly outbox: SyncOutbox;
+  private readonly commands: CommandApplier;
+  private readonly log: Logger;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private started = false;
+  private stopped = false;
+  private again = false;
+  private failures = 0;
+  private lastError: string | null = null;
+  private lastSuccessAt: number | null;
+  private nextCommandPollAt = 0;
+  private nextPruneAt = 0;
+
+  constructor(
+    private readonly deps: SyncDeps,
+    private readonly settings: SyncSettings,
+  ) {
+    this.outbox = new SyncOutbox(deps.ctx.store.db);
+    this.commands = new CommandApplier(deps.ctx, deps.log);
+    this.log = deps.log;
+    const saved = deps.ctx.store.getMeta(META_LAST_SUCCESS);
+    this.lastSuccessAt = saved ? Number(saved) : null;
+  }
+
+  /** Record the lockers' snapshot, settle interrupted commands, and start cycling. */
+  start(): void {
+    if (this.started) return;
+    this.started = true;
+    try {
+      this.commands.recoverInterrupted();
+      recordLockerSnapshot(this.deps.ctx);
+    } catch (e) {
+      // the bank must start anyway; the snapshot is a convenience for the central projection
+      this.log.error({ err: e }, "could not record the sync start (lockers snapshot, interrupted commands)");
+    }
+    this.schedule(0);
+  }
+
+  /** Stop cycling; a batch in flight is cut off (it is re-sent next time, harmlessly). */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const closing = this.deps.link.close();
+    await this.running;
+    await closing;
+  }
+
+  pushNow(): void {
+    if (this.stopped) return;
+    if (this.running) this.again = true;
+    else this.schedule(0);
+  }
+
+  status(): SyncStatus {
+    const s = this.outbox.stats();
+    const now = this.deps.ctx.clock.now();
+    return {
+      configured: true,
+      backlog: s.backlog,
+      oldestUnsentAt: s.oldestUnsentAt === null ? null : new Date(s.oldestUnsentAt).toISOString(),
+      lastSuccessAt: this.lastSuccessAt === null ? null : new Date(this.lastSuccessAt).toISOString(),
+      lastError: this.lastError,
+      lagMs: s.oldestUnsentAt === null ? 0 : Math.max(0, now - s.oldestUnsentAt),
+      lastSentSeq: s.lastSentSeq,
+    };
+  }
+
+  /** One cycle now (tests call this directly); rejects with the cycle's error. */
+  async runOnce(): Promise<CycleReport> {
+    const report: CycleReport = { sent: 0, batches: 0, commands: 0, pruned: 0 };
+    try {
+      await this.pushAll(report);
+      const now = this.deps.ctx.clock.now();
+      if (now >= this.nextCommandPollAt) {
+        report.commands = await this.pullCommands();
+        this.nextCommandPollAt = now + this.settings.commandPollMs;
+        // outcomes of the commands go up in the same cycle
+        if (report.commands > 0) await this.pushAll(report);
+      }
+      if (now >= this.nextPruneAt) {
+        report.pruned = await this.prune(now - this.settings.retentionMs);
+        this.nextPruneAt = now + (this.settings.pruneEveryMs ?? 3_600_000);
+        if (report.pruned) this.log.info({ pruned: report.pruned }, "pruned sent events past retention");
+      }
+      if (this.failures > 0 || this.lastError) this.log.info({ afterFailures: this.failures }, "central database reachable again");
+      this.lastSuccessAt = this.deps.ctx.clock.now();
+      this.failures = 0;
+      this.lastError = null;
+      return report;
+    } catch (e) {
+      this.failures++;
+      this.lastError = describe(e);
+      const conflict = (e as { code?: unknown }).code === SEQUENCE_CONFLICT;
+      // A conflict will not heal by retrying; it stays visible in GET /sync and at error level.
+      if (conflict) this.log.error({ err: e, failures: this.failures }, "central database rejected a batch: sequence conflict");
+      else this.log.warn({ err: e, failures: this.failures, backlog: this.outbox.stats().backlog }, "sync failed; will retry");
+      throw e;
+    }
+  }
+
+  private async pushAll(report: CycleReport): Promise<void> {
+    for (;;) {
+      if (this.stopped) return;
+      const batch = this.outbox.unsent(this.settings.batchSize);
+      if (batch.length === 0) return;
+      const first = batch[0]!.seq;
+      const last = batch[batch.length - 1]!.seq;
+      const ack = await this.deps.link.pushBatch(this.settings.bankId, batch);
+      if (ack < last) throw new Error(`central database acknowledged seq ${ack}, expected ${last}`);
+      await this.deps.hooks?.afterCommit?.(last);
+      const now = this.deps.ctx.clock.now();
+      this.outbox.markSent(first, last, now);
+      this.lastSuccessAt = now;
+      this.deps.ctx.store.write(() => this.deps.ctx.store.setMeta(META_LAST_SUCCESS, String(now)));
+      report.sent += batch.length;
+      report.batches++;
+      this.log.debug({ first, last, count: batch.length }, "batch synced");
+      if (batch.length < this.settings.batchSize) return;
+    }
+  }
+
+  /** Chunk by chunk, letting doors and requests run in between (a first prune may be large). */
+  private async prune(sentBefore: number): Promise<number> {
+    const chunk = 5000;
+    let total = 0;
+    for (;;) {
+      if (this.stopped) return total;
+      const n = this.outbox.pruneChunk(sentBefore, chunk);
+      total += n;
+      if (n < chunk) return total;
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  private async pullCommands(): Promise<number> {
+    const cmds = await this.deps.link.pullCommands(this.settings.bankId, 100);
+    let applied = 0;
+    for (const c of cmds) {
+      if ((await this.commands.apply(c)) !== "skipped") applied++;
+    }
+    return applied;
+  }
+
+  private schedule(ms: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = null;
+      this.running = this.cycle().finally(() => {
+        this.running = null;
+      });
+    }, ms);
+  }
+
+  private async cycle(): Promise<void> {
+    let delay = this.settings.intervalMs;
+    try {
+      await this.runOnce();
+    } catch {
+      delay = backoffDelay(this.failures, { minMs: this.settings.backoffMinMs, maxMs: this.settings.backoffMaxMs }, this.deps.random);
+    }
+    if (this.again) {
+      this.again = false;
+      if (this.failures === 0) delay = 0;
+    }
+    this.schedule(delay);
+  }
+}
+
+function describe(e: unknown): string {
+  const err = e as { code?: unknown; message?: unknown };
+  const msg = typeof err?.message === "string" ? err.message : String(e);
+  if (err?.code === SEQUENCE_CONFLICT) return `sequence conflict: ${msg}`;
+  return typeof err?.code === "string" ? `${err.code}: ${msg}` : msg;
+}

@@ -1,0 +1,16 @@
+/** What the API (GET /sync, POST /sync/now) and metrics see of the sync loop; no pg here. */
+export interface SyncStatus {
+  configured: boolean;
+  backlog: number;
+  oldestUnsentAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  lagMs: number | null;
+  lastSentSeq: number;
+}
+
+export interface SyncControl {
+  status(): SyncStatus;
+  /** Push now instead of waiting for the next interval or backoff. */
+  pushNow(): void;
+}

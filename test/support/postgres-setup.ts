@@ -1,0 +1,136 @@
+/**
+ * vitest globalSetup: a PostgreSQL for the sync tests, found or started without anyone's help.
+ * LOCKERD_TEST_PG_URL names an existing server (superuser URL); otherwise a private throwaway
+ * cluster is created with the installed PostgreSQL binaries (initdb in a temp dir, a unix socket
+ * in that dir and 127.0.0.1 on a free port), started, and removed again at teardown.
+ * PostgreSQL refuses to run as root, so as root the cluster belongs to the `postgres` user.
+ */
+import { execFileSync } from "node:child_process";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { TestProject } from "vitest/node";
+
+export interface TestPostgres {
+  /** Superuser URL of the server (database "postgres"). */
+  adminUrl: string;
+  /** Present when the cluster is ours: tests may stop and start it. */
+  private: { dataDir: string; binDir: string; runAs: string | null } | null;
+}
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    postgres: TestPostgres;
+  }
+}
+
+export default async function setup(project: TestProject): Promise<() => void> {
+  const external = process.env.LOCKERD_TEST_PG_URL;
+  if (external) {
+    project.provide("postgres", { adminUrl: external, private: null });
+    return () => {};
+  }
+  const cluster = await startPrivateCluster();
+  project.provide("postgres", { adminUrl: cluster.adminUrl, private: { dataDir: cluster.dataDir, binDir: cluster.binDir, runAs: cluster.runAs } });
+  return () => cluster.stop();
+}
+
+export function findBinDir(): string {
+  const candidates = [process.env.LOCKERD_TEST_PG_BIN, ...listVersions().map((v) => `/usr/lib/postgresql/${v}/bin`), "/usr/local/pgsql/bin"];
+  for (const c of candidates) if (c && existsSync(join(c, "initdb")) && existsSync(join(c, "pg_ctl"))) return c;
+  throw new Error(
+    "no PostgreSQL server binaries found (looked in /usr/lib/postgresql/*/bin); install postgresql-15 (Debian) or set LOCKERD_TEST_PG_URL to a server's superuser URL",
+  );
+}
+
+function listVersions(): string[] {
+  try {
+    return readdirSync("/usr/lib/postgresql").sort((a, b) => Number(b) - Number(a));
+  } catch {
+    return [];
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Run a PostgreSQL binary, as the postgres user when we are root. */
+export function runPg(binDir: string, runAs: string | null, tool: string, args: string[]): string {
+  const cmd = join(binDir, tool);
+  return runAs ? execFileSync("runuser", ["-u", runAs, "--", cmd, ...args], { encoding: "utf8" }) : execFileSync(cmd, args, { encoding: "utf8" });
+}
+
+export async function startPrivateCluster() {
+  const binDir = findBinDir();
+  const runAs = process.getuid?.() === 0 ? "postgres" : null;
+  const root = mkdtempSync(join(tmpdir(), "lockerd-pg-"));
+  const dataDir = join(root, "data");
+  const socketDir = join(root, "sock");
+  if (runAs) {
+    const uid = Number(execFileSync("id", ["-u", runAs], { encoding: "utf8" }).trim());
+    const gid = Number(execFileSync("id", ["-g", runAs], { encoding: "utf8" }).trim());
+    chownSync(root, uid, gid);
+  }
+  chmodSync(root, 0o755);
+  runPg(binDir, runAs, "initdb", ["-D", dataDir, "-U", "postgres", "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-sync"]);
+  if (runAs) execFileSync("runuser", ["-u", runAs, "--", "mkdir", "-p", socketDir]);
+  else execFileSync("mkdir", ["-p", socketDir]);
+  const port = await freePort();
+  // Superuser "postgres" may connect without a password from this machine; bank roles created
+  // by the tests must use their passwords over TCP, as a real bank does.
+  const hba = [
+    "local all all trust",
+    "host all postgres 127.0.0.1/32 trust",
+    "host all all 127.0.0.1/32 scram-sha-256",
+  ].join("\n");
+  writeFileSync(join(dataDir, "pg_hba.conf"), hba + "\n");
+  const conf = [
+    `listen_addresses = '127.0.0.1'`,
+    `port = ${port}`,
+    `unix_socket_directories = '${socketDir}'`,
+    `fsync = off`,
+    `synchronous_commit = off`,
+    `full_page_writes = off`,
+    `max_connections = 200`,
+    `shared_buffers = 64MB`,
+    `max_locks_per_transaction = 256`,
+    `log_min_messages = warning`,
+  ].join("\n");
+  writeFileSync(join(dataDir, "postgresql.auto.conf"), conf + "\n");
+  if (runAs) execFileSync("chown", ["-R", `${runAs}:`, dataDir]);
+  runPg(binDir, runAs, "pg_ctl", ["start", "-D", dataDir, "-w", "-s", "-l", join(root, "server.log")]);
+  const adminUrl = `postgresql://postgres@127.0.0.1:${port}/postgres`;
+  let stopped = false;
+  return {
+    adminUrl,
+    dataDir,
+    binDir,
+    runAs,
+    /** Stop the server, keep its files (a fault test starts it again). */
+    halt() {
+      runPg(binDir, runAs, "pg_ctl", ["stop", "-D", dataDir, "-m", "fast", "-w", "-s"]);
+    },
+    resume() {
+      runPg(binDir, runAs, "pg_ctl", ["start", "-D", dataDir, "-w", "-s", "-l", join(root, "server.log")]);
+    },
+    stop() {
+      if (stopped) return;
+      stopped = true;
+      try {
+        runPg(binDir, runAs, "pg_ctl", ["stop", "-D", dataDir, "-m", "immediate", "-w", "-s"]);
+      } catch {
+        // already stopped (a test may have stopped it); removal below is what matters
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+}

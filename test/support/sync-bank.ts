@@ -1,0 +1,107 @@
+/**
+ * A bank for sync tests: a real SQLite file in a temp dir, the real use cases, a clock the test
+ * moves, and a door commander standing in for the door supervisor (which needs hardware).
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pino } from "pino";
+import { CodeBook } from "../../src/bank/codes.js";
+import type { BankContext, DoorCommander } from "../../src/bank/context.js";
+import { cryptoRandom, type Clock } from "../../src/bank/ports.js";
+import { SizeScale } from "../../src/bank/sizes.js";
+import { openDatabase } from "../../src/store/database.js";
+import { Store } from "../../src/store/store.js";
+
+export interface TestClock extends Clock {
+  t: number;
+  synced: boolean;
+  advance(ms: number): void;
+}
+
+export function testClock(start = Date.UTC(2026, 2, 1, 8, 0, 0)): TestClock {
+  const c: TestClock = {
+    t: start,
+    synced: true,
+    now: () => c.t,
+    after: () => ({ cancel() {} }),
+    isSynchronised: () => c.synced,
+    advance(ms) {
+      c.t += ms;
+    },
+  };
+  return c;
+}
+
+export interface FakeDoors extends DoorCommander {
+  unlocked: { lockerId: string; intentId: number }[];
+}
+
+export function fakeDoors(): FakeDoors {
+  const unlocked: { lockerId: string; intentId: number }[] = [];
+  return {
+    unlocked,
+    unlock: (lockerId, intentId) => {
+      unlocked.push({ lockerId, intentId });
+      return Promise.resolve();
+    },
+    unavailableLockers: () => new Set(),
+  };
+}
+
+export interface TestBank {
+  dir: string;
+  dbPath: string;
+  ctx: BankContext;
+  clock: TestClock;
+  doors: FakeDoors;
+  /** Open the same SQLite file again (a restarted daemon). */
+  reopen(): BankContext;
+  close(): void;
+}
+
+export const LOCKERS = ["A01", "A02", "A03", "A04", "B01", "B02"];
+
+export function createTestBank(): TestBank {
+  const dir = mkdtempSync(join(tmpdir(), "lockerd-sync-"));
+  const dbPath = join(dir, "lockerd.db");
+  const clock = testClock();
+  const doors = fakeDoors();
+  const secret = Buffer.alloc(32, 7);
+  const sizes = new SizeScale(["S", "M", "L"]);
+  const stores: Store[] = [];
+  const open = (): BankContext => {
+    const store = new Store(openDatabase(dbPath), () => clock.isSynchronised());
+    stores.push(store);
+    store.write(() =>
+      store.lockers.applyLayout(
+        LOCKERS.map((id, i) => ({ id, size: id.startsWith("A") ? "S" : "M", sizeRank: id.startsWith("A") ? 0 : 1, position: i })),
+        clock.now(),
+      ),
+    );
+    return {
+      store,
+      clock,
+      random: cryptoRandom,
+      codes: new CodeBook(secret, 8),
+      sizes,
+      doors,
+      policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3 },
+    };
+  };
+  const ctx = open();
+  return {
+    dir,
+    dbPath,
+    ctx,
+    clock,
+    doors,
+    reopen: open,
+    close() {
+      for (const s of stores) if (s.db.open) s.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const silentLog = pino({ level: "silent" });

@@ -1,0 +1,83 @@
+/** The daemon with sync configured: GET /sync, POST /sync/now, and a parcel reaching the central database. */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
+import { startDaemon, type Daemon } from "../../src/daemon.js";
+import { silentLog } from "../support/sync-bank.js";
+import { createTestCentral, type TestCentral } from "../support/central.js";
+
+let central: TestCentral;
+const dirs: string[] = [];
+beforeAll(async () => {
+  central = await createTestCentral();
+});
+afterAll(async () => {
+  await central.close();
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+async function daemonWith(sync: Record<string, unknown> | null, bankId = "demo"): Promise<Daemon> {
+  const dir = mkdtempSync(join(tmpdir(), "lockerd-daemon-sync-"));
+  dirs.push(dir);
+  const config: Record<string, unknown> = {
+    bank: { id: bankId },
+    dataDir: dir,
+    http: { host: "127.0.0.1", port: 0 },
+    hardware: { driver: "sim", sim: { person: { enabled: false } } },
+  };
+  if (sync) config.sync = sync;
+  writeFileSync(join(dir, "lockerd.json"), JSON.stringify(config));
+  const cfg = loadConfig({ path: join(dir, "lockerd.json"), env: {} });
+  return startDaemon(cfg, silentLog);
+}
+
+it("without sync: GET /sync says so and POST /sync/now is refused", async () => {
+  const d = await daemonWith(null);
+  try {
+    const s = (await (await fetch(`${d.url}/sync`)).json()) as Record<string, unknown>;
+    expect(s).toEqual({ configured: false, backlog: 0, oldestUnsentAt: null, lastSuccessAt: null, lastError: null, lagMs: null, lastSentSeq: 0 });
+    const r = await fetch(`${d.url}/sync/now`, { method: "POST" });
+    expect(r.status).toBe(409);
+    expect(((await r.json()) as { code: string }).code).toBe("INVALID_STATE");
+  } finally {
+    await d.stop();
+  }
+});
+
+it("with sync: a parcel assigned over HTTP reaches the central database, its code leaves the bank", async () => {
+  const { bankId, role, url } = await central.addBank();
+  const u = new URL(url);
+  const dir = mkdtempSync(join(tmpdir(), "lockerd-pw-"));
+  dirs.push(dir);
+  writeFileSync(join(dir, "pw"), decodeURIComponent(u.password) + "\n", { mode: 0o600 });
+  const d = await daemonWith(
+    { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: join(dir, "pw"), tls: "disable", intervalMs: 60_000, commandPollMs: 50 },
+    bankId,
+  );
+  try {
+    const a = (await (await fetch(`${d.url}/lockers/assign`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ size: "S", parcel: "HTTP-1" }) })).json()) as { parcelId: string; pickupCode: string };
+    expect((await fetch(`${d.url}/sync/now`, { method: "POST" })).status).toBe(202);
+    await vi.waitFor(
+      async () => {
+        const r = await central.db.admin(`SELECT pickup_code FROM central.parcels WHERE bank_id = $1 AND parcel_id = $2`, [bankId, a.parcelId]);
+        expect(r.rows[0]?.pickup_code).toBe(a.pickupCode);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
+    await vi.waitFor(async () => {
+      const s = (await (await fetch(`${d.url}/sync`)).json()) as Record<string, unknown>;
+      expect(s).toMatchObject({ configured: true, backlog: 0, lastError: null, lagMs: 0 });
+      expect(s.lastSentSeq).toBe(d.store.events.lastSeq());
+    });
+    const assigned = d.store.events.query({ type: "parcel.assigned" });
+    expect(assigned[0]!.data).not.toHaveProperty("pickupCode");
+    expect(assigned[0]!.data).not.toHaveProperty("pickupToken");
+    // the lockers snapshot made every locker of the layout known centrally
+    const lockers = await central.db.admin<{ n: number }>(`SELECT count(*)::int AS n FROM central.lockers WHERE bank_id = $1`, [bankId]);
+    expect(lockers.rows[0]!.n).toBe(d.layout.lockers.length);
+  } finally {
+    await d.stop();
+  }
+});
