@@ -11,6 +11,8 @@ const query = z
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     type: z.string().max(64).regex(/^[a-z_.]+$/).optional(),
     locker: z.string().regex(/^[A-Z][0-9]{2,3}$/).optional(),
+    /** desc: the newest `limit` events after `after`, newest first (lockerctl events). */
+    order: z.enum(["asc", "desc"]).default("asc"),
   })
   .strict();
 
@@ -24,7 +26,7 @@ export function eventsRouter(deps: ApiDeps): Router {
   const r = Router();
   r.get("/events", deps.auth.allow("monitor"), (req, res) => {
     const q = parse(query, req.query, "query");
-    const events = deps.ctx.store.events.query({ afterSeq: q.after, limit: q.limit, type: q.type, lockerId: q.locker });
+    const events = deps.ctx.store.events.query({ afterSeq: q.after, limit: q.limit, type: q.type, lockerId: q.locker, newestFirst: q.order === "desc" });
     res.json({ events: events.map(publicEvent), lastSeq: deps.ctx.store.events.lastSeq() });
   });
   return r;
