@@ -8,7 +8,6 @@ export type Values = Record<string, string | boolean | undefined>;
 
 export interface Command {
   name: string;
-  summary: string;
   /** The command's help: usage line, description, its own options. */
   help: string;
   options: Options;

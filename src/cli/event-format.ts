@@ -20,7 +20,7 @@ export function formatEvent(out: Output, e: EventView): string {
   const data = scrub(e.data) as Record<string, unknown>;
   const rest = Object.entries(data)
     .filter(([, v]) => v !== null && v !== undefined)
-    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .map(([k, v]) => `${k}=${typeof v === "number" && k.endsWith("At") ? shortTime(new Date(v).toISOString()) : typeof v === "string" ? v : JSON.stringify(v)}`)
     .join(" ");
   return `${seq} ${time} ${type} ${(e.lockerId ?? "").padEnd(4)} ${(e.parcelId ?? "").padEnd(22)} ${rest}`.trimEnd();
 }

@@ -16,7 +16,6 @@ import { openDatabase } from "../../store/database.js";
 
 export const backupCommand: Command = {
   name: "backup",
-  summary: "a consistent online copy of the database (works while the daemon runs)",
   help: `usage: lockerctl backup <file> [--force] [--db FILE] [--json]
 
 Copies the bank's SQLite database to <file> with SQLite's online backup, page by page with
@@ -46,9 +45,12 @@ Exit: 0 copied and checked; 1 the target exists (no --force) or the copy failed 
     try {
       source = openDatabase(src, { readonly: true });
       let lastShown = -1;
+      let pages = 0;
+      progress.update(`copying ${src} to ${dest}`);
       await source.backup(tmp, {
         progress({ totalPages, remainingPages }) {
           const done = totalPages - remainingPages;
+          pages = totalPages;
           const pct = totalPages ? Math.floor((done / totalPages) * 100) : 100;
           if (pct >= lastShown + 10 || remainingPages === 0) {
             progress.update(`${bar(totalPages ? done / totalPages : 1)} ${done}/${totalPages} pages`);
@@ -58,7 +60,8 @@ Exit: 0 copied and checked; 1 the target exists (no --force) or the copy failed 
           return 2000;
         },
       });
-      progress.done();
+      // better-sqlite3 does not call progress for the final step.
+      progress.done(`${bar(1)} ${pages ? `${pages}/${pages} pages` : "copied"}, checking the copy`);
       const check = finish(tmp);
       if (check.problems.length) {
         rmSync(tmp, { force: true });

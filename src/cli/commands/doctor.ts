@@ -16,7 +16,6 @@ const MARK: Record<Verdict, [string, Style | Style[]]> = { pass: ["PASS", "green
 
 export const doctorCommand: Command = {
   name: "doctor",
-  summary: "check everything: config, database, disk, GPIO/serial/boards, inputs, clock, sync, codes, watchdog",
   help: `usage: lockerctl doctor [--unit NAME] [--json]
 
 Runs every check a technician would, each PASS, WARN, FAIL or INFO (not applicable) with a

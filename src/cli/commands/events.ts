@@ -9,7 +9,6 @@ import type { EventView, EventsPage } from "../views.js";
 
 export const eventsCommand: Command = {
   name: "events",
-  summary: "recent events (--type, --locker, --limit, --follow)",
   help: `usage: lockerctl events [--type TYPE] [--locker ID] [--limit N] [--follow] [--json]
 
 Lists the newest events of the bank's event log, oldest first. A --type ending in a dot

@@ -2,14 +2,13 @@
 import { intOption, lockerArg, type Command } from "../command.js";
 import { confirm } from "../confirm.js";
 import { awaitDoor, lastSeq, openDoor } from "../doors.js";
-import { CliError } from "../errors.js";
+import { ApiError, CliError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
 import { needsDaemon } from "../source.js";
 import type { StatusView } from "../views.js";
 
 export const openCommand: Command = {
   name: "open",
-  summary: "open one door (asks first; an occupied locker needs --force)",
   help: `usage: lockerctl open <locker> [--yes] [--force] [--no-wait] [--timeout SECONDS]
 
 Pulses the lock of one locker through the daemon and waits until its door sensor reports the
@@ -65,6 +64,7 @@ Exit: 0 the door opened (or was unlocked with --no-wait); 1 refused or the door 
       report(ctx, { lockerId: id, outcome: r.outcome, openedAfterMs: r.openedAfterMs, otherDoorsOpened: r.otherDoorsOpened }, text);
       return r.outcome === "opened" ? EXIT.OK : r.outcome === "unlock_failed" ? EXIT.HARDWARE : EXIT.FAILED;
     } catch (e) {
+      if (e instanceof ApiError && e.code === "LOCKER_OCCUPIED") throw new CliError(`${e.message.replace(/; use force.*$/, "")}: refused (pass --force to open it anyway)`, e.exit, e.code);
       return needsDaemon(e, "opening a door");
     }
   },

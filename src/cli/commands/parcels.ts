@@ -12,7 +12,6 @@ type Status = (typeof STATUSES)[number];
 
 export const parcelsCommand: Command = {
   name: "parcels",
-  summary: "find parcels by id, --ref, --locker or --status (never shows codes)",
   help: `usage: lockerctl parcels [PARCEL_ID] [--ref TRACKING_REF] [--locker ID] [--status STATUS] [--limit N] [--json]
 
 With a parcel id: that parcel's full record (status and every time stamp). Otherwise the

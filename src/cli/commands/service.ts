@@ -11,7 +11,6 @@ interface ServiceAnswer {
 
 export const disableCommand: Command = {
   name: "disable",
-  summary: "take a locker out of service (--reason required)",
   help: `usage: lockerctl disable <locker> --reason TEXT [--force]
 
 Takes a locker out of service: it is no longer offered for deposits, and stays so until
@@ -39,7 +38,6 @@ Options:
 
 export const enableCommand: Command = {
   name: "enable",
-  summary: "put a locker back in service",
   help: `usage: lockerctl enable <locker>
 
 Puts a locker back in service (its failed-open count is reset). It becomes available, or

@@ -8,7 +8,6 @@ import type { StatusView } from "../views.js";
 
 export const statusCommand: Command = {
   name: "status",
-  summary: "the bank as a grid of doors, counts per size, daemon and sync health",
   help: `usage: lockerctl status [--json]
 
 Draws the bank as it stands, column by column from the layout: each cell shows the locker's id,

@@ -14,7 +14,6 @@ const NO_SYNC = "this daemon has no sync configured / is older (no GET /sync)";
 
 export const syncCommand: Command = {
   name: "sync",
-  summary: "upward sync: backlog, lag, last error; `sync now` pushes immediately",
   help: `usage: lockerctl sync [--json]
        lockerctl sync now [--no-wait] [--timeout SECONDS] [--json]
 

@@ -19,7 +19,6 @@ type Row = DoorResult | { lockerId: string; outcome: "skipped"; reason: string }
 
 export const testCommand: Command = {
   name: "test",
-  summary: "test relays (pulse every lock, check the sensors) | test sensors (live door events)",
   help: `usage: lockerctl test relays [LOCKER...] [--column C] [--pause MS] [--wait SECONDS] [--force] [--yes]
        lockerctl test sensors [--locker ID] [--json]
 

@@ -13,7 +13,6 @@ const SENSOR_TYPES = /^(door\.|alarm\.|hardware\.|input\.|keypad\.|scanner\.)/;
 
 export const watchCommand: Command = {
   name: "watch",
-  summary: "live events (doors, alarms, parcels, inputs) until Ctrl-C",
   help: `usage: lockerctl watch [--type PREFIX] [--locker ID] [--json]
 
 Shows the bank's events as they happen, including door sensor changes, until Ctrl-C. Uses the
@@ -47,9 +46,8 @@ async function watch(ctx: CliContext, values: Values, only: RegExp | null): Prom
         doorPositions: true,
         signal: stop.signal,
         onMode: (mode) => {
-          if (ctx.out.json) return;
           ctx.out.note(`watching ${client.where} (${mode === "stream" ? "live stream" : "polling: this daemon has no /events/stream"}); Ctrl-C to stop`);
-          ctx.out.line(EVENT_HEADER);
+          if (!ctx.out.json) ctx.out.line(EVENT_HEADER);
         },
       },
       (e) => {

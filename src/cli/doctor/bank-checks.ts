@@ -7,7 +7,7 @@ import { fail, info, pass, warn, type CheckResult } from "./check.js";
 
 export function checkDaemon(h: DaemonHealth, unit: string): CheckResult {
   const title = "daemon running";
-  if (!h.reachable) return fail("daemon", title, `not reachable at ${h.where}: ${h.error ?? ""}`.trim(), `systemctl status ${unit}; journalctl -u ${unit} -n 50 (the checks below read the database directly)`);
+  if (!h.reachable) return fail("daemon", title, h.error ?? `not reachable at ${h.where}`, `systemctl status ${unit}; journalctl -u ${unit} -n 50 (the checks below read the database directly)`);
   if (!h.ready) return warn("daemon", title, `running at ${h.where} but not ready${h.error ? ` (${h.error})` : ""}`, "it is starting, or stuck starting: see its log");
   return pass("daemon", title, `running and ready at ${h.where}`);
 }
@@ -43,12 +43,13 @@ export interface Limiter {
   windowMs: number;
 }
 
+// Order matters: "windowHours" also ends in "s".
 const UNIT_MS: [RegExp, number][] = [
   [/ms$/i, 1],
-  [/(sec|seconds|s)$/i, 1000],
   [/(min|minutes)$/i, 60_000],
   [/(hour|hours|h)$/i, 3_600_000],
   [/(day|days)$/i, 86_400_000],
+  [/(sec|secs|seconds|s)$/i, 1000],
 ];
 
 /** Attempt-limiter settings anywhere in the configuration: a max-failures number beside a window length. */
