@@ -18,7 +18,12 @@ export async function liveOrOffline<T>(
   } catch (e) {
     if (!(e instanceof UnreachableError)) throw e;
     ctx.unreachable = e;
-    const bank = OfflineBank.open(ctx.databasePath());
+    let bank: OfflineBank;
+    try {
+      bank = OfflineBank.open(ctx.databasePath());
+    } catch (dbErr) {
+      throw new UnreachableError(`${e.message}\nand the database cannot be read instead: ${(dbErr as Error).message}`);
+    }
     try {
       ctx.out.warn(`${e.message}\nthe daemon is DOWN: reading ${bank.path} read-only (door positions unknown)`);
       return { source: "database", value: offline(bank) };

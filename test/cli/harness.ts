@@ -91,6 +91,15 @@ export class Bank {
     return collect(p, this.outputs);
   }
 
+  /** Run lockerctl on a pseudo-terminal (util-linux script), typing `input`. */
+  tty(args: string[], input: string, extraEnv: Record<string, string> = {}): Promise<Run> {
+    const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+    const cmd = [process.execPath, "--import", "tsx", "src/cli/main.ts", ...args].map(quote).join(" ");
+    const p = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, env: this.env(extraEnv), stdio: ["pipe", "pipe", "pipe"] });
+    p.stdin!.end(input);
+    return collect(p, this.outputs);
+  }
+
   spawnCli(args: string[], env?: NodeJS.ProcessEnv): ChildProcess {
     return spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], { cwd: ROOT, env: env ?? this.env(), stdio: ["pipe", "pipe", "pipe"] });
   }

@@ -200,6 +200,22 @@ describe("open, disable, enable", () => {
   });
 });
 
+describe("on a terminal", () => {
+  it("asks before opening a door, and colours the status unless NO_COLOR", async () => {
+    const no = await bank.tty(["open", "B05"], "n\n");
+    expect(no.stdout).toContain("Open the door of locker B05 (M; it is available)? [y/N]");
+    expect(no.stdout).toContain("not opened");
+    expect(no.code).toBe(1);
+    const yes = await bank.tty(["open", "B05"], "y\n");
+    expect(yes.stdout).toMatch(/locker B05: door OPENED \(sensor\)/);
+    expect(yes.code).toBe(0);
+    const [coloured, plain] = await Promise.all([bank.tty(["status"], ""), bank.tty(["status"], "", { NO_COLOR: "1" })]);
+    expect(coloured.stdout).toContain("\x1b[32mfree\x1b[0m");
+    expect(plain.stdout).toMatch(/B05 M\s+free closed/);
+    expect(plain.stdout).not.toMatch(ANSI);
+  });
+});
+
 describe("test relays and live views", () => {
   it("pulses each lock of a column in turn and reports the doors its sensors saw open", async () => {
     const r = await bank.cli(["test", "relays", "--column", "D", "--pause", "50", "--yes"]);
@@ -234,6 +250,25 @@ describe("test relays and live views", () => {
     const r = await done;
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/door\.technician_open\s+C02/);
+  });
+
+  it("events --follow prints the recent events, then new ones as they happen", async () => {
+    const p = bank.spawnCli(["events", "--follow", "--locker", "C05", "--json"]);
+    p.stdin!.end();
+    const done = collect(p, bank.outputs);
+    let out = "";
+    p.stdout!.on("data", (c: Buffer) => (out += c.toString()));
+    // No C05 events yet: give the follower time to start, then open C05 until it has seen it.
+    await until("events --follow to see C05 open and close", async () => {
+      if (!out.includes('"door.technician_open"')) await bank.api("POST", "/lockers/C05/open", {});
+      return out.includes('"door.closed"');
+    });
+    p.kill("SIGINT");
+    const r = await done;
+    expect(r.code).toBe(0);
+    const events = r.stdout.trim().split("\n").map((l) => JSON.parse(l) as { type: string; lockerId: string });
+    expect(events.every((e) => e.lockerId === "C05")).toBe(true);
+    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(["door.technician_open", "door.opened", "door.closed"]));
   });
 
   it("test sensors prints door events as JSON lines", async () => {
