@@ -1,8 +1,12 @@
 /** The CLI's pure pieces: exit-code table, code scrubbing, SSE parsing, the guessing bound. */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../src/bank/errors.js";
 import { checkBruteForce, findLimiter } from "../../src/cli/doctor/bank-checks.js";
 import { devicePaths } from "../../src/cli/doctor/check.js";
+import { checkBoards, checkGpio, checkInput, checkSerial } from "../../src/cli/doctor/hardware-checks.js";
 import { EXIT, EXIT_HELP, exitForErrorCode } from "../../src/cli/exit-codes.js";
 import { parseSse } from "../../src/cli/follow.js";
 import { columnsOf } from "../../src/cli/grid.js";
@@ -70,5 +74,47 @@ describe("helpers", () => {
       { id: "A", lockers: ["A01", "A02"] },
       { id: "B", lockers: ["B01"] },
     ]);
+  });
+});
+
+describe("doctor's hardware checks", () => {
+  it("finds the GPIO chip base in a sysfs tree, and fails without one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "gpio-"));
+    try {
+      expect(checkGpio("gpio", join(dir, "missing")).status).toBe("fail");
+      writeFileSync(join(dir, "export"), "");
+      for (const [name, base, label] of [["gpiochip512", "512", "pinctrl-bcm2711"], ["gpiochip570", "570", "raspberrypi-exp-gpio"]] as const) {
+        mkdirSync(join(dir, name));
+        writeFileSync(join(dir, name, "base"), `${base}\n`);
+        writeFileSync(join(dir, name, "label"), `${label}\n`);
+        writeFileSync(join(dir, name, "ngpio"), "58\n");
+      }
+      const r = checkGpio("gpio", dir);
+      expect(r.status).toBe("pass");
+      expect(r.detail).toContain('gpiochip512 "pinctrl-bcm2711" base 512');
+      expect(checkGpio("sim", dir).status).toBe("info");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("checks the configured serial ports and input devices exist", () => {
+    expect(checkSerial("cu16", { cu16: { port: "/dev/null" } }).status).toBe("pass");
+    const missing = checkSerial("8a80", { "8a80": { boards: [{ path: "/dev/ttyNOPE0" }] } });
+    expect(missing.status).toBe("fail");
+    expect(missing.detail).toContain("/dev/ttyNOPE0 (boards[0].path)");
+    expect(checkSerial("sim", {}).status).toBe("info");
+    const input = checkInput({ keypad: { path: "/dev/null" }, scanner: { path: "/dev/ttyACM-missing" } });
+    expect(input.map((c) => [c.id, c.status])).toEqual([
+      ["input.keypad", "pass"],
+      ["input.scanner", "fail"],
+    ]);
+    expect(checkInput(undefined)[0]!.status).toBe("info");
+  });
+
+  it("fails the boards check for lockers the daemon reports offline", () => {
+    expect(checkBoards("cu16", ["A01", "A02"], true)).toMatchObject({ status: "fail", detail: "no answer for lockers A01, A02" });
+    expect(checkBoards("cu16", [], true).status).toBe("pass");
+    expect(checkBoards("cu16", null, false).status).toBe("warn");
   });
 });
