@@ -17,6 +17,7 @@ const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "POST /lockers/:id/service": ["technician"],
   "POST /pickup": ["kiosk", "technician"],
   "POST /pickup/:code": ["kiosk", "technician"],
+  "GET /packages": ["courier", "monitor", "technician"],
   "GET /packages/:id": ["courier", "monitor", "technician"],
   "POST /packages/:id/cancel": ["courier", "technician"],
   "POST /packages/:id/collect": ["courier", "technician"],

@@ -16,6 +16,7 @@ const query = z
     limit: z.coerce.number().int().min(1).max(1000).default(100),
     type: typeFilter.optional(),
     locker: lockerId.optional(),
+    order: z.enum(["asc", "desc"]).default("asc").meta({ description: "desc: the newest `limit` events after `after`, newest first" }),
   })
   .strict();
 
@@ -49,12 +50,12 @@ export function eventRoutes(deps: ApiDeps): Route[] {
       method: "get",
       path: "/events",
       tag: "events",
-      summary: "Events after a sequence number, oldest first",
+      summary: "Events after a sequence number, oldest first (or newest first with order=desc)",
       access: ["monitor"],
       query,
       responses: { 200: { description: "a page of events and the newest sequence number", schema: eventsView } },
       handler: ({ query: q }, _req, res) => {
-        const page = events.query({ afterSeq: q.after, limit: q.limit, type: q.type, lockerId: q.locker });
+        const page = events.query({ afterSeq: q.after, limit: q.limit, type: q.type, lockerId: q.locker, newestFirst: q.order === "desc" });
         res.json({ events: page.map(publicEvent), lastSeq: events.lastSeq() });
       },
     }),

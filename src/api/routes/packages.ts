@@ -1,20 +1,42 @@
 /** /packages: a parcel's status and times, cancelling an assignment, collecting an expired parcel. */
 import { z } from "zod";
 import { collectExpired, extendDeadline } from "../../bank/expiry.js";
-import { getParcel } from "../../bank/queries.js";
+import { getParcel, parcelView as toParcelView } from "../../bank/queries.js";
 import { cancelAssignment } from "../../bank/service.js";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";
-import { parcelId, text } from "../validate.js";
+import { lockerId, parcelId, text } from "../validate.js";
 import { collectView, parcelView } from "../views.js";
 
 const idParam = z.object({ id: parcelId }).strict();
+/** Parcel search: by tracking ref, locker, status; newest first; never codes. */
+const findQuery = z
+  .object({
+    ref: text(64).optional(),
+    locker: lockerId.optional(),
+    status: z.enum(["ASSIGNED", "STORED", "PICKED_UP", "EXPIRED", "CANCELLED"]).optional(),
+    limit: z.coerce.number().int().min(1).max(1000).default(100),
+  })
+  .strict();
 const cancelBody = z.object({ reason: text(200).optional() }).strict().prefault({});
 const deadlineBody = z.object({ expiresAt: z.iso.datetime({ offset: true }).meta({ description: "the new pickup deadline" }) }).strict();
 
 export function packageRoutes(deps: ApiDeps): Route[] {
   const { ctx } = deps;
   return [
+    defineRoute({
+      method: "get",
+      path: "/packages",
+      tag: "packages",
+      summary: "Find parcels by tracking reference, locker or status, newest first (never codes)",
+      access: ["courier", "monitor"],
+      query: findQuery,
+      responses: { 200: { description: "the parcels found", schema: z.object({ parcels: z.array(parcelView) }) } },
+      handler: ({ query: q }, _req, res) => {
+        const rows = ctx.store.parcels.find({ trackingRef: q.ref, lockerId: q.locker, status: q.status, limit: q.limit });
+        res.json({ parcels: rows.map(toParcelView) });
+      },
+    }),
     defineRoute({
       method: "get",
       path: "/packages/:id",

@@ -1,0 +1,91 @@
+/**
+ * The read-only fallback when the daemon is down: the same views the API gives, read straight
+ * from the SQLite file (WAL readers do not block the daemon, and the daemon may come back while
+ * we read). Door positions are unknown without the daemon. Codes are never read.
+ */
+import { existsSync } from "node:fs";
+import { parcelView, type ParcelView } from "../bank/queries.js";
+import { openDatabase, type Db } from "../store/database.js";
+import type { ParcelStatus, EventRow } from "../store/rows.js";
+import { Store } from "../store/store.js";
+import { CliError } from "./errors.js";
+import { EXIT } from "./exit-codes.js";
+import type { EventView, StatusView } from "./views.js";
+
+export class OfflineBank {
+  private readonly store: Store;
+
+  private constructor(readonly path: string, db: Db) {
+    this.store = new Store(db);
+  }
+
+  static open(path: string): OfflineBank {
+    if (!existsSync(path)) throw new CliError(`no database at ${path}`, EXIT.NOT_FOUND, "NO_DATABASE");
+    try {
+      return new OfflineBank(path, openDatabase(path, { readonly: true, busyTimeoutMs: 2000 }));
+    } catch (e) {
+      throw new CliError(`cannot open the database ${path} read-only: ${(e as Error).message}`, EXIT.IO, "NO_DATABASE");
+    }
+  }
+
+  get db(): Db {
+    return this.store.db;
+  }
+
+  status(sizes: readonly string[]): StatusView {
+    const lockers = this.store.lockers.list();
+    const available: Record<string, number> = {};
+    const counts: StatusView["counts"] = {};
+    for (const s of sizes) {
+      available[s] = 0;
+      counts[s] = { AVAILABLE: 0, RESERVED: 0, OCCUPIED: 0, OUT_OF_SERVICE: 0 };
+    }
+    for (const l of lockers) {
+      counts[l.size] ??= { AVAILABLE: 0, RESERVED: 0, OCCUPIED: 0, OUT_OF_SERVICE: 0 };
+      counts[l.size]![l.status]++;
+      if (l.status === "AVAILABLE") available[l.size] = (available[l.size] ?? 0) + 1;
+    }
+    return {
+      lockers: lockers.map((l) => ({
+        id: l.id,
+        size: l.size,
+        status: l.status,
+        serviceReason: l.serviceReason,
+        door: "unknown",
+        parcelId: this.store.parcels.inLocker(l.id)?.id ?? null,
+      })),
+      available,
+      counts,
+    };
+  }
+
+  events(filter: { type?: string | undefined; locker?: string | undefined; after?: number; limit: number; newestFirst?: boolean }): { events: EventView[]; lastSeq: number } {
+    const rows = this.store.events.query({ type: filter.type, lockerId: filter.locker, afterSeq: filter.after ?? 0, limit: filter.limit, newestFirst: filter.newestFirst ?? false });
+    return { events: rows.map(eventView), lastSeq: this.store.events.lastSeq() };
+  }
+
+  parcel(id: string): ParcelView | null {
+    const p = this.store.parcels.get(id);
+    return p ? parcelView(p) : null;
+  }
+
+  parcels(filter: { ref?: string | undefined; locker?: string | undefined; status?: ParcelStatus | undefined; limit: number }): ParcelView[] {
+    return this.store.parcels.find({ trackingRef: filter.ref, lockerId: filter.locker, status: filter.status, limit: filter.limit }).map(parcelView);
+  }
+
+  /** Outbox figures for `sync`/`doctor` when the daemon cannot tell us. */
+  outbox(): { backlog: number; oldestUnsentAt: string | null; lastSeq: number } {
+    const r = this.db.prepare<[], { n: number; oldest: number | null }>(`SELECT count(*) AS n, min(at) AS oldest FROM events WHERE sent_at IS NULL`).get();
+    return { backlog: r?.n ?? 0, oldestUnsentAt: r?.oldest ? new Date(r.oldest).toISOString() : null, lastSeq: this.store.events.lastSeq() };
+  }
+
+  close(): void {
+    this.store.close();
+  }
+}
+
+/** The API's public event shape (src/api/routes/events.ts publicEvent): the plain code stays behind. */
+export function eventView(e: EventRow): EventView {
+  const { pickupCode: _omit, ...data } = e.data;
+  return { seq: e.seq, type: e.type, at: new Date(e.at).toISOString(), clockSynced: e.clockSynced, lockerId: e.lockerId, parcelId: e.parcelId, data };
+}

@@ -1,0 +1,48 @@
+/** The shapes lockerctl reads from the daemon (or builds from the database when it is down). */
+import type { ParcelView } from "../bank/queries.js";
+
+export type { ParcelView };
+
+export type LockerStatus = "AVAILABLE" | "RESERVED" | "OCCUPIED" | "OUT_OF_SERVICE";
+
+export interface LockerView {
+  id: string;
+  size: string;
+  status: LockerStatus;
+  serviceReason: string | null;
+  /** closed, open, unlocking, unknown (daemon down or sensor unknown). */
+  door: string;
+  parcelId: string | null;
+}
+
+export interface StatusView {
+  lockers: LockerView[];
+  available: Record<string, number>;
+  counts: Record<string, Record<LockerStatus, number>>;
+}
+
+export interface EventView {
+  seq: number | null;
+  type: string;
+  at: string;
+  clockSynced?: boolean;
+  lockerId: string | null;
+  parcelId: string | null;
+  data: Record<string, unknown>;
+}
+
+export interface EventsPage {
+  events: EventView[];
+  lastSeq: number;
+}
+
+/** GET /sync (sync slice). */
+export interface SyncView {
+  configured: boolean;
+  backlog: number;
+  oldestUnsentAt: string | null;
+  lastSuccessAt: string | null;
+  lastError: string | null;
+  lagMs: number | null;
+  lastSentSeq: number;
+}
