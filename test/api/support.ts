@@ -36,7 +36,7 @@ export async function startBank(opts: BankOptions = {}): Promise<TestBank> {
     dataDir: join(dir, "var"),
     http: { host: "127.0.0.1", port: 0, ...(opts.http ?? {}) },
     api: { tokens: opts.tokens === false ? [] : ROLES.map((role) => ({ name: `test-${role}`, role, sha256: hashToken(TOKENS[role]) })) },
-    hardware: { driver: "sim", sim: { person: { enabled: opts.person ?? true, openDelayMs: 20, closeDelayMs: 60 } } },
+    hardware: { driver: "sim", sim: { person: { enabled: opts.person ?? true, openDelayMs: 20, closeDelayMs: 300 } } },
     log: { level: "silent" },
   };
   const path = join(dir, "lockerd.json");

@@ -19,7 +19,7 @@ export function writeConfig(dir: string, extra: Record<string, unknown> = {}): s
     JSON.stringify({
       dataDir: dir,
       http: { port: 0 },
-      hardware: { sim: { person: { enabled: true, openDelayMs: 30, closeDelayMs: 80 } } },
+      hardware: { sim: { person: { enabled: true, openDelayMs: 30, closeDelayMs: 300 } } },
       log: { level: "info", pretty: false },
       ...extra,
     }),

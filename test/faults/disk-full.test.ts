@@ -67,7 +67,7 @@ describe.runIf(mountable)("a full disk", () => {
         dataDir: data,
         http: { port: 0 },
         storage: { ballastBytes: 1024 * 1024, checkIntervalMs: 100 },
-        hardware: { sim: { person: { enabled: true, openDelayMs: 20, closeDelayMs: 40 } } },
+        hardware: { sim: { person: { enabled: true, openDelayMs: 20, closeDelayMs: 300 } } },
         log: { level: "silent" },
       }),
     );
