@@ -7,6 +7,13 @@ import { startDaemonProcess, type RunningDaemon } from "../support/daemon.js";
 import { nowMs } from "../support/stats.js";
 import { round } from "./allocation.js";
 
+// Doors are moved by the benchmark itself, far faster than people: no sensor settling or flap
+// detection.
+const BENCH_CONFIG = {
+  hardware: { sim: { person: { enabled: false } } },
+  doors: { sensorSettleMs: 0, flapMaxChanges: 1000 },
+};
+
 async function post(d: RunningDaemon, path: string, body: unknown): Promise<Record<string, unknown>> {
   const res = await fetch(d.url + path, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
   const json = (await res.json()) as Record<string, unknown>;
@@ -28,11 +35,11 @@ export const httpAndFootprint: Benchmark = async ({ quick, log }) => {
   const results: BenchResult[] = [];
   const starts: number[] = [];
   for (let i = 0; i < (quick ? 1 : 5); i++) {
-    const d = await startDaemonProcess({ hardware: { sim: { person: { enabled: false } } } });
+    const d = await startDaemonProcess(BENCH_CONFIG);
     starts.push(d.readyMs);
     await d.stop();
   }
-  const d = await startDaemonProcess({ hardware: { sim: { person: { enabled: false } } } });
+  const d = await startDaemonProcess(BENCH_CONFIG);
   try {
     await new Promise((r) => setTimeout(r, quick ? 200 : 2000));
     const idle = d.rssMiB();

@@ -36,7 +36,7 @@ export class Bank {
   constructor(extraConfig: Record<string, unknown> = {}) {
     writeFileSync(
       this.config,
-      JSON.stringify({ dataDir: this.dir, hardware: { driver: "sim", sim: { person: { enabled: true, openDelayMs: 50, closeDelayMs: 150 } } }, log: { level: "info", pretty: false }, ...extraConfig }),
+      JSON.stringify({ dataDir: this.dir, hardware: { driver: "sim", sim: { person: { enabled: true, openDelayMs: 50, closeDelayMs: 300 } } }, log: { level: "info", pretty: false }, ...extraConfig }),
     );
   }
 

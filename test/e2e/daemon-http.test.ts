@@ -21,7 +21,7 @@ beforeAll(async () => {
     config,
     JSON.stringify({
       dataDir: "data",
-      hardware: { sim: { person: { enabled: true, openDelayMs: 50, closeDelayMs: 100 } } },
+      hardware: { sim: { person: { enabled: true, openDelayMs: 50, closeDelayMs: 300 } } },
       log: { level: "debug" },
     }),
   );

@@ -21,7 +21,7 @@ describe("daemon restart", () => {
   it("a stored parcel is still there after SIGTERM and a new start, and its code opens it", async () => {
     const d = (dir = tempDir("lockerd-restart-"));
     const config = join(d, "lockerd.json");
-    writeFileSync(config, JSON.stringify({ dataDir: "data", hardware: { sim: { person: { openDelayMs: 30, closeDelayMs: 60 } } } }));
+    writeFileSync(config, JSON.stringify({ dataDir: "data", hardware: { sim: { person: { openDelayMs: 30, closeDelayMs: 300 } } } }));
     const db = join(d, "bank.db");
 
     const first = await startDaemonProcess({ db, config });
