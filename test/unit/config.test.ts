@@ -1,8 +1,9 @@
-import { rmSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/config/errors.js";
 import { loadConfig } from "../../src/config/load.js";
+import { configSchema } from "../../src/config/schema.js";
 import { DEFAULT_LAYOUT, PACKAGE_ROOT } from "../../src/system/paths.js";
 import { tempDir } from "../support/bank.js";
 
@@ -30,8 +31,15 @@ function problemsOf(fn: () => unknown): string[] {
 describe("configuration", () => {
   it("with no file and no environment runs the demo bank: ./var database, 127.0.0.1:8080", () => {
     const cfg = loadConfig({ env: {}, cwd: dir });
-    expect(cfg.paths).toEqual({ config: null, layout: DEFAULT_LAYOUT, database: join(dir, "var", "lockerd.db"), secret: join(dir, "var", "secret.key") });
-    expect(cfg.http).toEqual({ host: "127.0.0.1", port: 8080, bodyLimitBytes: 16_384 });
+    expect(cfg.paths).toEqual({
+      config: null,
+      layout: DEFAULT_LAYOUT,
+      database: join(dir, "var", "lockerd.db"),
+      secret: join(dir, "var", "secret.key"),
+      socket: join(dir, "var", "lockerd.sock"),
+      tls: null,
+    });
+    expect(cfg.http).toEqual({ host: "127.0.0.1", port: 8080, bodyLimitBytes: 16_384, tls: null, socketMode: "0660", socketGroup: null });
     expect(cfg.hardware.driver).toBe("sim");
     expect(cfg.hardware.sim.person).toEqual({ enabled: true, openDelayMs: 1500, closeDelayMs: 4000 });
     expect(cfg.codes.digits).toBe(8);
@@ -119,5 +127,12 @@ describe("configuration", () => {
     const cfg = loadConfig({ path: join(PACKAGE_ROOT, "hardware", "config.example.json"), env: {} });
     expect(cfg.bank.id).toBeTruthy();
     expect(cfg.paths.layout).toBe(DEFAULT_LAYOUT);
+  });
+});
+
+describe("hardware/config.example.json", () => {
+  it("lists every key that has a default, with that default", () => {
+    const example = JSON.parse(readFileSync(join(PACKAGE_ROOT, "hardware", "config.example.json"), "utf8")) as unknown;
+    expect(example).toEqual(JSON.parse(JSON.stringify(configSchema.parse({}))));
   });
 });
