@@ -1,4 +1,6 @@
 /** A real daemon (simulated lock bank, real SQLite in a temp dir) and a raw HTTP client for the API tests. */
+import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
+import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
 import { request as httpsRequest } from "node:https";
@@ -37,6 +39,8 @@ export async function startBank(opts: BankOptions = {}): Promise<TestBank> {
     http: { host: "127.0.0.1", port: 0, ...(opts.http ?? {}) },
     api: { tokens: opts.tokens === false ? [] : ROLES.map((role) => ({ name: `test-${role}`, role, sha256: hashToken(TOKENS[role]) })) },
     hardware: { driver: "sim", sim: { person: { enabled: opts.person ?? true, openDelayMs: 20, closeDelayMs: 300 } } },
+    // Tests also move doors by hand, instantly: no sensor settle time.
+    doors: { sensorSettleMs: 0 },
     log: { level: "silent" },
   };
   const path = join(dir, "lockerd.json");
@@ -194,5 +198,16 @@ export function openStream(base: string, path: string, opts: { token?: string; h
 
 /** The bank-specific parts of ApiDeps, for tests that build a second API on a test bank. */
 export function bankDeps(bank: TestBank) {
-  return { bankId: bank.daemon.cfg.bank.id, layout: bank.daemon.layout, driverKind: bank.daemon.lockBank.kind, sim: bank.sim };
+  const devices = bank.daemon.kioskDevices;
+  return {
+    bankId: bank.daemon.cfg.bank.id,
+    layout: bank.daemon.layout,
+    driverKind: bank.daemon.lockBank.kind,
+    sim: bank.sim,
+    simInput: {
+      keypad: devices.keypad instanceof SimKeypad ? devices.keypad : null,
+      scanner: devices.scanner instanceof SimScanner ? devices.scanner : null,
+      indicator: devices.indicator instanceof SimIndicator ? devices.indicator : null,
+    },
+  };
 }

@@ -19,7 +19,8 @@ export interface TestBank {
 export async function startTestBank(config: Record<string, unknown>, opts: DaemonOptions = {}, env: NodeJS.ProcessEnv = {}): Promise<TestBank> {
   const dir = mkdtempSync(join(tmpdir(), "lockerd-kiosk-"));
   const path = join(dir, "lockerd.json");
-  const full = { dataDir: join(dir, "data"), http: { port: 0 }, hardware: { sim: { person: { enabled: false } } }, ...config };
+  // Tests move doors by hand, instantly: no sensor settle time (the supervisor's own tests cover it).
+  const full = { dataDir: join(dir, "data"), http: { port: 0 }, hardware: { sim: { person: { enabled: false } } }, doors: { sensorSettleMs: 0 }, ...config };
   writeFileSync(path, JSON.stringify(full));
   const cfg = loadConfig({ path, env });
   const start = (o: DaemonOptions) => startDaemon(cfg, testLogger(), o);
