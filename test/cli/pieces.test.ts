@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../src/bank/errors.js";
-import { checkBruteForce, findLimiter } from "../../src/cli/doctor/bank-checks.js";
+import { checkBruteForce } from "../../src/cli/doctor/bank-checks.js";
+import { loadConfig, type ResolvedConfig } from "../../src/config/load.js";
 import { devicePaths } from "../../src/cli/doctor/check.js";
 import { checkBoards, checkGpio, checkInput, checkSerial } from "../../src/cli/doctor/hardware-checks.js";
 import { EXIT, EXIT_HELP, exitForErrorCode } from "../../src/cli/exit-codes.js";
@@ -40,23 +41,19 @@ describe("parseSse", () => {
 });
 
 describe("doctor's brute-force bound", () => {
-  it("uses the limiter settings it finds, with their units", () => {
-    const lim = findLimiter({ kiosk: { attempts: { maxFailures: 20, windowHours: 24 } }, doors: { maxFailedOpens: 3 } });
-    expect(lim).toEqual({ where: "kiosk.attempts.maxFailures=20 per kiosk.attempts.windowHours=24", maxFailures: 20, windowMs: 86_400_000 });
-    // The worked example: 100 parcels, 20 failures a day, 6 digits → about 52% a year: fail.
-    const six = checkBruteForce(6, 100, lim);
-    expect(six.status).toBe("fail");
-    expect(six.detail).toMatch(/7,300 failed guesses a year per keypad → 51\.\d% chance/);
-    const eight = checkBruteForce(8, 100, lim);
-    expect(eight.status).toBe("pass");
-    expect(eight.detail).toMatch(/→ 0\.7\d+% chance/);
-  });
+  const cfgWith = (over: Record<string, unknown>) => ({ ...loadConfig({ env: {} }), ...over }) as ResolvedConfig;
 
-  it("says what it assumed when no limiter is configured", () => {
-    expect(findLimiter({ doors: { maxFailedOpens: 3 } })).toBeNull();
-    const r = checkBruteForce(8, 24, null);
-    expect(r.status).toBe("warn");
-    expect(r.detail).toContain("digits alone were assumed");
+  it("computes the daemon's own bound from the live configuration", () => {
+    const base = loadConfig({ env: {} });
+    const eight = checkBruteForce(base, 24);
+    expect(eight.status).toBe("pass");
+    expect(eight.detail).toMatch(/^8-digit codes, all 24 lockers full: .*1 attempt source\(s\), each allowed [\d,]+ failed guesses a year .*→ .*% chance .*\(limit 1\.0%\)$/);
+    // Six digits and a full 100-locker bank: over the 1% limit.
+    const six = checkBruteForce(cfgWith({ codes: { digits: 6 } }), 100);
+    expect(six.status).toBe("fail");
+    expect(six.hint).toMatch(/codes\.digits/);
+    const allowed = checkBruteForce(cfgWith({ codes: { digits: 6 }, limiter: { ...base.limiter, allowWeakCodes: true } }), 100);
+    expect(allowed.status).toBe("warn");
   });
 });
 

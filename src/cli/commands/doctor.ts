@@ -5,7 +5,7 @@
 import { str, type Command } from "../command.js";
 import type { CliContext } from "../context.js";
 import { checkBoards, checkGpio, checkInput, checkSerial } from "../doctor/hardware-checks.js";
-import { checkBruteForce, checkCentral, checkDaemon, findLimiter, offlineLockers } from "../doctor/bank-checks.js";
+import { checkBruteForce, checkCentral, checkDaemon, offlineLockers } from "../doctor/bank-checks.js";
 import { get, type CheckResult, type Verdict } from "../doctor/check.js";
 import { checkClock, checkConfig, checkDatabase, checkDisk, checkWatchdog } from "../doctor/system-checks.js";
 import { daemonHealth, syncHealth } from "../health.js";
@@ -102,7 +102,7 @@ async function runChecks(ctx: CliContext, unit: string): Promise<CheckResult[]> 
 
   if (cfg) {
     const lockers = ctx.layout()?.lockers.length ?? 0;
-    checks.push(checkBruteForce(cfg.codes.digits, Math.max(1, lockers), findLimiter(raw)));
+    checks.push(checkBruteForce(cfg, Math.max(1, lockers)));
   }
   checks.push(checkWatchdog(unit));
   return checks;

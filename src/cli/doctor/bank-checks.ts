@@ -1,4 +1,7 @@
 /** Doctor checks that ask the daemon: running, central database reachable, offline lockers; and the code-guessing bound. */
+import { guessingBound, MAX_YEARLY_CHANCE } from "../../bank/guess-bound.js";
+import type { ResolvedConfig } from "../../config/load.js";
+import { attackSources } from "../../kiosk/guessing-check.js";
 import type { Client } from "../client.js";
 import type { DaemonHealth, SyncHealth } from "../health.js";
 import { duration, shortTime } from "../output.js";
@@ -37,62 +40,23 @@ export async function offlineLockers(client: Client): Promise<string[]> {
   return [...offline].sort();
 }
 
-export interface Limiter {
-  where: string;
-  maxFailures: number;
-  windowMs: number;
-}
-
-// Order matters: "windowHours" also ends in "s".
-const UNIT_MS: [RegExp, number][] = [
-  [/ms$/i, 1],
-  [/(min|minutes)$/i, 60_000],
-  [/(hour|hours|h)$/i, 3_600_000],
-  [/(day|days)$/i, 86_400_000],
-  [/(sec|secs|seconds|s)$/i, 1000],
-];
-
-/** Attempt-limiter settings anywhere in the configuration: a max-failures number beside a window length. */
-export function findLimiter(config: unknown, at = ""): Limiter | null {
-  if (config === null || typeof config !== "object" || Array.isArray(config)) return null;
-  const entries = Object.entries(config as Record<string, unknown>);
-  const max = entries.find(([k, v]) => typeof v === "number" && /^max.*(fail|attempt|guess)|^(failures|attempts)$/i.test(k) && !/opens?$/i.test(k));
-  const win = entries.find(([k, v]) => typeof v === "number" && /window|period/i.test(k));
-  if (max && win) {
-    const unit = UNIT_MS.find(([re]) => re.test(win[0]))?.[1] ?? 1;
-    return { where: `${at ? `${at}.` : ""}${max[0]}=${String(max[1])} per ${at ? `${at}.` : ""}${win[0]}=${String(win[1])}`, maxFailures: max[1] as number, windowMs: (win[1] as number) * unit };
-  }
-  for (const [k, v] of entries) {
-    const found = findLimiter(v, at ? `${at}.${k}` : k);
-    if (found) return found;
-  }
-  return null;
-}
-
-const YEAR_MS = 365 * 86_400_000;
-
-export function checkBruteForce(digits: number, lockers: number, limiter: Limiter | null): CheckResult {
+/**
+ * The code-guessing bound, computed exactly as the daemon computes it at start (the same
+ * function, the same configuration): a full bank, the limiter's worst case, every attempt source.
+ */
+export function checkBruteForce(cfg: ResolvedConfig, lockers: number): CheckResult {
   const title = "brute-force bound of the codes";
-  const p = lockers / 10 ** digits;
-  const chance = (guesses: number) => -Math.expm1(guesses * Math.log1p(-p));
+  const openForSimulator = cfg.api.tokens.length === 0 && !cfg.envToken && cfg.hardware.driver === "sim";
+  const sources = attackSources(cfg, openForSimulator);
+  const couriersWithPin = cfg.couriers.filter((c) => c.pinHash).length;
+  const b = guessingBound({ lockers, codeDigits: cfg.codes.digits, sources, limiter: cfg.limiter, pinCouriers: couriersWithPin, pinDigits: cfg.kiosk.pinDigits });
   const pct = (x: number) => (x < 0.0001 ? `${(x * 100).toExponential(1)}%` : `${(x * 100).toFixed(x < 0.01 ? 3 : 1)}%`);
-  const base = `${digits}-digit codes, all ${lockers} lockers full: one guess wins with probability ${p.toExponential(2)}`;
-  if (limiter) {
-    const perYear = limiter.maxFailures * (YEAR_MS / limiter.windowMs);
-    const c = chance(perYear);
-    const detail = `${base}; the limiter (${limiter.where}) allows ${Math.round(perYear).toLocaleString("en")} failed guesses a year per keypad → ${pct(c)} chance of opening some locker within a year`;
-    const hint = "use more digits (codes.digits) or a tighter attempt limit";
-    if (c > 0.5) return fail("bruteforce", title, detail, hint);
-    if (c > 0.05) return warn("bruteforce", title, detail, hint);
-    return pass("bruteforce", title, detail);
-  }
-  // No limiter settings found: a person typing a guess every 3 s, all year.
-  const perYear = YEAR_MS / 3000;
-  const half = Math.log(0.5) / Math.log1p(-p);
-  return warn(
-    "bruteforce",
-    title,
-    `${base}; no attempt-limiter settings found in the configuration, so digits alone were assumed: 50% chance after ${Math.round(half).toLocaleString("en")} guesses; at one guess every 3 s that is ${pct(chance(perYear))} within a year`,
-    "configure the keypad's failed-attempt limit (kiosk slice) and check its default",
-  );
+  const detail =
+    `${cfg.codes.digits}-digit codes, all ${lockers} lockers full: one guess wins with probability ${b.perGuess.toExponential(2)}; ` +
+    `${sources} attempt source(s), each allowed ${Math.round(b.guessesPerSourcePerYear).toLocaleString("en")} failed guesses a year by the limiter ` +
+    `→ ${pct(b.yearlyChance)} chance of opening some locker within a year (limit ${pct(MAX_YEARLY_CHANCE)})`;
+  if (b.yearlyChance < MAX_YEARLY_CHANCE) return pass("bruteforce", title, detail);
+  const hint = "use more digits (codes.digits) or a stricter limiter (limiter.*)";
+  if (cfg.limiter.allowWeakCodes) return warn("bruteforce", title, `${detail}; allowed by limiter.allowWeakCodes`, hint);
+  return fail("bruteforce", title, detail, hint);
 }
