@@ -39,6 +39,7 @@ export const lockerView = z
     serviceReason: z.string().nullable(),
     door: z.string().meta({ description: "open, closed, unknown or unlocking" }),
     parcelId: z.string().nullable(),
+    fault: z.boolean().meta({ description: "the locker's hardware cannot be driven now (offline board, unstable sensor)" }),
   })
   .strict()
   .meta({ id: "Locker" });

@@ -10,6 +10,8 @@ export interface LockerView {
   serviceReason: string | null;
   door: string;
   parcelId: string | null;
+  /** The locker's hardware cannot be driven now (offline, unstable sensor). */
+  fault: boolean;
 }
 
 export interface Availability {
@@ -45,6 +47,7 @@ export function availability(ctx: BankContext, doorOf: (lockerId: string) => str
       serviceReason: l.serviceReason,
       door: doorOf(l.id),
       parcelId: holding.get(l.id) ?? null,
+      fault: unavailable.has(l.id),
     })),
     available,
     counts,

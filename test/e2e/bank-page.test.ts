@@ -94,9 +94,35 @@ describe("the bank page", () => {
     await page.screenshot({ path: join(ARTIFACTS, "bank-page-after-pickup.png"), fullPage: true });
   });
 
+  it("opens a door for the QR token shown to the scanner", async () => {
+    await page.selectOption("#courier-size", "M");
+    await page.click("#courier-scan");
+    const token = (await page.locator("#last-token").textContent({ timeout: 5000 }))!.trim();
+    const lockerId = /Locker (\w+)/.exec((await page.textContent("#courier-result"))!)![1]!;
+    await page.click(`#door-${lockerId}`);
+    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");
+    await page.click(`#door-${lockerId}`);
+    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("OCCUPIED");
+
+    await page.fill("#scanner-input", "not-a-token");
+    await page.click("#scanner-form button");
+    await expect.poll(() => page.textContent("#scanner-result")).toMatch(/not accepted|could not read/);
+    await page.fill("#scanner-input", token);
+    await page.click("#scanner-form button");
+    await expect.poll(() => page.textContent("#scanner-result")).toContain("Your door is opening");
+    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("unlocking");
+    await page.click(`#door-${lockerId}`);
+    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");
+    await page.click(`#door-${lockerId}`);
+    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("AVAILABLE");
+    await page.screenshot({ path: join(ARTIFACTS, "bank-page-qr-pickup.png"), fullPage: true });
+  });
+
   it("shows the hardware going offline and back", async () => {
     await page.click("#board-toggle");
     await expect.poll(() => page.textContent("#board-toggle")).toContain("Plug board back in");
+    await expect.poll(() => page.getAttribute("#door-A01", "data-fault")).toBe("true");
+    expect(await page.textContent("#door-A01 .status")).toBe("fault");
     const status = (await (await fetch(`${daemon.url}/lockers/status`)).json()) as { available: Record<string, number> };
     expect(status.available).toEqual({ S: 0, M: 0, L: 0 });
     await page.click("#board-toggle");

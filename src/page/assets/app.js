@@ -69,8 +69,8 @@ function paintStatus() {
     if (!d) continue;
     d.dataset.status = l.status;
     d.dataset.door = l.door;
-    d.dataset.fault = String(Boolean(l.fault) || l.door === "unknown");
-    d.querySelector(".status").textContent = l.status.replace(/_/g, " ");
+    d.dataset.fault = String(l.fault || l.door === "unknown");
+    d.querySelector(".status").textContent = l.fault ? "fault" : l.status.replace(/_/g, " ");
     d.querySelector(".state").textContent = l.door === "unlocking" ? "unlocking…" : `door ${l.door}`;
     d.title = `${l.id} (${l.size}) ${l.status}${l.serviceReason ? ": " + l.serviceReason : ""}, door ${l.door}`;
     d.setAttribute("aria-label", d.title);
