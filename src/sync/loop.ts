@@ -7,6 +7,7 @@
  * Exactly-once effect over at-least-once delivery: a crash after the central commit and before
  * the local mark re-sends the batch, which the central side recognises by (bank, seq) and hash.
  */
+import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "../bank/context.js";
 import { SyncOutbox } from "../store/sync-outbox.js";
 import type { Logger } from "../system/logger.js";
@@ -163,9 +164,11 @@ export class SyncLoop implements SyncControl {
       const last = batch[batch.length - 1]!.seq;
       const ack = await this.deps.link.pushBatch(this.settings.bankId, batch);
       if (ack < last) throw new Error(`central database acknowledged seq ${ack}, expected ${last}`);
+      crashPoint("sync.central_committed");
       await this.deps.hooks?.afterCommit?.(last);
       const now = this.deps.ctx.clock.now();
       this.outbox.markSent(first, last, now);
+      crashPoint("sync.marked");
       this.lastSuccessAt = now;
       this.deps.ctx.store.write(() => this.deps.ctx.store.setMeta(META_LAST_SUCCESS, String(now)));
       report.sent += batch.length;
