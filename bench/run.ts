@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { allocationInProcess } from "./cases/allocation.js";
 import { httpAndFootprint } from "./cases/http-and-footprint.js";
 import { pickupWithHistory } from "./cases/pickup-history.js";
+import { syncCatchUp } from "./cases/sync-catchup.js";
 import { twoProcesses } from "./cases/two-processes.js";
 import type { Benchmark, BenchResult } from "./support/result.js";
 
@@ -16,6 +17,7 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   "allocation-two-processes": twoProcesses,
   "pickup-history": pickupWithHistory,
   "http-and-footprint": httpAndFootprint,
+  "sync-catch-up": syncCatchUp,
 };
 
 export async function runBenchmarks(opts: { quick: boolean; only?: string; log: (l: string) => void }): Promise<BenchResult[]> {
