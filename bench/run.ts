@@ -7,12 +7,14 @@ import { arch, cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { allocationInProcess } from "./cases/allocation.js";
 import { httpAndFootprint } from "./cases/http-and-footprint.js";
+import { keypressToLock } from "./cases/keypress-to-lock.js";
 import { pickupWithHistory } from "./cases/pickup-history.js";
 import { syncCatchUp } from "./cases/sync-catchup.js";
 import { twoProcesses } from "./cases/two-processes.js";
 import type { Benchmark, BenchResult } from "./support/result.js";
 
 export const BENCHMARKS: Record<string, Benchmark> = {
+  "keypress-to-lock": keypressToLock,
   "allocation-in-process": allocationInProcess,
   "allocation-two-processes": twoProcesses,
   "pickup-history": pickupWithHistory,

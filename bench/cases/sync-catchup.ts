@@ -15,7 +15,7 @@ import { nowMs } from "../support/stats.js";
 import { round } from "./allocation.js";
 
 /** A busy bank's history, written straight into the outbox. */
-function fillOutbox(db: Db, n: number): void {
+export function fillOutbox(db: Db, n: number): void {
   db.transaction(() => {
     db.prepare(
       `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
