@@ -7,7 +7,7 @@ import type { BankContext } from "./context.js";
 import { LockerdError } from "./errors.js";
 import { newParcelId } from "./ids.js";
 import { crashPoint } from "../system/crash-points.js";
-import { abandonDeposit } from "./door-outcomes.js";
+import { abortIntent } from "./door-outcomes.js";
 
 export interface AssignRequest {
   size: string;
@@ -80,7 +80,7 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
     crashPoint("assign.unlocked");
   } catch (e) {
     // The lock could not be driven: give the locker back rather than strand the courier.
-    abandonDeposit(ctx, assignment.intentId, "door_unavailable");
+    abortIntent(ctx, assignment.intentId, "door_unavailable");
     throw e;
   }
   return assignment;

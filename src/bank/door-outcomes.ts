@@ -96,19 +96,10 @@ export function doorDidNotOpen(ctx: BankContext, intentId: number, reason: "stay
   });
 }
 
-/** The deposit's unlock could not even be sent: give the reservation back. */
-export function abandonDeposit(ctx: BankContext, intentId: number, reason: string): void {
-  const now = ctx.clock.now();
-  ctx.store.write(() => {
-    const intent = ctx.store.intents.get(intentId);
-    if (!intent || intent.state !== "pending") return;
-    ctx.store.intents.setState(intent.id, "aborted", now);
-    ctx.store.record({ type: "door.unlock_failed", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason } }, now);
-    returnReservation(ctx, intent, reason, now);
-  });
-}
-
-/** An unlock that was never sent (pickup, collect, technician): forget the intent. */
+/**
+ * An unlock that could not be sent: forget the intent. Nothing was consumed; a deposit's
+ * reservation is given back rather than strand the courier.
+ */
 export function abortIntent(ctx: BankContext, intentId: number, reason: string): void {
   const now = ctx.clock.now();
   ctx.store.write(() => {
@@ -116,6 +107,7 @@ export function abortIntent(ctx: BankContext, intentId: number, reason: string):
     if (!intent || intent.state !== "pending") return;
     ctx.store.intents.setState(intent.id, "aborted", now);
     ctx.store.record({ type: "door.unlock_failed", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason } }, now);
+    if (intent.purpose === "deposit") returnReservation(ctx, intent, reason, now);
   });
 }
 
