@@ -108,6 +108,13 @@ export class DoorSupervisor implements DoorCommander {
     if (this.bank.offline().has(lockerId)) {
       throw new LockerdError("DOOR_UNAVAILABLE", `the door of locker ${lockerId} cannot be reached right now`);
     }
+    const sensor = this.sensors.get(lockerId);
+    if (this.phase(lockerId).kind === "open" && sensor?.timer && sensor.pending === "closed" && !sensor.unstable) {
+      // The door is shutting and its sensor settling: take the close now, so the unlock below
+      // pulses instead of handing over a door the person can no longer reach.
+      sensor.timer.cancel();
+      this.onSettled(lockerId, sensor);
+    }
     const phase = this.phase(lockerId);
     if (phase.kind === "open") {
       if (phase.intentId === intentId) return; // a retry after the door opened: nothing to pulse

@@ -162,3 +162,19 @@ it("lets reconciliation adopt a door open at start for its intent without a stra
   bank.setDoor("A02", "closed");
   expect(heard).toEqual(["closed A02 9"]);
 });
+
+it("takes the close of a door that is shutting as it is unlocked, and pulses rather than hand over a closing door", async () => {
+  const { clock, bank, heard, sup } = await setup({ sensorSettleMs: 100 });
+  bank.setDoor("A01", "open");
+  clock.advance(100);
+  bank.setDoor("A01", "closed");
+  clock.advance(50);
+  await sup.unlock("A01", 4);
+  expect(bank.pulses).toHaveLength(1);
+  expect(heard).toEqual(["forced A01", "closedAfterAlarm A01"]);
+  bank.setDoor("A01", "open");
+  clock.advance(100);
+  bank.setDoor("A01", "closed");
+  clock.advance(100);
+  expect(heard.slice(2)).toEqual(["opened A01 4", "closed A01 4"]);
+});
