@@ -37,7 +37,9 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
     throw new LockerdError("STORAGE_FULL", "new assignments are paused because the bank's storage is full; pickups still work");
   }
   const rank = ctx.sizes.rankOf(req.size);
-  const unavailable = ctx.doors.unavailableLockers();
+  // Also skipped: a door standing open with nothing under way (forced or left open). Its
+  // courier would find it open, and the door is someone else's alarm to look at first.
+  const unavailable = new Set([...ctx.doors.unavailableLockers(), ...ctx.doors.openUnattended()]);
   const now = ctx.clock.now();
 
   const assignment = ctx.store.write((): Assignment => {

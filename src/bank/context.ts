@@ -16,6 +16,11 @@ export interface DoorCommander {
   unlock(lockerId: string, intentId: number): Promise<void>;
   /** Lockers whose hardware cannot currently be driven (board offline, ...). */
   unavailableLockers(): ReadonlySet<string>;
+  /**
+   * Lockers whose door stands open with no operation under way (forced or left open): in an
+   * alarm state, so never handed to a new parcel. A pickup there is still served.
+   */
+  openUnattended(): ReadonlySet<string>;
 }
 
 export interface BankPolicy {

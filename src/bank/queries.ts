@@ -27,7 +27,8 @@ export function availability(ctx: BankContext, doorOf: (lockerId: string) => str
     const p = ctx.store.parcels.inLocker(l.id);
     if (p) holding.set(l.id, p.id);
   }
-  const unavailable = ctx.doors.unavailableLockers();
+  // What assign would hand out: not behind offline or unstable hardware, not standing open.
+  const unavailable = new Set([...ctx.doors.unavailableLockers(), ...ctx.doors.openUnattended()]);
   const available: Record<string, number> = {};
   const counts: Availability["counts"] = {};
   for (const s of ctx.sizes.sizes) {

@@ -7,6 +7,12 @@
  * for sensorSettleMs. A sensor that changes more than flapMaxChanges times within flapWindowMs
  * is reported unstable (once); its changes are then held until it has been quiet for a whole
  * window, and only the position it settles on reaches the state machine.
+ *
+ * A door that stands open with no operation (forced open, or found open when the supervisor
+ * starts) is an "open" phase without an intent. An unlock that meets such a door pulses
+ * nothing: the intent takes over the open phase and is reported opened at once, so closing the
+ * door completes it. Every intent the supervisor accepts thus ends in opened+closed, a timeout,
+ * or a rejected unlock (which the caller aborts).
  */
 import type { Clock, TimerHandle } from "../bank/ports.js";
 import { LockerdError } from "../bank/errors.js";
@@ -89,7 +95,12 @@ export class DoorSupervisor implements DoorCommander {
     // starting are part of that picture, not events (reconciliation looks at it next).
     for (const s of this.sensors.values()) s.timer?.cancel();
     this.sensors.clear();
-    for (const [id, pos] of this.bank.doors()) this.sensors.set(id, { applied: pos, pending: pos, timer: null, changes: [], unstable: false });
+    for (const [id, pos] of this.bank.doors()) {
+      this.sensors.set(id, { applied: pos, pending: pos, timer: null, changes: [], unstable: false });
+      // Open with nothing under way (reconciliation adopts the ones an intent owns): timed
+      // for the left-open alarm and kept out of allocation like any unattended open door.
+      if (pos === "open") this.phases.set(id, this.openPhase(id, null));
+    }
     this.started = true;
   }
 
@@ -97,11 +108,24 @@ export class DoorSupervisor implements DoorCommander {
     if (this.bank.offline().has(lockerId)) {
       throw new LockerdError("DOOR_UNAVAILABLE", `the door of locker ${lockerId} cannot be reached right now`);
     }
+    const sensor = this.sensors.get(lockerId);
+    if (this.phase(lockerId).kind === "open" && sensor?.timer && sensor.pending === "closed" && !sensor.unstable) {
+      // The door is shutting and its sensor settling: take the close now, so the unlock below
+      // pulses instead of handing over a door the person can no longer reach.
+      sensor.timer.cancel();
+      this.onSettled(lockerId, sensor);
+    }
     const phase = this.phase(lockerId);
     if (phase.kind === "open") {
-      // Already open (a retry after the door opened): nothing to pulse.
+      if (phase.intentId === intentId) return; // a retry after the door opened: nothing to pulse
+      if (phase.intentId !== null) throw busy(lockerId);
+      // The door already stands open with nothing under way: this intent takes it over.
+      phase.intentId = intentId;
+      this.safely("opened", () => this.outcomes?.opened(lockerId, intentId));
       return;
     }
+    // One operation per door: a second intent would strand the first one's timeout.
+    if (phase.kind === "unlocking" && phase.intentId !== intentId) throw busy(lockerId);
     const now = this.clock.now();
     if (phase.kind === "unlocking" && phase.intentId === intentId && now - phase.pulsedAt < this.settings.pulseMs) {
       // The same code entered twice while the lock is still energised: one pulse is enough.
@@ -134,12 +158,12 @@ export class DoorSupervisor implements DoorCommander {
    * wait for it to close; the caller decides what a closed door means.
    */
   adoptOpen(lockerId: string, intentId: number): void {
+    const before = this.phase(lockerId);
+    if (before.kind !== "idle") before.timer.cancel();
     this.phases.set(lockerId, this.openPhase(lockerId, intentId));
     const sensor = this.sensors.get(lockerId);
     if (sensor) sensor.applied = "open";
   }
-
-  /** Lockers whose hardware is offline or whose door sensor is unstable: no new parcels, no pickups. */
 
   /** Hear every door-sensor change as it happens (the API's live stream); returns the unsubscribe. */
   onPosition(listener: (lockerId: string, position: DoorPosition) => void): () => void {
@@ -147,10 +171,22 @@ export class DoorSupervisor implements DoorCommander {
     return () => this.positionListeners.delete(listener);
   }
 
+  /** Lockers whose hardware is offline or whose door sensor is unstable: no new parcels, no pickups. */
   unavailableLockers(): ReadonlySet<string> {
     const offline = this.bank.offline();
     const unstable = [...this.sensors].filter(([, s]) => s.unstable).map(([id]) => id);
     return unstable.length ? new Set([...offline, ...unstable]) : offline;
+  }
+
+  /**
+   * Lockers whose door stands open with no operation under way (forced, or found open
+   * at start), including one whose sensor reads open and is still settling: not for a new parcel.
+   */
+  openUnattended(): ReadonlySet<string> {
+    const open = new Set<string>();
+    for (const [id, pos] of this.bank.doors()) if (pos === "open" && this.phase(id).kind === "idle") open.add(id);
+    for (const [id, phase] of this.phases) if (phase.kind === "open" && phase.intentId === null) open.add(id);
+    return open;
   }
 
   doorOf(lockerId: string): DoorPosition | "unlocking" {
@@ -286,4 +322,8 @@ export class DoorSupervisor implements DoorCommander {
       this.onError(e, where);
     }
   }
+}
+
+function busy(lockerId: string): LockerdError {
+  return new LockerdError("LOCKER_BUSY", `the door of locker ${lockerId} is in the middle of another operation`);
 }

@@ -118,3 +118,63 @@ it("takes a lock still energised by a stalled pulse as unlocked, not as a failur
     sysfs.remove();
   }
 });
+
+it("lets an unlock take over a door that stands open with nothing under way, reporting it opened at once", async () => {
+  const { bank, heard, sup } = await setup();
+  bank.setDoor("A01", "open");
+  expect(sup.openUnattended()).toEqual(new Set(["A01"]));
+  await sup.unlock("A01", 5);
+  expect(bank.pulses).toEqual([]);
+  expect(sup.openUnattended()).toEqual(new Set());
+  // The same intent again while the door is open changes nothing.
+  await sup.unlock("A01", 5);
+  bank.setDoor("A01", "closed");
+  expect(heard).toEqual(["forced A01", "opened A01 5", "closed A01 5", "closedAfterAlarm A01"]);
+});
+
+it("refuses a second intent on a door that is busy with another, so neither is stranded", async () => {
+  const { clock, bank, heard, sup } = await setup();
+  await sup.unlock("A01", 1);
+  await expect(sup.unlock("A01", 2)).rejects.toMatchObject({ code: "LOCKER_BUSY" });
+  bank.setDoor("A01", "open");
+  await expect(sup.unlock("A01", 3)).rejects.toMatchObject({ code: "LOCKER_BUSY" });
+  bank.setDoor("A01", "closed");
+  clock.advance(60_000);
+  expect(heard).toEqual(["opened A01 1", "closed A01 1"]);
+  expect(bank.pulses).toHaveLength(1);
+});
+
+it("takes a door open at start as open with nothing under way: timed for the left-open alarm, not forced", async () => {
+  const { clock, bank, heard, sup } = await setup({}, [{ kind: "forced", lockers: ["A02"], atMs: 0 }]);
+  expect(sup.openUnattended()).toEqual(new Set(["A02"]));
+  clock.advance(60_000);
+  bank.setDoor("A02", "closed");
+  expect(heard).toEqual(["leftOpen A02", "closedAfterAlarm A02"]);
+  expect(sup.openUnattended()).toEqual(new Set());
+});
+
+it("lets reconciliation adopt a door open at start for its intent without a stray left-open alarm", async () => {
+  const { clock, bank, heard, sup } = await setup({}, [{ kind: "forced", lockers: ["A02"], atMs: 0 }]);
+  clock.advance(30_000);
+  sup.adoptOpen("A02", 9);
+  expect(sup.openUnattended()).toEqual(new Set());
+  clock.advance(59_999);
+  bank.setDoor("A02", "closed");
+  expect(heard).toEqual(["closed A02 9"]);
+});
+
+it("takes the close of a door that is shutting as it is unlocked, and pulses rather than hand over a closing door", async () => {
+  const { clock, bank, heard, sup } = await setup({ sensorSettleMs: 100 });
+  bank.setDoor("A01", "open");
+  clock.advance(100);
+  bank.setDoor("A01", "closed");
+  clock.advance(50);
+  await sup.unlock("A01", 4);
+  expect(bank.pulses).toHaveLength(1);
+  expect(heard).toEqual(["forced A01", "closedAfterAlarm A01"]);
+  bank.setDoor("A01", "open");
+  clock.advance(100);
+  bank.setDoor("A01", "closed");
+  clock.advance(100);
+  expect(heard.slice(2)).toEqual(["opened A01 4", "closed A01 4"]);
+});

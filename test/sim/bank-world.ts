@@ -123,7 +123,7 @@ export class BankWorld {
     else if (r < 0.78) this.timePasses(this.random.int(6 * HOUR));
     else if (r < 0.83) await this.courierCollectsExpired();
     else if (r < 0.88) this.technicianService();
-    else if (r < 0.91) this.doorForced();
+    else if (r < 0.91) await this.doorForced();
     else if (r < 0.94) this.hardwareOutage();
     else if (r < 0.96) await this.restart();
     else this.timePasses(this.random.int(10 * MINUTE));
@@ -138,7 +138,8 @@ export class BankWorld {
   private async courierDeposits(): Promise<void> {
     this.action = "courier deposits";
     const size = this.random.pick(["S", "S", "M", "L"]);
-    const freeFitting = this.store.lockers.fitting(this.sizes.rankOf(size)).filter((l) => !this.supervisor.unavailableLockers().has(l.id));
+    const skipped = new Set([...this.supervisor.unavailableLockers(), ...this.supervisor.openUnattended()]);
+    const freeFitting = this.store.lockers.fitting(this.sizes.rankOf(size)).filter((l) => !skipped.has(l.id));
     try {
       const a = await assignLocker(this.ctx, { size, trackingRef: `SIM-${this.step}` });
       this.stats.assigned++;
@@ -255,7 +256,7 @@ export class BankWorld {
     }
   }
 
-  private doorForced(): void {
+  private async doorForced(): Promise<void> {
     this.action = "door forced";
     const idle = this.layout.lockers.filter((l) => !this.busy.has(l.id) && this.sim.doors().get(l.id) === "closed" && this.supervisor.doorOf(l.id) === "closed");
     if (idle.length === 0) return;
@@ -266,6 +267,33 @@ export class BankWorld {
     const after = this.store.events.query({ type: "alarm.door_forced", lockerId: id, limit: 1000 }).length;
     if (after !== before + 1) this.fail(`forcing door ${id} raised ${after - before} tamper alarms`);
     this.stats.forced++;
+    await this.whileTheDoorStandsOpen(id);
+  }
+
+  /** Someone comes to the bank while a door stands open unattended. */
+  private async whileTheDoorStandsOpen(lockerId: string): Promise<void> {
+    const parcel = this.store.parcels.inLocker(lockerId);
+    if (this.random.chance(0.5)) {
+      // A courier: the open locker is not handed out.
+      const before = this.store.parcels.find({ status: "ASSIGNED", limit: 1000 }).filter((p) => p.lockerId === lockerId).length;
+      await this.courierDeposits();
+      const assigned = this.store.parcels.find({ status: "ASSIGNED", limit: 1000 }).filter((p) => p.lockerId === lockerId).length;
+      if (assigned !== before) this.fail(`a parcel was assigned to ${lockerId} while its door stood open`);
+    } else if (parcel?.status === "STORED" && parcel.expiresAt > this.clock.now() && !this.supervisor.unavailableLockers().has(lockerId)) {
+      // The parcel's owner finds the door open and enters the code: served at once, no pulse.
+      this.action = "pickup at an open door";
+      const known = this.codes.get(parcel.id)!;
+      const pulses = this.sim.pulses.length;
+      try {
+        await pickupByCode(this.ctx, known.code, { channel: "keypad", id: "sim" });
+      } catch (e) {
+        if (!isLockerdError(e, "LOCKER_BUSY")) throw e;
+        return; // an earlier pickup's intent still holds the door
+      }
+      if (this.sim.pulses.length !== pulses) this.fail(`a pickup at the open door ${lockerId} pulsed the lock`);
+      if (this.store.parcels.get(parcel.id)?.status !== "PICKED_UP") this.fail(`a pickup at the open door ${lockerId} was not recorded as picked up`);
+      known.opened = true;
+    }
   }
 
   private hardwareOutage(): void {
@@ -309,6 +337,14 @@ export class BankWorld {
     // The full integrity check is the slow part: every 100 steps and at the end.
     const report = checkInvariants(this.store.db, { integrity: this.step % 100 === 0 });
     if (report.problems.length) this.fail(report.problems.join("; "));
+    // Every door intent ends: opened and closed, timed out or aborted. A pending one outlives
+    // its open timeout only by a retried code (which pulses again); an opened one, its door.
+    const stale = this.store.db
+      .prepare<[number, number], { id: number; lockerId: string; state: string }>(
+        `SELECT id, locker_id AS lockerId, state FROM door_intents WHERE (state = 'pending' AND created_at < ?) OR (state = 'opened' AND opened_at < ?)`,
+      )
+      .all(this.clock.now() - HOUR, this.clock.now() - 24 * HOUR);
+    for (const i of stale) this.fail(`door intent ${i.id} on ${i.lockerId} is still ${i.state}`);
     if (report.parcels.length !== this.codes.size) this.fail(`${this.codes.size} parcels were assigned but the database holds ${report.parcels.length}`);
     for (const p of report.parcels) if (!this.codes.has(p.id)) this.fail(`unknown parcel ${p.id} in the database`);
     this.stats.stored = report.parcels.filter((p) => p.status !== "ASSIGNED" && p.status !== "CANCELLED").length;

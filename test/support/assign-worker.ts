@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   );
   // Set up with the normal patience, then work with the configured one.
   store.db.pragma(`busy_timeout = ${Number(busyArg ?? 5000)}`);
-  const doors: DoorCommander = { unlock: async () => {}, unavailableLockers: () => new Set() };
+  const doors: DoorCommander = { unlock: async () => {}, unavailableLockers: () => new Set(), openUnattended: () => new Set() };
   const ctx: BankContext = { store, clock, random: cryptoRandom, codes: new CodeBook(TEST_SECRET, 8), sizes, doors, policy: { pickupWindowMs: 3_600_000, maxFailedOpens: 1000 } };
 
   process.stdout.write("ready\n");

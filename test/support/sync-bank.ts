@@ -46,6 +46,7 @@ export function fakeDoors(): FakeDoors {
       return Promise.resolve();
     },
     unavailableLockers: () => new Set(),
+    openUnattended: () => new Set(),
   };
 }
 
