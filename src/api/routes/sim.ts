@@ -16,7 +16,7 @@ const keypadBody = z.object({ keys: z.string().min(1).max(32).regex(/^[0-9*#]+$/
 const scannerBody = z.object({ data: z.string().min(1).max(4096) }).strict();
 const feedbackView = z.object({
   accepted: z.boolean().meta({ description: "whether the device took the input (a scan the filter dropped is false)" }),
-  pattern: z.string().nullable().meta({ description: "what the bank's lights and buzzer showed in answer, if anything within a second" }),
+  pattern: z.string().nullable().meta({ description: "what the bank's lights and buzzer showed in answer, if anything within three seconds" }),
 });
 
 /** The indicator patterns that answer a person's input. */
@@ -33,7 +33,7 @@ export function simRoutes(deps: ApiDeps): Route[] {
     if (!indicator) return { accepted: act(), pattern: null };
     let unsubscribe = () => {};
     const answered = new Promise<string | null>((resolve) => {
-      const timer = setTimeout(() => resolve(null), 1000);
+      const timer = setTimeout(() => resolve(null), 3000);
       unsubscribe = indicator.subscribe((p) => {
         if (!ANSWERS.has(p)) return;
         clearTimeout(timer);
