@@ -3,7 +3,7 @@
  * start to ready, and resident memory idle and after the load.
  */
 import type { Benchmark, BenchResult } from "../support/result.js";
-import { startDaemonProcess, type RunningDaemon } from "../support/daemon.js";
+import { deployedNodeFlags, startDaemonProcess, type RunningDaemon } from "../support/daemon.js";
 import { nowMs } from "../support/stats.js";
 import { round } from "./allocation.js";
 
@@ -50,12 +50,13 @@ export const httpAndFootprint: Benchmark = async ({ quick, log }) => {
     const seconds = (nowMs() - t0) / 1000;
     const loaded = d.rssMiB();
     const ready = Math.min(...starts);
+    const nodeFlags = deployedNodeFlags().join(" ") || "none";
     log(`  ${n} HTTP cycles in ${seconds.toFixed(2)} s`);
     results.push(
       { name: "allocation.cycles_per_s.http", value: round(n / seconds), unit: "cycles/s", cycles: n, requestsPerCycle: 6 },
       { name: "footprint.ready_ms", value: round(ready, 0), unit: "ms", runs: starts.length, all: starts.map((x) => round(x, 0)), target: "< 2000", met: ready < 2000 },
-      { name: "footprint.rss_mib.idle", value: round(idle), unit: "MiB", target: "< 100", met: idle < 100 },
-      { name: "footprint.rss_mib.after_load", value: round(loaded), unit: "MiB", afterCycles: n + 20, target: "< 100", met: loaded < 100 },
+      { name: "footprint.rss_mib.idle", value: round(idle), unit: "MiB", target: "< 100", met: idle < 100, nodeFlags },
+      { name: "footprint.rss_mib.after_load", value: round(loaded), unit: "MiB", afterCycles: n + 20, target: "< 100", met: loaded < 100, nodeFlags },
     );
   } finally {
     await d.stop();

@@ -25,13 +25,24 @@ export function buildOnce(): void {
   built = true;
 }
 
+/**
+ * The node flags the systemd unit starts the daemon with (between `node` and the script in
+ * ExecStart), so the benchmark measures the process as it is deployed.
+ */
+export function deployedNodeFlags(): string[] {
+  const unit = readFileSync(join(PACKAGE_ROOT, "systemd/lockerd.service"), "utf8");
+  const m = /^ExecStart=\S*node((?: --\S+)*) \S+\/dist\/src\/main\.js /m.exec(unit);
+  if (!m) throw new Error("systemd/lockerd.service: ExecStart is not `node [--flags] .../dist/src/main.js ...`");
+  return m[1]!.split(" ").filter(Boolean);
+}
+
 export async function startDaemonProcess(config: Record<string, unknown> = {}): Promise<RunningDaemon> {
   buildOnce();
   const dir = mkdtempSync(join(tmpdir(), "lockerd-bench-d-"));
   const cfgPath = join(dir, "config.json");
   writeFileSync(cfgPath, JSON.stringify({ dataDir: dir, http: { port: 0 }, log: { level: "info", pretty: false }, ...config }));
   const t0 = nowMs();
-  const child: ChildProcess = spawn(process.execPath, [join(PACKAGE_ROOT, "dist/src/main.js"), "--config", cfgPath], { stdio: ["ignore", "pipe", "inherit"] });
+  const child: ChildProcess = spawn(process.execPath, [...deployedNodeFlags(), join(PACKAGE_ROOT, "dist/src/main.js"), "--config", cfgPath], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
     let buf = "";
     child.stdout!.on("data", (d: Buffer) => {

@@ -2,7 +2,8 @@
  * A serial scanner (RS-232, or USB CDC-ACM as /dev/ttyACM*): bytes → codes at the configured
  * suffix. A port that closes or errors (unplugged) is reopened with growing pauses.
  */
-import { SerialPort } from "serialport";
+import type { SerialPort } from "serialport";
+import { loadSerialPort } from "../system/lazy-modules.js";
 import type { Logger } from "../system/logger.js";
 import type { DeviceListener, Scan, ScannerDevice } from "./devices.js";
 import type { ScanRules } from "./scan-filter.js";
@@ -21,6 +22,7 @@ export interface SerialScannerOptions {
 export class SerialScanner implements ScannerDevice {
   readonly kind = "serial";
   private port: SerialPort | null = null;
+  private SerialPortClass: typeof SerialPort | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
   private delay: number;
@@ -35,6 +37,7 @@ export class SerialScanner implements ScannerDevice {
 
   async start(listener: DeviceListener<Scan>): Promise<void> {
     this.stopped = false;
+    this.SerialPortClass ??= await loadSerialPort();
     const pipeline = new ScanPipeline(this.opts.rules, listener, this.log);
     this.pipeline = pipeline;
     const framer = new ScanFramer(this.opts.suffix, pipeline.frameLimit, pipeline);
@@ -51,8 +54,10 @@ export class SerialScanner implements ScannerDevice {
   }
 
   private open(framer: ScanFramer, listener: DeviceListener<Scan>): Promise<void> {
+    const SerialPortClass = this.SerialPortClass;
+    if (!SerialPortClass) throw new Error("serial scanner opened before start");
     return new Promise((resolve) => {
-      const port = new SerialPort({ path: this.opts.path, baudRate: this.opts.baudRate, autoOpen: false });
+      const port = new SerialPortClass({ path: this.opts.path, baudRate: this.opts.baudRate, autoOpen: false });
       port.open((err) => {
         if (err) {
           this.log.warn({ path: this.opts.path, err: err.message }, "scanner port could not be opened; will retry");

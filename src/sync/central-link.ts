@@ -3,7 +3,8 @@
  * the bank side). One batch is one transaction: a single call of central.ingest_events with one
  * array per column (unnest on the server), committed before the bank marks anything sent.
  */
-import pg from "pg";
+import type pg from "pg";
+import { loadPg } from "../system/lazy-modules.js";
 import type { OutboxEvent } from "../store/sync-outbox.js";
 
 export interface CentralCommand {
@@ -35,7 +36,8 @@ export class PgCentralLink implements CentralLink {
 
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const c = new pg.Client({ application_name: "lockerd-sync", keepAlive: true, ...this.opts.connection });
+    const { Client } = await loadPg();
+    const c = new Client({ application_name: "lockerd-sync", keepAlive: true, ...this.opts.connection });
     // An idle connection the server drops emits 'error'; without a listener it would crash the daemon.
     c.on("error", () => {
       if (this.client === c) this.client = null;

@@ -2,8 +2,9 @@
  * Logging: JSON lines to stdout for journald, pretty when a person is watching. Codes, tokens
  * and secrets are redacted wherever they might appear in a logged object.
  */
+import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
-import pretty from "pino-pretty";
+import type Pretty from "pino-pretty";
 
 export type { Logger };
 
@@ -32,6 +33,11 @@ export interface LogOptions {
 export function createLogger(opts: LogOptions, destination?: NodeJS.WritableStream): Logger {
   const base = { level: opts.level, redact: { paths: REDACT_PATHS, censor: "[redacted]" }, base: { pid: process.pid } };
   const usePretty = opts.pretty ?? (destination === undefined && process.stdout.isTTY === true);
-  if (usePretty) return pino(base, pretty({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }));
+  // pino-pretty is loaded only when used: under systemd (JSON to the journal) it never is.
+  if (usePretty) return pino(base, loadPretty()({ colorize: true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname" }));
   return destination ? pino(base, destination) : pino(base);
+}
+
+function loadPretty(): typeof Pretty {
+  return createRequire(import.meta.url)("pino-pretty") as typeof Pretty;
 }

@@ -64,7 +64,7 @@ describe("scripts/install.sh", { timeout: 120_000 }, () => {
 
     const unit = readFileSync(join(root, "etc/systemd/system/lockerd.service"), "utf8");
     expect(unit).toMatch(/^Type=notify$/m);
-    expect(unit).toMatch(/^ExecStart=\S*node \/opt\/lockerd\/dist\/src\/main\.js --config \/etc\/lockerd\/lockerd\.json$/m);
+    expect(unit).toMatch(/^ExecStart=\S*node (--[\w-]+(=\S+)? )*\/opt\/lockerd\/dist\/src\/main\.js --config \/etc\/lockerd\/lockerd\.json$/m);
     expect(readlinkSync(join(root, "etc/systemd/system/multi-user.target.wants/lockerd.service"))).toBe("/etc/systemd/system/lockerd.service");
     expect(readFileSync(join(root, "etc/udev/rules.d/70-lockerd.rules"), "utf8")).toBe(readFileSync(join(REPO, "hardware/udev/70-lockerd.rules"), "utf8"));
 

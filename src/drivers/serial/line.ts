@@ -3,7 +3,8 @@
  * written, flushed and closed. SerialPortLine is the real one (serialport 13); tests of the
  * protocol logic may hand in their own.
  */
-import { SerialPort } from "serialport";
+import type { SerialPort } from "serialport";
+import { loadSerialPort } from "../../system/lazy-modules.js";
 
 export interface SerialLine {
   readonly path: string;
@@ -36,7 +37,8 @@ export class SerialPortLine implements SerialLine {
   }
 
   async open(): Promise<void> {
-    const port = new SerialPort({ path: this.settings.path, baudRate: this.settings.baudRate, dataBits: 8, parity: "none", stopBits: 1, autoOpen: false });
+    const SerialPortClass = await loadSerialPort();
+    const port = new SerialPortClass({ path: this.settings.path, baudRate: this.settings.baudRate, dataBits: 8, parity: "none", stopBits: 1, autoOpen: false });
     await new Promise<void>((resolve, reject) => port.open((err) => (err ? reject(new Error(`cannot open serial port ${this.settings.path}: ${err.message}`)) : resolve())));
     port.on("data", (chunk: Buffer) => {
       for (const fn of this.dataFns) fn(chunk);
