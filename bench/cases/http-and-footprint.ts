@@ -11,7 +11,7 @@ import { round } from "./allocation.js";
 // detection.
 const BENCH_CONFIG = {
   hardware: { sim: { person: { enabled: false } } },
-  doors: { sensorSettleMs: 0, flapMaxChanges: 1000 },
+  doors: { sensorSettleMs: 0, flapWindowMs: 1, flapMaxChanges: 1000 },
 };
 
 async function post(d: RunningDaemon, path: string, body: unknown): Promise<Record<string, unknown>> {

@@ -54,7 +54,7 @@ async function startRig(central: BenchCentral | null, backlog: number): Promise<
     dataDir: dir,
     http: { port: 0, socket: false },
     // Doors are moved by the benchmark at once: no settle time, no flap detection.
-    doors: { sensorSettleMs: 0, flapMaxChanges: 1000 },
+    doors: { sensorSettleMs: 0, flapWindowMs: 1, flapMaxChanges: 1000 },
     log: { level: "silent" },
   };
   if (central) {

@@ -41,7 +41,7 @@ export async function runLoad(opts: { seconds: number; clients: number; slices: 
   const cfg = writeConfig(dir, {
     api: { tokens: tokens.map((t) => ({ name: t.name, role: "technician", sha256: createHash("sha256").update(t.plain).digest("hex") })) },
     hardware: { sim: { person: { enabled: false } } },
-    doors: { sensorSettleMs: 0, flapMaxChanges: 1000 },
+    doors: { sensorSettleMs: 0, flapWindowMs: 1, flapMaxChanges: 1000 },
   });
   const d: DaemonProcess = await startDaemonProcess(cfg);
   const started = Date.now();
