@@ -190,6 +190,8 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     v_bad bigint[];
     v_max bigint;
     r record;
+    -- the locker state machine
+    v_locker text; v_status text; v_reason text; v_size text; v_parcel text; v_seq bigint; v_at timestamptz;
   BEGIN
     -- one ingest per bank at a time, so the hash check below cannot race a concurrent insert
     PERFORM pg_advisory_xact_lock(hashtext('central.ingest'), hashtext(v_bank));
@@ -234,37 +236,34 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     SELECT v_bank, i.seq, i.at, i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data - 'pickupCode' - 'pickupToken'
     FROM pg_temp.incoming i ORDER BY i.seq;
 
-    -- parcels: the latest status per parcel, then its details and timestamps
-    INSERT INTO central.parcels (bank_id, parcel_id, locker_id, status, status_seq, status_at)
-    SELECT DISTINCT ON (i.parcel_id) v_bank, i.parcel_id, i.locker_id,
-           CASE i.type WHEN 'parcel.assigned' THEN 'ASSIGNED' WHEN 'parcel.stored' THEN 'STORED'
-                       WHEN 'parcel.picked_up' THEN 'PICKED_UP' WHEN 'parcel.expired' THEN 'EXPIRED'
-                       ELSE 'CANCELLED' END,
-           i.seq, i.at
-    FROM pg_temp.incoming i
-    WHERE i.parcel_id IS NOT NULL
-      AND i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')
-    ORDER BY i.parcel_id, i.seq DESC
-    ON CONFLICT (bank_id, parcel_id) DO UPDATE
-      SET status = EXCLUDED.status, status_seq = EXCLUDED.status_seq, status_at = EXCLUDED.status_at, updated_at = now()
-      WHERE central.parcels.status_seq < EXCLUDED.status_seq;
-
-    UPDATE central.parcels p SET
-      locker_id    = COALESCE(a.locker_id, p.locker_id),
-      tracking_ref = COALESCE(a.tracking_ref, p.tracking_ref),
-      size         = COALESCE(a.size, p.size),
-      locker_size  = COALESCE(a.locker_size, p.locker_size),
-      pickup_code  = COALESCE(a.pickup_code, p.pickup_code),
-      pickup_token = COALESCE(a.pickup_token, p.pickup_token),
-      assigned_at  = COALESCE(a.assigned_at, p.assigned_at),
-      stored_at    = COALESCE(a.stored_at, p.stored_at),
-      picked_up_at = COALESCE(a.picked_up_at, p.picked_up_at),
-      expired_at   = COALESCE(a.expired_at, p.expired_at),
-      cancelled_at = COALESCE(a.cancelled_at, p.cancelled_at),
-      removed_at   = COALESCE(a.removed_at, p.removed_at),
-      updated_at   = now()
+    -- parcels in one set-based upsert: per parcel the batch's latest status, its details and
+    -- deadline, merged with the row already held (x), each row written once
+    INSERT INTO central.parcels AS p (bank_id, parcel_id, locker_id, tracking_ref, size, locker_size, status, status_seq,
+                                      status_at, pickup_code, pickup_token, expires_at, expires_seq, assigned_at, stored_at,
+                                      picked_up_at, expired_at, cancelled_at, removed_at, updated_at)
+    SELECT v_bank, a.parcel_id,
+           COALESCE(a.locker_id, CASE WHEN x.parcel_id IS NULL THEN a.status_locker_id ELSE x.locker_id END),
+           COALESCE(a.tracking_ref, x.tracking_ref), COALESCE(a.size, x.size), COALESCE(a.locker_size, x.locker_size),
+           s.status, s.status_seq, s.status_at,
+           -- a code that can no longer open anything is not kept
+           CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_code, x.pickup_code) END,
+           CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_token, x.pickup_token) END,
+           CASE WHEN a.expires_seq > COALESCE(x.expires_seq, 0) THEN a.expires_at ELSE x.expires_at END,
+           GREATEST(a.expires_seq, x.expires_seq, 0),
+           COALESCE(a.assigned_at, x.assigned_at), COALESCE(a.stored_at, x.stored_at), COALESCE(a.picked_up_at, x.picked_up_at),
+           COALESCE(a.expired_at, x.expired_at), COALESCE(a.cancelled_at, x.cancelled_at), COALESCE(a.removed_at, x.removed_at),
+           now()
     FROM (
       SELECT i.parcel_id,
+        (array_agg(CASE i.type WHEN 'parcel.assigned' THEN 'ASSIGNED' WHEN 'parcel.stored' THEN 'STORED'
+                               WHEN 'parcel.picked_up' THEN 'PICKED_UP' WHEN 'parcel.expired' THEN 'EXPIRED'
+                               ELSE 'CANCELLED' END ORDER BY i.seq DESC)
+          FILTER (WHERE i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')))[1] AS status,
+        max(i.seq) FILTER (WHERE i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')) AS status_seq,
+        (array_agg(i.at ORDER BY i.seq DESC)
+          FILTER (WHERE i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')))[1] AS status_at,
+        (array_agg(i.locker_id ORDER BY i.seq DESC)
+          FILTER (WHERE i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')))[1] AS status_locker_id,
         max(i.locker_id) FILTER (WHERE i.type = 'parcel.assigned') AS locker_id,
         max(i.data ->> 'trackingRef') FILTER (WHERE i.type = 'parcel.assigned') AS tracking_ref,
         max(i.data ->> 'size') FILTER (WHERE i.type = 'parcel.assigned') AS size,
@@ -276,29 +275,31 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
         max(i.at) FILTER (WHERE i.type = 'parcel.picked_up') AS picked_up_at,
         max(i.at) FILTER (WHERE i.type = 'parcel.expired') AS expired_at,
         max(i.at) FILTER (WHERE i.type = 'parcel.cancelled') AS cancelled_at,
-        max(i.at) FILTER (WHERE i.type = 'parcel.removed') AS removed_at
+        max(i.at) FILTER (WHERE i.type = 'parcel.removed') AS removed_at,
+        (array_agg(timestamptz 'epoch' + (CASE i.type WHEN 'parcel.assigned' THEN i.data ->> 'expiresAt' ELSE i.data ->> 'to' END)::bigint
+                                         * interval '1 millisecond' ORDER BY i.seq DESC)
+          FILTER (WHERE (i.type = 'parcel.assigned' AND i.data ->> 'expiresAt' ~ '^[0-9]{1,15}$')
+                     OR (i.type = 'parcel.deadline_changed' AND i.data ->> 'to' ~ '^[0-9]{1,15}$')))[1] AS expires_at,
+        max(i.seq) FILTER (WHERE (i.type = 'parcel.assigned' AND i.data ->> 'expiresAt' ~ '^[0-9]{1,15}$')
+                              OR (i.type = 'parcel.deadline_changed' AND i.data ->> 'to' ~ '^[0-9]{1,15}$')) AS expires_seq
       FROM pg_temp.incoming i WHERE i.parcel_id IS NOT NULL AND i.type LIKE 'parcel.%'
       GROUP BY i.parcel_id
     ) a
-    WHERE p.bank_id = v_bank AND p.parcel_id = a.parcel_id;
-
-    UPDATE central.parcels p SET expires_at = d.expires_at, expires_seq = d.seq
-    FROM (
-      SELECT DISTINCT ON (i.parcel_id) i.parcel_id, i.seq,
-             timestamptz 'epoch' + (CASE i.type WHEN 'parcel.assigned' THEN i.data ->> 'expiresAt' ELSE i.data ->> 'to' END)::bigint
-                                   * interval '1 millisecond' AS expires_at
-      FROM pg_temp.incoming i
-      WHERE i.parcel_id IS NOT NULL
-        AND ((i.type = 'parcel.assigned' AND i.data ->> 'expiresAt' ~ '^[0-9]{1,15}$')
-          OR (i.type = 'parcel.deadline_changed' AND i.data ->> 'to' ~ '^[0-9]{1,15}$'))
-      ORDER BY i.parcel_id, i.seq DESC
-    ) d
-    WHERE p.bank_id = v_bank AND p.parcel_id = d.parcel_id AND p.expires_seq < d.seq;
-
-    -- a code that can no longer open anything is not kept
-    UPDATE central.parcels p SET pickup_code = NULL, pickup_token = NULL
-    WHERE p.bank_id = v_bank AND (p.pickup_code IS NOT NULL OR p.pickup_token IS NOT NULL) AND p.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED')
-      AND p.parcel_id IN (SELECT i.parcel_id FROM pg_temp.incoming i WHERE i.parcel_id IS NOT NULL);
+    LEFT JOIN central.parcels x ON x.bank_id = v_bank AND x.parcel_id = a.parcel_id
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN x.parcel_id IS NULL OR a.status_seq > x.status_seq THEN a.status ELSE x.status END AS status,
+             CASE WHEN x.parcel_id IS NULL OR a.status_seq > x.status_seq THEN a.status_seq ELSE x.status_seq END AS status_seq,
+             CASE WHEN x.parcel_id IS NULL OR a.status_seq > x.status_seq THEN a.status_at ELSE x.status_at END AS status_at
+    ) s
+    -- a parcel is created by a status event; other parcel events only add to one already held
+    WHERE a.status IS NOT NULL OR x.parcel_id IS NOT NULL
+    ON CONFLICT (bank_id, parcel_id) DO UPDATE SET
+      locker_id = EXCLUDED.locker_id, tracking_ref = EXCLUDED.tracking_ref, size = EXCLUDED.size,
+      locker_size = EXCLUDED.locker_size, status = EXCLUDED.status, status_seq = EXCLUDED.status_seq,
+      status_at = EXCLUDED.status_at, pickup_code = EXCLUDED.pickup_code, pickup_token = EXCLUDED.pickup_token,
+      expires_at = EXCLUDED.expires_at, expires_seq = EXCLUDED.expires_seq, assigned_at = EXCLUDED.assigned_at,
+      stored_at = EXCLUDED.stored_at, picked_up_at = EXCLUDED.picked_up_at, expired_at = EXCLUDED.expired_at,
+      cancelled_at = EXCLUDED.cancelled_at, removed_at = EXCLUDED.removed_at, updated_at = EXCLUDED.updated_at;
 
     INSERT INTO central.parcel_history (bank_id, parcel_id, seq, event_type, status, at, clock_synced)
     SELECT v_bank, i.parcel_id, i.seq, i.type,
@@ -319,41 +320,61 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     WHERE i.type = 'lockers.snapshot' AND jsonb_typeof(i.data -> 'lockers') = 'array' AND l ->> 'id' IS NOT NULL
     ON CONFLICT DO NOTHING;
 
+    -- The status is a state machine over the locker's events in seq order: run it in memory,
+    -- locker by locker, and write each locker once (not one UPDATE per event).
     FOR r IN
-      SELECT i.seq, i.at, i.type, i.locker_id, i.parcel_id, i.data FROM pg_temp.incoming i
-      WHERE i.type IN ('parcel.assigned', 'parcel.stored', 'locker.released', 'locker.out_of_service',
-                       'locker.flagged', 'locker.in_service', 'lockers.snapshot')
-      ORDER BY i.seq
+      WITH ev AS (
+        SELECT i.seq, i.at, i.type, i.locker_id, i.parcel_id, NULL::text AS snap_status, NULL::text AS snap_size,
+               NULL::text AS snap_reason, i.data ->> 'reason' AS reason, i.data ->> 'status' AS in_status,
+               i.data ->> 'lockerSize' AS locker_size
+        FROM pg_temp.incoming i
+        WHERE i.locker_id IS NOT NULL AND i.type IN ('parcel.assigned', 'parcel.stored', 'locker.released',
+                                                     'locker.out_of_service', 'locker.flagged', 'locker.in_service')
+        UNION ALL
+        SELECT i.seq, i.at, i.type, l ->> 'id', l ->> 'parcelId', l ->> 'status', l ->> 'size', l ->> 'serviceReason',
+               NULL, NULL, NULL
+        FROM pg_temp.incoming i,
+             jsonb_array_elements(CASE WHEN jsonb_typeof(i.data -> 'lockers') = 'array' THEN i.data -> 'lockers' ELSE '[]' END) l
+        WHERE i.type = 'lockers.snapshot' AND l ->> 'id' IS NOT NULL AND l ->> 'status' IS NOT NULL
+      )
+      SELECT ev.*, c.status AS c_status, c.size AS c_size, c.service_reason AS c_reason, c.parcel_id AS c_parcel
+      FROM ev JOIN central.lockers c ON c.bank_id = v_bank AND c.locker_id = ev.locker_id
+      WHERE ev.seq > c.status_seq
+      ORDER BY ev.locker_id, ev.seq
     LOOP
-      IF r.type = 'lockers.snapshot' THEN
-        UPDATE central.lockers c SET status = l ->> 'status', size = COALESCE(l ->> 'size', c.size),
-               service_reason = l ->> 'serviceReason', parcel_id = l ->> 'parcelId',
-               status_seq = r.seq, status_at = r.at, updated_at = now()
-        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.data -> 'lockers') = 'array' THEN r.data -> 'lockers' ELSE '[]' END) l
-        WHERE c.bank_id = v_bank AND c.locker_id = l ->> 'id' AND l ->> 'status' IS NOT NULL AND c.status_seq < r.seq;
-        CONTINUE;
+      IF v_locker IS DISTINCT FROM r.locker_id THEN
+        IF v_locker IS NOT NULL THEN
+          UPDATE central.lockers c SET status = v_status, service_reason = v_reason, size = v_size, parcel_id = v_parcel,
+                 status_seq = v_seq, status_at = v_at, updated_at = now()
+          WHERE c.bank_id = v_bank AND c.locker_id = v_locker;
+        END IF;
+        v_locker := r.locker_id; v_status := r.c_status; v_reason := r.c_reason; v_size := r.c_size; v_parcel := r.c_parcel;
       END IF;
-      IF r.locker_id IS NULL THEN CONTINUE; END IF;
-      UPDATE central.lockers c SET
-        status = CASE
+      IF r.type = 'lockers.snapshot' THEN
+        v_status := r.snap_status; v_size := COALESCE(r.snap_size, v_size); v_reason := r.snap_reason; v_parcel := r.parcel_id;
+      ELSE
+        v_status := CASE
           WHEN r.type IN ('locker.out_of_service', 'locker.flagged') THEN 'OUT_OF_SERVICE'
-          WHEN r.type = 'locker.in_service' THEN COALESCE(r.data ->> 'status', 'AVAILABLE')
-          WHEN c.status = 'OUT_OF_SERVICE' THEN c.status
+          WHEN r.type = 'locker.in_service' THEN COALESCE(r.in_status, 'AVAILABLE')
+          WHEN v_status = 'OUT_OF_SERVICE' THEN v_status
           WHEN r.type = 'parcel.assigned' THEN 'RESERVED'
           WHEN r.type = 'parcel.stored' THEN 'OCCUPIED'
-          ELSE 'AVAILABLE' END,
-        service_reason = CASE
-          WHEN r.type IN ('locker.out_of_service', 'locker.flagged') THEN r.data ->> 'reason'
-          WHEN r.type = 'locker.in_service' THEN NULL
-          ELSE c.service_reason END,
-        size = CASE WHEN r.type = 'parcel.assigned' THEN COALESCE(r.data ->> 'lockerSize', c.size) ELSE c.size END,
-        parcel_id = CASE
-          WHEN r.type IN ('parcel.assigned', 'parcel.stored') THEN r.parcel_id
-          WHEN r.type = 'locker.released' THEN NULL
-          ELSE c.parcel_id END,
-        status_seq = r.seq, status_at = r.at, updated_at = now()
-      WHERE c.bank_id = v_bank AND c.locker_id = r.locker_id AND c.status_seq < r.seq;
+          ELSE 'AVAILABLE' END;
+        IF r.type IN ('locker.out_of_service', 'locker.flagged') THEN v_reason := r.reason;
+        ELSIF r.type = 'locker.in_service' THEN v_reason := NULL;
+        END IF;
+        IF r.type = 'parcel.assigned' THEN v_size := COALESCE(r.locker_size, v_size); END IF;
+        IF r.type IN ('parcel.assigned', 'parcel.stored') THEN v_parcel := r.parcel_id;
+        ELSIF r.type = 'locker.released' THEN v_parcel := NULL;
+        END IF;
+      END IF;
+      v_seq := r.seq; v_at := r.at;
     END LOOP;
+    IF v_locker IS NOT NULL THEN
+      UPDATE central.lockers c SET status = v_status, service_reason = v_reason, size = v_size, parcel_id = v_parcel,
+             status_seq = v_seq, status_at = v_at, updated_at = now()
+      WHERE c.bank_id = v_bank AND c.locker_id = v_locker;
+    END IF;
 
     UPDATE central.lockers c SET last_seq = e.seq, last_event_type = e.type, last_event_at = e.at, updated_at = now()
     FROM (SELECT DISTINCT ON (i.locker_id) i.locker_id, i.seq, i.type, i.at FROM pg_temp.incoming i
