@@ -197,16 +197,28 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     PERFORM pg_advisory_xact_lock(hashtext('central.ingest'), hashtext(v_bank));
 
     DROP TABLE IF EXISTS pg_temp.incoming;
+    -- Each event's JSON is parsed once; the plain code and token are split off (the bank deletes
+    -- them locally once sent): they are neither hashed nor stored with the event.
+    -- (OFFSET 0 keeps the planner from pulling the subqueries up and parsing the text again.)
     CREATE TEMP TABLE incoming ON COMMIT DROP AS
-    SELECT u.seq, u.at_ms, timestamptz 'epoch' + u.at_ms * interval '1 millisecond' AS at, u.clock_synced, u.type,
-           u.locker_id, u.parcel_id, u.data::jsonb AS data,
-           -- the plain code and token are left out: the bank deletes them locally once sent
-           sha256(convert_to(jsonb_build_array(u.seq, u.at_ms, u.clock_synced, u.type, u.locker_id, u.parcel_id,
-                                               u.data::jsonb - 'pickupCode' - 'pickupToken')::text, 'UTF8')) AS payload_hash
-    FROM unnest(p_seq, p_at_ms, p_clock_synced, p_type, p_locker_id, p_parcel_id, p_data)
-         AS u(seq, at_ms, clock_synced, type, locker_id, parcel_id, data);
+    SELECT s.seq, s.at_ms, timestamptz 'epoch' + s.at_ms * interval '1 millisecond' AS at, s.clock_synced, s.type,
+           s.locker_id, s.parcel_id, s.data, s.pickup_code, s.pickup_token,
+           sha256(convert_to(jsonb_build_array(s.seq, s.at_ms, s.clock_synced, s.type, s.locker_id, s.parcel_id, s.data)::text,
+                             'UTF8')) AS payload_hash
+    FROM (
+      SELECT j.seq, j.at_ms, j.clock_synced, j.type, j.locker_id, j.parcel_id, j.raw - 'pickupCode' - 'pickupToken' AS data,
+             j.raw ->> 'pickupCode' AS pickup_code, j.raw ->> 'pickupToken' AS pickup_token
+      FROM (
+        SELECT u.seq, u.at_ms, u.clock_synced, u.type, u.locker_id, u.parcel_id, u.data::jsonb AS raw
+        FROM unnest(p_seq, p_at_ms, p_clock_synced, p_type, p_locker_id, p_parcel_id, p_data)
+             AS u(seq, at_ms, clock_synced, type, locker_id, parcel_id, data)
+        OFFSET 0
+      ) j
+      OFFSET 0
+    ) s;
 
-    ANALYZE pg_temp.incoming;
+    -- statistics for the columns the statements below join and filter on (not the JSON)
+    ANALYZE pg_temp.incoming (seq, type, locker_id, parcel_id);
 
     IF EXISTS (SELECT 1 FROM pg_temp.incoming i WHERE i.seq IS NULL OR i.seq < 1 OR i.at_ms IS NULL OR i.type IS NULL
                OR i.clock_synced IS NULL OR i.data IS NULL) THEN
@@ -233,26 +245,27 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
 
     PERFORM central.ensure_event_partitions();
     INSERT INTO central.events (bank_id, seq, at, clock_synced, type, locker_id, parcel_id, data)
-    SELECT v_bank, i.seq, i.at, i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data - 'pickupCode' - 'pickupToken'
+    SELECT v_bank, i.seq, i.at, i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data
     FROM pg_temp.incoming i ORDER BY i.seq;
 
-    -- parcels in one set-based upsert: per parcel the batch's latest status, its details and
-    -- deadline, merged with the row already held (x), each row written once
-    INSERT INTO central.parcels AS p (bank_id, parcel_id, locker_id, tracking_ref, size, locker_size, status, status_seq,
-                                      status_at, pickup_code, pickup_token, expires_at, expires_seq, assigned_at, stored_at,
-                                      picked_up_at, expired_at, cancelled_at, removed_at, updated_at)
-    SELECT v_bank, a.parcel_id,
-           COALESCE(a.locker_id, CASE WHEN x.parcel_id IS NULL THEN a.status_locker_id ELSE x.locker_id END),
-           COALESCE(a.tracking_ref, x.tracking_ref), COALESCE(a.size, x.size), COALESCE(a.locker_size, x.locker_size),
+    -- parcels, set-based: per parcel the batch's latest status, its details and deadline,
+    -- merged with the row already held (x); each row written once
+    -- (no ON CONFLICT: only this function writes parcels, under the bank's lock, so the join
+    -- with the rows held tells new from known; speculative insertion costs more than the insert)
+    WITH m AS MATERIALIZED (
+    SELECT a.parcel_id, x.parcel_id IS NOT NULL AS known,
+           COALESCE(a.locker_id, CASE WHEN x.parcel_id IS NULL THEN a.status_locker_id ELSE x.locker_id END) AS locker_id,
+           COALESCE(a.tracking_ref, x.tracking_ref) AS tracking_ref, COALESCE(a.size, x.size) AS size,
+           COALESCE(a.locker_size, x.locker_size) AS locker_size,
            s.status, s.status_seq, s.status_at,
            -- a code that can no longer open anything is not kept
-           CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_code, x.pickup_code) END,
-           CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_token, x.pickup_token) END,
-           CASE WHEN a.expires_seq > COALESCE(x.expires_seq, 0) THEN a.expires_at ELSE x.expires_at END,
-           GREATEST(a.expires_seq, x.expires_seq, 0),
-           COALESCE(a.assigned_at, x.assigned_at), COALESCE(a.stored_at, x.stored_at), COALESCE(a.picked_up_at, x.picked_up_at),
-           COALESCE(a.expired_at, x.expired_at), COALESCE(a.cancelled_at, x.cancelled_at), COALESCE(a.removed_at, x.removed_at),
-           now()
+           CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_code, x.pickup_code) END AS pickup_code,
+           CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_token, x.pickup_token) END AS pickup_token,
+           CASE WHEN a.expires_seq > COALESCE(x.expires_seq, 0) THEN a.expires_at ELSE x.expires_at END AS expires_at,
+           GREATEST(a.expires_seq, x.expires_seq, 0) AS expires_seq,
+           COALESCE(a.assigned_at, x.assigned_at) AS assigned_at, COALESCE(a.stored_at, x.stored_at) AS stored_at,
+           COALESCE(a.picked_up_at, x.picked_up_at) AS picked_up_at, COALESCE(a.expired_at, x.expired_at) AS expired_at,
+           COALESCE(a.cancelled_at, x.cancelled_at) AS cancelled_at, COALESCE(a.removed_at, x.removed_at) AS removed_at
     FROM (
       SELECT i.parcel_id,
         (array_agg(CASE i.type WHEN 'parcel.assigned' THEN 'ASSIGNED' WHEN 'parcel.stored' THEN 'STORED'
@@ -268,8 +281,8 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
         max(i.data ->> 'trackingRef') FILTER (WHERE i.type = 'parcel.assigned') AS tracking_ref,
         max(i.data ->> 'size') FILTER (WHERE i.type = 'parcel.assigned') AS size,
         max(i.data ->> 'lockerSize') FILTER (WHERE i.type = 'parcel.assigned') AS locker_size,
-        max(i.data ->> 'pickupCode') FILTER (WHERE i.type = 'parcel.assigned') AS pickup_code,
-        max(i.data ->> 'pickupToken') FILTER (WHERE i.type = 'parcel.assigned') AS pickup_token,
+        max(i.pickup_code) FILTER (WHERE i.type = 'parcel.assigned') AS pickup_code,
+        max(i.pickup_token) FILTER (WHERE i.type = 'parcel.assigned') AS pickup_token,
         max(i.at) FILTER (WHERE i.type = 'parcel.assigned') AS assigned_at,
         max(i.at) FILTER (WHERE i.type = 'parcel.stored') AS stored_at,
         max(i.at) FILTER (WHERE i.type = 'parcel.picked_up') AS picked_up_at,
@@ -293,13 +306,21 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     ) s
     -- a parcel is created by a status event; other parcel events only add to one already held
     WHERE a.status IS NOT NULL OR x.parcel_id IS NOT NULL
-    ON CONFLICT (bank_id, parcel_id) DO UPDATE SET
-      locker_id = EXCLUDED.locker_id, tracking_ref = EXCLUDED.tracking_ref, size = EXCLUDED.size,
-      locker_size = EXCLUDED.locker_size, status = EXCLUDED.status, status_seq = EXCLUDED.status_seq,
-      status_at = EXCLUDED.status_at, pickup_code = EXCLUDED.pickup_code, pickup_token = EXCLUDED.pickup_token,
-      expires_at = EXCLUDED.expires_at, expires_seq = EXCLUDED.expires_seq, assigned_at = EXCLUDED.assigned_at,
-      stored_at = EXCLUDED.stored_at, picked_up_at = EXCLUDED.picked_up_at, expired_at = EXCLUDED.expired_at,
-      cancelled_at = EXCLUDED.cancelled_at, removed_at = EXCLUDED.removed_at, updated_at = EXCLUDED.updated_at;
+    ), upd AS (
+      UPDATE central.parcels p SET locker_id = m.locker_id, tracking_ref = m.tracking_ref, size = m.size,
+        locker_size = m.locker_size, status = m.status, status_seq = m.status_seq, status_at = m.status_at,
+        pickup_code = m.pickup_code, pickup_token = m.pickup_token, expires_at = m.expires_at, expires_seq = m.expires_seq,
+        assigned_at = m.assigned_at, stored_at = m.stored_at, picked_up_at = m.picked_up_at, expired_at = m.expired_at,
+        cancelled_at = m.cancelled_at, removed_at = m.removed_at, updated_at = now()
+      FROM m WHERE m.known AND p.bank_id = v_bank AND p.parcel_id = m.parcel_id
+    )
+    INSERT INTO central.parcels (bank_id, parcel_id, locker_id, tracking_ref, size, locker_size, status, status_seq,
+                                 status_at, pickup_code, pickup_token, expires_at, expires_seq, assigned_at, stored_at,
+                                 picked_up_at, expired_at, cancelled_at, removed_at)
+    SELECT v_bank, m.parcel_id, m.locker_id, m.tracking_ref, m.size, m.locker_size, m.status, m.status_seq,
+           m.status_at, m.pickup_code, m.pickup_token, m.expires_at, m.expires_seq, m.assigned_at, m.stored_at,
+           m.picked_up_at, m.expired_at, m.cancelled_at, m.removed_at
+    FROM m WHERE NOT m.known;
 
     INSERT INTO central.parcel_history (bank_id, parcel_id, seq, event_type, status, at, clock_synced)
     SELECT v_bank, i.parcel_id, i.seq, i.type,
