@@ -182,7 +182,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   -- batch, which the bank may then mark as sent.
   CREATE FUNCTION central.ingest_events(
     p_bank_id text, p_seq bigint[], p_at_ms bigint[], p_clock_synced boolean[], p_type text[],
-    p_locker_id text[], p_parcel_id text[], p_data text[]
+    p_locker_id text[], p_parcel_id text[], p_data jsonb
   ) RETURNS bigint
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, central, pg_temp AS $fn$
   DECLARE
@@ -197,6 +197,11 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     PERFORM pg_advisory_xact_lock(hashtext('central.ingest'), hashtext(v_bank));
 
     DROP TABLE IF EXISTS pg_temp.incoming;
+    -- The events' data come as one JSON array (element i for seq i): the bank joins its stored
+    -- JSON texts, nothing is escaped twice, and PostgreSQL parses the batch at once.
+    IF jsonb_typeof(p_data) IS DISTINCT FROM 'array' OR jsonb_array_length(p_data) <> cardinality(p_seq) THEN
+      RAISE EXCEPTION 'batch data is not an array of one object per event' USING ERRCODE = '22004';
+    END IF;
     -- Each event's JSON is parsed once; the plain code and token are split off (the bank deletes
     -- them locally once sent): they are neither hashed nor stored with the event.
     -- (OFFSET 0 keeps the planner from pulling the subqueries up and parsing the text again.)
@@ -209,9 +214,9 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
       SELECT j.seq, j.at_ms, j.clock_synced, j.type, j.locker_id, j.parcel_id, j.raw - 'pickupCode' - 'pickupToken' AS data,
              j.raw ->> 'pickupCode' AS pickup_code, j.raw ->> 'pickupToken' AS pickup_token
       FROM (
-        SELECT u.seq, u.at_ms, u.clock_synced, u.type, u.locker_id, u.parcel_id, u.data::jsonb AS raw
-        FROM unnest(p_seq, p_at_ms, p_clock_synced, p_type, p_locker_id, p_parcel_id, p_data)
-             AS u(seq, at_ms, clock_synced, type, locker_id, parcel_id, data)
+        SELECT u.seq, u.at_ms, u.clock_synced, u.type, u.locker_id, u.parcel_id, p_data -> (u.ord - 1)::int AS raw
+        FROM unnest(p_seq, p_at_ms, p_clock_synced, p_type, p_locker_id, p_parcel_id) WITH ORDINALITY
+             AS u(seq, at_ms, clock_synced, type, locker_id, parcel_id, ord)
         OFFSET 0
       ) j
       OFFSET 0
@@ -437,7 +442,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
 
   REVOKE ALL ON FUNCTION central.caller_bank(text) FROM PUBLIC;
   REVOKE ALL ON FUNCTION central.ensure_event_partitions() FROM PUBLIC;
-  REVOKE ALL ON FUNCTION central.ingest_events(text, bigint[], bigint[], boolean[], text[], text[], text[], text[]) FROM PUBLIC;
+  REVOKE ALL ON FUNCTION central.ingest_events(text, bigint[], bigint[], boolean[], text[], text[], text[], jsonb) FROM PUBLIC;
   REVOKE ALL ON FUNCTION central.pull_commands(text, integer) FROM PUBLIC;
   `,
 ];

@@ -8,6 +8,7 @@ import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { migrateCentral } from "../../src/central/apply.js";
 import { createBank } from "../../src/central/banks.js";
+import { batchParams } from "../../src/sync/central-link.js";
 import { createTestDatabase, type TestDatabase } from "../support/pg.js";
 
 type Ev = [seq: number, type: string, lockerId: string | null, parcelId: string | null, data: Record<string, unknown>];
@@ -41,7 +42,7 @@ afterAll(async () => {
 
 async function ingest(events: Ev[]): Promise<number> {
   const r = await bank.query<{ ack: string }>(
-    `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[]) AS ack`,
+    `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::jsonb) AS ack`,
     [
       "B2",
       events.map((e) => e[0]),
@@ -50,7 +51,7 @@ async function ingest(events: Ev[]): Promise<number> {
       events.map((e) => e[1]),
       events.map((e) => e[2]),
       events.map((e) => e[3]),
-      events.map((e) => JSON.stringify(e[4])),
+      JSON.stringify(events.map((e) => e[4])),
     ],
   );
   return Number(r.rows[0]!.ack);
@@ -122,4 +123,23 @@ it("a re-sent event without its codes is the same event; with other content it i
   await expect(ingest([changed])).rejects.toMatchObject({ code: "LK001" });
   const p = await admin.query(`SELECT tracking_ref FROM central.parcels WHERE bank_id = 'B2' AND parcel_id = 'P1'`);
   expect(p.rows).toEqual([{ tracking_ref: "T1" }]);
+});
+
+it("the bank's hand-built parameters carry quotes, backslashes, NULL and non-ASCII text unchanged", async () => {
+  const odd = `A"1\\ {x},NULL é`;
+  const data = JSON.stringify({ note: `line\n"quoted" \\ back ✓`, lockers: "NULL" });
+  const params = batchParams("B2", [
+    { seq: 20, type: "locker.flagged", at: at(20), clockSynced: false, lockerId: odd, parcelId: null, data },
+    { seq: 21, type: "door.opened", at: at(21), clockSynced: true, lockerId: null, parcelId: "NULL", data: "{}" },
+  ]);
+  const r = await bank.query<{ ack: string }>(
+    `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::jsonb) AS ack`,
+    params,
+  );
+  expect(Number(r.rows[0]!.ack)).toBe(21);
+  const e = await admin.query(`SELECT seq::int, type, at, clock_synced, locker_id, parcel_id, data FROM central.events WHERE bank_id = 'B2' AND seq >= 20 ORDER BY seq`);
+  expect(e.rows).toEqual([
+    { seq: 20, type: "locker.flagged", at: new Date(at(20)), clock_synced: false, locker_id: odd, parcel_id: null, data: JSON.parse(data) },
+    { seq: 21, type: "door.opened", at: new Date(at(21)), clock_synced: true, locker_id: null, parcel_id: "NULL", data: {} },
+  ]);
 });
