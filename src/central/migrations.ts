@@ -259,29 +259,20 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     -- with the rows held tells new from known; speculative insertion costs more than the insert)
     WITH m AS MATERIALIZED (
     SELECT a.parcel_id, x.parcel_id IS NOT NULL AS known,
-           COALESCE(a.locker_id, CASE WHEN x.parcel_id IS NULL THEN a.status_locker_id ELSE x.locker_id END) AS locker_id,
+           COALESCE(a.locker_id, CASE WHEN x.parcel_id IS NULL THEN t.status_locker_id ELSE x.locker_id END) AS locker_id,
            COALESCE(a.tracking_ref, x.tracking_ref) AS tracking_ref, COALESCE(a.size, x.size) AS size,
            COALESCE(a.locker_size, x.locker_size) AS locker_size,
            s.status, s.status_seq, s.status_at,
            -- a code that can no longer open anything is not kept
            CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_code, x.pickup_code) END AS pickup_code,
            CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_token, x.pickup_token) END AS pickup_token,
-           CASE WHEN a.expires_seq > COALESCE(x.expires_seq, 0) THEN a.expires_at ELSE x.expires_at END AS expires_at,
-           GREATEST(a.expires_seq, x.expires_seq, 0) AS expires_seq,
+           CASE WHEN d.expires_seq > COALESCE(x.expires_seq, 0) THEN d.expires_at ELSE x.expires_at END AS expires_at,
+           GREATEST(d.expires_seq, x.expires_seq, 0) AS expires_seq,
            COALESCE(a.assigned_at, x.assigned_at) AS assigned_at, COALESCE(a.stored_at, x.stored_at) AS stored_at,
            COALESCE(a.picked_up_at, x.picked_up_at) AS picked_up_at, COALESCE(a.expired_at, x.expired_at) AS expired_at,
            COALESCE(a.cancelled_at, x.cancelled_at) AS cancelled_at, COALESCE(a.removed_at, x.removed_at) AS removed_at
     FROM (
       SELECT i.parcel_id,
-        (array_agg(CASE i.type WHEN 'parcel.assigned' THEN 'ASSIGNED' WHEN 'parcel.stored' THEN 'STORED'
-                               WHEN 'parcel.picked_up' THEN 'PICKED_UP' WHEN 'parcel.expired' THEN 'EXPIRED'
-                               ELSE 'CANCELLED' END ORDER BY i.seq DESC)
-          FILTER (WHERE i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')))[1] AS status,
-        max(i.seq) FILTER (WHERE i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')) AS status_seq,
-        (array_agg(i.at ORDER BY i.seq DESC)
-          FILTER (WHERE i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')))[1] AS status_at,
-        (array_agg(i.locker_id ORDER BY i.seq DESC)
-          FILTER (WHERE i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')))[1] AS status_locker_id,
         max(i.locker_id) FILTER (WHERE i.type = 'parcel.assigned') AS locker_id,
         max(i.data ->> 'trackingRef') FILTER (WHERE i.type = 'parcel.assigned') AS tracking_ref,
         max(i.data ->> 'size') FILTER (WHERE i.type = 'parcel.assigned') AS size,
@@ -293,24 +284,39 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
         max(i.at) FILTER (WHERE i.type = 'parcel.picked_up') AS picked_up_at,
         max(i.at) FILTER (WHERE i.type = 'parcel.expired') AS expired_at,
         max(i.at) FILTER (WHERE i.type = 'parcel.cancelled') AS cancelled_at,
-        max(i.at) FILTER (WHERE i.type = 'parcel.removed') AS removed_at,
-        (array_agg(timestamptz 'epoch' + (CASE i.type WHEN 'parcel.assigned' THEN i.data ->> 'expiresAt' ELSE i.data ->> 'to' END)::bigint
-                                         * interval '1 millisecond' ORDER BY i.seq DESC)
-          FILTER (WHERE (i.type = 'parcel.assigned' AND i.data ->> 'expiresAt' ~ '^[0-9]{1,15}$')
-                     OR (i.type = 'parcel.deadline_changed' AND i.data ->> 'to' ~ '^[0-9]{1,15}$')))[1] AS expires_at,
-        max(i.seq) FILTER (WHERE (i.type = 'parcel.assigned' AND i.data ->> 'expiresAt' ~ '^[0-9]{1,15}$')
-                              OR (i.type = 'parcel.deadline_changed' AND i.data ->> 'to' ~ '^[0-9]{1,15}$')) AS expires_seq
+        max(i.at) FILTER (WHERE i.type = 'parcel.removed') AS removed_at
       FROM pg_temp.incoming i WHERE i.parcel_id IS NOT NULL AND i.type LIKE 'parcel.%'
       GROUP BY i.parcel_id
     ) a
+    -- the latest status event and the latest deadline (DISTINCT ON: one sort, not one per group)
+    LEFT JOIN (
+      SELECT DISTINCT ON (i.parcel_id) i.parcel_id, i.seq AS status_seq, i.at AS status_at, i.locker_id AS status_locker_id,
+             CASE i.type WHEN 'parcel.assigned' THEN 'ASSIGNED' WHEN 'parcel.stored' THEN 'STORED'
+                         WHEN 'parcel.picked_up' THEN 'PICKED_UP' WHEN 'parcel.expired' THEN 'EXPIRED'
+                         ELSE 'CANCELLED' END AS status
+      FROM pg_temp.incoming i
+      WHERE i.parcel_id IS NOT NULL
+        AND i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')
+      ORDER BY i.parcel_id, i.seq DESC
+    ) t ON t.parcel_id = a.parcel_id
+    LEFT JOIN (
+      SELECT DISTINCT ON (i.parcel_id) i.parcel_id, i.seq AS expires_seq,
+             timestamptz 'epoch' + (CASE i.type WHEN 'parcel.assigned' THEN i.data ->> 'expiresAt' ELSE i.data ->> 'to' END)::bigint
+                                   * interval '1 millisecond' AS expires_at
+      FROM pg_temp.incoming i
+      WHERE i.parcel_id IS NOT NULL
+        AND ((i.type = 'parcel.assigned' AND i.data ->> 'expiresAt' ~ '^[0-9]{1,15}$')
+          OR (i.type = 'parcel.deadline_changed' AND i.data ->> 'to' ~ '^[0-9]{1,15}$'))
+      ORDER BY i.parcel_id, i.seq DESC
+    ) d ON d.parcel_id = a.parcel_id
     LEFT JOIN central.parcels x ON x.bank_id = v_bank AND x.parcel_id = a.parcel_id
     CROSS JOIN LATERAL (
-      SELECT CASE WHEN x.parcel_id IS NULL OR a.status_seq > x.status_seq THEN a.status ELSE x.status END AS status,
-             CASE WHEN x.parcel_id IS NULL OR a.status_seq > x.status_seq THEN a.status_seq ELSE x.status_seq END AS status_seq,
-             CASE WHEN x.parcel_id IS NULL OR a.status_seq > x.status_seq THEN a.status_at ELSE x.status_at END AS status_at
+      SELECT CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status ELSE x.status END AS status,
+             CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status_seq ELSE x.status_seq END AS status_seq,
+             CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status_at ELSE x.status_at END AS status_at
     ) s
     -- a parcel is created by a status event; other parcel events only add to one already held
-    WHERE a.status IS NOT NULL OR x.parcel_id IS NOT NULL
+    WHERE t.status IS NOT NULL OR x.parcel_id IS NOT NULL
     ), upd AS (
       UPDATE central.parcels p SET locker_id = m.locker_id, tracking_ref = m.tracking_ref, size = m.size,
         locker_size = m.locker_size, status = m.status, status_seq = m.status_seq, status_at = m.status_at,
