@@ -26,6 +26,8 @@ export interface PgLinkOptions {
   beforeCommit?: () => Promise<void> | void;
 }
 
+const INGEST_SQL = `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::jsonb) AS ack`;
+
 /** SQLSTATE the central schema raises when a seq arrives again with different content. */
 export const SEQUENCE_CONFLICT = "LK001";
 
@@ -58,14 +60,19 @@ export class PgCentralLink implements CentralLink {
   }
 
   async pushBatch(bankId: string, events: readonly OutboxEvent[]): Promise<number> {
-    const c = await this.connection();
+    // An open connection is used without yielding first, so the call is on the wire before
+    // this returns and the caller can read the next batch while the server works.
+    const c = this.client ?? (await this.connection());
     try {
+      const hook = this.opts.beforeCommit;
+      if (!hook) {
+        // One statement outside BEGIN is one transaction, committed before the server answers.
+        const r = await c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events));
+        return Number(r.rows[0]!.ack);
+      }
       await c.query("BEGIN");
-      const r = await c.query<{ ack: string }>(
-        `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::jsonb) AS ack`,
-        batchParams(bankId, events),
-      );
-      await this.opts.beforeCommit?.();
+      const r = await c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events));
+      await hook();
       await c.query("COMMIT");
       return Number(r.rows[0]!.ack);
     } catch (e) {
