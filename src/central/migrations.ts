@@ -211,7 +211,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
            sha256(convert_to(jsonb_build_array(s.seq, s.at_ms, s.clock_synced, s.type, s.locker_id, s.parcel_id, s.data)::text,
                              'UTF8')) AS payload_hash
     FROM (
-      SELECT j.seq, j.at_ms, j.clock_synced, j.type, j.locker_id, j.parcel_id, j.raw - 'pickupCode' - 'pickupToken' AS data,
+      SELECT j.seq, j.at_ms, j.clock_synced, j.type, j.locker_id, j.parcel_id, j.raw - ARRAY['pickupCode', 'pickupToken'] AS data,
              j.raw ->> 'pickupCode' AS pickup_code, j.raw ->> 'pickupToken' AS pickup_token
       FROM (
         SELECT u.seq, u.at_ms, u.clock_synced, u.type, u.locker_id, u.parcel_id, p_data -> (u.ord - 1)::int AS raw
