@@ -37,9 +37,10 @@ export const syncCatchUp: Benchmark = async ({ quick, log }) => {
     fillOutbox(bank.ctx.store.db, n);
     const { role, password, host, port, database, bankId } = central.bank;
     const link = new PgCentralLink({ connection: { host, port, user: role, password, database } });
+    // batchSize as the configuration's default (sync.batchSize)
     const loop = new SyncLoop(
       { ctx: bank.ctx, link, log: createLogger({ level: "silent", pretty: false }) },
-      { bankId, batchSize: 5000, intervalMs: 60_000, backoffMinMs: 1000, backoffMaxMs: 60_000, retentionMs: 30 * 86_400_000, commandPollMs: 60_000 },
+      { bankId, batchSize: 20_000, intervalMs: 60_000, backoffMinMs: 1000, backoffMaxMs: 60_000, retentionMs: 30 * 86_400_000, commandPollMs: 60_000 },
     );
     const t0 = nowMs();
     const report = await loop.runOnce();

@@ -52,7 +52,7 @@ export async function createBank(client: pg.ClientBase, opts: CreateBankOptions)
     );
     await client.query(`GRANT CONNECT ON DATABASE ${client.escapeIdentifier(db)} TO ${ident}`);
     await client.query(`GRANT USAGE ON SCHEMA central TO ${ident}`);
-    await client.query(`GRANT EXECUTE ON FUNCTION central.ingest_events(text, bigint[], bigint[], boolean[], text[], text[], text[], text[]) TO ${ident}`);
+    await client.query(`GRANT EXECUTE ON FUNCTION central.ingest_events(text, bigint[], bigint[], boolean[], text[], text[], text[], jsonb) TO ${ident}`);
     await client.query(`GRANT EXECUTE ON FUNCTION central.pull_commands(text, integer) TO ${ident}`);
     // Read-only, own rows only (row-level security policies in the schema).
     await client.query(`GRANT SELECT ON ${TABLES.map((t) => `central.${t}`).join(", ")} TO ${ident}`);

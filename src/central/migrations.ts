@@ -182,7 +182,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   -- batch, which the bank may then mark as sent.
   CREATE FUNCTION central.ingest_events(
     p_bank_id text, p_seq bigint[], p_at_ms bigint[], p_clock_synced boolean[], p_type text[],
-    p_locker_id text[], p_parcel_id text[], p_data text[]
+    p_locker_id text[], p_parcel_id text[], p_data jsonb
   ) RETURNS bigint
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, central, pg_temp AS $fn$
   DECLARE
@@ -190,21 +190,40 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     v_bad bigint[];
     v_max bigint;
     r record;
+    -- the locker state machine
+    v_locker text; v_status text; v_reason text; v_size text; v_parcel text; v_seq bigint; v_at timestamptz;
   BEGIN
     -- one ingest per bank at a time, so the hash check below cannot race a concurrent insert
     PERFORM pg_advisory_xact_lock(hashtext('central.ingest'), hashtext(v_bank));
 
     DROP TABLE IF EXISTS pg_temp.incoming;
+    -- The events' data come as one JSON array (element i for seq i): the bank joins its stored
+    -- JSON texts, nothing is escaped twice, and PostgreSQL parses the batch at once.
+    IF jsonb_typeof(p_data) IS DISTINCT FROM 'array' OR jsonb_array_length(p_data) <> cardinality(p_seq) THEN
+      RAISE EXCEPTION 'batch data is not an array of one object per event' USING ERRCODE = '22004';
+    END IF;
+    -- Each event's JSON is parsed once; the plain code and token are split off (the bank deletes
+    -- them locally once sent): they are neither hashed nor stored with the event.
+    -- (OFFSET 0 keeps the planner from pulling the subqueries up and parsing the text again.)
     CREATE TEMP TABLE incoming ON COMMIT DROP AS
-    SELECT u.seq, u.at_ms, timestamptz 'epoch' + u.at_ms * interval '1 millisecond' AS at, u.clock_synced, u.type,
-           u.locker_id, u.parcel_id, u.data::jsonb AS data,
-           -- the plain code and token are left out: the bank deletes them locally once sent
-           sha256(convert_to(jsonb_build_array(u.seq, u.at_ms, u.clock_synced, u.type, u.locker_id, u.parcel_id,
-                                               u.data::jsonb - 'pickupCode' - 'pickupToken')::text, 'UTF8')) AS payload_hash
-    FROM unnest(p_seq, p_at_ms, p_clock_synced, p_type, p_locker_id, p_parcel_id, p_data)
-         AS u(seq, at_ms, clock_synced, type, locker_id, parcel_id, data);
+    SELECT s.seq, s.at_ms, timestamptz 'epoch' + s.at_ms * interval '1 millisecond' AS at, s.clock_synced, s.type,
+           s.locker_id, s.parcel_id, s.data, s.pickup_code, s.pickup_token,
+           sha256(convert_to(jsonb_build_array(s.seq, s.at_ms, s.clock_synced, s.type, s.locker_id, s.parcel_id, s.data)::text,
+                             'UTF8')) AS payload_hash
+    FROM (
+      SELECT j.seq, j.at_ms, j.clock_synced, j.type, j.locker_id, j.parcel_id, j.raw - ARRAY['pickupCode', 'pickupToken'] AS data,
+             j.raw ->> 'pickupCode' AS pickup_code, j.raw ->> 'pickupToken' AS pickup_token
+      FROM (
+        SELECT u.seq, u.at_ms, u.clock_synced, u.type, u.locker_id, u.parcel_id, p_data -> (u.ord - 1)::int AS raw
+        FROM unnest(p_seq, p_at_ms, p_clock_synced, p_type, p_locker_id, p_parcel_id) WITH ORDINALITY
+             AS u(seq, at_ms, clock_synced, type, locker_id, parcel_id, ord)
+        OFFSET 0
+      ) j
+      OFFSET 0
+    ) s;
 
-    ANALYZE pg_temp.incoming;
+    -- statistics for the columns the statements below join and filter on (not the JSON)
+    ANALYZE pg_temp.incoming (seq, type, locker_id, parcel_id);
 
     IF EXISTS (SELECT 1 FROM pg_temp.incoming i WHERE i.seq IS NULL OR i.seq < 1 OR i.at_ms IS NULL OR i.type IS NULL
                OR i.clock_synced IS NULL OR i.data IS NULL) THEN
@@ -231,46 +250,35 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
 
     PERFORM central.ensure_event_partitions();
     INSERT INTO central.events (bank_id, seq, at, clock_synced, type, locker_id, parcel_id, data)
-    SELECT v_bank, i.seq, i.at, i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data - 'pickupCode' - 'pickupToken'
+    SELECT v_bank, i.seq, i.at, i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data
     FROM pg_temp.incoming i ORDER BY i.seq;
 
-    -- parcels: the latest status per parcel, then its details and timestamps
-    INSERT INTO central.parcels (bank_id, parcel_id, locker_id, status, status_seq, status_at)
-    SELECT DISTINCT ON (i.parcel_id) v_bank, i.parcel_id, i.locker_id,
-           CASE i.type WHEN 'parcel.assigned' THEN 'ASSIGNED' WHEN 'parcel.stored' THEN 'STORED'
-                       WHEN 'parcel.picked_up' THEN 'PICKED_UP' WHEN 'parcel.expired' THEN 'EXPIRED'
-                       ELSE 'CANCELLED' END,
-           i.seq, i.at
-    FROM pg_temp.incoming i
-    WHERE i.parcel_id IS NOT NULL
-      AND i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')
-    ORDER BY i.parcel_id, i.seq DESC
-    ON CONFLICT (bank_id, parcel_id) DO UPDATE
-      SET status = EXCLUDED.status, status_seq = EXCLUDED.status_seq, status_at = EXCLUDED.status_at, updated_at = now()
-      WHERE central.parcels.status_seq < EXCLUDED.status_seq;
-
-    UPDATE central.parcels p SET
-      locker_id    = COALESCE(a.locker_id, p.locker_id),
-      tracking_ref = COALESCE(a.tracking_ref, p.tracking_ref),
-      size         = COALESCE(a.size, p.size),
-      locker_size  = COALESCE(a.locker_size, p.locker_size),
-      pickup_code  = COALESCE(a.pickup_code, p.pickup_code),
-      pickup_token = COALESCE(a.pickup_token, p.pickup_token),
-      assigned_at  = COALESCE(a.assigned_at, p.assigned_at),
-      stored_at    = COALESCE(a.stored_at, p.stored_at),
-      picked_up_at = COALESCE(a.picked_up_at, p.picked_up_at),
-      expired_at   = COALESCE(a.expired_at, p.expired_at),
-      cancelled_at = COALESCE(a.cancelled_at, p.cancelled_at),
-      removed_at   = COALESCE(a.removed_at, p.removed_at),
-      updated_at   = now()
+    -- parcels, set-based: per parcel the batch's latest status, its details and deadline,
+    -- merged with the row already held (x); each row written once
+    -- (no ON CONFLICT: only this function writes parcels, under the bank's lock, so the join
+    -- with the rows held tells new from known; speculative insertion costs more than the insert)
+    WITH m AS MATERIALIZED (
+    SELECT a.parcel_id, x.parcel_id IS NOT NULL AS known,
+           COALESCE(a.locker_id, CASE WHEN x.parcel_id IS NULL THEN t.status_locker_id ELSE x.locker_id END) AS locker_id,
+           COALESCE(a.tracking_ref, x.tracking_ref) AS tracking_ref, COALESCE(a.size, x.size) AS size,
+           COALESCE(a.locker_size, x.locker_size) AS locker_size,
+           s.status, s.status_seq, s.status_at,
+           -- a code that can no longer open anything is not kept
+           CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_code, x.pickup_code) END AS pickup_code,
+           CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_token, x.pickup_token) END AS pickup_token,
+           CASE WHEN d.expires_seq > COALESCE(x.expires_seq, 0) THEN d.expires_at ELSE x.expires_at END AS expires_at,
+           GREATEST(d.expires_seq, x.expires_seq, 0) AS expires_seq,
+           COALESCE(a.assigned_at, x.assigned_at) AS assigned_at, COALESCE(a.stored_at, x.stored_at) AS stored_at,
+           COALESCE(a.picked_up_at, x.picked_up_at) AS picked_up_at, COALESCE(a.expired_at, x.expired_at) AS expired_at,
+           COALESCE(a.cancelled_at, x.cancelled_at) AS cancelled_at, COALESCE(a.removed_at, x.removed_at) AS removed_at
     FROM (
       SELECT i.parcel_id,
         max(i.locker_id) FILTER (WHERE i.type = 'parcel.assigned') AS locker_id,
         max(i.data ->> 'trackingRef') FILTER (WHERE i.type = 'parcel.assigned') AS tracking_ref,
         max(i.data ->> 'size') FILTER (WHERE i.type = 'parcel.assigned') AS size,
         max(i.data ->> 'lockerSize') FILTER (WHERE i.type = 'parcel.assigned') AS locker_size,
-        max(i.data ->> 'pickupCode') FILTER (WHERE i.type = 'parcel.assigned') AS pickup_code,
-        max(i.data ->> 'pickupToken') FILTER (WHERE i.type = 'parcel.assigned') AS pickup_token,
+        max(i.pickup_code) FILTER (WHERE i.type = 'parcel.assigned') AS pickup_code,
+        max(i.pickup_token) FILTER (WHERE i.type = 'parcel.assigned') AS pickup_token,
         max(i.at) FILTER (WHERE i.type = 'parcel.assigned') AS assigned_at,
         max(i.at) FILTER (WHERE i.type = 'parcel.stored') AS stored_at,
         max(i.at) FILTER (WHERE i.type = 'parcel.picked_up') AS picked_up_at,
@@ -280,11 +288,19 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
       FROM pg_temp.incoming i WHERE i.parcel_id IS NOT NULL AND i.type LIKE 'parcel.%'
       GROUP BY i.parcel_id
     ) a
-    WHERE p.bank_id = v_bank AND p.parcel_id = a.parcel_id;
-
-    UPDATE central.parcels p SET expires_at = d.expires_at, expires_seq = d.seq
-    FROM (
-      SELECT DISTINCT ON (i.parcel_id) i.parcel_id, i.seq,
+    -- the latest status event and the latest deadline (DISTINCT ON: one sort, not one per group)
+    LEFT JOIN (
+      SELECT DISTINCT ON (i.parcel_id) i.parcel_id, i.seq AS status_seq, i.at AS status_at, i.locker_id AS status_locker_id,
+             CASE i.type WHEN 'parcel.assigned' THEN 'ASSIGNED' WHEN 'parcel.stored' THEN 'STORED'
+                         WHEN 'parcel.picked_up' THEN 'PICKED_UP' WHEN 'parcel.expired' THEN 'EXPIRED'
+                         ELSE 'CANCELLED' END AS status
+      FROM pg_temp.incoming i
+      WHERE i.parcel_id IS NOT NULL
+        AND i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')
+      ORDER BY i.parcel_id, i.seq DESC
+    ) t ON t.parcel_id = a.parcel_id
+    LEFT JOIN (
+      SELECT DISTINCT ON (i.parcel_id) i.parcel_id, i.seq AS expires_seq,
              timestamptz 'epoch' + (CASE i.type WHEN 'parcel.assigned' THEN i.data ->> 'expiresAt' ELSE i.data ->> 'to' END)::bigint
                                    * interval '1 millisecond' AS expires_at
       FROM pg_temp.incoming i
@@ -292,13 +308,30 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
         AND ((i.type = 'parcel.assigned' AND i.data ->> 'expiresAt' ~ '^[0-9]{1,15}$')
           OR (i.type = 'parcel.deadline_changed' AND i.data ->> 'to' ~ '^[0-9]{1,15}$'))
       ORDER BY i.parcel_id, i.seq DESC
-    ) d
-    WHERE p.bank_id = v_bank AND p.parcel_id = d.parcel_id AND p.expires_seq < d.seq;
-
-    -- a code that can no longer open anything is not kept
-    UPDATE central.parcels p SET pickup_code = NULL, pickup_token = NULL
-    WHERE p.bank_id = v_bank AND (p.pickup_code IS NOT NULL OR p.pickup_token IS NOT NULL) AND p.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED')
-      AND p.parcel_id IN (SELECT i.parcel_id FROM pg_temp.incoming i WHERE i.parcel_id IS NOT NULL);
+    ) d ON d.parcel_id = a.parcel_id
+    LEFT JOIN central.parcels x ON x.bank_id = v_bank AND x.parcel_id = a.parcel_id
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status ELSE x.status END AS status,
+             CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status_seq ELSE x.status_seq END AS status_seq,
+             CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status_at ELSE x.status_at END AS status_at
+    ) s
+    -- a parcel is created by a status event; other parcel events only add to one already held
+    WHERE t.status IS NOT NULL OR x.parcel_id IS NOT NULL
+    ), upd AS (
+      UPDATE central.parcels p SET locker_id = m.locker_id, tracking_ref = m.tracking_ref, size = m.size,
+        locker_size = m.locker_size, status = m.status, status_seq = m.status_seq, status_at = m.status_at,
+        pickup_code = m.pickup_code, pickup_token = m.pickup_token, expires_at = m.expires_at, expires_seq = m.expires_seq,
+        assigned_at = m.assigned_at, stored_at = m.stored_at, picked_up_at = m.picked_up_at, expired_at = m.expired_at,
+        cancelled_at = m.cancelled_at, removed_at = m.removed_at, updated_at = now()
+      FROM m WHERE m.known AND p.bank_id = v_bank AND p.parcel_id = m.parcel_id
+    )
+    INSERT INTO central.parcels (bank_id, parcel_id, locker_id, tracking_ref, size, locker_size, status, status_seq,
+                                 status_at, pickup_code, pickup_token, expires_at, expires_seq, assigned_at, stored_at,
+                                 picked_up_at, expired_at, cancelled_at, removed_at)
+    SELECT v_bank, m.parcel_id, m.locker_id, m.tracking_ref, m.size, m.locker_size, m.status, m.status_seq,
+           m.status_at, m.pickup_code, m.pickup_token, m.expires_at, m.expires_seq, m.assigned_at, m.stored_at,
+           m.picked_up_at, m.expired_at, m.cancelled_at, m.removed_at
+    FROM m WHERE NOT m.known;
 
     INSERT INTO central.parcel_history (bank_id, parcel_id, seq, event_type, status, at, clock_synced)
     SELECT v_bank, i.parcel_id, i.seq, i.type,
@@ -319,41 +352,61 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
     WHERE i.type = 'lockers.snapshot' AND jsonb_typeof(i.data -> 'lockers') = 'array' AND l ->> 'id' IS NOT NULL
     ON CONFLICT DO NOTHING;
 
+    -- The status is a state machine over the locker's events in seq order: run it in memory,
+    -- locker by locker, and write each locker once (not one UPDATE per event).
     FOR r IN
-      SELECT i.seq, i.at, i.type, i.locker_id, i.parcel_id, i.data FROM pg_temp.incoming i
-      WHERE i.type IN ('parcel.assigned', 'parcel.stored', 'locker.released', 'locker.out_of_service',
-                       'locker.flagged', 'locker.in_service', 'lockers.snapshot')
-      ORDER BY i.seq
+      WITH ev AS (
+        SELECT i.seq, i.at, i.type, i.locker_id, i.parcel_id, NULL::text AS snap_status, NULL::text AS snap_size,
+               NULL::text AS snap_reason, i.data ->> 'reason' AS reason, i.data ->> 'status' AS in_status,
+               i.data ->> 'lockerSize' AS locker_size
+        FROM pg_temp.incoming i
+        WHERE i.locker_id IS NOT NULL AND i.type IN ('parcel.assigned', 'parcel.stored', 'locker.released',
+                                                     'locker.out_of_service', 'locker.flagged', 'locker.in_service')
+        UNION ALL
+        SELECT i.seq, i.at, i.type, l ->> 'id', l ->> 'parcelId', l ->> 'status', l ->> 'size', l ->> 'serviceReason',
+               NULL, NULL, NULL
+        FROM pg_temp.incoming i,
+             jsonb_array_elements(CASE WHEN jsonb_typeof(i.data -> 'lockers') = 'array' THEN i.data -> 'lockers' ELSE '[]' END) l
+        WHERE i.type = 'lockers.snapshot' AND l ->> 'id' IS NOT NULL AND l ->> 'status' IS NOT NULL
+      )
+      SELECT ev.*, c.status AS c_status, c.size AS c_size, c.service_reason AS c_reason, c.parcel_id AS c_parcel
+      FROM ev JOIN central.lockers c ON c.bank_id = v_bank AND c.locker_id = ev.locker_id
+      WHERE ev.seq > c.status_seq
+      ORDER BY ev.locker_id, ev.seq
     LOOP
-      IF r.type = 'lockers.snapshot' THEN
-        UPDATE central.lockers c SET status = l ->> 'status', size = COALESCE(l ->> 'size', c.size),
-               service_reason = l ->> 'serviceReason', parcel_id = l ->> 'parcelId',
-               status_seq = r.seq, status_at = r.at, updated_at = now()
-        FROM jsonb_array_elements(CASE WHEN jsonb_typeof(r.data -> 'lockers') = 'array' THEN r.data -> 'lockers' ELSE '[]' END) l
-        WHERE c.bank_id = v_bank AND c.locker_id = l ->> 'id' AND l ->> 'status' IS NOT NULL AND c.status_seq < r.seq;
-        CONTINUE;
+      IF v_locker IS DISTINCT FROM r.locker_id THEN
+        IF v_locker IS NOT NULL THEN
+          UPDATE central.lockers c SET status = v_status, service_reason = v_reason, size = v_size, parcel_id = v_parcel,
+                 status_seq = v_seq, status_at = v_at, updated_at = now()
+          WHERE c.bank_id = v_bank AND c.locker_id = v_locker;
+        END IF;
+        v_locker := r.locker_id; v_status := r.c_status; v_reason := r.c_reason; v_size := r.c_size; v_parcel := r.c_parcel;
       END IF;
-      IF r.locker_id IS NULL THEN CONTINUE; END IF;
-      UPDATE central.lockers c SET
-        status = CASE
+      IF r.type = 'lockers.snapshot' THEN
+        v_status := r.snap_status; v_size := COALESCE(r.snap_size, v_size); v_reason := r.snap_reason; v_parcel := r.parcel_id;
+      ELSE
+        v_status := CASE
           WHEN r.type IN ('locker.out_of_service', 'locker.flagged') THEN 'OUT_OF_SERVICE'
-          WHEN r.type = 'locker.in_service' THEN COALESCE(r.data ->> 'status', 'AVAILABLE')
-          WHEN c.status = 'OUT_OF_SERVICE' THEN c.status
+          WHEN r.type = 'locker.in_service' THEN COALESCE(r.in_status, 'AVAILABLE')
+          WHEN v_status = 'OUT_OF_SERVICE' THEN v_status
           WHEN r.type = 'parcel.assigned' THEN 'RESERVED'
           WHEN r.type = 'parcel.stored' THEN 'OCCUPIED'
-          ELSE 'AVAILABLE' END,
-        service_reason = CASE
-          WHEN r.type IN ('locker.out_of_service', 'locker.flagged') THEN r.data ->> 'reason'
-          WHEN r.type = 'locker.in_service' THEN NULL
-          ELSE c.service_reason END,
-        size = CASE WHEN r.type = 'parcel.assigned' THEN COALESCE(r.data ->> 'lockerSize', c.size) ELSE c.size END,
-        parcel_id = CASE
-          WHEN r.type IN ('parcel.assigned', 'parcel.stored') THEN r.parcel_id
-          WHEN r.type = 'locker.released' THEN NULL
-          ELSE c.parcel_id END,
-        status_seq = r.seq, status_at = r.at, updated_at = now()
-      WHERE c.bank_id = v_bank AND c.locker_id = r.locker_id AND c.status_seq < r.seq;
+          ELSE 'AVAILABLE' END;
+        IF r.type IN ('locker.out_of_service', 'locker.flagged') THEN v_reason := r.reason;
+        ELSIF r.type = 'locker.in_service' THEN v_reason := NULL;
+        END IF;
+        IF r.type = 'parcel.assigned' THEN v_size := COALESCE(r.locker_size, v_size); END IF;
+        IF r.type IN ('parcel.assigned', 'parcel.stored') THEN v_parcel := r.parcel_id;
+        ELSIF r.type = 'locker.released' THEN v_parcel := NULL;
+        END IF;
+      END IF;
+      v_seq := r.seq; v_at := r.at;
     END LOOP;
+    IF v_locker IS NOT NULL THEN
+      UPDATE central.lockers c SET status = v_status, service_reason = v_reason, size = v_size, parcel_id = v_parcel,
+             status_seq = v_seq, status_at = v_at, updated_at = now()
+      WHERE c.bank_id = v_bank AND c.locker_id = v_locker;
+    END IF;
 
     UPDATE central.lockers c SET last_seq = e.seq, last_event_type = e.type, last_event_at = e.at, updated_at = now()
     FROM (SELECT DISTINCT ON (i.locker_id) i.locker_id, i.seq, i.type, i.at FROM pg_temp.incoming i
@@ -395,7 +448,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
 
   REVOKE ALL ON FUNCTION central.caller_bank(text) FROM PUBLIC;
   REVOKE ALL ON FUNCTION central.ensure_event_partitions() FROM PUBLIC;
-  REVOKE ALL ON FUNCTION central.ingest_events(text, bigint[], bigint[], boolean[], text[], text[], text[], text[]) FROM PUBLIC;
+  REVOKE ALL ON FUNCTION central.ingest_events(text, bigint[], bigint[], boolean[], text[], text[], text[], jsonb) FROM PUBLIC;
   REVOKE ALL ON FUNCTION central.pull_commands(text, integer) FROM PUBLIC;
   `,
 ];

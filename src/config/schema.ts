@@ -181,7 +181,7 @@ export const configSchema = z
         tls: z.enum(["disable", "require", "verify-full"]).default("verify-full"),
         /** CA certificate (PEM) for verify-full; default the system's CAs. */
         caFile: z.string().min(1).optional(),
-        batchSize: z.number().int().min(1).max(50_000).default(5000),
+        batchSize: z.number().int().min(1).max(50_000).default(20_000),
         intervalMs: ms(5000),
         backoffMinMs: ms(1000),
         backoffMaxMs: ms(300_000),

@@ -28,6 +28,7 @@ interface RawOutbox extends Omit<OutboxEvent, "clockSynced"> {
 
 export class SyncOutbox {
   private readonly unsentStmt;
+  private readonly unsentAfterStmt;
   private readonly markStmt;
   private readonly stripStmt;
   private readonly backlogStmt;
@@ -39,6 +40,10 @@ export class SyncOutbox {
     this.unsentStmt = db.prepare<[number], RawOutbox>(
       `SELECT seq, type, at, clock_synced AS clockSynced, locker_id AS lockerId, parcel_id AS parcelId, data
        FROM events WHERE sent_at IS NULL ORDER BY seq LIMIT ?`,
+    );
+    this.unsentAfterStmt = db.prepare<[number, number], RawOutbox>(
+      `SELECT seq, type, at, clock_synced AS clockSynced, locker_id AS lockerId, parcel_id AS parcelId, data
+       FROM events WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?`,
     );
     this.markStmt = db.prepare<[number, number, number]>(`UPDATE events SET sent_at = ? WHERE seq BETWEEN ? AND ? AND sent_at IS NULL`);
     // The central side holds the code now; the bank keeps only its HMAC.
@@ -57,6 +62,11 @@ export class SyncOutbox {
 
   unsent(limit: number): OutboxEvent[] {
     return this.unsentStmt.all(limit).map((r) => ({ ...r, clockSynced: r.clockSynced === 1 }));
+  }
+
+  /** The next batch after `afterSeq` (read ahead while the batch before it is in flight). */
+  unsentAfter(afterSeq: number, limit: number): OutboxEvent[] {
+    return this.unsentAfterStmt.all(afterSeq, limit).map((r) => ({ ...r, clockSynced: r.clockSynced === 1 }));
   }
 
   /** The central database holds firstSeq..lastSeq: mark them sent and drop their plain codes. */

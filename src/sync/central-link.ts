@@ -1,7 +1,8 @@
 /**
  * The bank's connection to the central PostgreSQL (the only code in lockerd that speaks pg on
  * the bank side). One batch is one transaction: a single call of central.ingest_events with one
- * array per column (unnest on the server), committed before the bank marks anything sent.
+ * array per column (unnest on the server) and the data as one JSON array, committed before the
+ * bank marks anything sent.
  */
 import type pg from "pg";
 import { loadPg } from "../system/lazy-modules.js";
@@ -25,6 +26,8 @@ export interface PgLinkOptions {
   /** Test hook: runs after the batch was ingested, before COMMIT. */
   beforeCommit?: () => Promise<void> | void;
 }
+
+const INGEST_SQL = `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::jsonb) AS ack`;
 
 /** SQLSTATE the central schema raises when a seq arrives again with different content. */
 export const SEQUENCE_CONFLICT = "LK001";
@@ -59,23 +62,19 @@ export class PgCentralLink implements CentralLink {
   }
 
   async pushBatch(bankId: string, events: readonly OutboxEvent[]): Promise<number> {
-    const c = await this.connection();
+    // An open connection is used without yielding first, so the call is on the wire before
+    // this returns and the caller can read the next batch while the server works.
+    const c = this.client ?? (await this.connection());
     try {
+      const hook = this.opts.beforeCommit;
+      if (!hook) {
+        // One statement outside BEGIN is one transaction, committed before the server answers.
+        const r = await c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events));
+        return Number(r.rows[0]!.ack);
+      }
       await c.query("BEGIN");
-      const r = await c.query<{ ack: string }>(
-        `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[]) AS ack`,
-        [
-          bankId,
-          events.map((e) => e.seq),
-          events.map((e) => e.at),
-          events.map((e) => e.clockSynced),
-          events.map((e) => e.type),
-          events.map((e) => e.lockerId),
-          events.map((e) => e.parcelId),
-          events.map((e) => e.data),
-        ],
-      );
-      await this.opts.beforeCommit?.();
+      const r = await c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events));
+      await hook();
       await c.query("COMMIT");
       return Number(r.rows[0]!.ack);
     } catch (e) {
@@ -103,4 +102,46 @@ export class PgCentralLink implements CentralLink {
     this.client = null;
     await c?.end().catch(() => {});
   }
+}
+
+/**
+ * The parameters of one ingest call, as PostgreSQL text built here: the generic array encoding
+ * of the pg driver escapes every character of every JSON text and was most of the bank-side
+ * cost. The data go as one JSON array joined from the texts as stored (already valid JSON).
+ */
+export function batchParams(bankId: string, events: readonly OutboxEvent[]): string[] {
+  const n = events.length;
+  const seq = new Array<number>(n);
+  const at = new Array<number>(n);
+  const synced = new Array<string>(n);
+  const type = new Array<string>(n);
+  const locker = new Array<string>(n);
+  const parcel = new Array<string>(n);
+  const data = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const e = events[i]!;
+    seq[i] = e.seq;
+    at[i] = e.at;
+    synced[i] = e.clockSynced ? "t" : "f";
+    type[i] = arrayItem(e.type);
+    locker[i] = arrayItem(e.lockerId);
+    parcel[i] = arrayItem(e.parcelId);
+    data[i] = e.data;
+  }
+  return [
+    bankId,
+    `{${seq.join(",")}}`,
+    `{${at.join(",")}}`,
+    `{${synced.join(",")}}`,
+    `{${type.join(",")}}`,
+    `{${locker.join(",")}}`,
+    `{${parcel.join(",")}}`,
+    `[${data.join(",")}]`,
+  ];
+}
+
+/** One element of a PostgreSQL array literal: quoted, with backslash and quote escaped. */
+function arrayItem(s: string | null): string {
+  if (s === null) return "NULL";
+  return `"${s.replace(/[\\"]/g, "\\$&")}"`;
 }

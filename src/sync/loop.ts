@@ -9,7 +9,7 @@
  */
 import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "../bank/context.js";
-import { SyncOutbox } from "../store/sync-outbox.js";
+import { SyncOutbox, type OutboxEvent } from "../store/sync-outbox.js";
 import type { Logger } from "../system/logger.js";
 import { backoffDelay } from "./backoff.js";
 import { SEQUENCE_CONFLICT, type CentralLink } from "./central-link.js";
@@ -156,14 +156,24 @@ export class SyncLoop implements SyncControl {
   }
 
   private async pushAll(report: CycleReport): Promise<void> {
-    for (;;) {
+    let batch = this.outbox.unsent(this.settings.batchSize);
+    while (batch.length > 0) {
       if (this.stopped) return;
-      const batch = this.outbox.unsent(this.settings.batchSize);
-      if (batch.length === 0) return;
       const first = batch[0]!.seq;
       const last = batch[batch.length - 1]!.seq;
-      const ack = await this.deps.link.pushBatch(this.settings.bankId, batch);
+      const pushing = this.deps.link.pushBatch(this.settings.bankId, batch);
+      // Read the next batch while the central database works on this one (a full batch only:
+      // a short one was the whole backlog). Nothing is marked before the commit below.
+      let next: OutboxEvent[] = [];
+      let readError: unknown = null;
+      try {
+        if (batch.length === this.settings.batchSize) next = this.outbox.unsentAfter(last, this.settings.batchSize);
+      } catch (e) {
+        readError = e; // the push is still awaited (its failure is the one to report)
+      }
+      const ack = await pushing;
       if (ack < last) throw new Error(`central database acknowledged seq ${ack}, expected ${last}`);
+      if (readError) throw readError;
       crashPoint("sync.central_committed");
       await this.deps.hooks?.afterCommit?.(last);
       const now = this.deps.ctx.clock.now();
@@ -174,7 +184,7 @@ export class SyncLoop implements SyncControl {
       report.sent += batch.length;
       report.batches++;
       this.log.debug({ first, last, count: batch.length }, "batch synced");
-      if (batch.length < this.settings.batchSize) return;
+      batch = next;
     }
   }
 

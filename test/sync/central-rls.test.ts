@@ -73,7 +73,7 @@ it("cannot write any table directly, its own rows or another bank's", async () =
 
 it("cannot ingest as or pull the commands of another bank", async () => {
   await expect(
-    asA.query(`SELECT central.ingest_events('bank-b', ARRAY[999]::bigint[], ARRAY[0]::bigint[], ARRAY[true], ARRAY['x'], ARRAY[NULL]::text[], ARRAY[NULL]::text[], ARRAY['{}'])`),
+    asA.query(`SELECT central.ingest_events('bank-b', ARRAY[999]::bigint[], ARRAY[0]::bigint[], ARRAY[true], ARRAY['x'], ARRAY[NULL]::text[], ARRAY[NULL]::text[], '[{}]'::jsonb)`),
   ).rejects.toMatchObject({ code: "42501" });
   await expect(asA.query(`SELECT * FROM central.pull_commands('bank-b', 10)`)).rejects.toMatchObject({ code: "42501" });
   const own = await asA.query<{ kind: string }>(`SELECT * FROM central.pull_commands('bank-a', 10)`);

@@ -30,7 +30,7 @@ it("a bank's role ingests a batch into monthly partitions and the projections", 
   const jan = Date.UTC(2026, 0, 31, 23, 59, 59, 999);
   const feb = Date.UTC(2026, 1, 1);
   const ack = await bank.query<{ ack: string }>(
-    `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::text[]) AS ack`,
+    `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::jsonb) AS ack`,
     [
       "B1",
       [1, 2],
@@ -39,7 +39,7 @@ it("a bank's role ingests a batch into monthly partitions and the projections", 
       ["parcel.assigned", "parcel.stored"],
       ["A01", "A01"],
       ["P1", "P1"],
-      [JSON.stringify({ size: "S", lockerSize: "S", trackingRef: "T", expiresAt: feb + 1000, pickupCode: "12345678" }), "{}"],
+      JSON.stringify([{ size: "S", lockerSize: "S", trackingRef: "T", expiresAt: feb + 1000, pickupCode: "12345678" }, {}]),
     ],
   );
   await bank.end();

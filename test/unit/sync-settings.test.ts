@@ -28,7 +28,7 @@ describe("sync configuration", () => {
     }
   }
   it("is off by default with the documented defaults", () => {
-    expect(load({}).sync).toMatchObject({ enabled: false, batchSize: 5000, retentionDays: 30, tls: "verify-full" });
+    expect(load({}).sync).toMatchObject({ enabled: false, batchSize: 20_000, retentionDays: 30, tls: "verify-full" });
   });
   it("refuses to enable sync without a server, listing the problem", () => {
     expect(() => load({ enabled: true })).toThrow(ConfigError);
