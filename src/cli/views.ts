@@ -1,4 +1,5 @@
 /** The shapes lockerctl reads from the daemon (or builds from the database when it is down). */
+import type { SyncStatus } from "../sync/state.js";
 import type { ParcelView } from "../bank/queries.js";
 
 export type { ParcelView };
@@ -36,13 +37,5 @@ export interface EventsPage {
   lastSeq: number;
 }
 
-/** GET /sync (sync slice). */
-export interface SyncView {
-  configured: boolean;
-  backlog: number;
-  oldestUnsentAt: string | null;
-  lastSuccessAt: string | null;
-  lastError: string | null;
-  lagMs: number | null;
-  lastSentSeq: number;
-}
+/** GET /sync: the sync loop's status as the daemon answers it. */
+export type SyncView = SyncStatus;
