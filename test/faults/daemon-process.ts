@@ -27,9 +27,9 @@ export function writeConfig(dir: string, extra: Record<string, unknown> = {}): s
   return path;
 }
 
-export async function startDaemonProcess(configPath: string, env: Record<string, string> = {}): Promise<DaemonProcess> {
+export async function startDaemonProcess(configPath: string, env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<DaemonProcess> {
   // node --import tsx runs the daemon in this one process (the tsx CLI would add a parent).
-  const child = spawn(process.execPath, ["--import", "tsx", join(process.cwd(), "src/main.ts"), "--config", configPath], {
+  const child = spawn(process.execPath, [...nodeFlags, "--import", "tsx", join(process.cwd(), "src/main.ts"), "--config", configPath], {
     env: { ...process.env, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
