@@ -28,7 +28,7 @@ export function defaultRoleName(bankId: string): string {
   return `lockerd_bank_${bankId.toLowerCase().replace(/-/g, "_")}`;
 }
 
-const TABLES = ["banks", "events", "event_keys", "lockers", "parcels", "parcel_history", "bank_commands"];
+const TABLES = ["banks", "events", "lockers", "parcels", "parcel_history", "bank_commands"];
 
 export async function createBank(client: pg.ClientBase, opts: CreateBankOptions): Promise<BankCredentials> {
   if (!BANK_ID.test(opts.bankId)) throw new Error(`bank id ${JSON.stringify(opts.bankId)}: expected 1-64 letters, digits, _ or -`);
@@ -52,7 +52,7 @@ export async function createBank(client: pg.ClientBase, opts: CreateBankOptions)
     );
     await client.query(`GRANT CONNECT ON DATABASE ${client.escapeIdentifier(db)} TO ${ident}`);
     await client.query(`GRANT USAGE ON SCHEMA central TO ${ident}`);
-    await client.query(`GRANT EXECUTE ON FUNCTION central.ingest_events(text, bigint[], bigint[], boolean[], text[], text[], text[], jsonb) TO ${ident}`);
+    await client.query(`GRANT EXECUTE ON FUNCTION central.ingest_events(text, jsonb) TO ${ident}`);
     await client.query(`GRANT EXECUTE ON FUNCTION central.pull_commands(text, integer) TO ${ident}`);
     // Read-only, own rows only (row-level security policies in the schema).
     await client.query(`GRANT SELECT ON ${TABLES.map((t) => `central.${t}`).join(", ")} TO ${ident}`);

@@ -1,8 +1,7 @@
 /**
  * The bank's connection to the central PostgreSQL (the only code in lockerd that speaks pg on
- * the bank side). One batch is one transaction: a single call of central.ingest_events with one
- * array per column (unnest on the server) and the data as one JSON array, committed before the
- * bank marks anything sent.
+ * the bank side). One batch is one transaction: a single call of central.ingest_events with the
+ * whole batch as one JSON array, committed before the bank marks anything sent.
  */
 import type pg from "pg";
 import { loadPg } from "../system/lazy-modules.js";
@@ -27,7 +26,7 @@ export interface PgLinkOptions {
   beforeCommit?: () => Promise<void> | void;
 }
 
-const INGEST_SQL = `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::jsonb) AS ack`;
+const INGEST_SQL = `SELECT central.ingest_events($1, $2::jsonb) AS ack`;
 
 /** SQLSTATE the central schema raises when a seq arrives again with different content. */
 export const SEQUENCE_CONFLICT = "LK001";
@@ -105,43 +104,19 @@ export class PgCentralLink implements CentralLink {
 }
 
 /**
- * The parameters of one ingest call, as PostgreSQL text built here: the generic array encoding
- * of the pg driver escapes every character of every JSON text and was most of the bank-side
- * cost. The data go as one JSON array joined from the texts as stored (already valid JSON).
+ * The parameters of one ingest call: the bank id and the batch as one JSON text, an array of
+ * [seq, atMs, clockSynced, type, lockerId, parcelId, data] per event. The data go in as stored
+ * (already valid JSON text): building the text is a join, not an encoding of every character.
  */
-export function batchParams(bankId: string, events: readonly OutboxEvent[]): string[] {
-  const n = events.length;
-  const seq = new Array<number>(n);
-  const at = new Array<number>(n);
-  const synced = new Array<string>(n);
-  const type = new Array<string>(n);
-  const locker = new Array<string>(n);
-  const parcel = new Array<string>(n);
-  const data = new Array<string>(n);
-  for (let i = 0; i < n; i++) {
+export function batchParams(bankId: string, events: readonly OutboxEvent[]): [string, string] {
+  const parts = new Array<string>(events.length);
+  for (let i = 0; i < events.length; i++) {
     const e = events[i]!;
-    seq[i] = e.seq;
-    at[i] = e.at;
-    synced[i] = e.clockSynced ? "t" : "f";
-    type[i] = arrayItem(e.type);
-    locker[i] = arrayItem(e.lockerId);
-    parcel[i] = arrayItem(e.parcelId);
-    data[i] = e.data;
+    parts[i] = `[${e.seq},${e.at},${e.clockSynced},${JSON.stringify(e.type)},${jsonText(e.lockerId)},${jsonText(e.parcelId)},${e.data}]`;
   }
-  return [
-    bankId,
-    `{${seq.join(",")}}`,
-    `{${at.join(",")}}`,
-    `{${synced.join(",")}}`,
-    `{${type.join(",")}}`,
-    `{${locker.join(",")}}`,
-    `{${parcel.join(",")}}`,
-    `[${data.join(",")}]`,
-  ];
+  return [bankId, `[${parts.join(",")}]`];
 }
 
-/** One element of a PostgreSQL array literal: quoted, with backslash and quote escaped. */
-function arrayItem(s: string | null): string {
-  if (s === null) return "NULL";
-  return `"${s.replace(/[\\"]/g, "\\$&")}"`;
+function jsonText(s: string | null): string {
+  return s === null ? "null" : JSON.stringify(s);
 }

@@ -5,7 +5,7 @@
  * capped, jittered backoff; the bank itself carries on unchanged, its events wait in SQLite.
  *
  * Exactly-once effect over at-least-once delivery: a crash after the central commit and before
- * the local mark re-sends the batch, which the central side recognises by (bank, seq) and hash.
+ * the local mark re-sends the batch, which the central side recognises by (bank, seq) and content.
  */
 import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "../bank/context.js";

@@ -29,19 +29,13 @@ it("a bank's role ingests a batch into monthly partitions and the projections", 
   await bank.connect();
   const jan = Date.UTC(2026, 0, 31, 23, 59, 59, 999);
   const feb = Date.UTC(2026, 1, 1);
-  const ack = await bank.query<{ ack: string }>(
-    `SELECT central.ingest_events($1, $2::bigint[], $3::bigint[], $4::boolean[], $5::text[], $6::text[], $7::text[], $8::jsonb) AS ack`,
-    [
-      "B1",
-      [1, 2],
-      [jan, feb],
-      [true, false],
-      ["parcel.assigned", "parcel.stored"],
-      ["A01", "A01"],
-      ["P1", "P1"],
-      JSON.stringify([{ size: "S", lockerSize: "S", trackingRef: "T", expiresAt: feb + 1000, pickupCode: "12345678" }, {}]),
-    ],
-  );
+  const ack = await bank.query<{ ack: string }>(`SELECT central.ingest_events($1, $2::jsonb) AS ack`, [
+    "B1",
+    JSON.stringify([
+      [1, jan, true, "parcel.assigned", "A01", "P1", { size: "S", lockerSize: "S", trackingRef: "T", expiresAt: feb + 1000, pickupCode: "12345678" }],
+      [2, feb, false, "parcel.stored", "A01", "P1", {}],
+    ]),
+  ]);
   await bank.end();
   expect(Number(ack.rows[0]!.ack)).toBe(2);
   const parts = await admin.query<{ relname: string }>(
@@ -54,4 +48,51 @@ it("a bank's role ingests a batch into monthly partitions and the projections", 
   expect(l.rows).toEqual([{ status: "OCCUPIED", parcel_id: "P1" }]);
   const e = await admin.query(`SELECT data FROM central.events WHERE bank_id = 'B1' AND seq = 1`);
   expect(e.rows[0].data).not.toHaveProperty("pickupCode");
+});
+
+it("refuses a malformed batch with a clear error and keeps nothing of it", async () => {
+  const role = `lockerd_bank_m${Math.random().toString(36).slice(2, 8)}`;
+  db.trackRole(role);
+  const creds = await createBank(admin, { bankId: "B3", role });
+  const bank = new pg.Client({ connectionString: db.urlAs(creds.role, creds.password) });
+  await bank.connect();
+  const ingest = (batch: string) => bank.query<{ ack: string }>(`SELECT central.ingest_events('B3', $1::jsonb) AS ack`, [batch]);
+  try {
+    const t = Date.UTC(2026, 3, 1);
+    const good = [1, t, true, "door.opened", "A01", null, {}];
+    await expect(ingest(`{"seq": 1}`)).rejects.toMatchObject({ code: "22023", message: "the batch is not a JSON array" });
+    for (const bad of [[1, t, true, "door.opened", "A01", null], [1, t, "yes", "door.opened", "A01", null, {}], ["1", t, true, "x", null, null, {}], [1, t, true, "x", null, null, []], 7]) {
+      await expect(ingest(JSON.stringify([good, bad])), JSON.stringify(bad)).rejects.toMatchObject({ code: "22023", message: expect.stringContaining("event 2 of the batch is not") });
+    }
+    await expect(ingest(JSON.stringify([[0, t, true, "x", null, null, {}]]))).rejects.toMatchObject({ code: "22023" });
+    await expect(ingest(JSON.stringify([good, good]))).rejects.toMatchObject({ code: "LK001" });
+    const held = await admin.query(`SELECT count(*)::int AS n FROM central.events WHERE bank_id = 'B3'`);
+    expect(held.rows[0].n).toBe(0);
+    expect(Number((await ingest("[]")).rows[0]!.ack)).toBe(0);
+  } finally {
+    await bank.end();
+  }
+});
+
+it("a sequence number below the highest received but never held is taken, once", async () => {
+  const role = `lockerd_bank_g${Math.random().toString(36).slice(2, 8)}`;
+  db.trackRole(role);
+  const creds = await createBank(admin, { bankId: "B4", role });
+  const bank = new pg.Client({ connectionString: db.urlAs(creds.role, creds.password) });
+  await bank.connect();
+  const t = Date.UTC(2026, 3, 1);
+  const ev = (seq: number, type = "door.opened") => [seq, t + seq, true, type, "A01", null, {}];
+  const ingest = (events: unknown[]) => bank.query<{ ack: string }>(`SELECT central.ingest_events('B4', $1::jsonb) AS ack`, [JSON.stringify(events)]);
+  try {
+    await ingest([ev(1), ev(3)]);
+    // seq 2 arrives late (below last_seq 3): stored; 3 again with the same content: skipped
+    expect(Number((await ingest([ev(2), ev(3)])).rows[0]!.ack)).toBe(3);
+    await ingest([ev(2)]);
+    const rows = await admin.query(`SELECT seq::int FROM central.events WHERE bank_id = 'B4' ORDER BY seq`);
+    expect(rows.rows.map((r) => r.seq)).toEqual([1, 2, 3]);
+    // and once held, different content for it is a conflict
+    await expect(ingest([ev(2, "door.closed")])).rejects.toMatchObject({ code: "LK001" });
+  } finally {
+    await bank.end();
+  }
 });

@@ -1,0 +1,281 @@
+/**
+ * Ingestion: the one function a bank's role calls to push a batch of its events, and the
+ * monthly partitions it creates as needed.
+ */
+export const INGEST_SQL = String.raw`
+  -- Monthly partitions for the months present in the incoming batch.
+  CREATE FUNCTION central.ensure_event_partitions() RETURNS void
+  LANGUAGE plpgsql SET search_path = pg_catalog, central, pg_temp AS $fn$
+  DECLARE m timestamptz; v_name text;
+  BEGIN
+    FOR m IN SELECT DISTINCT date_trunc('month', i.at, 'UTC') FROM pg_temp.incoming i LOOP
+      v_name := 'events_' || to_char(m AT TIME ZONE 'UTC', 'YYYY_MM');
+      IF to_regclass('central.' || v_name) IS NULL THEN
+        -- banks ingesting in parallel may need the same new month
+        PERFORM pg_advisory_xact_lock(hashtext('central.events partitions'));
+        IF to_regclass('central.' || v_name) IS NULL THEN
+          EXECUTE format('CREATE TABLE central.%I PARTITION OF central.events FOR VALUES FROM (%L) TO (%L)',
+                         v_name, m, ((m AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC');
+        END IF;
+      END IF;
+    END LOOP;
+  END $fn$;
+
+  -- Ingest one batch: idempotent by (bank, seq), a re-sent seq with different content is an
+  -- error (SQLSTATE LK001), projections follow in seq order. Returns the highest seq of the
+  -- batch, which the bank may then mark as sent.
+  -- Uniqueness of (bank, seq) rests on banks.last_seq, read and advanced under the bank's lock:
+  -- a seq above it cannot be held yet (no lookup, the common case); one at or below it is
+  -- looked up and, when held, compared column by column (a bank re-sends after a lost answer).
+  CREATE FUNCTION central.ingest_events(p_bank_id text, p_events jsonb) RETURNS bigint
+  LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, central, pg_temp AS $fn$
+  DECLARE
+    v_bank text := central.caller_bank(p_bank_id);
+    v_bad bigint[];
+    v_count bigint;
+    v_distinct bigint;
+    v_min bigint;
+    v_max bigint;
+    v_last bigint;
+    r record;
+    -- the locker state machine
+    v_locker text; v_status text; v_reason text; v_size text; v_parcel text; v_seq bigint; v_at timestamptz;
+  BEGIN
+    -- one ingest per bank at a time: last_seq and the lookups below cannot race an insert
+    PERFORM pg_advisory_xact_lock(hashtext('central.ingest'), hashtext(v_bank));
+    SELECT b.last_seq INTO v_last FROM central.banks b WHERE b.id = v_bank;
+
+    -- The batch is one JSON array, one array per event: [seq, atMs, clockSynced, type,
+    -- lockerId, parcelId, data]. The bank joins its stored JSON texts (nothing is escaped
+    -- twice) and PostgreSQL parses the whole batch at once.
+    IF jsonb_typeof(p_events) IS DISTINCT FROM 'array' THEN
+      RAISE EXCEPTION 'the batch is not a JSON array' USING ERRCODE = '22023';
+    END IF;
+    SELECT min(x.ord) INTO v_min FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(e, ord)
+    WHERE jsonb_typeof(x.e) IS DISTINCT FROM 'array' OR jsonb_array_length(x.e) <> 7
+       OR jsonb_typeof(x.e -> 0) <> 'number' OR jsonb_typeof(x.e -> 1) <> 'number' OR jsonb_typeof(x.e -> 2) <> 'boolean'
+       OR jsonb_typeof(x.e -> 3) <> 'string' OR jsonb_typeof(x.e -> 4) NOT IN ('string', 'null')
+       OR jsonb_typeof(x.e -> 5) NOT IN ('string', 'null') OR jsonb_typeof(x.e -> 6) <> 'object';
+    IF v_min IS NOT NULL THEN
+      RAISE EXCEPTION 'event % of the batch is not [seq, atMs, clockSynced, type, lockerId, parcelId, {data}]', v_min
+        USING ERRCODE = '22023';
+    END IF;
+
+    DROP TABLE IF EXISTS pg_temp.incoming;
+    -- Each event's JSON is taken apart once; the plain code and token are split off (the bank
+    -- deletes them locally once sent): they are neither compared nor stored with the event.
+    -- (OFFSET 0 keeps the planner from pulling the subquery up and extracting the data again.)
+    CREATE TEMP TABLE incoming ON COMMIT DROP AS
+    SELECT j.seq, j.at_ms, timestamptz 'epoch' + j.at_ms * interval '1 millisecond' AS at, j.clock_synced, j.type,
+           j.locker_id, j.parcel_id, j.raw - ARRAY['pickupCode', 'pickupToken'] AS data,
+           j.raw ->> 'pickupCode' AS pickup_code, j.raw ->> 'pickupToken' AS pickup_token
+    FROM (
+      SELECT (e ->> 0)::bigint AS seq, (e ->> 1)::bigint AS at_ms, (e ->> 2)::boolean AS clock_synced, e ->> 3 AS type,
+             e ->> 4 AS locker_id, e ->> 5 AS parcel_id, e -> 6 AS raw
+      FROM jsonb_array_elements(p_events) AS e
+      OFFSET 0
+    ) j;
+
+    -- statistics for the columns the statements below join and filter on (not the JSON)
+    ANALYZE pg_temp.incoming (seq, type, locker_id, parcel_id);
+
+    SELECT count(*), count(DISTINCT i.seq), min(i.seq), max(i.seq) INTO v_count, v_distinct, v_min, v_max FROM pg_temp.incoming i;
+    IF v_min < 1 THEN
+      RAISE EXCEPTION 'batch has a sequence number below 1 (%)', v_min USING ERRCODE = '22023';
+    END IF;
+    IF v_count <> v_distinct THEN
+      RAISE EXCEPTION 'batch holds a sequence number twice' USING ERRCODE = 'LK001';
+    END IF;
+
+    -- events sent before: the same content is skipped, different content is an error
+    IF EXISTS (SELECT 1 FROM pg_temp.incoming i WHERE i.seq <= v_last) THEN
+      SELECT array_agg(i.seq ORDER BY i.seq) INTO v_bad
+      FROM pg_temp.incoming i JOIN central.events e ON e.bank_id = v_bank AND e.seq = i.seq
+      WHERE i.seq <= v_last
+        AND (e.at, e.clock_synced, e.type, e.locker_id, e.parcel_id, e.data)
+            IS DISTINCT FROM (i.at, i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data);
+      IF v_bad IS NOT NULL THEN
+        RAISE EXCEPTION 'bank %: sequence numbers % arrived again with different content', v_bank, v_bad[1:20]
+          USING ERRCODE = 'LK001', DETAIL = 'the bank''s event log no longer matches what the central database holds';
+      END IF;
+      DELETE FROM pg_temp.incoming i USING central.events e
+      WHERE i.seq <= v_last AND e.bank_id = v_bank AND e.seq = i.seq;
+    END IF;
+
+    PERFORM central.ensure_event_partitions();
+    INSERT INTO central.events (bank_id, seq, at, clock_synced, type, locker_id, parcel_id, data)
+    SELECT v_bank, i.seq, i.at, i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data
+    FROM pg_temp.incoming i ORDER BY i.seq;
+
+    -- parcels, set-based: per parcel the batch's latest status, its details and deadline,
+    -- merged with the row already held (x); each row written once
+    -- (no ON CONFLICT: only this function writes parcels, under the bank's lock, so the join
+    -- with the rows held tells new from known; speculative insertion costs more than the insert)
+    WITH m AS MATERIALIZED (
+    SELECT a.parcel_id, x.parcel_id IS NOT NULL AS known,
+           COALESCE(a.locker_id, CASE WHEN x.parcel_id IS NULL THEN t.status_locker_id ELSE x.locker_id END) AS locker_id,
+           COALESCE(a.tracking_ref, x.tracking_ref) AS tracking_ref, COALESCE(a.size, x.size) AS size,
+           COALESCE(a.locker_size, x.locker_size) AS locker_size,
+           s.status, s.status_seq, s.status_at,
+           -- a code that can no longer open anything is not kept
+           CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_code, x.pickup_code) END AS pickup_code,
+           CASE WHEN s.status IN ('PICKED_UP', 'EXPIRED', 'CANCELLED') THEN NULL ELSE COALESCE(a.pickup_token, x.pickup_token) END AS pickup_token,
+           CASE WHEN d.expires_seq > COALESCE(x.expires_seq, 0) THEN d.expires_at ELSE x.expires_at END AS expires_at,
+           GREATEST(d.expires_seq, x.expires_seq, 0) AS expires_seq,
+           COALESCE(a.assigned_at, x.assigned_at) AS assigned_at, COALESCE(a.stored_at, x.stored_at) AS stored_at,
+           COALESCE(a.picked_up_at, x.picked_up_at) AS picked_up_at, COALESCE(a.expired_at, x.expired_at) AS expired_at,
+           COALESCE(a.cancelled_at, x.cancelled_at) AS cancelled_at, COALESCE(a.removed_at, x.removed_at) AS removed_at
+    FROM (
+      SELECT i.parcel_id,
+        max(i.locker_id) FILTER (WHERE i.type = 'parcel.assigned') AS locker_id,
+        max(i.data ->> 'trackingRef') FILTER (WHERE i.type = 'parcel.assigned') AS tracking_ref,
+        max(i.data ->> 'size') FILTER (WHERE i.type = 'parcel.assigned') AS size,
+        max(i.data ->> 'lockerSize') FILTER (WHERE i.type = 'parcel.assigned') AS locker_size,
+        max(i.pickup_code) FILTER (WHERE i.type = 'parcel.assigned') AS pickup_code,
+        max(i.pickup_token) FILTER (WHERE i.type = 'parcel.assigned') AS pickup_token,
+        max(i.at) FILTER (WHERE i.type = 'parcel.assigned') AS assigned_at,
+        max(i.at) FILTER (WHERE i.type = 'parcel.stored') AS stored_at,
+        max(i.at) FILTER (WHERE i.type = 'parcel.picked_up') AS picked_up_at,
+        max(i.at) FILTER (WHERE i.type = 'parcel.expired') AS expired_at,
+        max(i.at) FILTER (WHERE i.type = 'parcel.cancelled') AS cancelled_at,
+        max(i.at) FILTER (WHERE i.type = 'parcel.removed') AS removed_at
+      FROM pg_temp.incoming i WHERE i.parcel_id IS NOT NULL AND i.type LIKE 'parcel.%'
+      GROUP BY i.parcel_id
+    ) a
+    -- the latest status event and the latest deadline (DISTINCT ON: one sort, not one per group)
+    LEFT JOIN (
+      SELECT DISTINCT ON (i.parcel_id) i.parcel_id, i.seq AS status_seq, i.at AS status_at, i.locker_id AS status_locker_id,
+             CASE i.type WHEN 'parcel.assigned' THEN 'ASSIGNED' WHEN 'parcel.stored' THEN 'STORED'
+                         WHEN 'parcel.picked_up' THEN 'PICKED_UP' WHEN 'parcel.expired' THEN 'EXPIRED'
+                         ELSE 'CANCELLED' END AS status
+      FROM pg_temp.incoming i
+      WHERE i.parcel_id IS NOT NULL
+        AND i.type IN ('parcel.assigned', 'parcel.stored', 'parcel.picked_up', 'parcel.expired', 'parcel.cancelled')
+      ORDER BY i.parcel_id, i.seq DESC
+    ) t ON t.parcel_id = a.parcel_id
+    LEFT JOIN (
+      SELECT DISTINCT ON (i.parcel_id) i.parcel_id, i.seq AS expires_seq,
+             timestamptz 'epoch' + (CASE i.type WHEN 'parcel.assigned' THEN i.data ->> 'expiresAt' ELSE i.data ->> 'to' END)::bigint
+                                   * interval '1 millisecond' AS expires_at
+      FROM pg_temp.incoming i
+      WHERE i.parcel_id IS NOT NULL
+        AND ((i.type = 'parcel.assigned' AND i.data ->> 'expiresAt' ~ '^[0-9]{1,15}$')
+          OR (i.type = 'parcel.deadline_changed' AND i.data ->> 'to' ~ '^[0-9]{1,15}$'))
+      ORDER BY i.parcel_id, i.seq DESC
+    ) d ON d.parcel_id = a.parcel_id
+    LEFT JOIN central.parcels x ON x.bank_id = v_bank AND x.parcel_id = a.parcel_id
+    CROSS JOIN LATERAL (
+      SELECT CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status ELSE x.status END AS status,
+             CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status_seq ELSE x.status_seq END AS status_seq,
+             CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status_at ELSE x.status_at END AS status_at
+    ) s
+    -- a parcel is created by a status event; other parcel events only add to one already held
+    WHERE t.status IS NOT NULL OR x.parcel_id IS NOT NULL
+    ), upd AS (
+      UPDATE central.parcels p SET locker_id = m.locker_id, tracking_ref = m.tracking_ref, size = m.size,
+        locker_size = m.locker_size, status = m.status, status_seq = m.status_seq, status_at = m.status_at,
+        pickup_code = m.pickup_code, pickup_token = m.pickup_token, expires_at = m.expires_at, expires_seq = m.expires_seq,
+        assigned_at = m.assigned_at, stored_at = m.stored_at, picked_up_at = m.picked_up_at, expired_at = m.expired_at,
+        cancelled_at = m.cancelled_at, removed_at = m.removed_at, updated_at = now()
+      FROM m WHERE m.known AND p.bank_id = v_bank AND p.parcel_id = m.parcel_id
+    )
+    INSERT INTO central.parcels (bank_id, parcel_id, locker_id, tracking_ref, size, locker_size, status, status_seq,
+                                 status_at, pickup_code, pickup_token, expires_at, expires_seq, assigned_at, stored_at,
+                                 picked_up_at, expired_at, cancelled_at, removed_at)
+    SELECT v_bank, m.parcel_id, m.locker_id, m.tracking_ref, m.size, m.locker_size, m.status, m.status_seq,
+           m.status_at, m.pickup_code, m.pickup_token, m.expires_at, m.expires_seq, m.assigned_at, m.stored_at,
+           m.picked_up_at, m.expired_at, m.cancelled_at, m.removed_at
+    FROM m WHERE NOT m.known;
+
+    -- lockers: every locker an event names, then its status in seq order (a locker out of
+    -- service stays so until it is put back, as on the bank)
+    INSERT INTO central.lockers (bank_id, locker_id)
+    SELECT DISTINCT v_bank, i.locker_id FROM pg_temp.incoming i WHERE i.locker_id IS NOT NULL
+    ON CONFLICT DO NOTHING;
+    INSERT INTO central.lockers (bank_id, locker_id)
+    SELECT DISTINCT v_bank, l ->> 'id' FROM pg_temp.incoming i, jsonb_array_elements(i.data -> 'lockers') l
+    WHERE i.type = 'lockers.snapshot' AND jsonb_typeof(i.data -> 'lockers') = 'array' AND l ->> 'id' IS NOT NULL
+    ON CONFLICT DO NOTHING;
+
+    -- The status is a state machine over the locker's events in seq order: run it in memory,
+    -- locker by locker, and write each locker once (not one UPDATE per event).
+    FOR r IN
+      WITH ev AS (
+        SELECT i.seq, i.at, i.type, i.locker_id, i.parcel_id, NULL::text AS snap_status, NULL::text AS snap_size,
+               NULL::text AS snap_reason, i.data ->> 'reason' AS reason, i.data ->> 'status' AS in_status,
+               i.data ->> 'lockerSize' AS locker_size
+        FROM pg_temp.incoming i
+        WHERE i.locker_id IS NOT NULL AND i.type IN ('parcel.assigned', 'parcel.stored', 'locker.released',
+                                                     'locker.out_of_service', 'locker.flagged', 'locker.in_service')
+        UNION ALL
+        SELECT i.seq, i.at, i.type, l ->> 'id', l ->> 'parcelId', l ->> 'status', l ->> 'size', l ->> 'serviceReason',
+               NULL, NULL, NULL
+        FROM pg_temp.incoming i,
+             jsonb_array_elements(CASE WHEN jsonb_typeof(i.data -> 'lockers') = 'array' THEN i.data -> 'lockers' ELSE '[]' END) l
+        WHERE i.type = 'lockers.snapshot' AND l ->> 'id' IS NOT NULL AND l ->> 'status' IS NOT NULL
+      )
+      SELECT ev.*, c.status AS c_status, c.size AS c_size, c.service_reason AS c_reason, c.parcel_id AS c_parcel
+      FROM ev JOIN central.lockers c ON c.bank_id = v_bank AND c.locker_id = ev.locker_id
+      WHERE ev.seq > c.status_seq
+      ORDER BY ev.locker_id, ev.seq
+    LOOP
+      IF v_locker IS DISTINCT FROM r.locker_id THEN
+        IF v_locker IS NOT NULL THEN
+          UPDATE central.lockers c SET status = v_status, service_reason = v_reason, size = v_size, parcel_id = v_parcel,
+                 status_seq = v_seq, status_at = v_at, updated_at = now()
+          WHERE c.bank_id = v_bank AND c.locker_id = v_locker;
+        END IF;
+        v_locker := r.locker_id; v_status := r.c_status; v_reason := r.c_reason; v_size := r.c_size; v_parcel := r.c_parcel;
+      END IF;
+      IF r.type = 'lockers.snapshot' THEN
+        v_status := r.snap_status; v_size := COALESCE(r.snap_size, v_size); v_reason := r.snap_reason; v_parcel := r.parcel_id;
+      ELSE
+        v_status := CASE
+          WHEN r.type IN ('locker.out_of_service', 'locker.flagged') THEN 'OUT_OF_SERVICE'
+          WHEN r.type = 'locker.in_service' THEN COALESCE(r.in_status, 'AVAILABLE')
+          WHEN v_status = 'OUT_OF_SERVICE' THEN v_status
+          WHEN r.type = 'parcel.assigned' THEN 'RESERVED'
+          WHEN r.type = 'parcel.stored' THEN 'OCCUPIED'
+          ELSE 'AVAILABLE' END;
+        IF r.type IN ('locker.out_of_service', 'locker.flagged') THEN v_reason := r.reason;
+        ELSIF r.type = 'locker.in_service' THEN v_reason := NULL;
+        END IF;
+        IF r.type = 'parcel.assigned' THEN v_size := COALESCE(r.locker_size, v_size); END IF;
+        IF r.type IN ('parcel.assigned', 'parcel.stored') THEN v_parcel := r.parcel_id;
+        ELSIF r.type = 'locker.released' THEN v_parcel := NULL;
+        END IF;
+      END IF;
+      v_seq := r.seq; v_at := r.at;
+    END LOOP;
+    IF v_locker IS NOT NULL THEN
+      UPDATE central.lockers c SET status = v_status, service_reason = v_reason, size = v_size, parcel_id = v_parcel,
+             status_seq = v_seq, status_at = v_at, updated_at = now()
+      WHERE c.bank_id = v_bank AND c.locker_id = v_locker;
+    END IF;
+
+    UPDATE central.lockers c SET last_seq = e.seq, last_event_type = e.type, last_event_at = e.at, updated_at = now()
+    FROM (SELECT DISTINCT ON (i.locker_id) i.locker_id, i.seq, i.type, i.at FROM pg_temp.incoming i
+          WHERE i.locker_id IS NOT NULL ORDER BY i.locker_id, i.seq DESC) e
+    WHERE c.bank_id = v_bank AND c.locker_id = e.locker_id AND c.last_seq < e.seq;
+
+    -- the outcome of a command closes it
+    UPDATE central.bank_commands c SET
+      status = CASE WHEN x.type = 'command.done' THEN 'done' ELSE 'failed' END,
+      completed_at = now(), result = x.data, result_seq = x.seq
+    FROM (SELECT i.type, i.seq, i.data, (i.data ->> 'commandId')::bigint AS command_id FROM pg_temp.incoming i
+          WHERE i.type IN ('command.done', 'command.failed') AND i.data ->> 'commandId' ~ '^[0-9]{1,18}$') x
+    WHERE c.bank_id = v_bank AND c.id = x.command_id AND c.status IN ('pending', 'delivered');
+
+    UPDATE central.banks b SET
+      last_seq = GREATEST(b.last_seq, COALESCE(v_max, 0)),
+      last_event_at = GREATEST(b.last_event_at, (SELECT max(i.at) FROM pg_temp.incoming i)),
+      last_sync_at = now()
+    WHERE b.id = v_bank;
+
+    DROP TABLE pg_temp.incoming;
+    RETURN COALESCE(v_max, 0);
+  END $fn$;
+
+  REVOKE ALL ON FUNCTION central.ensure_event_partitions() FROM PUBLIC;
+  REVOKE ALL ON FUNCTION central.ingest_events(text, jsonb) FROM PUBLIC;
+`;
