@@ -155,36 +155,58 @@ export class SyncLoop implements SyncControl {
     }
   }
 
+  /**
+   * Push the whole outbox, pipelined: while the central database works on one batch, the bank
+   * marks the batch before it and reads the one after. A batch is marked only after its own
+   * commit; a crash in between re-sends it, which the central side recognises.
+   */
   private async pushAll(report: CycleReport): Promise<void> {
-    let batch = this.outbox.unsent(this.settings.batchSize);
-    while (batch.length > 0) {
-      if (this.stopped) return;
+    const size = this.settings.batchSize;
+    let batch = this.outbox.unsent(size);
+    if (batch.length === 0 || this.stopped) return;
+    let pushing = this.deps.link.pushBatch(this.settings.bankId, batch);
+    let next: OutboxEvent[] = [];
+    // a short batch was the whole backlog
+    if (batch.length === size) next = await this.readAhead(pushing, () => this.outbox.unsentAfter(batch[batch.length - 1]!.seq, size));
+    for (;;) {
       const first = batch[0]!.seq;
       const last = batch[batch.length - 1]!.seq;
-      const pushing = this.deps.link.pushBatch(this.settings.bankId, batch);
-      // Read the next batch while the central database works on this one (a full batch only:
-      // a short one was the whole backlog). Nothing is marked before the commit below.
-      let next: OutboxEvent[] = [];
-      let readError: unknown = null;
-      try {
-        if (batch.length === this.settings.batchSize) next = this.outbox.unsentAfter(last, this.settings.batchSize);
-      } catch (e) {
-        readError = e; // the push is still awaited (its failure is the one to report)
-      }
       const ack = await pushing;
       if (ack < last) throw new Error(`central database acknowledged seq ${ack}, expected ${last}`);
-      if (readError) throw readError;
       crashPoint("sync.central_committed");
       await this.deps.hooks?.afterCommit?.(last);
-      const now = this.deps.ctx.clock.now();
-      this.outbox.markSent(first, last, now);
-      crashPoint("sync.marked");
-      this.lastSuccessAt = now;
-      this.deps.ctx.store.write(() => this.deps.ctx.store.setMeta(META_LAST_SUCCESS, String(now)));
+      // the next batch goes out before this one is marked: the server works while we write
+      const sendNext = next.length > 0 && !this.stopped;
+      const nextPushing = sendNext ? this.deps.link.pushBatch(this.settings.bankId, next) : null;
+      try {
+        const now = this.deps.ctx.clock.now();
+        this.outbox.markSent(first, last, now);
+        crashPoint("sync.marked");
+        this.lastSuccessAt = now;
+        this.deps.ctx.store.write(() => this.deps.ctx.store.setMeta(META_LAST_SUCCESS, String(now)));
+      } catch (e) {
+        // the batch in flight is re-sent next cycle; its outcome no longer matters
+        nextPushing?.catch(() => {});
+        throw e;
+      }
       report.sent += batch.length;
       report.batches++;
       this.log.debug({ first, last, count: batch.length }, "batch synced");
+      if (!nextPushing) return;
       batch = next;
+      pushing = nextPushing;
+      next = batch.length === size ? await this.readAhead(pushing, () => this.outbox.unsentAfter(batch[batch.length - 1]!.seq, size)) : [];
+    }
+  }
+
+  /** Read the next batch while `pushing` is in flight; a read failure waits for the push first. */
+  private async readAhead(pushing: Promise<number>, read: () => OutboxEvent[]): Promise<OutboxEvent[]> {
+    try {
+      return read();
+    } catch (e) {
+      // the push's own failure is the one to report; if it succeeds, the read's is
+      await pushing;
+      throw e;
     }
   }
 
