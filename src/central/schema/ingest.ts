@@ -3,7 +3,8 @@
  * monthly partitions it creates as needed.
  */
 export const INGEST_SQL = String.raw`
-  -- Monthly partitions for the months present in the incoming batch.
+  -- Monthly partitions for the months present in the incoming batch (only those: a bank whose
+  -- clock was wrong may send events decades apart).
   CREATE FUNCTION central.ensure_event_partitions() RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, central, pg_temp AS $fn$
   DECLARE m timestamptz; v_name text;
@@ -37,6 +38,8 @@ export const INGEST_SQL = String.raw`
     v_min bigint;
     v_max bigint;
     v_last bigint;
+    v_bad_at bigint;
+    v_last_at timestamptz;
     r record;
     -- the locker state machine
     v_locker text; v_status text; v_reason text; v_size text; v_parcel text; v_seq bigint; v_at timestamptz;
@@ -51,41 +54,47 @@ export const INGEST_SQL = String.raw`
     IF jsonb_typeof(p_events) IS DISTINCT FROM 'array' THEN
       RAISE EXCEPTION 'the batch is not a JSON array' USING ERRCODE = '22023';
     END IF;
-    SELECT min(x.ord) INTO v_min FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(e, ord)
-    WHERE jsonb_typeof(x.e) IS DISTINCT FROM 'array' OR jsonb_array_length(x.e) <> 7
-       OR jsonb_typeof(x.e -> 0) <> 'number' OR jsonb_typeof(x.e -> 1) <> 'number' OR jsonb_typeof(x.e -> 2) <> 'boolean'
-       OR jsonb_typeof(x.e -> 3) <> 'string' OR jsonb_typeof(x.e -> 4) NOT IN ('string', 'null')
-       OR jsonb_typeof(x.e -> 5) NOT IN ('string', 'null') OR jsonb_typeof(x.e -> 6) <> 'object';
-    IF v_min IS NOT NULL THEN
-      RAISE EXCEPTION 'event % of the batch is not [seq, atMs, clockSynced, type, lockerId, parcelId, {data}]', v_min
-        USING ERRCODE = '22023';
-    END IF;
-
     DROP TABLE IF EXISTS pg_temp.incoming;
     -- Each event's JSON is taken apart once; the plain code and token are split off (the bank
     -- deletes them locally once sent): they are neither compared nor stored with the event.
+    -- A value of the wrong JSON type becomes NULL and the event is refused below, by position.
     -- (OFFSET 0 keeps the planner from pulling the subquery up and extracting the data again.)
     CREATE TEMP TABLE incoming ON COMMIT DROP AS
-    SELECT j.seq, j.at_ms, timestamptz 'epoch' + j.at_ms * interval '1 millisecond' AS at, j.clock_synced, j.type,
-           j.locker_id, j.parcel_id, j.raw - ARRAY['pickupCode', 'pickupToken'] AS data,
-           j.raw ->> 'pickupCode' AS pickup_code, j.raw ->> 'pickupToken' AS pickup_token
+    SELECT j.ord, j.seq, j.at_ms, timestamptz 'epoch' + j.at_ms * interval '1 millisecond' AS at, j.clock_synced, j.type,
+           j.locker_id, j.parcel_id,
+           CASE WHEN j.raw ? 'pickupCode' OR j.raw ? 'pickupToken' THEN j.raw - ARRAY['pickupCode', 'pickupToken'] ELSE j.raw END AS data,
+           j.raw ->> 'pickupCode' AS pickup_code, j.raw ->> 'pickupToken' AS pickup_token,
+           j.shaped AND j.seq IS NOT NULL AND j.at_ms IS NOT NULL AND j.clock_synced IS NOT NULL AND j.type IS NOT NULL
+             AND j.raw IS NOT NULL AS valid
     FROM (
-      SELECT (e ->> 0)::bigint AS seq, (e ->> 1)::bigint AS at_ms, (e ->> 2)::boolean AS clock_synced, e ->> 3 AS type,
-             e ->> 4 AS locker_id, e ->> 5 AS parcel_id, e -> 6 AS raw
-      FROM jsonb_array_elements(p_events) AS e
+      SELECT x.ord,
+             CASE WHEN jsonb_typeof(x.e -> 0) = 'number' THEN (x.e ->> 0)::bigint END AS seq,
+             CASE WHEN jsonb_typeof(x.e -> 1) = 'number' THEN (x.e ->> 1)::bigint END AS at_ms,
+             CASE WHEN jsonb_typeof(x.e -> 2) = 'boolean' THEN (x.e ->> 2)::boolean END AS clock_synced,
+             CASE WHEN jsonb_typeof(x.e -> 3) = 'string' THEN x.e ->> 3 END AS type,
+             x.e ->> 4 AS locker_id, x.e ->> 5 AS parcel_id,
+             CASE WHEN jsonb_typeof(x.e -> 6) = 'object' THEN x.e -> 6 END AS raw,
+             jsonb_typeof(x.e) = 'array' AND jsonb_array_length(CASE WHEN jsonb_typeof(x.e) = 'array' THEN x.e ELSE '[]' END) = 7
+               AND jsonb_typeof(x.e -> 4) IN ('string', 'null') AND jsonb_typeof(x.e -> 5) IN ('string', 'null') AS shaped
+      FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(e, ord)
       OFFSET 0
     ) j;
 
-    -- statistics for the columns the statements below join and filter on (not the JSON)
-    ANALYZE pg_temp.incoming (seq, type, locker_id, parcel_id);
-
-    SELECT count(*), count(DISTINCT i.seq), min(i.seq), max(i.seq) INTO v_count, v_distinct, v_min, v_max FROM pg_temp.incoming i;
+    SELECT count(*), count(DISTINCT i.seq), min(i.seq), max(i.seq), min(i.ord) FILTER (WHERE NOT i.valid), max(i.at)
+    INTO v_count, v_distinct, v_min, v_max, v_bad_at, v_last_at
+    FROM pg_temp.incoming i;
+    IF v_bad_at IS NOT NULL THEN
+      RAISE EXCEPTION 'event % of the batch is not [seq, atMs, clockSynced, type, lockerId, parcelId, {data}]', v_bad_at
+        USING ERRCODE = '22023';
+    END IF;
     IF v_min < 1 THEN
       RAISE EXCEPTION 'batch has a sequence number below 1 (%)', v_min USING ERRCODE = '22023';
     END IF;
     IF v_count <> v_distinct THEN
       RAISE EXCEPTION 'batch holds a sequence number twice' USING ERRCODE = 'LK001';
     END IF;
+    -- statistics for the columns the statements below join and filter on (not the JSON)
+    ANALYZE pg_temp.incoming (seq, type, locker_id, parcel_id);
 
     -- events sent before: the same content is skipped, different content is an error
     IF EXISTS (SELECT 1 FROM pg_temp.incoming i WHERE i.seq <= v_last) THEN
@@ -253,9 +262,10 @@ export const INGEST_SQL = String.raw`
       WHERE c.bank_id = v_bank AND c.locker_id = v_locker;
     END IF;
 
+    -- (a few lockers, many events: aggregate, then fetch the one event per locker)
     UPDATE central.lockers c SET last_seq = e.seq, last_event_type = e.type, last_event_at = e.at, updated_at = now()
-    FROM (SELECT DISTINCT ON (i.locker_id) i.locker_id, i.seq, i.type, i.at FROM pg_temp.incoming i
-          WHERE i.locker_id IS NOT NULL ORDER BY i.locker_id, i.seq DESC) e
+    FROM (SELECT i.locker_id, i.seq, i.type, i.at FROM pg_temp.incoming i
+          JOIN (SELECT max(l.seq) AS seq FROM pg_temp.incoming l WHERE l.locker_id IS NOT NULL GROUP BY l.locker_id) m ON m.seq = i.seq) e
     WHERE c.bank_id = v_bank AND c.locker_id = e.locker_id AND c.last_seq < e.seq;
 
     -- the outcome of a command closes it
@@ -268,7 +278,7 @@ export const INGEST_SQL = String.raw`
 
     UPDATE central.banks b SET
       last_seq = GREATEST(b.last_seq, COALESCE(v_max, 0)),
-      last_event_at = GREATEST(b.last_event_at, (SELECT max(i.at) FROM pg_temp.incoming i)),
+      last_event_at = GREATEST(b.last_event_at, v_last_at),
       last_sync_at = now()
     WHERE b.id = v_bank;
 
