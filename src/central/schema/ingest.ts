@@ -97,7 +97,7 @@ export const INGEST_SQL = String.raw`
     ANALYZE pg_temp.incoming (seq, type, locker_id, parcel_id);
 
     -- events sent before: the same content is skipped, different content is an error
-    IF EXISTS (SELECT 1 FROM pg_temp.incoming i WHERE i.seq <= v_last) THEN
+    IF v_min <= v_last THEN
       SELECT array_agg(i.seq ORDER BY i.seq) INTO v_bad
       FROM pg_temp.incoming i JOIN central.events e ON e.bank_id = v_bank AND e.seq = i.seq
       WHERE i.seq <= v_last
@@ -208,14 +208,24 @@ export const INGEST_SQL = String.raw`
 
     -- The status is a state machine over the locker's events in seq order: run it in memory,
     -- locker by locker, and write each locker once (not one UPDATE per event).
+    -- Of a locker's parcel events (assigned, stored, released) only two can change the outcome:
+    -- the last one (status unless out of service, parcel) and the last assigned that names a
+    -- size; the earlier ones are overwritten, and they never take a locker out of service.
     FOR r IN
-      WITH ev AS (
+      WITH pe AS (
+        SELECT unnest(ARRAY[max(i.seq), max(i.seq) FILTER (WHERE i.type = 'parcel.assigned' AND i.data ->> 'lockerSize' IS NOT NULL)]) AS seq
+        FROM pg_temp.incoming i
+        WHERE i.locker_id IS NOT NULL AND i.type IN ('parcel.assigned', 'parcel.stored', 'locker.released')
+        GROUP BY i.locker_id
+      ), ev AS (
         SELECT i.seq, i.at, i.type, i.locker_id, i.parcel_id, NULL::text AS snap_status, NULL::text AS snap_size,
                NULL::text AS snap_reason, i.data ->> 'reason' AS reason, i.data ->> 'status' AS in_status,
                i.data ->> 'lockerSize' AS locker_size
         FROM pg_temp.incoming i
-        WHERE i.locker_id IS NOT NULL AND i.type IN ('parcel.assigned', 'parcel.stored', 'locker.released',
-                                                     'locker.out_of_service', 'locker.flagged', 'locker.in_service')
+        WHERE i.locker_id IS NOT NULL AND i.type IN ('locker.out_of_service', 'locker.flagged', 'locker.in_service')
+        UNION ALL
+        SELECT i.seq, i.at, i.type, i.locker_id, i.parcel_id, NULL, NULL, NULL, NULL, NULL, i.data ->> 'lockerSize'
+        FROM pg_temp.incoming i JOIN (SELECT DISTINCT pe.seq FROM pe WHERE pe.seq IS NOT NULL) k ON k.seq = i.seq
         UNION ALL
         SELECT i.seq, i.at, i.type, l ->> 'id', l ->> 'parcelId', l ->> 'status', l ->> 'size', l ->> 'serviceReason',
                NULL, NULL, NULL
