@@ -93,8 +93,11 @@ export const INGEST_SQL = String.raw`
     IF v_count <> v_distinct THEN
       RAISE EXCEPTION 'batch holds a sequence number twice' USING ERRCODE = 'LK001';
     END IF;
-    -- statistics for the columns the statements below join and filter on (not the JSON)
-    ANALYZE pg_temp.incoming (seq, type, locker_id, parcel_id);
+    -- statistics for the columns the statements below join and filter on (not the JSON), for a
+    -- batch big enough that a wrong plan would cost more than the ANALYZE
+    IF v_count >= 1000 THEN
+      ANALYZE pg_temp.incoming (seq, type, locker_id, parcel_id);
+    END IF;
 
     -- events sent before: the same content is skipped, different content is an error
     IF v_min <= v_last THEN
