@@ -13,6 +13,7 @@ import { systemRoutes } from "./routes/system.js";
 import { bankRoutes } from "./routes/bank.js";
 import { pageRoutes } from "./routes/page.js";
 import { simRoutes } from "./routes/sim.js";
+import { lockoutRoutes } from "./routes/lockouts.js";
 import { syncRoutes } from "./routes/sync.js";
 
 export interface Api {
@@ -54,6 +55,7 @@ export function createApi(deps: ApiDeps): Api {
     ...eventRoutes(deps),
     ...bankRoutes(deps),
     ...syncRoutes(deps),
+    ...lockoutRoutes(deps),
     ...simRoutes(deps),
     ...pageRoutes(),
   ];

@@ -53,6 +53,29 @@ export class AttemptLimiter {
     }
   }
 
+  lockouts(): LockoutView[] {
+    return lockoutViews(this.store, this.settings, this.clock.now());
+  }
+
+  /**
+   * A technician lifts a source's lockout and forgives its failures (a customer who mistyped,
+   * now standing at the bank). The trips are kept: the next lockout is as long as it would
+   * have been, so clearing cannot be used to guess faster. Recorded as an event.
+   */
+  clear(source: string, by: string): LockoutView {
+    const now = this.clock.now();
+    return this.store.write(() => {
+      const before = lockoutViews(this.store, this.settings, now).find((v) => v.source === source);
+      if (!before) throw new LockerdError("NOT_FOUND", `no failed attempts recorded from ${JSON.stringify(source)}`);
+      const st = this.store.attempts.get(source);
+      st.failures = [];
+      st.lockedUntil = 0;
+      this.store.attempts.put(st, now);
+      this.store.record({ type: "kiosk.lockout_cleared", data: { source, by, wasLockedForMs: before.lockedForMs, failures: before.failures } }, now);
+      return { ...before, lockedUntil: null, lockedForMs: 0, failures: 0, remaining: this.settings.maxFailures };
+    });
+  }
+
   recordFailure(source: string): FailureOutcome {
     const now = this.clock.now();
     const s = this.settings;
@@ -76,6 +99,37 @@ export class AttemptLimiter {
       return { lockedForMs, remaining: lockedForMs > 0 ? 0 : s.maxFailures - st.failures.length };
     });
   }
+}
+
+export interface LockoutView {
+  source: string;
+  /** ISO time the lockout ends; null when the source may try. */
+  lockedUntil: string | null;
+  lockedForMs: number;
+  /** Failures in the current window not yet folded into a lockout. */
+  failures: number;
+  /** Failures left before the next lockout. */
+  remaining: number;
+  /** Lockouts remembered (each makes the next one longer). */
+  trips: number;
+}
+
+/** What the limiter holds about each source that failed recently: the technician's view. */
+export function lockoutViews(store: Store, settings: LimiterSettings, now: number): LockoutView[] {
+  return store.attempts.recent(now - settings.memoryMs).flatMap((st): LockoutView[] => {
+    const failures = st.failures.filter((t) => t > now - settings.windowMs).length;
+    const trips = st.trips.filter((t) => t > now - settings.memoryMs).length;
+    const lockedForMs = Math.max(0, st.lockedUntil - now);
+    if (failures === 0 && trips === 0 && lockedForMs === 0) return [];
+    return [{
+      source: st.source,
+      lockedUntil: lockedForMs > 0 ? new Date(st.lockedUntil).toISOString() : null,
+      lockedForMs,
+      failures,
+      remaining: lockedForMs > 0 ? 0 : Math.max(0, settings.maxFailures - failures),
+      trips,
+    }];
+  });
 }
 
 /**

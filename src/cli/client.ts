@@ -32,6 +32,10 @@ export class Client {
     return this.json<T>("POST", path, body);
   }
 
+  async delete<T>(path: string): Promise<T> {
+    return this.json<T>("DELETE", path);
+  }
+
   /** Open a streaming GET (Server-Sent Events); the caller reads and destroys the response. */
   async stream(path: string, headers: Record<string, string> = {}): Promise<IncomingMessage> {
     const res = await this.send("GET", path, undefined, { accept: "text/event-stream", ...headers }, 0);

@@ -4,6 +4,7 @@
  * we read). Door positions are unknown without the daemon. Codes are never read.
  */
 import { existsSync } from "node:fs";
+import { lockoutViews, type LimiterSettings, type LockoutView } from "../bank/attempts.js";
 import { parcelView, type ParcelView } from "../bank/queries.js";
 import { openDatabase, type Db } from "../store/database.js";
 import type { ParcelStatus, EventRow } from "../store/rows.js";
@@ -71,6 +72,11 @@ export class OfflineBank {
 
   parcels(filter: { ref?: string | undefined; locker?: string | undefined; status?: ParcelStatus | undefined; limit: number }): ParcelView[] {
     return this.store.parcels.find({ trackingRef: filter.ref, lockerId: filter.locker, status: filter.status, limit: filter.limit }).map(parcelView);
+  }
+
+  /** The attempt limiter's state per source, as GET /lockouts gives it. */
+  lockouts(settings: LimiterSettings, now: number): LockoutView[] {
+    return lockoutViews(this.store, settings, now);
   }
 
   /** Outbox figures for `sync`/`doctor` when the daemon cannot tell us. */

@@ -21,6 +21,7 @@ export class AttemptTable {
   private readonly getStmt;
   private readonly putStmt;
   private readonly lockedStmt;
+  private readonly recentStmt;
 
   constructor(db: Db) {
     this.getStmt = db.prepare<[string], RawState>(
@@ -32,6 +33,9 @@ export class AttemptTable {
     );
     this.lockedStmt = db.prepare<[number], RawState>(
       `SELECT source, failures, trips, locked_until AS lockedUntil FROM attempt_sources WHERE locked_until > ? ORDER BY source`,
+    );
+    this.recentStmt = db.prepare<[number], RawState>(
+      `SELECT source, failures, trips, locked_until AS lockedUntil FROM attempt_sources WHERE updated_at > ? ORDER BY source`,
     );
   }
 
@@ -47,6 +51,15 @@ export class AttemptTable {
 
   /** Sources locked out at `now` (technician views). */
   locked(now: number): AttemptState[] {
-    return this.lockedStmt.all(now).map((r) => ({ source: r.source, failures: JSON.parse(r.failures) as number[], trips: JSON.parse(r.trips) as number[], lockedUntil: r.lockedUntil }));
+    return this.lockedStmt.all(now).map(parse);
   }
+
+  /** Sources with a failure, a trip or a lockout recorded after `since`. */
+  recent(since: number): AttemptState[] {
+    return this.recentStmt.all(since).map(parse);
+  }
+}
+
+function parse(r: RawState): AttemptState {
+  return { source: r.source, failures: JSON.parse(r.failures) as number[], trips: JSON.parse(r.trips) as number[], lockedUntil: r.lockedUntil };
 }

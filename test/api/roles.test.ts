@@ -9,6 +9,8 @@ import { bankDeps, call, startBank, TOKENS, type TestBank } from "./support.js";
 /** The role table, written out so a changed allow list cannot pass unnoticed. */
 const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "GET /healthz": "open",
+  "GET /lockouts": ["monitor", "technician"],
+  "DELETE /lockouts/:source": ["technician"],
   "GET /openapi.json": "any",
   "GET /metrics": ["monitor", "technician"],
   "POST /lockers/assign": ["courier", "technician"],

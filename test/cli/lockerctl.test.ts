@@ -38,7 +38,7 @@ describe("help and usage", () => {
   it("gives --help for lockerctl and for a command, with the exit code table", async () => {
     const [top, one] = await Promise.all([bank.cli(["--help"]), bank.cli(["status", "--help"])]);
     expect(top.code).toBe(0);
-    for (const n of ["status", "open", "disable", "enable", "test", "watch", "events", "parcels", "sync", "doctor", "backup"]) expect(top.stdout).toMatch(new RegExp(`^  ${n} +\\S`, "m"));
+    for (const n of ["status", "open", "disable", "enable", "test", "watch", "events", "parcels", "lockouts", "sync", "doctor", "backup"]) expect(top.stdout).toMatch(new RegExp(`^  ${n} +\\S`, "m"));
     expect(top.stdout).toMatch(/^ {2}69 +hardware unavailable \(DOOR_UNAVAILABLE\)$/m);
     expect(one.code).toBe(0);
     expect(one.stdout).toContain("usage: lockerctl status");
@@ -327,6 +327,30 @@ describe("sync, doctor, backup", () => {
   });
 });
 
+describe("lockouts", () => {
+  it("lists the sources that typed wrong codes, without codes, and lifts a lockout", async () => {
+    const wrong = ["00000001", "00000002", "00000003", "00000004", "00000005"].filter((c) => !codes.includes(c));
+    for (const code of wrong) expect((await bank.api("POST", "/pickup", { code })).status).toBeGreaterThanOrEqual(400);
+    const listed = await bank.cli(["lockouts", "--json"]);
+    expect(listed.code).toBe(0);
+    const [l] = json<{ source: string; lockouts: { source: string; failures: number; lockedUntil: string | null }[] }>(listed).lockouts;
+    expect(l!.source).toMatch(/^http:/);
+    expect(l!.lockedUntil !== null || l!.failures === wrong.length).toBe(true);
+    const human = await bank.cli(["lockouts"]);
+    expect(human.stdout).toContain(l!.source);
+    expect(human.stdout).toMatch(/LOCKED OUT for|failed, \d+ tries left/);
+    for (const c of wrong) expect(human.stdout + listed.stdout).not.toContain(c);
+
+    const cleared = await bank.cli(["lockouts", "clear", l!.source]);
+    expect(cleared.code).toBe(0);
+    expect(cleared.stdout).toContain(`${l!.source}: lockout lifted`);
+    const unknown = await bank.cli(["lockouts", "clear", "keypad:nowhere"]);
+    expect(unknown.code).toBe(4);
+    const usage = await bank.cli(["lockouts", "clear"]);
+    expect(usage.code).toBe(2);
+  });
+});
+
 describe("with the daemon stopped", () => {
   beforeAll(async () => {
     await bank.stop();
@@ -383,6 +407,13 @@ describe("with the daemon stopped", () => {
     expect(runs[2]!.stderr).toContain("watching live events needs the running daemon");
     const j = await bank.cli(["open", "A02", "--yes", "--json"]);
     expect(json<{ error: { code: string; exit: number } }>(j).error).toMatchObject({ code: "UNREACHABLE", exit: 3 });
+  });
+
+  it("lockouts reads the limiter's state from the database", async () => {
+    const r = await bank.cli(["lockouts", "--json"]);
+    expect(r.code).toBe(0);
+    expect(json<{ source: string; lockouts: { failures: number }[] }>(r)).toMatchObject({ source: "database", lockouts: [{ failures: 0 }] });
+    expect((await bank.cli(["lockouts", "clear", "http:127.0.0.1"])).code).toBe(3);
   });
 
   it("sync shows the outbox backlog from the database", async () => {
