@@ -70,6 +70,23 @@ it("cannot write any table directly, its own rows or another bank's", async () =
   await expect(asA.query(`SELECT * FROM central.${part}`)).rejects.toMatchObject({ code: "42501" });
 });
 
+it("cannot slip its own table in place of the ingest function's batch table", async () => {
+  const c = new pg.Client({ connectionString: a.url });
+  await c.connect();
+  try {
+    // A trigger on it would run with the function's rights: the function must refuse it.
+    await c.query(`CREATE TEMP TABLE incoming (seq bigint)`);
+    await expect(c.query(`SELECT central.ingest_events('bank-a', '[]'::jsonb)`)).rejects.toMatchObject({ code: "42501", message: expect.stringContaining("pg_temp.incoming belongs to") });
+  } finally {
+    await c.end();
+  }
+  // on a connection of its own the function makes the table itself, and keeps it for the next call
+  for (let i = 0; i < 2; i++) {
+    const ok = await asA.query<{ ack: string }>(`SELECT central.ingest_events('bank-a', '[]'::jsonb) AS ack`);
+    expect(ok.rows[0]!.ack).toBe("0");
+  }
+});
+
 it("cannot ingest as or pull the commands of another bank", async () => {
   await expect(
     asA.query(`SELECT central.ingest_events('bank-b', '[[999, 0, true, "x", null, null, {}]]'::jsonb)`),

@@ -38,6 +38,7 @@ export const INGEST_SQL = String.raw`
     v_min bigint;
     v_max bigint;
     v_last bigint;
+    v_owner text;
     v_bad_at bigint;
     v_last_at timestamptz;
     r record;
@@ -54,12 +55,28 @@ export const INGEST_SQL = String.raw`
     IF jsonb_typeof(p_events) IS DISTINCT FROM 'array' THEN
       RAISE EXCEPTION 'the batch is not a JSON array' USING ERRCODE = '22023';
     END IF;
-    DROP TABLE IF EXISTS pg_temp.incoming;
+    -- The batch's table lives as long as the bank's connection and is emptied at every commit:
+    -- no catalog rows made and dropped per call (thousands of banks sync every few seconds).
+    -- It must be this function's own: a table the bank's role made under that name could carry
+    -- triggers that would run with this function's rights.
+    SELECT pg_get_userbyid(c.relowner) INTO v_owner FROM pg_class c WHERE c.oid = to_regclass('pg_temp.incoming');
+    IF v_owner IS NULL THEN
+      CREATE TEMP TABLE incoming (
+        ord bigint, seq bigint, at_ms bigint, at timestamptz, clock_synced boolean, type text, locker_id text,
+        parcel_id text, data jsonb, pickup_code text, pickup_token text, valid boolean
+      ) ON COMMIT DELETE ROWS;
+    ELSIF v_owner <> current_user THEN
+      RAISE EXCEPTION 'pg_temp.incoming belongs to %, not to the ingest function; use a new connection', v_owner
+        USING ERRCODE = '42501';
+    ELSE
+      DELETE FROM pg_temp.incoming; -- a second call in the same transaction
+    END IF;
+
     -- Each event's JSON is taken apart once; the plain code and token are split off (the bank
     -- deletes them locally once sent): they are neither compared nor stored with the event.
     -- A value of the wrong JSON type becomes NULL and the event is refused below, by position.
     -- (OFFSET 0 keeps the planner from pulling the subquery up and extracting the data again.)
-    CREATE TEMP TABLE incoming ON COMMIT DROP AS
+    INSERT INTO pg_temp.incoming (ord, seq, at_ms, at, clock_synced, type, locker_id, parcel_id, data, pickup_code, pickup_token, valid)
     SELECT j.ord, j.seq, j.at_ms, timestamptz 'epoch' + j.at_ms * interval '1 millisecond' AS at, j.clock_synced, j.type,
            j.locker_id, j.parcel_id,
            CASE WHEN j.raw ? 'pickupCode' OR j.raw ? 'pickupToken' THEN j.raw - ARRAY['pickupCode', 'pickupToken'] ELSE j.raw END AS data,
@@ -295,7 +312,6 @@ export const INGEST_SQL = String.raw`
       last_sync_at = now()
     WHERE b.id = v_bank;
 
-    DROP TABLE pg_temp.incoming;
     RETURN COALESCE(v_max, 0);
   END $fn$;
 
