@@ -8,22 +8,19 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { CrashPoint } from "../../src/system/crash-points.js";
-import { createTestCentral, type TestCentral } from "../support/central.js";
+import { useTestCentral } from "../support/sync-bank.js";
 import { startDaemonProcess, type DaemonProcess } from "../support/daemon-process.js";
 import { api, until, writeConfig } from "./daemon-setup.js";
 import { checkInvariants } from "./invariants.js";
 
-let central: TestCentral;
+const central = useTestCentral();
 const dirs: string[] = [];
 const running: DaemonProcess[] = [];
-beforeAll(async () => {
-  central = await createTestCentral();
-});
 afterAll(async () => {
+  // Runs before useTestCentral's afterAll (hooks unwind in reverse): daemons stop first.
   for (const d of running) await d.stop();
-  await central.close();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
