@@ -21,17 +21,32 @@ export interface Availability {
 }
 
 export function availability(ctx: BankContext, doorOf: (lockerId: string) => string): Availability {
-  const lockers = ctx.store.lockers.list();
-  const holding = new Map<string, string>();
-  for (const l of lockers) {
-    const p = ctx.store.parcels.inLocker(l.id);
-    if (p) holding.set(l.id, p.id);
-  }
   // What assign would hand out: not behind offline or unstable hardware, not standing open.
   const unavailable = new Set([...ctx.doors.unavailableLockers(), ...ctx.doors.openUnattended()]);
+  return countAvailability({
+    lockers: ctx.store.lockers.list(),
+    sizes: ctx.sizes.sizes,
+    parcelIn: (lockerId) => ctx.store.parcels.inLocker(lockerId)?.id ?? null,
+    unavailable,
+    doorOf,
+  });
+}
+
+/**
+ * The pure part of availability(): per-size counts and locker views from the rows. The daemon
+ * passes what its door supervisor knows; the CLI's read-only fallback knows no hardware state.
+ */
+export function countAvailability(input: {
+  lockers: readonly LockerRow[];
+  sizes: readonly string[];
+  parcelIn: (lockerId: string) => string | null;
+  unavailable: ReadonlySet<string>;
+  doorOf: (lockerId: string) => string;
+}): Availability {
+  const { lockers, unavailable } = input;
   const available: Record<string, number> = {};
   const counts: Availability["counts"] = {};
-  for (const s of ctx.sizes.sizes) {
+  for (const s of input.sizes) {
     available[s] = 0;
     counts[s] = { AVAILABLE: 0, RESERVED: 0, OCCUPIED: 0, OUT_OF_SERVICE: 0 };
   }
@@ -46,8 +61,8 @@ export function availability(ctx: BankContext, doorOf: (lockerId: string) => str
       size: l.size,
       status: l.status,
       serviceReason: l.serviceReason,
-      door: doorOf(l.id),
-      parcelId: holding.get(l.id) ?? null,
+      door: input.doorOf(l.id),
+      parcelId: input.parcelIn(l.id),
       fault: unavailable.has(l.id),
     })),
     available,

@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { lockoutViews, type LimiterSettings, type LockoutView } from "../bank/attempts.js";
-import { parcelView, type ParcelView } from "../bank/queries.js";
+import { countAvailability, parcelView, type ParcelView } from "../bank/queries.js";
 import { openDatabase, type Db } from "../store/database.js";
 import type { ParcelStatus, EventRow } from "../store/rows.js";
 import { Store } from "../store/store.js";
@@ -34,30 +34,15 @@ export class OfflineBank {
   }
 
   status(sizes: readonly string[]): StatusView {
-    const lockers = this.store.lockers.list();
-    const available: Record<string, number> = {};
-    const counts: StatusView["counts"] = {};
-    for (const s of sizes) {
-      available[s] = 0;
-      counts[s] = { AVAILABLE: 0, RESERVED: 0, OCCUPIED: 0, OUT_OF_SERVICE: 0 };
-    }
-    for (const l of lockers) {
-      counts[l.size] ??= { AVAILABLE: 0, RESERVED: 0, OCCUPIED: 0, OUT_OF_SERVICE: 0 };
-      counts[l.size]![l.status]++;
-      if (l.status === "AVAILABLE") available[l.size] = (available[l.size] ?? 0) + 1;
-    }
-    return {
-      lockers: lockers.map((l) => ({
-        id: l.id,
-        size: l.size,
-        status: l.status,
-        serviceReason: l.serviceReason,
-        door: "unknown",
-        parcelId: this.store.parcels.inLocker(l.id)?.id ?? null,
-      })),
-      available,
-      counts,
-    };
+    const { lockers, available, counts } = countAvailability({
+      lockers: this.store.lockers.list(),
+      sizes,
+      parcelIn: (lockerId) => this.store.parcels.inLocker(lockerId)?.id ?? null,
+      unavailable: new Set(),
+      doorOf: () => "unknown",
+    });
+    // Without the daemon nothing is known of the hardware: the fault flag is left out, not guessed.
+    return { lockers: lockers.map(({ fault: _unknown, ...l }) => l), available, counts };
   }
 
   events(filter: { type?: string | undefined; locker?: string | undefined; after?: number; limit: number; newestFirst?: boolean }): { events: EventView[]; lastSeq: number } {

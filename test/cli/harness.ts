@@ -7,7 +7,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { createInterface } from "node:readline";
+import { startDaemonProcess, withoutLockerdVars, type DaemonProcess } from "../support/daemon-process.js";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const TOKEN = "technician-token-for-tests-0123";
@@ -18,10 +18,9 @@ export interface Run {
   stderr: string;
 }
 
-/** Environment without the caller's LOCKERD_* settings. */
+/** Environment without the caller's LOCKERD_* settings, nor its colour wishes. */
 function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith("LOCKERD_") && k !== "NO_COLOR" && k !== "FORCE_COLOR") env[k] = v;
+  const { NO_COLOR: _n, FORCE_COLOR: _f, ...env } = withoutLockerdVars(process.env);
   return { ...env, ...extra };
 }
 
@@ -30,7 +29,7 @@ export class Bank {
   readonly config = join(this.dir, "lockerd.json");
   readonly db = join(this.dir, "lockerd.db");
   url = "";
-  private proc: ChildProcess | null = null;
+  private daemon: DaemonProcess | null = null;
   readonly outputs: string[] = [];
 
   constructor(extraConfig: Record<string, unknown> = {}) {
@@ -41,36 +40,13 @@ export class Bank {
   }
 
   async start(): Promise<void> {
-    const proc = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
-      cwd: ROOT,
-      env: cleanEnv({ LOCKERD_CONFIG: this.config, LOCKERD_DB: this.db, LOCKERD_HTTP: "127.0.0.1:0", LOCKERD_API_TOKEN: TOKEN }),
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    this.proc = proc;
-    let stderr = "";
-    proc.stderr!.on("data", (c: Buffer) => (stderr += c.toString()));
-    this.url = await new Promise<string>((res, rej) => {
-      const rl = createInterface({ input: proc.stdout! });
-      rl.on("line", (line) => {
-        try {
-          const rec = JSON.parse(line) as { msg?: string; url?: string };
-          if (rec.msg === "API listening" && rec.url) res(rec.url);
-        } catch {
-          /* not JSON */
-        }
-      });
-      proc.once("exit", (code) => rej(new Error(`lockerd exited (${code}) before listening: ${stderr}`)));
-    });
+    this.daemon = await startDaemonProcess({ config: this.config, db: this.db, env: { LOCKERD_API_TOKEN: TOKEN } });
+    this.url = this.daemon.url;
   }
 
   async stop(): Promise<void> {
-    const p = this.proc;
-    if (!p || p.exitCode !== null) return;
-    await new Promise<void>((res) => {
-      p.once("exit", () => res());
-      p.kill("SIGTERM");
-    });
-    this.proc = null;
+    await this.daemon?.stop();
+    this.daemon = null;
   }
 
   async cleanup(): Promise<void> {

@@ -6,7 +6,7 @@ import { fakeGpio, fakeSysfs } from "../support/fake-gpio.js";
 import { DoorSupervisor, type DoorOutcomes } from "../../src/doors/supervisor.js";
 import { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
 import type { SimFaultConfig } from "../../src/config/schema.js";
-import { ManualClock } from "../support/manual-clock.js";
+import { FakeClock } from "../support/clock.js";
 
 let sup: DoorSupervisor | null = null;
 afterEach(async () => {
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function setup(settings: { sensorSettleMs?: number } = {}, faults: SimFaultConfig[] = []) {
-  const clock = new ManualClock();
+  const clock = new FakeClock();
   const bank = new SimLockBank({ lockerIds: ["A01", "A02"], person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 }, faults });
   const heard: string[] = [];
   const outcomes: DoorOutcomes = {
@@ -96,7 +96,7 @@ it("takes a lock still energised by a stalled pulse as unlocked, not as a failur
     const gpio = fakeGpio();
     const layout = parseLayout({ name: "g", columns: [{ id: "A", lockers: [{ id: "A01", size: "S", lock: { relay: 17, sensor: 4 } }] }] }, ["S"], "layout.json");
     const bank = new GpioLockBank({ layout, layoutSource: "layout.json", settings: { ...configSchema.parse({}).hardware.gpio, sysfsRoot: sysfs.root, debounceMs: 0 }, loadGpio: async () => gpio.Gpio });
-    const clock = new ManualClock();
+    const clock = new FakeClock();
     const heard: string[] = [];
     const outcomes = { opened: (id: string) => heard.push(`opened ${id}`) } as unknown as DoorOutcomes;
     sup = new DoorSupervisor(bank, clock, { pulseMs: 500, openTimeoutMs: 10_000, leftOpenMs: 60_000, leftOpenRepeatMs: 60_000 }, (e) => {

@@ -8,7 +8,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { CrashPoint } from "../../src/system/crash-points.js";
-import { api, startDaemonProcess, stopDaemon, until, writeConfig, type DaemonProcess } from "./daemon-process.js";
+import { startDaemonProcess, type DaemonProcess } from "../support/daemon-process.js";
+import { api, until, writeConfig } from "./daemon-setup.js";
 import { checkInvariants } from "./invariants.js";
 
 const BANK_POINTS: CrashPoint[] = ["assign.committed", "assign.unlocked", "door.opened.committed", "deposit.stored", "pickup.committed", "pickup.unlocked", "pickup.released"];
@@ -16,7 +17,7 @@ const BANK_POINTS: CrashPoint[] = ["assign.committed", "assign.unlocked", "door.
 let running: DaemonProcess[] = [];
 let dirs: string[] = [];
 afterEach(async () => {
-  for (const d of running) await stopDaemon(d);
+  for (const d of running) await d.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
   running = [];
   dirs = [];
@@ -52,7 +53,7 @@ describe("crash at every step of a parcel's life", () => {
       const cfg = writeConfig(dir);
       const db = join(dir, "lockerd.db");
 
-      const first = await startDaemonProcess(cfg, { LOCKERD_CRASH_AT: point });
+      const first = await startDaemonProcess({ config: cfg, env: { LOCKERD_CRASH_AT: point } });
       running.push(first);
       const known: Known = {};
       await parcelLife(first, known).catch(() => undefined); // the connection dies with the process
@@ -63,7 +64,7 @@ describe("crash at every step of a parcel's life", () => {
       expect(afterCrash.problems).toEqual([]);
       expect(afterCrash.parcels).toHaveLength(1);
 
-      const second = await startDaemonProcess(cfg);
+      const second = await startDaemonProcess({ config: cfg });
       running.push(second);
       const afterRestart = checkInvariants(db);
       expect(afterRestart.problems).toEqual([]);
@@ -97,7 +98,7 @@ describe("crash at every step of a parcel's life", () => {
       // The bank is whole again: a new parcel gets a locker that holds nothing.
       const next = await api(second.url, "POST", "/lockers/assign", { size: "S" });
       expect(next.status).toBe(201);
-      await stopDaemon(second);
+      await second.stop();
       expect(checkInvariants(db).problems).toEqual([]);
     }, 60_000);
   }

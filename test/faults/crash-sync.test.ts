@@ -8,21 +8,19 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { CrashPoint } from "../../src/system/crash-points.js";
-import { createTestCentral, type TestCentral } from "../support/central.js";
-import { api, startDaemonProcess, stopDaemon, until, writeConfig, type DaemonProcess } from "./daemon-process.js";
+import { useTestCentral } from "../support/sync-bank.js";
+import { startDaemonProcess, type DaemonProcess } from "../support/daemon-process.js";
+import { api, until, writeConfig } from "./daemon-setup.js";
 import { checkInvariants } from "./invariants.js";
 
-let central: TestCentral;
+const central = useTestCentral();
 const dirs: string[] = [];
 const running: DaemonProcess[] = [];
-beforeAll(async () => {
-  central = await createTestCentral();
-});
 afterAll(async () => {
-  for (const d of running) await stopDaemon(d);
-  await central.close();
+  // Runs before useTestCentral's afterAll (hooks unwind in reverse): daemons stop first.
+  for (const d of running) await d.stop();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
@@ -41,7 +39,7 @@ describe("crash at the sync steps", () => {
         sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: join(dir, "pw"), tls: "disable", intervalMs: 100, batchSize: 3 },
       });
 
-      const first = await startDaemonProcess(cfg, { LOCKERD_CRASH_AT: point });
+      const first = await startDaemonProcess({ config: cfg, env: { LOCKERD_CRASH_AT: point } });
       running.push(first);
       // A parcel's life makes events; the first batch that reaches the central database kills the daemon.
       await (async () => {
@@ -51,7 +49,7 @@ describe("crash at the sync steps", () => {
       const exit = await first.exited;
       expect(exit.signal, `the daemon must have reached ${point}`).toBe("SIGKILL");
 
-      const second = await startDaemonProcess(cfg);
+      const second = await startDaemonProcess({ config: cfg });
       running.push(second);
       // More life after the restart, then everything must arrive.
       const b = await api(second.url, "POST", "/lockers/assign", { size: "M" });
@@ -61,7 +59,7 @@ describe("crash at the sync steps", () => {
         const s = await api(second.url, "GET", "/sync");
         return s.body.backlog === 0 && s.body.lastError === null ? true : undefined;
       }, 30_000);
-      await stopDaemon(second);
+      await second.stop();
 
       const db = new Database(join(dir, "lockerd.db"), { readonly: true });
       const local = db.prepare("SELECT seq, type FROM events ORDER BY seq").all() as { seq: number; type: string }[];

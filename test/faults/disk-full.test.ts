@@ -4,14 +4,14 @@
  * bank recovers by itself when space returns. Needs root to mount the tmpfs (CI runs as root).
  */
 import { execFileSync } from "node:child_process";
-import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { createLogger } from "../../src/system/logger.js";
-import { api, until } from "./daemon-process.js";
+import { api, until, writeConfig } from "./daemon-setup.js";
 import { checkInvariants } from "./invariants.js";
 
 function canMountTmpfs(): boolean {
@@ -60,17 +60,11 @@ describe.runIf(mountable)("a full disk", () => {
     execFileSync("mount", ["-t", "tmpfs", "-o", "size=8m", "tmpfs", mnt]);
     const data = join(mnt, "data");
     mkdirSync(data);
-    const cfg = join(data, "config.json");
-    writeFileSync(
-      cfg,
-      JSON.stringify({
-        dataDir: data,
-        http: { port: 0 },
-        storage: { ballastBytes: 1024 * 1024, checkIntervalMs: 100 },
-        hardware: { sim: { person: { enabled: true, openDelayMs: 20, closeDelayMs: 300 } } },
-        log: { level: "silent" },
-      }),
-    );
+    const cfg = writeConfig(data, {
+      storage: { ballastBytes: 1024 * 1024, checkIntervalMs: 100 },
+      hardware: { sim: { person: { enabled: true, openDelayMs: 20, closeDelayMs: 300 } } },
+      log: { level: "silent" },
+    });
     daemon = await startDaemon(loadConfig({ path: cfg, env: {} }), createLogger({ level: "silent", pretty: false }));
   });
 

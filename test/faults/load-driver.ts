@@ -8,7 +8,8 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startDaemonProcess, stopDaemon, writeConfig, type DaemonProcess } from "./daemon-process.js";
+import { startDaemonProcess, type DaemonProcess } from "../support/daemon-process.js";
+import { writeConfig } from "./daemon-setup.js";
 
 export interface LoadSlice {
   requests: number;
@@ -45,7 +46,7 @@ export async function runLoad(opts: { seconds: number; clients: number; slices: 
   });
   // With the V8 flag the systemd unit runs it with: without it V8 lets dead objects pile up
   // to 100+ MiB before a full collection, which looks like growth but is not a leak.
-  const d: DaemonProcess = await startDaemonProcess(cfg, {}, ["--optimize-for-size"]);
+  const d: DaemonProcess = await startDaemonProcess({ config: cfg, nodeFlags: ["--optimize-for-size"] });
   const started = Date.now();
   const end = started + opts.seconds * 1000;
   const sliceMs = (opts.seconds * 1000) / opts.slices;
@@ -95,13 +96,13 @@ export async function runLoad(opts: { seconds: number; clients: number; slices: 
   };
   const sampler = setInterval(() => {
     const slice = Math.min(opts.slices - 1, Math.floor((Date.now() - started) / sliceMs));
-    memory[slice]!.push(rss(d.child.pid!));
+    memory[slice]!.push(rss(d.proc.pid!));
   }, 250);
   try {
     await Promise.all([...Array.from({ length: opts.clients }, (_, n) => client(n)), vandal()]);
   } finally {
     clearInterval(sampler);
-    await stopDaemon(d);
+    await d.stop();
   }
   const slices = latencies.map((l, i) => ({ requests: l.length, p50Ms: round(pct(l, 0.5)), p99Ms: round(pct(l, 0.99)), rssMiB: round(pct(memory[i]!, 0.5)) }));
   return {

@@ -1,7 +1,7 @@
 import { afterEach, expect, it } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
-import { startLockerdProcess } from "../support/lockerd-process.js";
+import { startDaemonProcess } from "../support/daemon-process.js";
 import { startTestBank, type TestBank } from "../support/test-bank.js";
 
 let tb: TestBank;
@@ -72,12 +72,12 @@ it("after a real kill mid-pickup, the restarted daemon trusts the door sensor an
   const a = await tb.deposit("S");
   await tb.handOver(
     async (configFile) => {
-      const lockerd = await startLockerdProcess(configFile);
+      const lockerd = await startDaemonProcess({ config: configFile });
       try {
         const res = await fetch(`${lockerd.url}/pickup`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ code: a.pickupCode }) });
         expect(res.status).toBe(200);
       } finally {
-        await lockerd.kill();
+        await lockerd.stop("SIGKILL");
       }
     },
     // The customer opened the door while lockerd was dead.
@@ -95,13 +95,13 @@ it("after a real kill mid-deposit, the locker is left for inspection and pulsed 
   let parcelId = "";
   let lockerId = "";
   await tb.handOver(async (configFile) => {
-    const lockerd = await startLockerdProcess(configFile);
+    const lockerd = await startDaemonProcess({ config: configFile });
     try {
       const res = await fetch(`${lockerd.url}/lockers/assign`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ size: "M" }) });
       expect(res.status).toBe(201);
       ({ parcelId, lockerId } = (await res.json()) as { parcelId: string; lockerId: string });
     } finally {
-      await lockerd.kill();
+      await lockerd.stop("SIGKILL");
     }
   });
   expect(tb.bank.pulses).toEqual([]);

@@ -24,7 +24,8 @@ import { openDatabase } from "../../src/store/database.js";
 import { Store } from "../../src/store/store.js";
 import { DEFAULT_LAYOUT } from "../../src/system/paths.js";
 import { checkInvariants } from "../faults/invariants.js";
-import { SeededRandom, VirtualClock } from "./virtual-time.js";
+import { FakeClock } from "../support/clock.js";
+import { SeededRandom } from "./seeded-random.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -58,7 +59,7 @@ export class SimulationFailure extends Error {
 }
 
 export class BankWorld {
-  readonly clock = new VirtualClock();
+  readonly clock = new FakeClock(Date.UTC(2026, 0, 5, 8, 0, 0));
   readonly random: SeededRandom;
   readonly sizes = new SizeScale(["S", "M", "L"]);
   readonly layout = loadLayout(DEFAULT_LAYOUT, ["S", "M", "L"]);

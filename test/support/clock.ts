@@ -1,6 +1,7 @@
 /**
  * A clock tests control: time stands still until advance(ms) moves it, firing every timer that
- * falls due on the way, in due order, with now() reading each timer's own due time.
+ * falls due on the way, in due order, with now() reading each timer's own due time. The one fake
+ * clock of the tests: unit tests, scenarios and the deterministic simulation all use it.
  */
 import type { Clock, TimerHandle } from "../../src/bank/ports.js";
 

@@ -16,7 +16,7 @@ import type { DoorPosition } from "../../src/drivers/lock-bank.js";
 import { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
 import type { EventRow } from "../../src/store/rows.js";
 import { createLogger } from "../../src/system/logger.js";
-import { ManualClock } from "./manual-clock.js";
+import { FakeClock } from "./clock.js";
 
 export const DOORS = { pulseMs: 500, openTimeoutMs: 30_000, leftOpenMs: 120_000, leftOpenRepeatMs: 300_000, maxFailedOpens: 3, sensorSettleMs: 0, flapWindowMs: 10_000, flapMaxChanges: 6 };
 
@@ -34,7 +34,7 @@ function merge(a: Json, b: Json): Json {
 export interface TestBank {
   daemon: Daemon;
   bank: SimLockBank;
-  clock: ManualClock;
+  clock: FakeClock;
   cfg: ResolvedConfig;
   /** Events of a type (or family, with a trailing dot), oldest first. */
   events(type: string): EventRow[];
@@ -60,7 +60,7 @@ export async function startTestBank(config: Json = {}, opts: { http?: boolean } 
   const cfg = loadConfig({ path: file, env: {} });
   const log = createLogger({ level: "silent" });
   // Starts at the real time: a real lockerd process may share the database (handOver).
-  const clock = new ManualClock(Date.now());
+  const clock = new FakeClock(Date.now());
   const lockerIds = loadLayout(cfg.paths.layout, cfg.bank.sizes).lockers.map((l) => l.id);
   const newBank = (doors: Record<string, DoorPosition> = {}) => {
     const b = new SimLockBank({ lockerIds, person: cfg.hardware.sim.person, faults: cfg.hardware.sim.faults, flapIntervalMs: 5 });

@@ -1,12 +1,11 @@
 /** A bank's role reads only its own rows, writes only through ingestion, and nothing else. */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestBank, silentLog } from "../support/sync-bank.js";
-import { createTestCentral, type TestCentral } from "../support/central.js";
+import { createTestBank, silentLog, syncSettings, useTestCentral } from "../support/sync-bank.js";
 import { SyncLoop } from "../../src/sync/loop.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
 
-let central: TestCentral;
+const central = useTestCentral();
 let a: { bankId: string; role: string; url: string };
 let b: { bankId: string; role: string; url: string };
 let asA: pg.Client;
@@ -17,7 +16,7 @@ async function syncSomething(bank: { bankId: string; url: string }) {
     recordLockerSnapshot(local.ctx);
     const loop = new SyncLoop(
       { ctx: local.ctx, link: central.link(bank.url), log: silentLog },
-      { bankId: bank.bankId, batchSize: 100, intervalMs: 1000, backoffMinMs: 10, backoffMaxMs: 100, retentionMs: 86_400_000, commandPollMs: 0 },
+      syncSettings(bank.bankId, { batchSize: 100, intervalMs: 1000, retentionMs: 86_400_000 }),
     );
     await loop.runOnce();
     await loop.stop();
@@ -27,7 +26,6 @@ async function syncSomething(bank: { bankId: string; url: string }) {
 }
 
 beforeAll(async () => {
-  central = await createTestCentral();
   a = await central.addBank("bank-a");
   b = await central.addBank("bank-b");
   await syncSomething(a);
@@ -38,7 +36,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await asA.end();
-  await central.close();
 });
 
 it("reads only its own rows in every table", async () => {

@@ -1,34 +1,23 @@
 /** Commands queued centrally reach the bank, take effect once each, and close centrally. */
-import { afterAll, afterEach, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
 import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import { CommandApplier } from "../../src/sync/commands.js";
 import { SyncLoop } from "../../src/sync/loop.js";
-import { createTestBank, silentLog, type TestBank } from "../support/sync-bank.js";
-import { createTestCentral, type TestCentral } from "../support/central.js";
+import { silentLog, syncSettings, useSyncParts, useTestCentral } from "../support/sync-bank.js";
 
-let central: TestCentral;
-const banks: TestBank[] = [];
-beforeAll(async () => {
-  central = await createTestCentral();
-});
-afterEach(() => {
-  for (const b of banks.splice(0)) b.close();
-});
-afterAll(async () => {
-  await central.close();
-});
+const central = useTestCentral();
+const { bank } = useSyncParts();
 
 async function queue(bankId: string, kind: string, args: Record<string, unknown>): Promise<number> {
   const r = await central.db.admin<{ id: string }>(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ($1, $2, $3) RETURNING id`, [bankId, kind, args]);
   return Number(r.rows[0]!.id);
 }
 
-const settings = (bankId: string) => ({ bankId, batchSize: 1000, intervalMs: 60_000, backoffMinMs: 10, backoffMaxMs: 100, retentionMs: 86_400_000, commandPollMs: 0 });
+const settings = (bankId: string) => syncSettings(bankId, { batchSize: 1000, retentionMs: 86_400_000 });
 
 it("applies each kind of command through the bank's use cases and reports the outcome upward", async () => {
-  const b = createTestBank();
-  banks.push(b);
+  const b = bank();
   const { bankId, url } = await central.addBank();
   const stored = await assignLocker(b.ctx, { size: "S", trackingRef: "keep" });
   doorOpened(b.ctx, stored.intentId);
@@ -74,8 +63,7 @@ it("applies each kind of command through the bank's use cases and reports the ou
 });
 
 it("a command pulled twice takes effect once", async () => {
-  const b = createTestBank();
-  banks.push(b);
+  const b = bank();
   const { bankId, url } = await central.addBank();
   const id = await queue(bankId, "out_of_service", { lockerId: "A02", reason: "wet" });
   const link = central.link(url);
@@ -99,8 +87,7 @@ it("a command pulled twice takes effect once", async () => {
 });
 
 it("a door command interrupted by a restart is reported failed, never opened twice", async () => {
-  const b = createTestBank();
-  banks.push(b);
+  const b = bank();
   // the claim was committed, then the daemon died before the door was driven
   b.ctx.store.db.prepare(`INSERT INTO sync_commands (id, kind, state, received_at) VALUES (41, 'open_door', 'started', 0)`).run();
   const applier = new CommandApplier(b.reopen(), silentLog);

@@ -2,19 +2,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, it, vi } from "vitest";
+import { afterAll, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
-import { silentLog } from "../support/sync-bank.js";
-import { createTestCentral, type TestCentral } from "../support/central.js";
+import { silentLog, useTestCentral } from "../support/sync-bank.js";
 
-let central: TestCentral;
+const central = useTestCentral();
 const dirs: string[] = [];
-beforeAll(async () => {
-  central = await createTestCentral();
-});
-afterAll(async () => {
-  await central.close();
+afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 

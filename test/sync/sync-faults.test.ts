@@ -3,52 +3,23 @@
  * batch, a connection cut mid-batch, a bank offline for a week. After each, the central
  * database and the bank's log agree event for event.
  */
-import { afterAll, afterEach, beforeAll, expect, it, vi } from "vitest";
+import { expect, it, vi } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
-import type { BankContext } from "../../src/bank/context.js";
 import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
 import type { CentralLink } from "../../src/sync/central-link.js";
-import { SyncLoop, type SyncSettings } from "../../src/sync/loop.js";
-import { createTestBank, silentLog, type TestBank } from "../support/sync-bank.js";
+import type { SyncSettings } from "../../src/sync/loop.js";
+import { syncSettings, useSyncParts, useTestCentral, type TestBank } from "../support/sync-bank.js";
 import { createTestCentral, localAsCentral, type TestCentral } from "../support/central.js";
 import { startPrivateCluster } from "../support/postgres-setup.js";
 
-let central: TestCentral;
-const banks: TestBank[] = [];
-const loops: SyncLoop[] = [];
+const central = useTestCentral();
+const { bank, loop: loopFor } = useSyncParts();
 
-beforeAll(async () => {
-  central = await createTestCentral();
-});
-afterEach(async () => {
-  for (const l of loops.splice(0)) await l.stop();
-  for (const b of banks.splice(0)) b.close();
-});
-afterAll(async () => {
-  await central.close();
-});
-
-const settings = (bankId: string, over: Partial<SyncSettings> = {}): SyncSettings => ({
-  bankId,
-  batchSize: 5,
-  intervalMs: 60_000,
-  backoffMinMs: 5,
-  backoffMaxMs: 50,
-  retentionMs: 30 * 86_400_000,
-  commandPollMs: 0,
-  ...over,
-});
-
-function loopFor(ctx: BankContext, link: CentralLink, s: SyncSettings): SyncLoop {
-  const l = new SyncLoop({ ctx, link, log: silentLog }, s);
-  loops.push(l);
-  return l;
-}
+const settings = (bankId: string, over: Partial<SyncSettings> = {}): SyncSettings => syncSettings(bankId, { batchSize: 5, backoffMinMs: 5, backoffMaxMs: 50, ...over });
 
 async function busyBank(parcels: number): Promise<TestBank> {
-  const b = createTestBank();
-  banks.push(b);
+  const b = bank();
   for (let i = 0; i < parcels; i++) {
     const a = await assignLocker(b.ctx, { size: "S", trackingRef: `R${i}` });
     b.clock.advance(1500);
@@ -144,8 +115,7 @@ it("keeps retrying with backoff while offline, the bank working on, and catches 
 });
 
 it("a bank offline for a simulated week catches up a 50,000-event backlog", async () => {
-  const b = createTestBank();
-  banks.push(b);
+  const b = bank();
   const week = 7 * 86_400_000;
   const total = 50_000;
   const step = Math.floor(week / total);

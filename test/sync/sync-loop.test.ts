@@ -1,43 +1,14 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
 import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import type { BankContext } from "../../src/bank/context.js";
-import { SyncLoop, type SyncHooks, type SyncSettings } from "../../src/sync/loop.js";
-import type { CentralLink } from "../../src/sync/central-link.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
-import { createTestBank, silentLog, type TestBank } from "../support/sync-bank.js";
-import { createTestCentral, localAsCentral, type TestCentral } from "../support/central.js";
+import { syncSettings, useSyncParts, useTestCentral, type TestBank } from "../support/sync-bank.js";
+import { localAsCentral } from "../support/central.js";
 
-let central: TestCentral;
-const banks: TestBank[] = [];
-const loops: SyncLoop[] = [];
-
-beforeAll(async () => {
-  central = await createTestCentral();
-});
-afterEach(async () => {
-  for (const l of loops.splice(0)) await l.stop();
-  for (const b of banks.splice(0)) b.close();
-});
-afterAll(async () => {
-  await central.close();
-});
-
-function settings(bankId: string, over: Partial<SyncSettings> = {}): SyncSettings {
-  return { bankId, batchSize: 5000, intervalMs: 60_000, backoffMinMs: 10, backoffMaxMs: 100, retentionMs: 30 * 86_400_000, commandPollMs: 0, ...over };
-}
-
-function newLoop(ctx: BankContext, link: CentralLink, s: SyncSettings, hooks?: SyncHooks): SyncLoop {
-  const loop = new SyncLoop({ ctx, link, log: silentLog, hooks }, s);
-  loops.push(loop);
-  return loop;
-}
-
-function bank(): TestBank {
-  const b = createTestBank();
-  banks.push(b);
-  return b;
-}
+const central = useTestCentral();
+const { bank, loop: newLoop } = useSyncParts();
+const settings = syncSettings;
 
 /** Deliver a parcel into a locker: assign, door opens, door closes. */
 async function deliver(b: TestBank, size = "S", ref: string | null = null) {

@@ -1,4 +1,5 @@
 /** /pickup: a customer's code (in the body, so it stays out of URLs, or in the path as the design has it). */
+import type { Request, Response } from "express";
 import { z } from "zod";
 import { limitedPickupByCode } from "../../bank/attempts.js";
 import { pickupByCode } from "../../bank/pickup.js";
@@ -15,10 +16,11 @@ const codeParam = z.object({ code: codeSchema }).strict();
 export function pickupRoutes(deps: ApiDeps): Route[] {
   const { ctx } = deps;
 
-  const pickup = async (code: string, source: string) => {
-    const from = { channel: "http", id: source } as const;
+  /** Both routes: the code, tried on behalf of the caller (the limiter's source), opens its parcel's door. */
+  const pickup = async (code: string, req: Request, res: Response) => {
+    const from = { channel: "http", id: sourceOf(req.socket.remoteAddress, res.locals.caller as Caller | undefined) } as const;
     const result = deps.attempts ? await limitedPickupByCode(ctx, deps.attempts, code, from) : await pickupByCode(ctx, code, from);
-    return { parcelId: result.parcelId, lockerId: result.lockerId, door: "unlocking" };
+    res.json({ parcelId: result.parcelId, lockerId: result.lockerId, door: "unlocking" });
   };
   const common = {
     tag: "pickup",
@@ -34,9 +36,7 @@ export function pickupRoutes(deps: ApiDeps): Route[] {
       path: "/pickup",
       summary: "Open the door of the parcel a pickup code belongs to",
       body: pickupBody,
-      handler: async ({ body }, req, res) => {
-        res.json(await pickup(body.code, sourceOf(req.socket.remoteAddress, res.locals.caller as Caller | undefined)));
-      },
+      handler: ({ body }, req, res) => pickup(body.code, req, res),
     }),
     defineRoute({
       ...common,
@@ -44,9 +44,7 @@ export function pickupRoutes(deps: ApiDeps): Route[] {
       path: "/pickup/:code",
       summary: "The same with the code in the path (kept out of logs; prefer the body)",
       params: codeParam,
-      handler: async ({ params }, req, res) => {
-        res.json(await pickup(params.code, sourceOf(req.socket.remoteAddress, res.locals.caller as Caller | undefined)));
-      },
+      handler: ({ params }, req, res) => pickup(params.code, req, res),
     }),
   ];
 }

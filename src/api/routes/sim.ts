@@ -48,45 +48,34 @@ export function simRoutes(deps: ApiDeps): Route[] {
     }
   };
 
+  /** A simulated input device's route: run the input, answer with the bank's feedback to it. */
+  const inputRoute = <B extends z.ZodType>(path: string, summary: string, answer: string, body: B, act: (input: z.output<B>) => boolean): Route =>
+    defineRoute({
+      method: "post",
+      path,
+      tag: "simulator",
+      summary,
+      access: [],
+      body,
+      responses: { 200: { description: answer, schema: feedbackView } },
+      handler: async (given, _req, res) => {
+        res.json(await withFeedback(() => act(given.body)));
+      },
+    });
+
   const inputRoutes: Route[] = [];
   if (input?.keypad) {
     const keypad = input.keypad;
     inputRoutes.push(
-      defineRoute({
-        method: "post",
-        path: "/sim/keypad",
-        tag: "simulator",
-        summary: "Simulated bank: press keys on the bank's keypad (digits, * to clear, # to enter)",
-        access: [],
-        body: keypadBody,
-        responses: { 200: { description: "the keys were pressed; the bank's feedback", schema: feedbackView } },
-        handler: async ({ body }, _req, res) => {
-          res.json(
-            await withFeedback(() => {
-              keypad.press(body.keys);
-              return true;
-            }),
-          );
-        },
+      inputRoute("/sim/keypad", "Simulated bank: press keys on the bank's keypad (digits, * to clear, # to enter)", "the keys were pressed; the bank's feedback", keypadBody, ({ keys }) => {
+        keypad.press(keys);
+        return true;
       }),
     );
   }
   if (input?.scanner) {
     const scanner = input.scanner;
-    inputRoutes.push(
-      defineRoute({
-        method: "post",
-        path: "/sim/scanner",
-        tag: "simulator",
-        summary: "Simulated bank: show a barcode or QR code to the bank's scanner",
-        access: [],
-        body: scannerBody,
-        responses: { 200: { description: "what the scanner did with it; the bank's feedback", schema: feedbackView } },
-        handler: async ({ body }, _req, res) => {
-          res.json(await withFeedback(() => scanner.scan(body.data)));
-        },
-      }),
-    );
+    inputRoutes.push(inputRoute("/sim/scanner", "Simulated bank: show a barcode or QR code to the bank's scanner", "what the scanner did with it; the bank's feedback", scannerBody, ({ data }) => scanner.scan(data)));
   }
 
   return [

@@ -1,58 +1,9 @@
 /**
- * Virtual time and seeded randomness for the deterministic simulation: the daemon's Clock and
- * RandomSource ports, driven by the simulation instead of the world.
+ * Seeded randomness for the deterministic simulation and the fuzz tests: the daemon's
+ * RandomSource port plus the draws a simulated world needs (float, pick, chance). Its time is
+ * test/support/clock.ts's FakeClock.
  */
-import type { Clock, RandomSource, TimerHandle } from "../../src/bank/ports.js";
-
-interface Timer {
-  at: number;
-  order: number;
-  fn: () => void;
-  cancelled: boolean;
-}
-
-export class VirtualClock implements Clock {
-  private t: number;
-  private order = 0;
-  private timers: Timer[] = [];
-  synced = true;
-
-  constructor(start = Date.UTC(2026, 0, 5, 8, 0, 0)) {
-    this.t = start;
-  }
-
-  now(): number {
-    return this.t;
-  }
-
-  isSynchronised(): boolean {
-    return this.synced;
-  }
-
-  after(ms: number, fn: () => void): TimerHandle {
-    const timer: Timer = { at: this.t + ms, order: this.order++, fn, cancelled: false };
-    this.timers.push(timer);
-    return { cancel: () => (timer.cancelled = true) };
-  }
-
-  /** Move time forward, firing due timers in order (a timer may schedule more). */
-  advance(ms: number): void {
-    const end = this.t + ms;
-    for (;;) {
-      this.timers = this.timers.filter((x) => !x.cancelled);
-      const next = this.timers.reduce<Timer | null>((a, b) => (a === null || b.at < a.at || (b.at === a.at && b.order < a.order) ? b : a), null);
-      if (!next || next.at > end) break;
-      this.timers.splice(this.timers.indexOf(next), 1);
-      this.t = Math.max(this.t, next.at);
-      next.fn();
-    }
-    this.t = end;
-  }
-
-  pending(): number {
-    return this.timers.filter((x) => !x.cancelled).length;
-  }
-}
+import type { RandomSource } from "../../src/bank/ports.js";
 
 /** xoshiro128** seeded with splitmix32: small, fast, and the same sequence for the same seed. */
 export class SeededRandom implements RandomSource {
