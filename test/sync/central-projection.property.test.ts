@@ -8,9 +8,7 @@
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { migrateCentral } from "../../src/central/apply.js";
-import { createBank } from "../../src/central/banks.js";
-import { createTestDatabase, type TestDatabase } from "../support/pg.js";
+import { useTestCentral } from "../support/sync-bank.js";
 
 const LOCKERS = ["A01", "A02", "A03"];
 const T0 = Date.UTC(2026, 5, 1);
@@ -138,30 +136,20 @@ const stream: fc.Arbitrary<Ev[]> = fc
     return out;
   });
 
-let db: TestDatabase;
-let admin: pg.Client;
+const central = useTestCentral();
 let bank: pg.Client;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
-  await migrateCentral(admin);
-  const role = `lockerd_bank_q${Math.random().toString(36).slice(2, 8)}`;
-  db.trackRole(role);
-  const creds = await createBank(admin, { bankId: "BQ", role });
-  bank = new pg.Client({ connectionString: db.urlAs(creds.role, creds.password) });
+  bank = new pg.Client({ connectionString: (await central.addBank("BQ")).url });
   await bank.connect();
 });
 afterAll(async () => {
   await bank.end();
-  await admin.end();
-  await db.drop();
 });
 
 async function reset(): Promise<void> {
-  for (const t of ["events", "lockers", "parcels"]) await admin.query(`DELETE FROM central.${t} WHERE bank_id = 'BQ'`);
-  await admin.query(`UPDATE central.banks SET last_seq = 0, last_event_at = NULL WHERE id = 'BQ'`);
+  for (const t of ["events", "lockers", "parcels"]) await central.db.admin(`DELETE FROM central.${t} WHERE bank_id = 'BQ'`);
+  await central.db.admin(`UPDATE central.banks SET last_seq = 0, last_event_at = NULL WHERE id = 'BQ'`);
 }
 
 it("lockers and parcels end as the event-by-event model says, however the stream is cut into batches", async () => {
@@ -179,7 +167,7 @@ it("lockers and parcels end as the event-by-event model says, however the stream
         if (resend) await send();
       }
       const want = model(events);
-      const lockers = await admin.query<{ locker_id: string; status: string; size: string | null; service_reason: string | null; parcel_id: string | null; status_seq: number; last_seq: number; last_event_type: string | null }>(
+      const lockers = await central.db.admin<{ locker_id: string; status: string; size: string | null; service_reason: string | null; parcel_id: string | null; status_seq: number; last_seq: number; last_event_type: string | null }>(
         `SELECT locker_id, status, size, service_reason, parcel_id, status_seq::int, last_seq::int, last_event_type FROM central.lockers WHERE bank_id = 'BQ' ORDER BY locker_id`,
       );
       expect(lockers.rows).toEqual(
@@ -187,7 +175,7 @@ it("lockers and parcels end as the event-by-event model says, however the stream
           locker_id: id, status: l.status, size: l.size, service_reason: l.reason, parcel_id: l.parcel, status_seq: l.statusSeq, last_seq: l.lastSeq, last_event_type: l.lastType,
         })),
       );
-      const parcels = await admin.query<{ parcel_id: string; status: string; status_seq: number; locker_id: string | null; pickup_code: string | null }>(
+      const parcels = await central.db.admin<{ parcel_id: string; status: string; status_seq: number; locker_id: string | null; pickup_code: string | null }>(
         `SELECT parcel_id, status, status_seq::int, locker_id, pickup_code FROM central.parcels WHERE bank_id = 'BQ' ORDER BY parcel_id`,
       );
       expect(parcels.rows).toEqual(

@@ -6,15 +6,12 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { migrateCentral } from "../../src/central/apply.js";
-import { createBank } from "../../src/central/banks.js";
 import { batchParams } from "../../src/sync/central-link.js";
-import { createTestDatabase, type TestDatabase } from "../support/pg.js";
+import { useTestCentral } from "../support/sync-bank.js";
 
 type Ev = [seq: number, type: string, lockerId: string | null, parcelId: string | null, data: Record<string, unknown>];
 
-let db: TestDatabase;
-let admin: pg.Client;
+const central = useTestCentral();
 let bank: pg.Client;
 const T0 = Date.UTC(2026, 2, 10, 12);
 const at = (seq: number) => T0 + seq * 60_000;
@@ -24,20 +21,11 @@ const X3 = T0 + 3 * 86_400_000;
 const X4 = T0 + 4 * 86_400_000;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
-  await migrateCentral(admin);
-  const role = `lockerd_bank_p${Math.random().toString(36).slice(2, 8)}`;
-  db.trackRole(role);
-  const creds = await createBank(admin, { bankId: "B2", role });
-  bank = new pg.Client({ connectionString: db.urlAs(creds.role, creds.password) });
+  bank = new pg.Client({ connectionString: (await central.addBank("B2")).url });
   await bank.connect();
 });
 afterAll(async () => {
   await bank.end();
-  await admin.end();
-  await db.drop();
 });
 
 async function ingest(events: Ev[]): Promise<number> {
@@ -66,12 +54,12 @@ const batch2: Ev[] = [
 
 it("after the first batch: out of service holds through parcel events, codes are kept while useful", async () => {
   expect(await ingest(batch1)).toBe(6);
-  const l = await admin.query(`SELECT locker_id, status, service_reason, size, parcel_id, status_seq::int, last_seq::int FROM central.lockers WHERE bank_id = 'B2' ORDER BY 1`);
+  const l = await central.db.admin(`SELECT locker_id, status, service_reason, size, parcel_id, status_seq::int, last_seq::int FROM central.lockers WHERE bank_id = 'B2' ORDER BY 1`);
   expect(l.rows).toEqual([
     { locker_id: "A01", status: "OUT_OF_SERVICE", service_reason: "broken", size: "S", parcel_id: "P1", status_seq: 4, last_seq: 4 },
     { locker_id: "A02", status: "OUT_OF_SERVICE", service_reason: "jammed", size: "M", parcel_id: "P2", status_seq: 5, last_seq: 6 },
   ]);
-  const p = await admin.query(`SELECT parcel_id, status, pickup_code, pickup_token, expires_at, expires_seq::int FROM central.parcels WHERE bank_id = 'B2' ORDER BY 1`);
+  const p = await central.db.admin(`SELECT parcel_id, status, pickup_code, pickup_token, expires_at, expires_seq::int FROM central.parcels WHERE bank_id = 'B2' ORDER BY 1`);
   expect(p.rows).toEqual([
     { parcel_id: "P1", status: "STORED", pickup_code: "11112222", pickup_token: "tok1", expires_at: new Date(X1), expires_seq: 2 },
     { parcel_id: "P2", status: "ASSIGNED", pickup_code: "33334444", pickup_token: null, expires_at: new Date(X3), expires_seq: 6 },
@@ -82,12 +70,12 @@ it("later batches merge with what is held; a re-sent batch changes nothing", asy
   expect(await ingest(batch2)).toBe(11);
   expect(await ingest(batch2)).toBe(11);
   expect(await ingest([...batch2, [12, "parcel.cancelled", "A02", "P2", {}]])).toBe(12);
-  const l = await admin.query(`SELECT locker_id, status, service_reason, size, parcel_id, status_seq::int, last_seq::int, last_event_type FROM central.lockers WHERE bank_id = 'B2' ORDER BY 1`);
+  const l = await central.db.admin(`SELECT locker_id, status, service_reason, size, parcel_id, status_seq::int, last_seq::int, last_event_type FROM central.lockers WHERE bank_id = 'B2' ORDER BY 1`);
   expect(l.rows).toEqual([
     { locker_id: "A01", status: "AVAILABLE", service_reason: null, size: "S", parcel_id: null, status_seq: 9, last_seq: 10, last_event_type: "parcel.removed" },
     { locker_id: "A02", status: "OUT_OF_SERVICE", service_reason: "jammed", size: "M", parcel_id: "P2", status_seq: 5, last_seq: 12, last_event_type: "parcel.cancelled" },
   ]);
-  const p = await admin.query(
+  const p = await central.db.admin(
     `SELECT parcel_id, locker_id, tracking_ref, status, status_seq::int, pickup_code, pickup_token, expires_at, stored_at, picked_up_at, removed_at, cancelled_at
      FROM central.parcels WHERE bank_id = 'B2' ORDER BY 1`,
   );
@@ -97,11 +85,11 @@ it("later batches merge with what is held; a re-sent batch changes nothing", asy
     { parcel_id: "P2", locker_id: "A02", tracking_ref: "T2", status: "CANCELLED", status_seq: 12, pickup_code: null, pickup_token: null, expires_at: new Date(X4),
       stored_at: null, picked_up_at: null, removed_at: null, cancelled_at: new Date(at(12)) },
   ]);
-  const h = await admin.query(`SELECT parcel_id, seq::int, status FROM central.parcel_history WHERE bank_id = 'B2' ORDER BY seq`);
+  const h = await central.db.admin(`SELECT parcel_id, seq::int, status FROM central.parcel_history WHERE bank_id = 'B2' ORDER BY seq`);
   expect(h.rows.map((r) => `${r.parcel_id}:${r.seq}:${r.status ?? "-"}`)).toEqual([
     "P1:2:ASSIGNED", "P1:4:STORED", "P2:5:ASSIGNED", "P2:6:-", "P1:8:PICKED_UP", "P1:10:-", "P2:11:-", "P2:12:CANCELLED",
   ]);
-  const e = await admin.query<{ n: string; coded: string }>(
+  const e = await central.db.admin<{ n: string; coded: string }>(
     `SELECT count(*) AS n, count(*) FILTER (WHERE data ? 'pickupCode' OR data ? 'pickupToken') AS coded FROM central.events WHERE bank_id = 'B2'`,
   );
   expect(e.rows[0]).toEqual({ n: "12", coded: "0" });
@@ -112,7 +100,7 @@ it("a re-sent event without its codes is the same event; with other content it i
   expect(await ingest([stripped])).toBe(2);
   const changed: Ev = [2, "parcel.assigned", "A01", "P1", { size: "S", lockerSize: "S", trackingRef: "T9", expiresAt: X1 }];
   await expect(ingest([changed])).rejects.toMatchObject({ code: "LK001" });
-  const p = await admin.query(`SELECT tracking_ref FROM central.parcels WHERE bank_id = 'B2' AND parcel_id = 'P1'`);
+  const p = await central.db.admin(`SELECT tracking_ref FROM central.parcels WHERE bank_id = 'B2' AND parcel_id = 'P1'`);
   expect(p.rows).toEqual([{ tracking_ref: "T1" }]);
 });
 
@@ -125,7 +113,7 @@ it("the bank's hand-built parameters carry quotes, backslashes, NULL and non-ASC
   ]);
   const r = await bank.query<{ ack: string }>(`SELECT central.ingest_events($1, $2::jsonb) AS ack`, params);
   expect(Number(r.rows[0]!.ack)).toBe(21);
-  const e = await admin.query(`SELECT seq::int, type, at, clock_synced, locker_id, parcel_id, data FROM central.events WHERE bank_id = 'B2' AND seq >= 20 ORDER BY seq`);
+  const e = await central.db.admin(`SELECT seq::int, type, at, clock_synced, locker_id, parcel_id, data FROM central.events WHERE bank_id = 'B2' AND seq >= 20 ORDER BY seq`);
   expect(e.rows).toEqual([
     { seq: 20, type: "locker.flagged", at: new Date(at(20)), clock_synced: false, locker_id: odd, parcel_id: null, data: JSON.parse(data) },
     { seq: 21, type: "door.opened", at: new Date(at(21)), clock_synced: true, locker_id: null, parcel_id: "NULL", data: {} },

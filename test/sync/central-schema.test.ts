@@ -16,17 +16,23 @@ afterAll(async () => {
   await db.drop();
 });
 
+/** A bank of its own and a connection as its role. */
+async function bankClient(bankId: string): Promise<pg.Client> {
+  const role = `lockerd_bank_t${Math.random().toString(36).slice(2, 8)}`;
+  db.trackRole(role);
+  const creds = await createBank(admin, { bankId, role });
+  const bank = new pg.Client({ connectionString: db.urlAs(creds.role, creds.password) });
+  await bank.connect();
+  return bank;
+}
+
 it("migrates once and again without change", async () => {
   expect(await migrateCentral(admin)).toEqual({ from: 0, to: 1 });
   expect(await migrateCentral(admin)).toEqual({ from: 1, to: 1 });
 });
 
 it("a bank's role ingests a batch into monthly partitions and the projections", async () => {
-  const role = `lockerd_bank_t${Math.random().toString(36).slice(2, 8)}`;
-  db.trackRole(role);
-  const creds = await createBank(admin, { bankId: "B1", role });
-  const bank = new pg.Client({ connectionString: db.urlAs(creds.role, creds.password) });
-  await bank.connect();
+  const bank = await bankClient("B1");
   const jan = Date.UTC(2026, 0, 31, 23, 59, 59, 999);
   const feb = Date.UTC(2026, 1, 1);
   const ack = await bank.query<{ ack: string }>(`SELECT central.ingest_events($1, $2::jsonb) AS ack`, [
@@ -51,11 +57,7 @@ it("a bank's role ingests a batch into monthly partitions and the projections", 
 });
 
 it("refuses a malformed batch with a clear error and keeps nothing of it", async () => {
-  const role = `lockerd_bank_m${Math.random().toString(36).slice(2, 8)}`;
-  db.trackRole(role);
-  const creds = await createBank(admin, { bankId: "B3", role });
-  const bank = new pg.Client({ connectionString: db.urlAs(creds.role, creds.password) });
-  await bank.connect();
+  const bank = await bankClient("B3");
   const ingest = (batch: string) => bank.query<{ ack: string }>(`SELECT central.ingest_events('B3', $1::jsonb) AS ack`, [batch]);
   try {
     const t = Date.UTC(2026, 3, 1);
@@ -75,11 +77,7 @@ it("refuses a malformed batch with a clear error and keeps nothing of it", async
 });
 
 it("a sequence number below the highest received but never held is taken, once", async () => {
-  const role = `lockerd_bank_g${Math.random().toString(36).slice(2, 8)}`;
-  db.trackRole(role);
-  const creds = await createBank(admin, { bankId: "B4", role });
-  const bank = new pg.Client({ connectionString: db.urlAs(creds.role, creds.password) });
-  await bank.connect();
+  const bank = await bankClient("B4");
   const t = Date.UTC(2026, 3, 1);
   const ev = (seq: number, type = "door.opened") => [seq, t + seq, true, type, "A01", null, {}];
   const ingest = (events: unknown[]) => bank.query<{ ack: string }>(`SELECT central.ingest_events('B4', $1::jsonb) AS ack`, [JSON.stringify(events)]);
