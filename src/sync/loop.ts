@@ -52,6 +52,9 @@ export interface CycleReport {
 
 const META_LAST_SUCCESS = "sync.lastSuccessAt";
 
+/** Outbox rows read in one synchronous step (a few milliseconds on a small machine). */
+const READ_SLICE = 500;
+
 export class SyncLoop implements SyncControl {
   private readonly outbox: SyncOutbox;
   private readonly commands: CommandApplier;
@@ -156,24 +159,20 @@ export class SyncLoop implements SyncControl {
   }
 
   private async pushAll(report: CycleReport): Promise<void> {
-    let batch = this.outbox.unsent(this.settings.batchSize);
+    let batch = await this.readBatch(0);
     while (batch.length > 0) {
       if (this.stopped) return;
       const first = batch[0]!.seq;
       const last = batch[batch.length - 1]!.seq;
-      const pushing = this.deps.link.pushBatch(this.settings.bankId, batch);
+      const pushing = settle(this.deps.link.pushBatch(this.settings.bankId, batch));
       // Read the next batch while the central database works on this one (a full batch only:
       // a short one was the whole backlog). Nothing is marked before the commit below.
-      let next: OutboxEvent[] = [];
-      let readError: unknown = null;
-      try {
-        if (batch.length === this.settings.batchSize) next = this.outbox.unsentAfter(last, this.settings.batchSize);
-      } catch (e) {
-        readError = e; // the push is still awaited (its failure is the one to report)
-      }
-      const ack = await pushing;
+      const reading = settle(batch.length === this.settings.batchSize ? this.readBatch(last) : Promise.resolve([]));
+      const [pushed, read] = await Promise.all([pushing, reading]);
+      if (!pushed.ok) throw pushed.error; // the push's failure is the one to report
+      const ack = pushed.value;
       if (ack < last) throw new Error(`central database acknowledged seq ${ack}, expected ${last}`);
-      if (readError) throw readError;
+      if (!read.ok) throw read.error;
       crashPoint("sync.central_committed");
       await this.deps.hooks?.afterCommit?.(last);
       const now = this.deps.ctx.clock.now();
@@ -184,8 +183,28 @@ export class SyncLoop implements SyncControl {
       report.sent += batch.length;
       report.batches++;
       this.log.debug({ first, last, count: batch.length }, "batch synced");
-      batch = next;
+      batch = read.value;
     }
+  }
+
+  /**
+   * The unsent events after `afterSeq`, up to a batch, read in slices with the event loop free
+   * in between: one read of a whole batch of thousands of rows would hold a keypress or a
+   * request for tens of milliseconds. Seqs only grow, so the slices join up without gaps.
+   */
+  private async readBatch(afterSeq: number): Promise<OutboxEvent[]> {
+    const size = this.settings.batchSize;
+    const batch: OutboxEvent[] = [];
+    let after = afterSeq;
+    while (batch.length < size && !this.stopped) {
+      if (batch.length > 0) await nextTurn();
+      const want = Math.min(READ_SLICE, size - batch.length);
+      const slice = this.outbox.unsentAfter(after, want);
+      for (const e of slice) batch.push(e);
+      if (slice.length < want) break;
+      after = slice[slice.length - 1]!.seq;
+    }
+    return batch;
   }
 
   /** Chunk by chunk, letting doors and requests run in between (a first prune may be large). */
@@ -197,7 +216,7 @@ export class SyncLoop implements SyncControl {
       const n = this.outbox.pruneChunk(sentBefore, chunk);
       total += n;
       if (n < chunk) return total;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   }
 
@@ -234,6 +253,19 @@ export class SyncLoop implements SyncControl {
     }
     this.schedule(delay);
   }
+}
+
+/** Let I/O callbacks (keypad reports, HTTP requests) run before going on. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects, so two can be awaited together and their failures ranked. */
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 function describe(e: unknown): string {

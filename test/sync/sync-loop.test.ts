@@ -159,6 +159,47 @@ describe("pushing the outbox", () => {
     await expectAgree(b, bankId, ctx2);
   });
 
+  it("reads a large batch in slices, letting other work run between them, without gaps or repeats", async () => {
+    const b = bank();
+    const record = (n: number) =>
+      b.ctx.store.write(() => {
+        for (let i = 0; i < n; i++) b.ctx.store.record({ type: "test.filler", data: { i } }, b.clock.now());
+      });
+    record(2300);
+    const batches: number[][] = [];
+    const link: CentralLink = {
+      pushBatch: (_bank, events) => {
+        batches.push(events.map((e) => e.seq));
+        return Promise.resolve(events.at(-1)!.seq);
+      },
+      pullCommands: () => Promise.resolve([]),
+      close: () => Promise.resolve(),
+    };
+    // Meanwhile the bank goes on: an event is recorded at every turn of the event loop.
+    let turns = 0;
+    let appending = true;
+    const tick = () => {
+      if (!appending) return;
+      turns++;
+      record(1);
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const loop = newLoop(b.ctx, link, settings("B-slices", { batchSize: 1000 }));
+    const report = await loop.runOnce();
+    appending = false;
+    // The first batch of 1000 took several turns to read: other work ran while it was read.
+    expect(turns).toBeGreaterThan(1);
+    expect(batches[0]).toHaveLength(1000);
+    const sent = batches.flat();
+    expect(batches.every((batch) => batch.length <= 1000)).toBe(true);
+    expect(sent).toEqual(Array.from({ length: sent.length }, (_, i) => i + 1));
+    expect(report.sent).toBe(sent.length);
+    expect(sent.length).toBeGreaterThanOrEqual(2300);
+    await loop.runOnce(); // whatever was recorded after the last read
+    expect(loop.status().backlog).toBe(0);
+  });
+
   it("prunes sent events past retention and never unsent ones", async () => {
     const b = bank();
     const { bankId, url } = await central.addBank();
