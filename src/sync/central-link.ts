@@ -140,8 +140,11 @@ export function batchParams(bankId: string, events: readonly OutboxEvent[]): str
   ];
 }
 
+const NEEDS_ESCAPE = /[\\"]/;
+
 /** One element of a PostgreSQL array literal: quoted, with backslash and quote escaped. */
 function arrayItem(s: string | null): string {
   if (s === null) return "NULL";
-  return `"${s.replace(/[\\"]/g, "\\$&")}"`;
+  // Ids and types hardly ever need escaping, and the test is several times cheaper than replace.
+  return NEEDS_ESCAPE.test(s) ? `"${s.replace(/[\\"]/g, "\\$&")}"` : `"${s}"`;
 }
