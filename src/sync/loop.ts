@@ -54,6 +54,8 @@ const META_LAST_SUCCESS = "sync.lastSuccessAt";
 
 /** Outbox rows read in one synchronous step (a few milliseconds on a small machine). */
 const READ_SLICE = 500;
+/** Outbox rows marked sent in one transaction (more would hold the event loop for longer). */
+const MARK_SLICE = 1000;
 
 export class SyncLoop implements SyncControl {
   private readonly outbox: SyncOutbox;
@@ -176,7 +178,7 @@ export class SyncLoop implements SyncControl {
       crashPoint("sync.central_committed");
       await this.deps.hooks?.afterCommit?.(last);
       const now = this.deps.ctx.clock.now();
-      this.outbox.markSent(first, last, now);
+      await this.markSent(batch, now);
       crashPoint("sync.marked");
       this.lastSuccessAt = now;
       this.deps.ctx.store.write(() => this.deps.ctx.store.setMeta(META_LAST_SUCCESS, String(now)));
@@ -205,6 +207,19 @@ export class SyncLoop implements SyncControl {
       after = slice[slice.length - 1]!.seq;
     }
     return batch;
+  }
+
+  /**
+   * Mark a batch the central database holds as sent, a slice per transaction with the event
+   * loop free in between (one transaction over thousands of rows holds it for tens of ms).
+   * A crash part-way leaves the rest unmarked: it is sent again and recognised centrally.
+   */
+  private async markSent(batch: readonly OutboxEvent[], now: number): Promise<void> {
+    for (let i = 0; i < batch.length; i += MARK_SLICE) {
+      if (i > 0) await nextTurn();
+      const end = Math.min(i + MARK_SLICE, batch.length) - 1;
+      this.outbox.markSent(batch[i]!.seq, batch[end]!.seq, now);
+    }
   }
 
   /** Chunk by chunk, letting doors and requests run in between (a first prune may be large). */

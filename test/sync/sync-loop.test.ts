@@ -200,6 +200,35 @@ describe("pushing the outbox", () => {
     expect(loop.status().backlog).toBe(0);
   });
 
+  it("marks a large batch sent in slices, letting other work run between them", async () => {
+    const b = bank();
+    b.ctx.store.write(() => {
+      for (let i = 0; i < 2300; i++) b.ctx.store.record({ type: "test.filler", data: { i } }, b.clock.now());
+    });
+    let turnsAfterPush = 0;
+    let counting = false;
+    const tick = () => {
+      if (!counting) return;
+      turnsAfterPush++;
+      setImmediate(tick);
+    };
+    const link: CentralLink = {
+      pushBatch: (_bank, events) => {
+        counting = true;
+        setImmediate(tick);
+        return Promise.resolve(events.at(-1)!.seq);
+      },
+      pullCommands: () => Promise.resolve([]),
+      close: () => Promise.resolve(),
+    };
+    const loop = newLoop(b.ctx, link, settings("B-marks", { batchSize: 5000 }));
+    const report = await loop.runOnce();
+    counting = false;
+    expect(report).toMatchObject({ sent: 2300, batches: 1 });
+    expect(turnsAfterPush).toBeGreaterThan(1);
+    expect(loop.status()).toMatchObject({ backlog: 0, lastSentSeq: 2300 });
+  });
+
   it("prunes sent events past retention and never unsent ones", async () => {
     const b = bank();
     const { bankId, url } = await central.addBank();
