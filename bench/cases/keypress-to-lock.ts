@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import { assignLocker } from "../../src/bank/assign.js";
 import { loadConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
@@ -136,17 +137,24 @@ export const keypressToLock: Benchmark = async ({ quick, log }) => {
     const flooding = Promise.all([flood(loaded.daemon.url!, () => done), flood(loaded.daemon.url!, () => done)]);
     await new Promise((r) => setTimeout(r, 300)); // the flood and the sync loop get going
     const t: number[] = [];
+    // A real keypad's report arrives as an I/O callback and first waits for the event loop:
+    // the samples start at the decoder and cannot show that wait, so it is reported beside them.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+    loopDelay.enable();
     const backlogAtStart = loaded.daemon.sync!.status().backlog;
     for (let i = 0; i < samples; i++) {
       t.push(await oneSample(loaded));
       await new Promise((r) => setTimeout(r, 10)); // spread the samples over the load
     }
+    loopDelay.disable();
     const backlogAtEnd = loaded.daemon.sync!.status().backlog;
     done = true;
     const requests = (await flooding).reduce((a, b) => a + b, 0);
     const s = summarise(t);
-    log(`  under load: ${requests} assign+cancel rounds over HTTP, sync backlog ${backlogAtStart} → ${backlogAtEnd} during the samples`);
-    results.push({ name: "keypress_to_lock_ms.under_load", value: round(s.median, 3), unit: "ms", p99: round(s.p99, 3), samples: s.n, floodRounds: requests, syncBacklogStart: backlogAtStart, syncBacklogEnd: backlogAtEnd, target: "p99 < 5", met: s.p99 < 5 });
+    const loopP99 = round(loopDelay.percentile(99) / 1e6, 1);
+    const loopMax = round(loopDelay.max / 1e6, 1);
+    log(`  under load: ${requests} assign+cancel rounds over HTTP, sync backlog ${backlogAtStart} → ${backlogAtEnd} during the samples, event loop delay p99 ${loopP99} ms (max ${loopMax} ms)`);
+    results.push({ name: "keypress_to_lock_ms.under_load", value: round(s.median, 3), unit: "ms", p99: round(s.p99, 3), samples: s.n, floodRounds: requests, syncBacklogStart: backlogAtStart, syncBacklogEnd: backlogAtEnd, eventLoopDelayP99Ms: loopP99, eventLoopDelayMaxMs: loopMax, target: "p99 < 5", met: s.p99 < 5 });
   } finally {
     await loaded.daemon.stop();
     rmSync(loaded.dir, { recursive: true, force: true });

@@ -55,8 +55,11 @@ export class SyncOutbox {
     this.backlogStmt = db.prepare<[], { n: number }>(`SELECT count(*) AS n FROM events WHERE sent_at IS NULL`);
     this.oldestStmt = db.prepare<[], { at: number }>(`SELECT at FROM events WHERE sent_at IS NULL ORDER BY seq LIMIT 1`);
     this.lastSentStmt = db.prepare<[], { seq: number }>(`SELECT seq FROM events WHERE sent_at IS NOT NULL ORDER BY seq DESC LIMIT 1`);
+    // Events are sent in seq order, so what may go is a prefix: look at the oldest `chunk` rows
+    // only. Searching the whole table for sent ones read every row kept (a month of events)
+    // on each call, holding the event loop for as long.
     this.pruneStmt = db.prepare<[number, number]>(
-      `DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE sent_at IS NOT NULL AND sent_at < ? ORDER BY seq LIMIT ?)`,
+      `DELETE FROM events WHERE sent_at IS NOT NULL AND sent_at < ? AND seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?)`,
     );
   }
 
@@ -86,7 +89,10 @@ export class SyncOutbox {
     };
   }
 
-  /** Delete up to `chunk` events sent before `sentBefore` (one short transaction); returns how many. */
+  /**
+   * Delete the events sent before `sentBefore` among the oldest `chunk` (one short transaction);
+   * returns how many. Fewer than `chunk` means the prunable prefix ended.
+   */
   pruneChunk(sentBefore: number, chunk = 5000): number {
     return writeTx(this.db, () => this.pruneStmt.run(sentBefore, chunk).changes);
   }

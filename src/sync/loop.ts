@@ -52,6 +52,14 @@ export interface CycleReport {
 
 const META_LAST_SUCCESS = "sync.lastSuccessAt";
 
+/** Outbox rows read in one synchronous step (a few milliseconds on a small machine). */
+const READ_SLICE = 500;
+/**
+ * Outbox rows marked sent in one transaction: more would hold the event loop for longer, fewer
+ * would cost more disk flushes (each commit is FULL-sync, and a flush competes with pickups').
+ */
+const MARK_SLICE = 5000;
+
 export class SyncLoop implements SyncControl {
   private readonly outbox: SyncOutbox;
   private readonly commands: CommandApplier;
@@ -162,51 +170,78 @@ export class SyncLoop implements SyncControl {
    */
   private async pushAll(report: CycleReport): Promise<void> {
     const size = this.settings.batchSize;
-    let batch = this.outbox.unsent(size);
+    let batch = await this.readBatch(0);
     if (batch.length === 0 || this.stopped) return;
-    let pushing = this.deps.link.pushBatch(this.settings.bankId, batch);
-    let next: OutboxEvent[] = [];
+    let pushing = settle(this.deps.link.pushBatch(this.settings.bankId, batch));
     // a short batch was the whole backlog
-    if (batch.length === size) next = await this.readAhead(pushing, () => this.outbox.unsentAfter(batch[batch.length - 1]!.seq, size));
+    let next = batch.length === size ? await this.readAhead(pushing, batch[batch.length - 1]!.seq) : [];
     for (;;) {
       const first = batch[0]!.seq;
       const last = batch[batch.length - 1]!.seq;
-      const ack = await pushing;
-      if (ack < last) throw new Error(`central database acknowledged seq ${ack}, expected ${last}`);
+      const pushed = await pushing;
+      if (!pushed.ok) throw pushed.error;
+      if (pushed.value < last) throw new Error(`central database acknowledged seq ${pushed.value}, expected ${last}`);
       crashPoint("sync.central_committed");
       await this.deps.hooks?.afterCommit?.(last);
       // the next batch goes out before this one is marked: the server works while we write
-      const sendNext = next.length > 0 && !this.stopped;
-      const nextPushing = sendNext ? this.deps.link.pushBatch(this.settings.bankId, next) : null;
-      try {
-        const now = this.deps.ctx.clock.now();
-        this.outbox.markSent(first, last, now);
-        crashPoint("sync.marked");
-        this.lastSuccessAt = now;
-        this.deps.ctx.store.write(() => this.deps.ctx.store.setMeta(META_LAST_SUCCESS, String(now)));
-      } catch (e) {
-        // the batch in flight is re-sent next cycle; its outcome no longer matters
-        nextPushing?.catch(() => {});
-        throw e;
-      }
+      // (if marking fails, the batch in flight is simply sent again next cycle)
+      const nextPushing = next.length > 0 && !this.stopped ? settle(this.deps.link.pushBatch(this.settings.bankId, next)) : null;
+      const now = this.deps.ctx.clock.now();
+      await this.markSent(batch, now);
+      crashPoint("sync.marked");
+      this.lastSuccessAt = now;
+      this.deps.ctx.store.write(() => this.deps.ctx.store.setMeta(META_LAST_SUCCESS, String(now)));
       report.sent += batch.length;
       report.batches++;
       this.log.debug({ first, last, count: batch.length }, "batch synced");
       if (!nextPushing) return;
       batch = next;
       pushing = nextPushing;
-      next = batch.length === size ? await this.readAhead(pushing, () => this.outbox.unsentAfter(batch[batch.length - 1]!.seq, size)) : [];
+      next = batch.length === size ? await this.readAhead(pushing, batch[batch.length - 1]!.seq) : [];
     }
   }
 
-  /** Read the next batch while `pushing` is in flight; a read failure waits for the push first. */
-  private async readAhead(pushing: Promise<number>, read: () => OutboxEvent[]): Promise<OutboxEvent[]> {
+  /** Read the batch after `afterSeq` while a push is in flight; a read failure reports the push's first. */
+  private async readAhead(pushing: Promise<Settled<number>>, afterSeq: number): Promise<OutboxEvent[]> {
     try {
-      return read();
+      return await this.readBatch(afterSeq);
     } catch (e) {
-      // the push's own failure is the one to report; if it succeeds, the read's is
-      await pushing;
+      const pushed = await pushing;
+      if (!pushed.ok) throw pushed.error;
       throw e;
+    }
+  }
+
+  /**
+   * The unsent events after `afterSeq`, up to a batch, read in slices with the event loop free
+   * in between: one read of a whole batch of thousands of rows would hold a keypress or a
+   * request for tens of milliseconds. Seqs only grow, so the slices join up without gaps.
+   */
+  private async readBatch(afterSeq: number): Promise<OutboxEvent[]> {
+    const size = this.settings.batchSize;
+    const batch: OutboxEvent[] = [];
+    let after = afterSeq;
+    while (batch.length < size && !this.stopped) {
+      if (batch.length > 0) await nextTurn();
+      const want = Math.min(READ_SLICE, size - batch.length);
+      const slice = this.outbox.unsentAfter(after, want);
+      for (const e of slice) batch.push(e);
+      if (slice.length < want) break;
+      after = slice[slice.length - 1]!.seq;
+    }
+    return batch;
+  }
+
+  /**
+   * Mark a batch the central database holds as sent, a slice per transaction with the event
+   * loop free in between (one transaction over thousands of rows holds it for tens of ms).
+   * A crash part-way leaves the rest unmarked: it is sent again and recognised centrally.
+   */
+  private async markSent(batch: readonly OutboxEvent[], now: number): Promise<void> {
+    for (let i = 0; i < batch.length; i += MARK_SLICE) {
+      if (i > 0) await nextTurn();
+      const end = Math.min(i + MARK_SLICE, batch.length) - 1;
+      this.outbox.markSent(batch[i]!.seq, batch[end]!.seq, now);
     }
   }
 
@@ -219,7 +254,7 @@ export class SyncLoop implements SyncControl {
       const n = this.outbox.pruneChunk(sentBefore, chunk);
       total += n;
       if (n < chunk) return total;
-      await new Promise<void>((resolve) => setImmediate(resolve));
+      await nextTurn();
     }
   }
 
@@ -256,6 +291,19 @@ export class SyncLoop implements SyncControl {
     }
     this.schedule(delay);
   }
+}
+
+/** Let I/O callbacks (keypad reports, HTTP requests) run before going on. */
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A promise that never rejects, so two can be awaited together and their failures ranked. */
+function settle<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
 }
 
 function describe(e: unknown): string {

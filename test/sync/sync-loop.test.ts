@@ -3,6 +3,7 @@ import { assignLocker } from "../../src/bank/assign.js";
 import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import type { BankContext } from "../../src/bank/context.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
+import type { CentralLink } from "../../src/sync/central-link.js";
 import { syncSettings, useSyncParts, useTestCentral, type TestBank } from "../support/sync-bank.js";
 import { localAsCentral } from "../support/central.js";
 
@@ -128,6 +129,76 @@ describe("pushing the outbox", () => {
     const loop = newLoop(ctx2, central.link(url), settings(bankId, { batchSize: 4 }));
     await loop.runOnce();
     await expectAgree(b, bankId, ctx2);
+  });
+
+  it("reads a large batch in slices, letting other work run between them, without gaps or repeats", async () => {
+    const b = bank();
+    const record = (n: number) =>
+      b.ctx.store.write(() => {
+        for (let i = 0; i < n; i++) b.ctx.store.record({ type: "test.filler", data: { i } }, b.clock.now());
+      });
+    record(2300);
+    const batches: number[][] = [];
+    const link: CentralLink = {
+      pushBatch: (_bank, events) => {
+        batches.push(events.map((e) => e.seq));
+        return Promise.resolve(events.at(-1)!.seq);
+      },
+      pullCommands: () => Promise.resolve([]),
+      close: () => Promise.resolve(),
+    };
+    // Meanwhile the bank goes on: an event is recorded at every turn of the event loop.
+    let turns = 0;
+    let appending = true;
+    const tick = () => {
+      if (!appending) return;
+      turns++;
+      record(1);
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    const loop = newLoop(b.ctx, link, settings("B-slices", { batchSize: 1000 }));
+    const report = await loop.runOnce();
+    appending = false;
+    // The first batch of 1000 took several turns to read: other work ran while it was read.
+    expect(turns).toBeGreaterThan(1);
+    expect(batches[0]).toHaveLength(1000);
+    const sent = batches.flat();
+    expect(batches.every((batch) => batch.length <= 1000)).toBe(true);
+    expect(sent).toEqual(Array.from({ length: sent.length }, (_, i) => i + 1));
+    expect(report.sent).toBe(sent.length);
+    expect(sent.length).toBeGreaterThanOrEqual(2300);
+    await loop.runOnce(); // whatever was recorded after the last read
+    expect(loop.status().backlog).toBe(0);
+  });
+
+  it("marks a large batch sent in slices, letting other work run between them", async () => {
+    const b = bank();
+    b.ctx.store.write(() => {
+      for (let i = 0; i < 11_000; i++) b.ctx.store.record({ type: "test.filler", data: { i } }, b.clock.now());
+    });
+    let turnsAfterPush = 0;
+    let counting = false;
+    const tick = () => {
+      if (!counting) return;
+      turnsAfterPush++;
+      setImmediate(tick);
+    };
+    const link: CentralLink = {
+      pushBatch: (_bank, events) => {
+        counting = true;
+        setImmediate(tick);
+        return Promise.resolve(events.at(-1)!.seq);
+      },
+      pullCommands: () => Promise.resolve([]),
+      close: () => Promise.resolve(),
+    };
+    const loop = newLoop(b.ctx, link, settings("B-marks", { batchSize: 20_000 }));
+    const report = await loop.runOnce();
+    counting = false;
+    expect(report).toMatchObject({ sent: 11_000, batches: 1 });
+    expect(turnsAfterPush).toBeGreaterThan(1);
+    expect(loop.status()).toMatchObject({ backlog: 0, lastSentSeq: 11_000 });
   });
 
   it("prunes sent events past retention and never unsent ones", async () => {
