@@ -213,6 +213,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         bankId: cfg.bank.id,
         layout,
         driverKind: lockBank.kind,
+        hardwareOffline: () => lockBank.offline(),
         sim: lockBank instanceof SimLockBank ? lockBank : undefined,
 
         onDoorPosition: (l) => supervisor.onPosition(l),

@@ -22,6 +22,8 @@ export interface ApiDeps {
   bankId: string;
   layout: BankLayout;
   driverKind: string;
+  /** Lockers whose lock hardware does not answer now (the driver's own view). */
+  hardwareOffline(): ReadonlySet<string>;
   /** The simulated bank's hardware, when the bank is simulated (the /sim routes and the page). */
   sim?: SimLockBank;
   /** The simulated keypad, scanner and indicator, when the bank has them (the bank page). */

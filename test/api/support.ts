@@ -203,6 +203,7 @@ export function bankDeps(bank: TestBank) {
     bankId: bank.daemon.cfg.bank.id,
     layout: bank.daemon.layout,
     driverKind: bank.daemon.lockBank.kind,
+    hardwareOffline: () => bank.daemon.lockBank.offline(),
     sim: bank.sim,
     simInput: {
       keypad: devices.keypad instanceof SimKeypad ? devices.keypad : null,

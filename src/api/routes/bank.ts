@@ -1,4 +1,7 @@
-/** GET /bank: the bank as it is built (columns, sizes, driver) and the caller's role, for the bank page and tools. */
+/**
+ * GET /bank: the bank as it is built (columns, sizes, driver), which lockers' hardware does not
+ * answer now, and the caller's role, for the bank page and tools.
+ */
 import { z } from "zod";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";
@@ -10,6 +13,7 @@ export const bankView = z.object({
   driver: z.string(),
   simulated: z.boolean(),
   role: z.string().nullable(),
+  hardwareOffline: z.array(z.string()).meta({ description: "lockers whose lock board or GPIO does not answer right now" }),
   columns: z.array(z.object({ id: z.string(), lockers: z.array(z.object({ id: z.string(), size: z.string() })) })),
 });
 
@@ -31,6 +35,7 @@ export function bankRoutes(deps: ApiDeps): Route[] {
           driver: deps.driverKind,
           simulated: deps.sim !== undefined,
           role: caller?.role ?? null,
+          hardwareOffline: [...deps.hardwareOffline()].sort(),
           columns: deps.layout.columns.map((c) => ({ id: c.id, lockers: c.lockers.map((l) => ({ id: l.id, size: l.size })) })),
         });
       },

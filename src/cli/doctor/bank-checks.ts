@@ -5,7 +5,6 @@ import { attackSources } from "../../kiosk/guessing-check.js";
 import type { Client } from "../client.js";
 import type { DaemonHealth, SyncHealth } from "../health.js";
 import { duration, shortTime } from "../output.js";
-import type { EventsPage } from "../views.js";
 import { fail, info, pass, warn, type CheckResult } from "./check.js";
 
 export function checkDaemon(h: DaemonHealth, unit: string): CheckResult {
@@ -26,18 +25,9 @@ export function checkCentral(sync: SyncHealth | null, offlineBacklog: number | n
   return pass("central", title, `last success ${shortTime(sync.lastSuccessAt)}, backlog ${sync.backlog}, lag ${duration(sync.lagMs)}`);
 }
 
-/** Lockers whose hardware the daemon last reported offline (hardware.offline/online events, oldest first). */
+/** Lockers whose lock hardware does not answer now, as the daemon's driver sees it (GET /bank). */
 export async function offlineLockers(client: Client): Promise<string[]> {
-  const page = await client.get<EventsPage>("/events", { type: "hardware.", order: "desc", limit: 500 });
-  const offline = new Set<string>();
-  for (const e of [...page.events].reverse()) {
-    const ids = Array.isArray(e.data.lockers) ? (e.data.lockers as unknown[]).filter((x): x is string => typeof x === "string") : [];
-    for (const id of ids) {
-      if (e.type === "hardware.offline") offline.add(id);
-      else if (e.type === "hardware.online") offline.delete(id);
-    }
-  }
-  return [...offline].sort();
+  return (await client.get<{ hardwareOffline: string[] }>("/bank")).hardwareOffline;
 }
 
 /**

@@ -43,7 +43,7 @@ export function checkSerial(driver: string, hardware: unknown): CheckResult {
   return pass("serial", title, ports.map((p) => p.path).join(", "));
 }
 
-/** Offline lockers as the daemon reports them (hardware.offline/online events folded, newest last). */
+/** Offline lockers as the daemon's driver reports them now. */
 export function checkBoards(driver: string, offline: string[] | null, daemonUp: boolean): CheckResult {
   const title = "boards answering";
   if (driver === "sim") return info("boards", title, "simulated bank: no boards");
