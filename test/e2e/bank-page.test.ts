@@ -12,6 +12,10 @@ import { loadConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { createLogger } from "../../src/system/logger.js";
 
+// The page answers through the daemon, which shares the machine with the rest of the suite:
+// wait as long as a slow run needs (vitest's default is one second).
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 15_000, interval: 50 });
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const ARTIFACTS = join(process.cwd(), "test-artifacts");
 
@@ -51,7 +55,7 @@ describe("the bank page", () => {
     await page.goto(daemon.url!);
     await page.waitForSelector("body[data-ready=true]");
     expect(await page.locator(".door").count()).toBe(24);
-    await expect.poll(() => page.getAttribute("#door-A01", "data-status")).toBe("AVAILABLE");
+    await poll(() => page.getAttribute("#door-A01", "data-status")).toBe("AVAILABLE");
     expect(await page.textContent("#mode")).toContain("simulated");
   });
 
@@ -64,33 +68,33 @@ describe("the bank page", () => {
     const text = await page.textContent("#courier-result");
     const lockerId = /Locker (\w+)/.exec(text!)![1]!;
     expect(lockerId).toBe("A01");
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("RESERVED");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("RESERVED");
     expect((await lockerFromApi(lockerId)).status).toBe("RESERVED");
 
     // The courier opens the door, puts the parcel in, closes it.
     await page.click(`#door-${lockerId}`);
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");
     await page.click(`#door-${lockerId}`);
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("OCCUPIED");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("OCCUPIED");
     expect((await lockerFromApi(lockerId)).status).toBe("OCCUPIED");
     await page.screenshot({ path: join(ARTIFACTS, "bank-page-occupied.png"), fullPage: true });
 
     // A wrong code first: rejected, nothing opens.
     for (const k of "00000000#") await page.click(`#keypad button[data-key="${k}"]`);
-    await expect.poll(() => page.textContent("#keypad-result")).toContain("not accepted");
+    await poll(() => page.textContent("#keypad-result")).toContain("not accepted");
     expect((await lockerFromApi(lockerId)).door).toBe("closed");
 
     // The customer types the code on the keypad.
     for (const k of code + "#") await page.click(`#keypad button[data-key="${k}"]`);
-    await expect.poll(() => page.textContent("#keypad-result")).toContain("Your door is opening");
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("unlocking");
+    await poll(() => page.textContent("#keypad-result")).toContain("Your door is opening");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("unlocking");
     await page.click(`#door-${lockerId}`);
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");
     await page.click(`#door-${lockerId}`);
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("AVAILABLE");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("AVAILABLE");
     expect((await lockerFromApi(lockerId)).status).toBe("AVAILABLE");
 
-    await expect.poll(async () => page.locator('#events li[data-type="parcel.picked_up"]').count()).toBe(1);
+    await poll(async () => page.locator('#events li[data-type="parcel.picked_up"]').count()).toBe(1);
     await page.screenshot({ path: join(ARTIFACTS, "bank-page-after-pickup.png"), fullPage: true });
   });
 
@@ -100,33 +104,33 @@ describe("the bank page", () => {
     const token = (await page.locator("#last-token").textContent({ timeout: 5000 }))!.trim();
     const lockerId = /Locker (\w+)/.exec((await page.textContent("#courier-result"))!)![1]!;
     await page.click(`#door-${lockerId}`);
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");
     await page.click(`#door-${lockerId}`);
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("OCCUPIED");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("OCCUPIED");
 
     await page.fill("#scanner-input", "not-a-token");
     await page.click("#scanner-form button");
-    await expect.poll(() => page.textContent("#scanner-result")).toMatch(/not accepted|could not read/);
+    await poll(() => page.textContent("#scanner-result")).toMatch(/not accepted|could not read/);
     await page.fill("#scanner-input", token);
     await page.click("#scanner-form button");
-    await expect.poll(() => page.textContent("#scanner-result")).toContain("Your door is opening");
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("unlocking");
+    await poll(() => page.textContent("#scanner-result")).toContain("Your door is opening");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("unlocking");
     await page.click(`#door-${lockerId}`);
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-door")).toBe("open");
     await page.click(`#door-${lockerId}`);
-    await expect.poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("AVAILABLE");
+    await poll(() => page.getAttribute(`#door-${lockerId}`, "data-status")).toBe("AVAILABLE");
     await page.screenshot({ path: join(ARTIFACTS, "bank-page-qr-pickup.png"), fullPage: true });
   });
 
   it("shows the hardware going offline and back", async () => {
     await page.click("#board-toggle");
-    await expect.poll(() => page.textContent("#board-toggle")).toContain("Plug board back in");
-    await expect.poll(() => page.getAttribute("#door-A01", "data-fault")).toBe("true");
+    await poll(() => page.textContent("#board-toggle")).toContain("Plug board back in");
+    await poll(() => page.getAttribute("#door-A01", "data-fault")).toBe("true");
     expect(await page.textContent("#door-A01 .status")).toBe("fault");
     const status = (await (await fetch(`${daemon.url}/lockers/status`)).json()) as { available: Record<string, number> };
     expect(status.available).toEqual({ S: 0, M: 0, L: 0 });
     await page.click("#board-toggle");
-    await expect.poll(() => page.textContent("#board-toggle")).toContain("Unplug board");
+    await poll(() => page.textContent("#board-toggle")).toContain("Unplug board");
   });
 
   it("fits a phone held in front of the bank", async () => {
