@@ -35,7 +35,8 @@ async function peerPort(path: string, baudRate: number): Promise<SerialPort> {
 
 const write = (p: SerialPort, data: string | Buffer) => new Promise<void>((resolve, reject) => p.write(data, (e) => (e ? reject(e) : p.drain(() => resolve()))));
 
-async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+// generous: socat pairs and a reopen are slow on a loaded machine, never wrong
+async function waitFor(cond: () => boolean, ms = 20_000): Promise<void> {
   const until = Date.now() + ms;
   while (!cond()) {
     if (Date.now() > until) throw new Error("condition not met in time");
