@@ -145,6 +145,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       doors: supervisor,
       policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens },
       storage: storageGuard,
+      couriers: cfg.couriers,
     };
 
     // gpio-doors slice: every door fault and hardware change is in the outbox; log it too.
