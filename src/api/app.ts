@@ -14,6 +14,7 @@ import { bankRoutes } from "./routes/bank.js";
 import { pageRoutes } from "./routes/page.js";
 import { simRoutes } from "./routes/sim.js";
 import { syncRoutes } from "./routes/sync.js";
+import { courierRoutes } from "./routes/couriers.js";
 
 export interface Api {
   app: express.Express;
@@ -54,6 +55,7 @@ export function createApi(deps: ApiDeps): Api {
     ...eventRoutes(deps),
     ...bankRoutes(deps),
     ...syncRoutes(deps),
+    ...courierRoutes(deps),
     ...simRoutes(deps),
     ...pageRoutes(),
   ];

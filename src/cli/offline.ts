@@ -4,6 +4,7 @@
  * we read). Door positions are unknown without the daemon. Codes are never read.
  */
 import { existsSync } from "node:fs";
+import { courierViews, type ConfiguredCourier, type CourierView } from "../bank/couriers.js";
 import { parcelView, type ParcelView } from "../bank/queries.js";
 import { openDatabase, type Db } from "../store/database.js";
 import type { ParcelStatus, EventRow } from "../store/rows.js";
@@ -71,6 +72,17 @@ export class OfflineBank {
 
   parcels(filter: { ref?: string | undefined; locker?: string | undefined; status?: ParcelStatus | undefined; limit: number }): ParcelView[] {
     return this.store.parcels.find({ trackingRef: filter.ref, lockerId: filter.locker, status: filter.status, limit: filter.limit }).map(parcelView);
+  }
+
+  /** Couriers as GET /couriers lists them; a database from before the credential store has none stored. */
+  couriers(configured: readonly ConfiguredCourier[]): CourierView[] {
+    let stored: ReturnType<Store["couriers"]["all"]> = [];
+    try {
+      stored = this.store.couriers.all();
+    } catch (e) {
+      if (!/no such table/.test((e as Error).message)) throw e;
+    }
+    return courierViews(configured, stored);
   }
 
   /** Outbox figures for `sync`/`doctor` when the daemon cannot tell us. */
