@@ -8,7 +8,9 @@ import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { CommandApplier } from "../../src/sync/commands.js";
+import { startDaemon } from "../../src/daemon.js";
 import { startTestBank, type TestBank } from "../support/daemon.js";
+import { testLogger } from "../support/log.js";
 import { silentLog } from "../support/sync-bank.js";
 
 const ALICE_BADGE = "COURIER-BADGE-alice-4f1c9e2a7b";
@@ -155,5 +157,17 @@ describe("courier credentials from central", () => {
     expect(ctx.store.events.query({ type: "courier.credential_added" })).toEqual([]);
     expect(ctx.store.events.query({ type: "courier.credential_revoked" })).toEqual([]);
     expect(await b.badge(ALICE_BADGE)).toBe("alice");
+  });
+
+  it("PINs central issued count in the guessing bound checked at start", async () => {
+    const b = await bank();
+    await b.command("add_courier_credential", { name: "carol", pinHash: await hashPin("13572468") });
+    await b.command("add_courier_credential", { name: "dan", sha256: badgeSha256("BADGE-dan-1"), pinHash: await hashPin("11223344") });
+    await b.command("revoke_courier_credential", { name: "alice" }); // a configured PIN that no longer signs in
+    const lines: Record<string, unknown>[] = [];
+    const cfg = t!.daemon.cfg;
+    await t!.daemon.stop();
+    t!.daemon = await startDaemon(cfg, testLogger(lines), { input: { keypad: new SimKeypad(), scanner: new SimScanner(), indicator: new SimIndicator() } });
+    expect(lines.find((l) => l.msg === "pickup guessing bound")).toMatchObject({ couriersWithPin: 2 });
   });
 });
