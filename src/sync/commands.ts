@@ -73,7 +73,7 @@ export class CommandApplier {
     const schema = (ARGS as Record<string, z.ZodType | undefined>)[cmd.kind];
     const parsed = schema?.safeParse(cmd.args ?? {});
     if (!schema || !parsed?.success) {
-      const why = !schema ? `unknown command kind ${cmd.kind}` : `invalid arguments: ${parsed!.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+      const why = !schema ? `unknown command kind ${cmd.kind}` : `invalid arguments: ${parsed!.error!.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ")}`;
       return this.claimAndRun(cmd, {}, () => {
         throw new Error(why);
       });

@@ -134,7 +134,7 @@ describe("courier credentials from central", () => {
   it("malformed arguments fail the command with a clear message and store nothing", async () => {
     const b = await bank();
     const cases: [Record<string, unknown>, RegExp][] = [
-      [{ name: "bob" }, /needs sha256 \(a badge\) or pinHash/],
+      [{ name: "bob" }, /^invalid arguments: a credential needs sha256 \(a badge\) or pinHash \(a PIN\)$/],
       [{ name: "bob", sha256: "XYZ" }, /sha256: 64 lowercase hex digits/],
       [{ name: "", sha256: badgeSha256(BOB_BADGE) }, /name:/],
       [{ name: "bob\n", sha256: badgeSha256(BOB_BADGE) }, /name: no control characters/],
