@@ -1,10 +1,10 @@
 /**
  * Courier credentials (from the configuration and from central, see bank/couriers.ts): a badge
- * (a long random barcode, stored as its SHA-256) or a PIN typed at the keypad. A PIN is short — 10^8 possibilities at 8 digits — so a plain
- * SHA-256 of it would fall to a brute force in seconds if the configuration leaked; PINs are
- * stored as scrypt hashes with a per-entry salt, which makes every guess cost memory and time
- * and rules out precomputed tables. Every entry is compared, so timing does not tell which
- * courier matched.
+ * (a long random barcode, stored as its SHA-256) or a PIN typed at the keypad. A PIN is short —
+ * 10^8 possibilities at 8 digits — so a plain SHA-256 of it would fall to a brute force in
+ * seconds if the configuration leaked; PINs are stored as scrypt hashes with a per-entry salt,
+ * which makes every guess cost memory and time and rules out precomputed tables. Every entry is
+ * compared, so timing does not tell which courier matched.
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { signInEntries, type SignInEntry } from "../bank/couriers.js";
