@@ -16,6 +16,7 @@ import { SizeScale } from "./bank/sizes.js";
 import { AttemptLimiter } from "./bank/attempts.js";
 import { kioskDevices, type KioskDeviceOverrides } from "./kiosk/devices.js";
 import { attackSources, checkGuessingBound } from "./kiosk/guessing-check.js";
+import { signInEntries } from "./bank/couriers.js";
 import type { Kiosk } from "./kiosk/kiosk.js";
 import { startKiosk, type RunningKiosk } from "./kiosk/start.js";
 
@@ -120,7 +121,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     const codes = new CodeBook(loadOrCreateSecret(cfg.paths.secret), cfg.codes.digits);
     const lockBank = opts.lockBank ?? createLockBank(cfg, layout, log.child({ component: "lock-bank" }));
     const openApi = cfg.api.tokens.length === 0 && !cfg.envToken && lockBank.kind === "sim";
-    checkGuessingBound(cfg, layout.lockers.length, attackSources(cfg, openApi), log.child({ component: "limiter" }));
+    const pinCouriers = signInEntries(cfg.couriers, store.couriers.all()).filter((c) => c.pinHash).length; // couriers slice: central's PINs count too
+    checkGuessingBound(cfg, layout.lockers.length, attackSources(cfg, openApi), log.child({ component: "limiter" }), pinCouriers);
     const doorLog = log.child({ component: "doors" });
     const supervisor = new DoorSupervisor(
       lockBank,
@@ -145,6 +147,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       doors: supervisor,
       policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens },
       storage: storageGuard,
+      couriers: cfg.couriers,
     };
 
     // gpio-doors slice: every door fault and hardware change is in the outbox; log it too.

@@ -15,6 +15,7 @@ import { pageRoutes } from "./routes/page.js";
 import { simRoutes } from "./routes/sim.js";
 import { lockoutRoutes } from "./routes/lockouts.js";
 import { syncRoutes } from "./routes/sync.js";
+import { courierRoutes } from "./routes/couriers.js";
 
 export interface Api {
   app: express.Express;
@@ -56,6 +57,7 @@ export function createApi(deps: ApiDeps): Api {
     ...bankRoutes(deps),
     ...syncRoutes(deps),
     ...lockoutRoutes(deps),
+    ...courierRoutes(deps),
     ...simRoutes(deps),
     ...pageRoutes(),
   ];

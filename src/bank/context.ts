@@ -4,6 +4,7 @@
  */
 import type { Store } from "../store/store.js";
 import type { CodeBook } from "./codes.js";
+import type { ConfiguredCourier } from "./couriers.js";
 import type { Clock, RandomSource } from "./ports.js";
 import type { SizeScale } from "./sizes.js";
 
@@ -40,4 +41,6 @@ export interface BankContext {
   policy: BankPolicy;
   /** Whether new assignments are paused (the disk is full); absent means never. */
   storage?: { assignmentsPaused(): boolean };
+  /** The couriers in the configuration file (central's stored credentials can override them). */
+  couriers?: readonly ConfiguredCourier[];
 }

@@ -5,6 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { lockoutViews, type LimiterSettings, type LockoutView } from "../bank/attempts.js";
+import { courierViews, type ConfiguredCourier, type CourierView } from "../bank/couriers.js";
 import { countAvailability, parcelView, type ParcelView } from "../bank/queries.js";
 import { openDatabase, type Db } from "../store/database.js";
 import type { ParcelStatus, EventRow } from "../store/rows.js";
@@ -62,6 +63,17 @@ export class OfflineBank {
   /** The attempt limiter's state per source, as GET /lockouts gives it. */
   lockouts(settings: LimiterSettings, now: number): LockoutView[] {
     return lockoutViews(this.store, settings, now);
+  }
+
+  /** Couriers as GET /couriers lists them; a database from before the credential store has none stored. */
+  couriers(configured: readonly ConfiguredCourier[]): CourierView[] {
+    let stored: ReturnType<Store["couriers"]["all"]> = [];
+    try {
+      stored = this.store.couriers.all();
+    } catch (e) {
+      if (!/no such table/.test((e as Error).message)) throw e;
+    }
+    return courierViews(configured, stored);
   }
 
   /** Outbox figures for `sync`/`doctor` when the daemon cannot tell us. */

@@ -15,8 +15,8 @@ export function attackSources(cfg: ResolvedConfig, openForSimulator: boolean): n
   return Math.max(1, keypads + tokens + (openForSimulator ? 1 : 0));
 }
 
-export function checkGuessingBound(cfg: ResolvedConfig, lockers: number, sources: number, log: Logger): GuessingBound {
-  const couriersWithPin = cfg.couriers.filter((c) => c.pinHash).length;
+/** `couriersWithPin`: PINs that can sign in, central's included (default: the configuration's). */
+export function checkGuessingBound(cfg: ResolvedConfig, lockers: number, sources: number, log: Logger, couriersWithPin = cfg.couriers.filter((c) => c.pinHash).length): GuessingBound {
   const bound = guessingBound({ lockers, codeDigits: cfg.codes.digits, sources, limiter: cfg.limiter, pinCouriers: couriersWithPin, pinDigits: cfg.kiosk.pinDigits });
   const numbers = {
     lockers,

@@ -57,7 +57,7 @@ export async function startKiosk(cfg: ResolvedConfig, parts: KioskParts, log: Lo
   const kiosk = new Kiosk({
     ctx: parts.ctx,
     limiter: parts.limiter,
-    couriers: new CourierDirectory(cfg.couriers),
+    couriers: new CourierDirectory(cfg.couriers, () => parts.ctx.store.couriers.all()),
     indicator: parts.indicator,
     log: klog,
     settings: kioskSettings(cfg),

@@ -101,4 +101,21 @@ export const MIGRATIONS: readonly string[] = [
     result      TEXT
   ) STRICT;
   `,
+  // 4 (couriers slice): courier credentials issued and revoked by central commands. A row also
+  // shadows a configured courier of the same id or name: revoked, it locks that courier out
+  // (a leaked badge) until central issues a new credential.
+  `
+  CREATE TABLE courier_credentials (
+    name            TEXT PRIMARY KEY,
+    -- SHA-256 (hex) of the badge's barcode text, and/or the scrypt hash of a PIN.
+    badge_sha256    TEXT CHECK (badge_sha256 IS NULL OR (length(badge_sha256) = 64 AND badge_sha256 NOT GLOB '*[^0-9a-f]*')),
+    pin_hash        TEXT CHECK (pin_hash IS NULL OR pin_hash GLOB 'scrypt$*'),
+    added_at        INTEGER,
+    -- The central command (sync_commands.id) that added or revoked it.
+    added_command   INTEGER,
+    revoked_at      INTEGER,
+    revoked_command INTEGER,
+    CHECK (revoked_at IS NOT NULL OR badge_sha256 IS NOT NULL OR pin_hash IS NOT NULL)
+  ) STRICT;
+  `,
 ];

@@ -6,6 +6,7 @@
 import { isLockerdError } from "../bank/errors.js";
 
 import { AttemptTable } from "./attempts.js";
+import { CourierCredentialTable } from "./courier-credentials.js";
 import { writeTx, type Db } from "./database.js";
 import { EventLog, type NewEvent } from "./events.js";
 import { IntentTable } from "./intents.js";
@@ -19,6 +20,7 @@ export class Store {
   readonly intents: IntentTable;
   readonly events: EventLog;
   readonly attempts: AttemptTable;
+  readonly couriers: CourierCredentialTable;
 
   constructor(
     readonly db: Db,
@@ -29,6 +31,7 @@ export class Store {
     this.intents = new IntentTable(db);
     this.events = new EventLog(db);
     this.attempts = new AttemptTable(db);
+    this.couriers = new CourierCredentialTable(db);
   }
 
   /**

@@ -9,13 +9,16 @@ import { z } from "zod";
 import type { BankContext } from "../bank/context.js";
 import { isLockerdError } from "../bank/errors.js";
 import { extendDeadline } from "../bank/expiry.js";
+import { addCourierCredential, revokeCourierCredential } from "../bank/couriers.js";
 import { cancelAssignment, setInService, setOutOfService, technicianOpen } from "../bank/service.js";
+import { pinHashProblem } from "../kiosk/couriers.js";
 import { SyncCommandTable } from "../store/sync-commands.js";
 import type { Logger } from "../system/logger.js";
 import type { CentralCommand } from "./central-link.js";
 
 const lockerId = z.string().regex(/^[A-Z][0-9]{2,3}$/);
 const parcelId = z.string().min(1).max(64);
+const courierName = z.string().min(1).max(64).regex(/^[^\p{Cc}]+$/u, "no control characters");
 
 const ARGS = {
   open_door: z.object({ lockerId, force: z.boolean().default(false) }),
@@ -23,10 +26,22 @@ const ARGS = {
   cancel_parcel: z.object({ parcelId, reason: z.string().min(1).max(200).default("cancelled centrally") }),
   out_of_service: z.object({ lockerId, reason: z.string().min(1).max(200).default("taken out of service centrally"), force: z.boolean().default(false) }),
   in_service: z.object({ lockerId }),
-  // No courier credential store on the bank yet: the credential (its SHA-256, never the token)
-  // is recorded as an event for the slice that adds one.
-  add_courier_credential: z.object({ name: z.string().min(1).max(64), sha256: z.string().regex(/^[0-9a-f]{64}$/) }),
-  revoke_courier_credential: z.object({ name: z.string().min(1).max(64) }),
+  // A badge's SHA-256 and/or a PIN's scrypt hash, never the badge or PIN itself.
+  add_courier_credential: z
+    .object({
+      name: courierName,
+      sha256: z.string().regex(/^[0-9a-f]{64}$/, "64 lowercase hex digits (the badge's SHA-256)").optional(),
+      pinHash: z
+        .string()
+        .max(512)
+        .superRefine((s, c) => {
+          const problem = pinHashProblem(s);
+          if (problem) c.addIssue({ code: "custom", message: problem });
+        })
+        .optional(),
+    })
+    .refine((a) => a.sha256 !== undefined || a.pinHash !== undefined, "a credential needs sha256 (a badge) or pinHash (a PIN)"),
+  revoke_courier_credential: z.object({ name: courierName }),
 } as const;
 
 type Kind = keyof typeof ARGS;
@@ -58,7 +73,7 @@ export class CommandApplier {
     const schema = (ARGS as Record<string, z.ZodType | undefined>)[cmd.kind];
     const parsed = schema?.safeParse(cmd.args ?? {});
     if (!schema || !parsed?.success) {
-      const why = !schema ? `unknown command kind ${cmd.kind}` : `invalid arguments: ${parsed!.error!.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`;
+      const why = !schema ? `unknown command kind ${cmd.kind}` : `invalid arguments: ${parsed!.error!.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ")}`;
       return this.claimAndRun(cmd, {}, () => {
         throw new Error(why);
       });
@@ -66,12 +81,11 @@ export class CommandApplier {
     const kind = cmd.kind as Kind;
     const args = parsed.data as Record<string, unknown>;
     if (kind === "open_door") return this.openDoor(cmd, args as z.infer<(typeof ARGS)["open_door"]>);
-    return this.claimAndRun(cmd, args, () => this.runSync(kind, args));
+    return this.claimAndRun(cmd, args, () => this.runSync(kind, args, cmd.id));
   }
 
-  private runSync(kind: Exclude<Kind, "open_door">, args: Record<string, unknown>): Record<string, unknown> {
+  private runSync(kind: Exclude<Kind, "open_door">, args: Record<string, unknown>, commandId: number): Record<string, unknown> {
     const ctx = this.ctx;
-    const now = ctx.clock.now();
     switch (kind) {
       case "extend_deadline": {
         const a = args as z.infer<(typeof ARGS)["extend_deadline"]>;
@@ -93,14 +107,10 @@ export class CommandApplier {
         return {};
       case "add_courier_credential": {
         const a = args as z.infer<(typeof ARGS)["add_courier_credential"]>;
-        ctx.store.record({ type: "courier.credential_added", data: { name: a.name, sha256: a.sha256 } }, now);
-        return { recordedOnly: true };
+        return addCourierCredential(ctx, { name: a.name, badgeSha256: a.sha256 ?? null, pinHash: a.pinHash ?? null }, commandId);
       }
-      case "revoke_courier_credential": {
-        const a = args as z.infer<(typeof ARGS)["revoke_courier_credential"]>;
-        ctx.store.record({ type: "courier.credential_revoked", data: { name: a.name } }, now);
-        return { recordedOnly: true };
-      }
+      case "revoke_courier_credential":
+        return revokeCourierCredential(ctx, (args as z.infer<(typeof ARGS)["revoke_courier_credential"]>).name, commandId);
     }
   }
 

@@ -28,6 +28,7 @@ const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "GET /events/stream": ["kiosk", "monitor", "technician"],
   "GET /sync": ["monitor", "technician"],
   "POST /sync/now": ["technician"],
+  "GET /couriers": ["technician"],
   "GET /bank": ["courier", "kiosk", "monitor", "technician"],
   "POST /sim/doors/:id": ["technician"],
   "POST /sim/hardware": ["technician"],

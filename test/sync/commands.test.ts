@@ -45,6 +45,7 @@ it("applies each kind of command through the bank's use cases and reports the ou
   expect(b.ctx.store.events.query({ type: "locker.out_of_service", lockerId: "A03" })).toHaveLength(1);
   expect(b.doors.unlocked.map((u) => u.lockerId)).toContain("B01");
   expect(b.ctx.store.events.query({ type: "courier.credential_added" })).toHaveLength(1);
+  expect(b.ctx.store.couriers.get("dpd-7")).toMatchObject({ badgeSha256: "a".repeat(64), pinHash: null, revokedAt: null, addedCommand: ids.courier });
 
   const rows = await central.db.admin<{ id: string; status: string; result: { error?: { code: string } } }>(
     `SELECT id, status, result FROM central.bank_commands WHERE bank_id = $1 ORDER BY id`,
