@@ -30,6 +30,17 @@ async function bank() {
   const bank = await startTestBank({ couriers }, { input });
   t = bank;
   let nextId = 1;
+  /** Sign in (by scan or keys), note who, and sign out again with #. */
+  async function signIn(act: () => void): Promise<string | null> {
+    const { kiosk } = bank.daemon;
+    act();
+    await kiosk.settled();
+    const s = kiosk.state();
+    if (s.mode !== "courier") return null;
+    input.keypad.press("#");
+    await kiosk.settled();
+    return s.courierId;
+  }
   return {
     get input() {
       return input;
@@ -37,26 +48,9 @@ async function bank() {
     /** A central command as the sync loop hands it over. */
     command: (kind: string, args: Record<string, unknown>) => new CommandApplier(bank.daemon.ctx, silentLog).apply({ id: nextId++, kind, args }),
     /** Scan a badge at the idle kiosk: the courier id signed in, or null (then back to idle). */
-    async badge(text: string): Promise<string | null> {
-      const { kiosk } = bank.daemon;
-      input.scanner.scan(text);
-      await kiosk.settled();
-      const s = kiosk.state();
-      if (s.mode !== "courier") return null;
-      input.keypad.press("#");
-      await kiosk.settled();
-      return s.courierId;
-    },
-    async pin(pin: string): Promise<string | null> {
-      const { kiosk } = bank.daemon;
-      input.keypad.press(`#${pin}#`);
-      await kiosk.settled();
-      const s = kiosk.state();
-      if (s.mode !== "courier") return null;
-      input.keypad.press("#");
-      await kiosk.settled();
-      return s.courierId;
-    },
+    badge: (text: string) => signIn(() => input.scanner.scan(text)),
+    /** Type # PIN # at the idle kiosk: the courier id signed in, or null. */
+    pin: (pin: string) => signIn(() => input.keypad.press(`#${pin}#`)),
     async restart() {
       input = devices();
       await bank.restart({ input });
