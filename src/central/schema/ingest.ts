@@ -232,12 +232,13 @@ export const INGEST_SQL = String.raw`
     -- the last one (status unless out of service, parcel) and the last assigned that names a
     -- size; the earlier ones are overwritten, and they never take a locker out of service.
     FOR r IN
-      WITH pe AS (
+      -- (MATERIALIZED: computed once; joined with the few lockers, never re-scanned per locker)
+      WITH pe AS MATERIALIZED (
         SELECT unnest(ARRAY[max(i.seq), max(i.seq) FILTER (WHERE i.type = 'parcel.assigned' AND i.data ->> 'lockerSize' IS NOT NULL)]) AS seq
         FROM pg_temp.incoming i
         WHERE i.locker_id IS NOT NULL AND i.type IN ('parcel.assigned', 'parcel.stored', 'locker.released')
         GROUP BY i.locker_id
-      ), ev AS (
+      ), ev AS MATERIALIZED (
         SELECT i.seq, i.at, i.type, i.locker_id, i.parcel_id, NULL::text AS snap_status, NULL::text AS snap_size,
                NULL::text AS snap_reason, i.data ->> 'reason' AS reason, i.data ->> 'status' AS in_status,
                i.data ->> 'lockerSize' AS locker_size
