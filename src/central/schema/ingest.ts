@@ -5,11 +5,16 @@
 export const INGEST_SQL = String.raw`
   -- Monthly partitions for the months present in the incoming batch (only those: a bank whose
   -- clock was wrong may send events decades apart).
-  CREATE FUNCTION central.ensure_event_partitions() RETURNS void
+  -- p_from and p_to are the batch's earliest and latest event time: when they fall in one month
+  -- (nearly always) the batch is not scanned for its months.
+  CREATE FUNCTION central.ensure_event_partitions(p_from timestamptz, p_to timestamptz) RETURNS void
   LANGUAGE plpgsql SET search_path = pg_catalog, central, pg_temp AS $fn$
   DECLARE m timestamptz; v_name text;
   BEGIN
-    FOR m IN SELECT DISTINCT date_trunc('month', i.at, 'UTC') FROM pg_temp.incoming i LOOP
+    FOR m IN SELECT date_trunc('month', p_from, 'UTC') WHERE date_trunc('month', p_from, 'UTC') = date_trunc('month', p_to, 'UTC')
+             UNION ALL
+             SELECT DISTINCT date_trunc('month', i.at, 'UTC') FROM pg_temp.incoming i
+             WHERE date_trunc('month', p_from, 'UTC') <> date_trunc('month', p_to, 'UTC') LOOP
       v_name := 'events_' || to_char(m AT TIME ZONE 'UTC', 'YYYY_MM');
       IF to_regclass('central.' || v_name) IS NULL THEN
         -- banks ingesting in parallel may need the same new month
@@ -40,6 +45,7 @@ export const INGEST_SQL = String.raw`
     v_last bigint;
     v_owner text;
     v_bad_at bigint;
+    v_first_at timestamptz;
     v_last_at timestamptz;
     r record;
     -- the locker state machine
@@ -97,8 +103,8 @@ export const INGEST_SQL = String.raw`
       OFFSET 0
     ) j;
 
-    SELECT count(*), count(DISTINCT i.seq), min(i.seq), max(i.seq), min(i.ord) FILTER (WHERE NOT i.valid), max(i.at)
-    INTO v_count, v_distinct, v_min, v_max, v_bad_at, v_last_at
+    SELECT count(*), count(DISTINCT i.seq), min(i.seq), max(i.seq), min(i.ord) FILTER (WHERE NOT i.valid), min(i.at), max(i.at)
+    INTO v_count, v_distinct, v_min, v_max, v_bad_at, v_first_at, v_last_at
     FROM pg_temp.incoming i;
     IF v_bad_at IS NOT NULL THEN
       RAISE EXCEPTION 'event % of the batch is not [seq, atMs, clockSynced, type, lockerId, parcelId, {data}]', v_bad_at
@@ -131,7 +137,7 @@ export const INGEST_SQL = String.raw`
       WHERE i.seq <= v_last AND e.bank_id = v_bank AND e.seq = i.seq;
     END IF;
 
-    PERFORM central.ensure_event_partitions();
+    PERFORM central.ensure_event_partitions(v_first_at, v_last_at);
     INSERT INTO central.events (bank_id, seq, at, clock_synced, type, locker_id, parcel_id, data)
     SELECT v_bank, i.seq, i.at, i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data
     FROM pg_temp.incoming i ORDER BY i.seq;
@@ -316,6 +322,6 @@ export const INGEST_SQL = String.raw`
     RETURN COALESCE(v_max, 0);
   END $fn$;
 
-  REVOKE ALL ON FUNCTION central.ensure_event_partitions() FROM PUBLIC;
+  REVOKE ALL ON FUNCTION central.ensure_event_partitions(timestamptz, timestamptz) FROM PUBLIC;
   REVOKE ALL ON FUNCTION central.ingest_events(text, jsonb) FROM PUBLIC;
 `;
