@@ -5,6 +5,7 @@
  * usually someone else's. Each trip records an alarm event. The rules and the yearly bound they
  * give are in guess-bound.ts.
  */
+import type { AttemptState } from "../store/attempts.js";
 import type { Store } from "../store/store.js";
 import type { BankContext } from "./context.js";
 import { LockerdError, isLockerdError } from "./errors.js";
@@ -65,9 +66,9 @@ export class AttemptLimiter {
   clear(source: string, by: string): LockoutView {
     const now = this.clock.now();
     return this.store.write(() => {
-      const before = lockoutViews(this.store, this.settings, now).find((v) => v.source === source);
-      if (!before) throw new LockerdError("NOT_FOUND", `no failed attempts recorded from ${JSON.stringify(source)}`);
       const st = this.store.attempts.get(source);
+      const before = lockoutView(st, this.settings, now);
+      if (!before) throw new LockerdError("NOT_FOUND", `no failed attempts recorded from ${JSON.stringify(source)}`);
       st.failures = [];
       st.lockedUntil = 0;
       this.store.attempts.put(st, now);
@@ -116,20 +117,23 @@ export interface LockoutView {
 
 /** What the limiter holds about each source that failed recently: the technician's view. */
 export function lockoutViews(store: Store, settings: LimiterSettings, now: number): LockoutView[] {
-  return store.attempts.recent(now - settings.memoryMs).flatMap((st): LockoutView[] => {
-    const failures = st.failures.filter((t) => t > now - settings.windowMs).length;
-    const trips = st.trips.filter((t) => t > now - settings.memoryMs).length;
-    const lockedForMs = Math.max(0, st.lockedUntil - now);
-    if (failures === 0 && trips === 0 && lockedForMs === 0) return [];
-    return [{
-      source: st.source,
-      lockedUntil: lockedForMs > 0 ? new Date(st.lockedUntil).toISOString() : null,
-      lockedForMs,
-      failures,
-      remaining: lockedForMs > 0 ? 0 : Math.max(0, settings.maxFailures - failures),
-      trips,
-    }];
-  });
+  return store.attempts.recent(now - settings.memoryMs).flatMap((st) => lockoutView(st, settings, now) ?? []);
+}
+
+/** One source's view; null when nothing about it counts any more. */
+function lockoutView(st: AttemptState, settings: LimiterSettings, now: number): LockoutView | null {
+  const failures = st.failures.filter((t) => t > now - settings.windowMs).length;
+  const trips = st.trips.filter((t) => t > now - settings.memoryMs).length;
+  const lockedForMs = Math.max(0, st.lockedUntil - now);
+  if (failures === 0 && trips === 0 && lockedForMs === 0) return null;
+  return {
+    source: st.source,
+    lockedUntil: lockedForMs > 0 ? new Date(st.lockedUntil).toISOString() : null,
+    lockedForMs,
+    failures,
+    remaining: lockedForMs > 0 ? 0 : Math.max(0, settings.maxFailures - failures),
+    trips,
+  };
 }
 
 /**
