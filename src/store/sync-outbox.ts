@@ -4,15 +4,10 @@
  * transaction), the backlog, and pruning what was sent long ago.
  */
 import { writeTx, type Db } from "./database.js";
+import type { EventRow } from "./rows.js";
 
-export interface OutboxEvent {
-  seq: number;
-  type: string;
-  at: number;
-  clockSynced: boolean;
-  lockerId: string | null;
-  parcelId: string | null;
-  /** The event's data as stored: JSON text. */
+/** An event as it goes upward: its data as stored, JSON text (nothing to re-encode). */
+export interface OutboxEvent extends Omit<EventRow, "data" | "sentAt"> {
   data: string;
 }
 
