@@ -144,8 +144,9 @@ export const INGEST_SQL = String.raw`
 
     -- parcels, set-based: per parcel the batch's latest status, its details and deadline,
     -- merged with the row already held (x); each row written once
-    -- (no ON CONFLICT: only this function writes parcels, under the bank's lock, so the join
-    -- with the rows held tells new from known; speculative insertion costs more than the insert)
+    -- (only this function writes parcels, under the bank's lock, so the lookup of the rows held
+    -- tells new from known: the new ones, most of a batch, are inserted without ON CONFLICT,
+    -- whose speculative insertion costs more than the insert)
     WITH m AS MATERIALIZED (
     SELECT a.parcel_id, x.parcel_id IS NOT NULL AS known,
            COALESCE(a.locker_id, CASE WHEN x.parcel_id IS NULL THEN t.status_locker_id ELSE x.locker_id END) AS locker_id,
@@ -198,7 +199,11 @@ export const INGEST_SQL = String.raw`
           OR (i.type = 'parcel.deadline_changed' AND i.data ->> 'to' ~ '^[0-9]{1,15}$'))
       ORDER BY i.parcel_id, i.seq DESC
     ) d ON d.parcel_id = a.parcel_id
-    LEFT JOIN central.parcels x ON x.bank_id = v_bank AND x.parcel_id = a.parcel_id
+    -- one primary-key probe per parcel of the batch (LIMIT keeps it from being flattened into a
+    -- join the planner may run as a scan of all the bank's parcels: cost would grow with history)
+    LEFT JOIN LATERAL (
+      SELECT x.* FROM central.parcels x WHERE x.bank_id = v_bank AND x.parcel_id = a.parcel_id LIMIT 1
+    ) x ON true
     CROSS JOIN LATERAL (
       SELECT CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status ELSE x.status END AS status,
              CASE WHEN x.parcel_id IS NULL OR t.status_seq > x.status_seq THEN t.status_seq ELSE x.status_seq END AS status_seq,
@@ -207,12 +212,20 @@ export const INGEST_SQL = String.raw`
     -- a parcel is created by a status event; other parcel events only add to one already held
     WHERE t.status IS NOT NULL OR x.parcel_id IS NOT NULL
     ), upd AS (
-      UPDATE central.parcels p SET locker_id = m.locker_id, tracking_ref = m.tracking_ref, size = m.size,
-        locker_size = m.locker_size, status = m.status, status_seq = m.status_seq, status_at = m.status_at,
-        pickup_code = m.pickup_code, pickup_token = m.pickup_token, expires_at = m.expires_at, expires_seq = m.expires_seq,
-        assigned_at = m.assigned_at, stored_at = m.stored_at, picked_up_at = m.picked_up_at, expired_at = m.expired_at,
-        cancelled_at = m.cancelled_at, removed_at = m.removed_at, updated_at = now()
-      FROM m WHERE m.known AND p.bank_id = v_bank AND p.parcel_id = m.parcel_id
+      -- the known parcels: by primary key (speculative insertion costs little for these few)
+      INSERT INTO central.parcels AS p (bank_id, parcel_id, locker_id, tracking_ref, size, locker_size, status, status_seq,
+                                        status_at, pickup_code, pickup_token, expires_at, expires_seq, assigned_at, stored_at,
+                                        picked_up_at, expired_at, cancelled_at, removed_at)
+      SELECT v_bank, m.parcel_id, m.locker_id, m.tracking_ref, m.size, m.locker_size, m.status, m.status_seq,
+             m.status_at, m.pickup_code, m.pickup_token, m.expires_at, m.expires_seq, m.assigned_at, m.stored_at,
+             m.picked_up_at, m.expired_at, m.cancelled_at, m.removed_at
+      FROM m WHERE m.known
+      ON CONFLICT (bank_id, parcel_id) DO UPDATE SET locker_id = excluded.locker_id, tracking_ref = excluded.tracking_ref,
+        size = excluded.size, locker_size = excluded.locker_size, status = excluded.status, status_seq = excluded.status_seq,
+        status_at = excluded.status_at, pickup_code = excluded.pickup_code, pickup_token = excluded.pickup_token,
+        expires_at = excluded.expires_at, expires_seq = excluded.expires_seq, assigned_at = excluded.assigned_at,
+        stored_at = excluded.stored_at, picked_up_at = excluded.picked_up_at, expired_at = excluded.expired_at,
+        cancelled_at = excluded.cancelled_at, removed_at = excluded.removed_at, updated_at = now()
     )
     INSERT INTO central.parcels (bank_id, parcel_id, locker_id, tracking_ref, size, locker_size, status, status_seq,
                                  status_at, pickup_code, pickup_token, expires_at, expires_seq, assigned_at, stored_at,
