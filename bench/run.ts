@@ -10,6 +10,7 @@ import { httpAndFootprint } from "./cases/http-and-footprint.js";
 import { keypressToLock } from "./cases/keypress-to-lock.js";
 import { pickupWithHistory } from "./cases/pickup-history.js";
 import { syncCatchUp } from "./cases/sync-catchup.js";
+import { syncWithHistory } from "./cases/sync-history.js";
 import { twoProcesses } from "./cases/two-processes.js";
 import type { Benchmark, BenchResult } from "./support/result.js";
 
@@ -20,6 +21,7 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   "pickup-history": pickupWithHistory,
   "http-and-footprint": httpAndFootprint,
   "sync-catch-up": syncCatchUp,
+  "sync-history": syncWithHistory,
 };
 
 export async function runBenchmarks(opts: { quick: boolean; only?: string; log: (l: string) => void }): Promise<BenchResult[]> {

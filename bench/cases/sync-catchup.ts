@@ -32,7 +32,7 @@ export function fillOutbox(db: Db, n: number): void {
   }).immediate();
 }
 
-function syncLoop(bank: Awaited<ReturnType<typeof openBenchBank>>, link: PgCentralLink, bankId: string, batchSize: number): SyncLoop {
+export function syncLoop(bank: Awaited<ReturnType<typeof openBenchBank>>, link: PgCentralLink, bankId: string, batchSize: number): SyncLoop {
   return new SyncLoop(
     { ctx: bank.ctx, link, log: createLogger({ level: "silent", pretty: false }) },
     { bankId, batchSize, intervalMs: 60_000, backoffMinMs: 1000, backoffMaxMs: 60_000, retentionMs: 30 * 86_400_000, commandPollMs: 60_000 },
