@@ -6,7 +6,7 @@
 import pg from "pg";
 import { createBank } from "../../src/central/banks.js";
 import { migrateCentral } from "../../src/central/apply.js";
-import { startPrivateCluster } from "../../test/support/postgres-setup.js";
+import { PRODUCTION_LIKE_LOCALE, startPrivateCluster } from "../../test/support/postgres-setup.js";
 
 export interface BenchCentral {
   adminUrl: string;
@@ -25,7 +25,7 @@ export async function startBenchCentral(bankId = "bench"): Promise<BenchCentral>
     await server.query("ALTER SYSTEM SET synchronous_commit = on");
     await server.query("ALTER SYSTEM SET full_page_writes = on");
     await server.query("SELECT pg_reload_conf()");
-    await server.query("CREATE DATABASE lockerd_central");
+    await server.query(`CREATE DATABASE lockerd_central ${PRODUCTION_LIKE_LOCALE}`);
   } finally {
     await server.end();
   }

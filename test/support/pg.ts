@@ -5,6 +5,7 @@
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { inject } from "vitest";
+import { PRODUCTION_LIKE_LOCALE } from "./postgres-setup.js";
 
 export interface TestDatabase {
   name: string;
@@ -30,7 +31,7 @@ export async function createTestDatabase(adminUrl: string = inject("postgres").a
   const server = new pg.Client({ connectionString: adminUrl });
   await server.connect();
   try {
-    await server.query(`CREATE DATABASE ${name}`);
+    await server.query(`CREATE DATABASE ${name} ${PRODUCTION_LIKE_LOCALE}`);
   } finally {
     await server.end();
   }

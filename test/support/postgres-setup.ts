@@ -12,6 +12,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 
+/**
+ * A central database as a Debian server makes one: a linguistic default collation (ICU en-US
+ * here, as glibc's en_US.UTF-8 is not installed), not the test cluster's plain C. The schema
+ * must work, and stay fast, whatever the database's locale.
+ */
+export const PRODUCTION_LIKE_LOCALE = "TEMPLATE template0 LOCALE_PROVIDER icu ICU_LOCALE 'en-US' LOCALE 'C'";
+
 export interface TestPostgres {
   /** Superuser URL of the server (database "postgres"). */
   adminUrl: string;

@@ -31,6 +31,21 @@ it("migrates once and again without change", async () => {
   expect(await migrateCentral(admin)).toEqual({ from: 1, to: 1 });
 });
 
+it("compares identifiers byte by byte in a database with a linguistic default collation", async () => {
+  const db = await admin.query<{ datcollate: string; daticulocale: string | null }>(
+    "SELECT datcollate, daticulocale FROM pg_database WHERE datname = current_database()",
+  );
+  expect(db.rows[0]!.daticulocale).toBe("en-US"); // the test database is made as a Debian server would
+  const cols = await admin.query<{ col: string; collation: string | null }>(
+    `SELECT c.table_name || '.' || c.column_name AS col, c.collation_name AS collation FROM information_schema.columns c
+     WHERE c.table_schema = 'central' AND c.data_type = 'text'
+       AND (c.column_name IN ('id', 'role_name', 'type', 'tracking_ref') OR c.column_name LIKE '%\\_id')
+       AND c.table_name NOT IN ('parcel_history') ORDER BY 1`,
+  );
+  expect(cols.rows.length).toBeGreaterThanOrEqual(13);
+  expect(cols.rows.filter((r) => r.collation !== "C")).toEqual([]);
+});
+
 it("a bank's role ingests a batch into monthly partitions and the projections", async () => {
   const bank = await bankClient("B1");
   const jan = Date.UTC(2026, 0, 31, 23, 59, 59, 999);

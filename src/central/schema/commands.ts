@@ -7,7 +7,7 @@ export const COMMANDS_SQL = String.raw`
   -- (command.done / command.failed), which closes the command here.
   CREATE TABLE central.bank_commands (
     id           bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    bank_id      text NOT NULL REFERENCES central.banks(id),
+    bank_id      text COLLATE "C" NOT NULL REFERENCES central.banks(id),
     kind         text NOT NULL CHECK (kind IN ('open_door', 'extend_deadline', 'cancel_parcel', 'out_of_service',
                                                 'in_service', 'add_courier_credential', 'revoke_courier_credential')),
     args         jsonb NOT NULL DEFAULT '{}',

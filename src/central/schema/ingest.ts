@@ -68,8 +68,8 @@ export const INGEST_SQL = String.raw`
     SELECT pg_get_userbyid(c.relowner) INTO v_owner FROM pg_class c WHERE c.oid = to_regclass('pg_temp.incoming');
     IF v_owner IS NULL THEN
       CREATE TEMP TABLE incoming (
-        ord bigint, seq bigint, at_ms bigint, at timestamptz, clock_synced boolean, type text, locker_id text,
-        parcel_id text, data jsonb, pickup_code text, pickup_token text, valid boolean
+        ord bigint, seq bigint, at_ms bigint, at timestamptz, clock_synced boolean, type text COLLATE "C",
+        locker_id text COLLATE "C", parcel_id text COLLATE "C", data jsonb, pickup_code text, pickup_token text, valid boolean
       ) ON COMMIT DELETE ROWS;
     ELSIF v_owner <> current_user THEN
       RAISE EXCEPTION 'pg_temp.incoming belongs to %, not to the ingest function; use a new connection', v_owner

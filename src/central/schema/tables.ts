@@ -3,12 +3,15 @@
  * operator queries, and the commands waiting for banks.
  */
 export const TABLES_SQL = String.raw`
+  -- Identifiers compare byte by byte (COLLATE "C") whatever the database's locale: they are
+  -- keys, not words, and a linguistic collation would make every index comparison on them
+  -- several times dearer (ingest writes four of them per event).
   CREATE SCHEMA central;
   REVOKE ALL ON SCHEMA central FROM PUBLIC;
 
   CREATE TABLE central.banks (
-    id            text PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9_-]{1,64}$'),
-    role_name     text NOT NULL UNIQUE,
+    id            text COLLATE "C" PRIMARY KEY CHECK (id ~ '^[A-Za-z0-9_-]{1,64}$'),
+    role_name     text COLLATE "C" NOT NULL UNIQUE,
     created_at    timestamptz NOT NULL DEFAULT now(),
     -- highest sequence number received (every seq above it is new: see ingest_events),
     -- when the newest event happened, when it last synced
@@ -23,13 +26,13 @@ export const TABLES_SQL = String.raw`
   -- ingest_events enforces it instead (under the bank's lock, using banks.last_seq), and only
   -- that function writes here. The data never hold the plain pickup code or token.
   CREATE TABLE central.events (
-    bank_id      text NOT NULL,
+    bank_id      text COLLATE "C" NOT NULL,
     seq          bigint NOT NULL CHECK (seq > 0),
     at           timestamptz NOT NULL,
     clock_synced boolean NOT NULL,
-    type         text NOT NULL,
-    locker_id    text,
-    parcel_id    text,
+    type         text COLLATE "C" NOT NULL,
+    locker_id    text COLLATE "C",
+    parcel_id    text COLLATE "C",
     data         jsonb NOT NULL,
     received_at  timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (bank_id, seq, at)
@@ -39,12 +42,12 @@ export const TABLES_SQL = String.raw`
   -- Projections the operator queries. No foreign keys to banks: only ingest_events writes
   -- them, stamping the caller's own bank, and a per-row key check costs more than the row.
   CREATE TABLE central.lockers (
-    bank_id         text NOT NULL,
-    locker_id       text NOT NULL,
+    bank_id         text COLLATE "C" NOT NULL,
+    locker_id       text COLLATE "C" NOT NULL,
     size            text,
     status          text NOT NULL DEFAULT 'UNKNOWN',
     service_reason  text,
-    parcel_id       text,
+    parcel_id       text COLLATE "C",
     status_seq      bigint NOT NULL DEFAULT 0,
     status_at       timestamptz,
     last_seq        bigint NOT NULL DEFAULT 0,
@@ -55,10 +58,10 @@ export const TABLES_SQL = String.raw`
   );
 
   CREATE TABLE central.parcels (
-    bank_id       text NOT NULL,
-    parcel_id     text NOT NULL,
-    locker_id     text,
-    tracking_ref  text,
+    bank_id       text COLLATE "C" NOT NULL,
+    parcel_id     text COLLATE "C" NOT NULL,
+    locker_id     text COLLATE "C",
+    tracking_ref  text COLLATE "C",
     size          text,
     locker_size   text,
     status        text NOT NULL,
