@@ -102,3 +102,33 @@ export class HidConnection {
     this.timer = setTimeout(() => this.attempt(), wait);
   }
 }
+
+/** What an input device makes of its reports: `reset` drops a half-read input at every (re)connect. */
+export interface HidReportHandler {
+  report(r: Buffer): void;
+  reset(): void;
+}
+
+/** Starts a connection to one HID input device, its reports going to `handler`. */
+export function startHidInput(
+  access: HidAccess,
+  opts: { match: Omit<HidMatch, "usagePage">; usagePage: number; retryMinMs?: number; retryMaxMs?: number },
+  handler: HidReportHandler,
+  listener: { connected?(connected: boolean): void },
+  log: Logger,
+): HidConnection {
+  const conn = new HidConnection(
+    access,
+    { match: { ...opts.match, usagePage: opts.usagePage }, retryMinMs: opts.retryMinMs, retryMaxMs: opts.retryMaxMs },
+    {
+      report: (r) => handler.report(r),
+      connected: (c) => {
+        handler.reset();
+        listener.connected?.(c);
+      },
+    },
+    log,
+  );
+  conn.start();
+  return conn;
+}

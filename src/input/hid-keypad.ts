@@ -3,7 +3,7 @@ import type { Logger } from "../system/logger.js";
 import { BootKeyboardDecoder } from "./boot-keyboard.js";
 import type { DeviceListener, KeypadDevice, KeypadKey } from "./devices.js";
 import type { HidAccess, HidMatch } from "./hid-access.js";
-import { HidConnection } from "./hid-connection.js";
+import { type HidConnection, startHidInput } from "./hid-connection.js";
 import type { Keymap } from "./keymap.js";
 
 export interface HidKeypadOptions {
@@ -26,31 +26,23 @@ export class HidKeypad implements KeypadDevice {
   ) {}
 
   async start(listener: DeviceListener<KeypadKey>): Promise<void> {
-    this.conn = new HidConnection(
-      this.access,
-      { match: { ...this.opts.match, usagePage: 0x01 }, retryMinMs: this.opts.retryMinMs, retryMaxMs: this.opts.retryMaxMs },
-      {
-        report: (r) => {
-          const res = this.decoder.feed(r);
-          if (!res.ok) {
-            // Count, log the first few: a babbling device must not flood the journal.
-            if (++this.badReports <= 5) this.log.warn({ reason: res.reason }, "keypad report ignored");
-            return;
-          }
-          for (const p of res.presses) {
-            const key = this.opts.keymap.resolve(p);
-            if (key) listener.input(key);
-            else this.log.debug({ usage: p.usage, shift: p.shift }, "keypad key not mapped");
-          }
-        },
-        connected: (c) => {
-          this.decoder.reset();
-          listener.connected?.(c);
-        },
+    const handler = {
+      report: (r: Buffer) => {
+        const res = this.decoder.feed(r);
+        if (!res.ok) {
+          // Count, log the first few: a babbling device must not flood the journal.
+          if (++this.badReports <= 5) this.log.warn({ reason: res.reason }, "keypad report ignored");
+          return;
+        }
+        for (const p of res.presses) {
+          const key = this.opts.keymap.resolve(p);
+          if (key) listener.input(key);
+          else this.log.debug({ usage: p.usage, shift: p.shift }, "keypad key not mapped");
+        }
       },
-      this.log,
-    );
-    this.conn.start();
+      reset: () => this.decoder.reset(),
+    };
+    this.conn = startHidInput(this.access, { ...this.opts, usagePage: 0x01 }, handler, listener, this.log);
   }
 
   async stop(): Promise<void> {

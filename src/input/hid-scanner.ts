@@ -6,7 +6,7 @@ import type { Logger } from "../system/logger.js";
 import { BootKeyboardDecoder } from "./boot-keyboard.js";
 import type { DeviceListener, Scan, ScannerDevice } from "./devices.js";
 import type { HidAccess, HidMatch } from "./hid-access.js";
-import { HidConnection } from "./hid-connection.js";
+import { type HidConnection, startHidInput } from "./hid-connection.js";
 import { HidPosDecoder } from "./hid-pos.js";
 import type { ScanRules } from "./scan-filter.js";
 import { ScanFramer, type Suffix } from "./scan-framer.js";
@@ -37,20 +37,9 @@ export class HidScanner implements ScannerDevice {
   async start(listener: DeviceListener<Scan>): Promise<void> {
     const pipeline = new ScanPipeline(this.opts.rules, listener, this.log);
     this.pipeline = pipeline;
-    const onReport = this.opts.protocol === "pos" ? this.posReports(pipeline) : this.wedgeReports(pipeline);
-    this.conn = new HidConnection(
-      this.access,
-      { match: { ...this.opts.match, usagePage: this.opts.protocol === "pos" ? 0x8c : 0x01 }, retryMinMs: this.opts.retryMinMs, retryMaxMs: this.opts.retryMaxMs },
-      {
-        report: onReport.report,
-        connected: (c) => {
-          onReport.reset();
-          listener.connected?.(c);
-        },
-      },
-      this.log,
-    );
-    this.conn.start();
+    const handler = this.opts.protocol === "pos" ? this.posReports(pipeline) : this.wedgeReports(pipeline);
+    const usagePage = this.opts.protocol === "pos" ? 0x8c : 0x01;
+    this.conn = startHidInput(this.access, { ...this.opts, usagePage }, handler, listener, this.log);
   }
 
   async stop(): Promise<void> {
