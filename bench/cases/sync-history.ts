@@ -1,11 +1,13 @@
 /**
  * Sync against a long central history: the same backlog ingested for a bank the central
  * database holds nothing of yet, and for one with a million events (250,000 parcels) already
- * held. Ingest finds what it needs by key (the bank's last seq, one probe per parcel), so its
- * rate must not fall as a bank's history grows over the years.
+ * held; then its last batch sent again, as after an answer lost on the way. Ingest finds what
+ * it needs by key (the bank's last seq, one probe per parcel or re-sent event), so neither
+ * must slow down as a bank's history grows over the years.
  */
 import type pg from "pg";
 import { createBank } from "../../src/central/banks.js";
+import { SyncOutbox } from "../../src/store/sync-outbox.js";
 import { PgCentralLink } from "../../src/sync/central-link.js";
 import { openBenchBank } from "../support/bank.js";
 import { startBenchCentral, type BenchCentral } from "../support/central.js";
@@ -15,7 +17,7 @@ import { round } from "./allocation.js";
 import { fillOutbox, syncLoop } from "./sync-catchup.js";
 
 /** Events 1..n of a bank, a parcel per four events, all picked up, in one month of 2026. */
-async function seedHistory(admin: pg.Client, bankId: string, n: number): Promise<void> {
+export async function seedHistory(admin: pg.Client, bankId: string, n: number): Promise<void> {
   const from = "2026-06-01T00:00:00Z";
   await admin.query("CREATE TABLE central.events_2026_06 PARTITION OF central.events FOR VALUES FROM ('2026-06-01Z') TO ('2026-07-01Z')");
   await admin.query(
@@ -40,8 +42,9 @@ async function seedHistory(admin: pg.Client, bankId: string, n: number): Promise
   await admin.query("ANALYZE central.events, central.parcels");
 }
 
-/** The backlog's events/s for one bank whose outbox continues after `history` events. */
-async function measure(central: BenchCentral, bankId: string, history: number, n: number, log: (l: string) => void): Promise<BenchResult> {
+/** The backlog's events/s for one bank whose outbox continues after `history` events, and the
+ * time to take its last batch again. */
+async function measure(central: BenchCentral, bankId: string, history: number, n: number, log: (l: string) => void): Promise<[BenchResult, BenchResult]> {
   const admin = await central.admin();
   let creds;
   try {
@@ -59,15 +62,22 @@ async function measure(central: BenchCentral, bankId: string, history: number, n
     db.prepare("DELETE FROM sqlite_sequence WHERE name = 'events'").run();
     db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(history);
     fillOutbox(db, n);
+    const lastBatch = new SyncOutbox(db).unsent(n).slice(-BATCH);
     const { host, port, database } = central.bank;
     const link = new PgCentralLink({ connection: { host, port, user: creds.role, password: creds.password, database } });
     try {
       const t0 = nowMs();
-      const report = await syncLoop(bank, link, creds.bankId, 20_000).runOnce();
+      const report = await syncLoop(bank, link, creds.bankId, BATCH).runOnce();
       const seconds = (nowMs() - t0) / 1000;
       if (report.sent < n) throw new Error(`sync sent ${report.sent} of ${n} events`);
       log(`  ${n} events after a central history of ${history}: ${seconds.toFixed(2)} s`);
-      return { name: `sync.events_per_s.central_history_${history}`, value: round(n / seconds, 0), unit: "events/s", events: n, history };
+      const r0 = nowMs();
+      await link.pushBatch(creds.bankId, lastBatch);
+      const resendMs = nowMs() - r0;
+      return [
+        { name: `sync.events_per_s.central_history_${history}`, value: round(n / seconds, 0), unit: "events/s", events: n, history },
+        { name: `sync.resend_ms.central_history_${history}`, value: round(resendMs, 0), unit: "ms", events: lastBatch.length, history },
+      ];
     } finally {
       await link.close();
     }
@@ -76,17 +86,24 @@ async function measure(central: BenchCentral, bankId: string, history: number, n
   }
 }
 
+/** The configuration's default sync.batchSize. */
+const BATCH = 20_000;
+
 export const syncWithHistory: Benchmark = async ({ quick, log }) => {
   const central = await startBenchCentral();
   try {
     const n = quick ? 5_000 : 100_000;
-    const empty = await measure(central, "bench-new", 0, n, log);
-    const long = await measure(central, "bench-old", quick ? 20_000 : 1_000_000, n, log);
+    const [empty, emptyResend] = await measure(central, "bench-new", 0, n, log);
+    const [long, longResend] = await measure(central, "bench-old", quick ? 20_000 : 1_000_000, n, log);
     const slowdown = empty.value / long.value;
+    const resendSlowdown = longResend.value / emptyResend.value;
     return [
       empty,
       long,
       { name: "sync.slowdown.long_vs_no_central_history", value: round(slowdown, 2), unit: "x", target: "<= 1.2 (ours, as for pickup)", met: slowdown <= 1.2 },
+      emptyResend,
+      longResend,
+      { name: "sync.resend_slowdown.long_vs_no_central_history", value: round(resendSlowdown, 2), unit: "x", target: "<= 1.2 (ours)", met: resendSlowdown <= 1.2 },
     ];
   } finally {
     central.stop();

@@ -38,6 +38,9 @@ describe("benchmarks (quick smoke run)", () => {
       "sync.events_per_s.central_history_0",
       "sync.events_per_s.central_history_20000",
       "sync.slowdown.long_vs_no_central_history",
+      "sync.resend_ms.central_history_0",
+      "sync.resend_ms.central_history_20000",
+      "sync.resend_slowdown.long_vs_no_central_history",
     ]);
     for (const r of results) expect(Number.isFinite(r.value) && r.value > 0).toBe(true);
     expect(lines.some((l) => l.includes("central history of 20000 events written"))).toBe(true);

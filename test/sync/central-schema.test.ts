@@ -105,6 +105,14 @@ it("a sequence number below the highest received but never held is taken, once",
     expect(rows.rows.map((r) => r.seq)).toEqual([1, 2, 3]);
     // and once held, different content for it is a conflict
     await expect(ingest([ev(2, "door.closed")])).rejects.toMatchObject({ code: "LK001" });
+    // as is the same event at another time, in the same month or another (another partition)
+    await expect(ingest([[2, t + 60_000, true, "door.opened", "A01", null, {}]])).rejects.toMatchObject({ code: "LK001" });
+    await expect(ingest([[2, Date.UTC(2026, 6, 1), true, "door.opened", "A01", null, {}]])).rejects.toMatchObject({ code: "LK001" });
+    // and a seq never held, sent again with the one held: taken, the held one skipped
+    await ingest([ev(3), ev(5)]);
+    await ingest([ev(4), ev(5)]);
+    const after = await admin.query(`SELECT seq::int FROM central.events WHERE bank_id = 'B4' ORDER BY seq`);
+    expect(after.rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
   } finally {
     await bank.end();
   }

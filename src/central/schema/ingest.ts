@@ -69,7 +69,8 @@ export const INGEST_SQL = String.raw`
     IF v_owner IS NULL THEN
       CREATE TEMP TABLE incoming (
         ord bigint, seq bigint, at_ms bigint, at timestamptz, clock_synced boolean, type text COLLATE "C",
-        locker_id text COLLATE "C", parcel_id text COLLATE "C", data jsonb, pickup_code text, pickup_token text, valid boolean
+        locker_id text COLLATE "C", parcel_id text COLLATE "C", data jsonb, pickup_code text, pickup_token text, valid boolean,
+        held smallint -- for a seq at or below banks.last_seq: 1 held as is, 2 held with other content
       ) ON COMMIT DELETE ROWS;
     ELSIF v_owner <> current_user THEN
       RAISE EXCEPTION 'pg_temp.incoming belongs to %, not to the ingest function; use a new connection', v_owner
@@ -122,19 +123,26 @@ export const INGEST_SQL = String.raw`
       ANALYZE pg_temp.incoming (seq, type, locker_id, parcel_id);
     END IF;
 
-    -- events sent before: the same content is skipped, different content is an error
+    -- Events sent before: the same content is skipped, different content is an error.
+    -- One key probe per event, never a join the planner could run as a scan of the bank's whole
+    -- history (a re-sent batch after a lost answer is routine): by seq and time, which finds
+    -- the one partition; a seq not held at that time is looked for in every partition, as it
+    -- may be held at another time (changed content) or not at all (a late arrival, stored).
     IF v_min <= v_last THEN
-      SELECT array_agg(i.seq ORDER BY i.seq) INTO v_bad
-      FROM pg_temp.incoming i JOIN central.events e ON e.bank_id = v_bank AND e.seq = i.seq
-      WHERE i.seq <= v_last
-        AND (e.at, e.clock_synced, e.type, e.locker_id, e.parcel_id, e.data)
-            IS DISTINCT FROM (i.at, i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data);
+      UPDATE pg_temp.incoming i SET held = (
+        SELECT CASE WHEN (e.clock_synced, e.type, e.locker_id, e.parcel_id, e.data)
+                         IS NOT DISTINCT FROM (i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data) THEN 1 ELSE 2 END
+        FROM central.events e WHERE e.bank_id = v_bank AND e.seq = i.seq AND e.at = i.at LIMIT 1)
+      WHERE i.seq <= v_last;
+      UPDATE pg_temp.incoming i SET held = 2
+      WHERE i.seq <= v_last AND i.held IS NULL
+        AND (SELECT 1 FROM central.events e WHERE e.bank_id = v_bank AND e.seq = i.seq LIMIT 1) IS NOT NULL;
+      SELECT array_agg(i.seq ORDER BY i.seq) INTO v_bad FROM pg_temp.incoming i WHERE i.held = 2;
       IF v_bad IS NOT NULL THEN
         RAISE EXCEPTION 'bank %: sequence numbers % arrived again with different content', v_bank, v_bad[1:20]
           USING ERRCODE = 'LK001', DETAIL = 'the bank''s event log no longer matches what the central database holds';
       END IF;
-      DELETE FROM pg_temp.incoming i USING central.events e
-      WHERE i.seq <= v_last AND e.bank_id = v_bank AND e.seq = i.seq;
+      DELETE FROM pg_temp.incoming i WHERE i.held = 1;
     END IF;
 
     PERFORM central.ensure_event_partitions(v_first_at, v_last_at);
