@@ -15,7 +15,16 @@ export type CourierEntry = SignInEntry;
 export interface Courier {
   id: string;
   name: string;
+  /** The stored hash that matched (badge SHA-256 or PIN hash): the session lasts while it signs in. Never logged. */
+  credential: string;
 }
+
+/**
+ * A signed-in courier's standing now: active while the credential they signed in with still
+ * signs them in; revoked when they cannot sign in at all; replaced when central issued them
+ * another credential (the old one stops working at once, and so does its session).
+ */
+export type Standing = "active" | "revoked" | "replaced";
 
 const DEFAULT_SCRYPT = { N: 16384, r: 8, p: 1 };
 
@@ -63,7 +72,8 @@ async function pinMatches(pin: string, stored: string): Promise<boolean> {
 
 /**
  * The couriers who may sign in, read at each sign-in (rare) so a credential central adds or
- * revokes counts from the next badge or PIN on.
+ * revokes counts from the next badge or PIN on, and at each change of credentials so a session
+ * whose credential stopped working ends (see Kiosk).
  */
 export class CourierDirectory {
   constructor(
@@ -88,7 +98,7 @@ export class CourierDirectory {
     let found: Courier | null = null;
     for (const e of this.entries()) {
       if (!e.badgeSha256) continue;
-      if (timingSafeEqual(Buffer.from(e.badgeSha256, "hex"), digest) && !found) found = { id: e.id, name: e.name };
+      if (timingSafeEqual(Buffer.from(e.badgeSha256, "hex"), digest) && !found) found = { id: e.id, name: e.name, credential: e.badgeSha256 };
     }
     return found;
   }
@@ -97,8 +107,15 @@ export class CourierDirectory {
     let found: Courier | null = null;
     for (const e of this.entries()) {
       if (!e.pinHash) continue;
-      if ((await pinMatches(pin, e.pinHash)) && !found) found = { id: e.id, name: e.name };
+      if ((await pinMatches(pin, e.pinHash)) && !found) found = { id: e.id, name: e.name, credential: e.pinHash };
     }
     return found;
+  }
+
+  /** Whether a signed-in courier may go on (see Standing); hashes compared are not secret input. */
+  standing(c: Courier): Standing {
+    const mine = this.entries().filter((e) => e.id === c.id);
+    if (!mine.length) return "revoked";
+    return mine.some((e) => e.badgeSha256 === c.credential || e.pinHash === c.credential) ? "active" : "replaced";
   }
 }

@@ -17,7 +17,7 @@ import type { KeypadKey, Scan } from "../input/devices.js";
 import type { Indicator, Pattern } from "../output/indicator.js";
 import type { EventRow } from "../store/rows.js";
 import type { Logger } from "../system/logger.js";
-import type { Courier, CourierDirectory } from "./couriers.js";
+import type { Courier, CourierDirectory, Standing } from "./couriers.js";
 
 export interface KioskSettings {
   keypadName: string;
@@ -191,6 +191,11 @@ export class Kiosk {
 
   private startCourier(courier: Courier, via: "badge" | "pin"): void {
     this.clearEntry();
+    // A PIN is checked over several awaits: central may have revoked it meanwhile.
+    if (this.deps.couriers.standing(courier) !== "active") {
+      this.log.warn({ courierId: courier.id, via }, "courier credential withdrawn during sign-in");
+      return this.show("rejected");
+    }
     const size = this.deps.settings.sizeKeys["1"] ?? this.deps.ctx.sizes.sizes[0]!;
     this.mode = { kind: "courier", courier, size, last: null, collecting: null };
     this.record("courier.session_started", { courierId: courier.id, via });
@@ -199,15 +204,16 @@ export class Kiosk {
     this.touchCourier();
   }
 
-  private endCourier(reason: "key" | "badge" | "inactivity"): void {
+  /** revoked / replaced: the credential the courier signed in with stopped working. `extra` goes in the event. */
+  private endCourier(reason: "key" | "badge" | "inactivity" | Exclude<Standing, "active">, extra: Record<string, unknown> = {}): void {
     const m = this.mode;
     if (m.kind !== "courier") return;
     this.idleTimer?.cancel();
     this.idleTimer = null;
     this.mode = { kind: "customer", entry: "", pin: false };
-    this.record("courier.session_ended", { courierId: m.courier.id, reason });
+    this.record("courier.session_ended", { courierId: m.courier.id, reason, ...extra });
     this.log.info({ courierId: m.courier.id, reason }, "courier session ended");
-    this.show("accepted");
+    this.show(reason === "revoked" || reason === "replaced" ? "session_ended" : "accepted");
   }
 
   private touchCourier(): void {
@@ -305,8 +311,27 @@ export class Kiosk {
 
   private onEvent(e: EventRow): void {
     const m = this.mode;
-    if (m.kind !== "courier" || !e.parcelId) return;
+    if (m.kind !== "courier") return;
+    if (e.type.startsWith("courier.credential_")) return this.credentialsChanged(m.courier, e);
+    if (!e.parcelId) return;
     if (e.parcelId === m.last?.parcelId || e.parcelId === m.collecting) this.enqueue(() => this.courierEvent(e));
+  }
+
+  /**
+   * Central revoked or replaced a credential: a session whose own credential stopped working ends
+   * now, not through the queue, so no scan or key still waiting there acts for it. An action
+   * already under way completes (a door already opening for a parcel opens; the deposit stands).
+   */
+  private credentialsChanged(courier: Courier, e: EventRow): void {
+    let standing: Standing;
+    try {
+      standing = this.deps.couriers.standing(courier);
+    } catch (err) {
+      this.log.error({ err }, "courier credentials could not be read; the session ends");
+      standing = "revoked";
+    }
+    if (standing === "active") return;
+    this.endCourier(standing, typeof e.data.commandId === "number" ? { commandId: e.data.commandId } : {});
   }
 
   private async courierEvent(e: EventRow): Promise<void> {

@@ -43,13 +43,14 @@ describe("kiosk configuration", () => {
 
 describe("credentials and tokens", () => {
   it("matches a courier by badge or scrypt-hashed PIN and nothing else", async () => {
+    const pinHash = await hashPin("12345678");
     const dir = new CourierDirectory([
       { id: "a", name: "A", badgeSha256: badgeSha256("BADGE-A") },
-      { id: "b", name: "B", pinHash: await hashPin("12345678") },
+      { id: "b", name: "B", pinHash },
     ]);
-    expect(dir.byBadge("BADGE-A")).toEqual({ id: "a", name: "A" });
+    expect(dir.byBadge("BADGE-A")).toEqual({ id: "a", name: "A", credential: badgeSha256("BADGE-A") });
     expect(dir.byBadge("BADGE-B")).toBeNull();
-    expect(await dir.byPin("12345678")).toEqual({ id: "b", name: "B" });
+    expect(await dir.byPin("12345678")).toEqual({ id: "b", name: "B", credential: pinHash });
     expect(await dir.byPin("12345679")).toBeNull();
   });
 

@@ -2,11 +2,13 @@
  * lockerctl doctor: everything a technician checks, each pass/warn/fail with a hint. Works with
  * the daemon down (it reads the database directly and says so). Exit 0 when nothing failed.
  */
+import type { CourierView } from "../../bank/couriers.js";
 import { str, type Command } from "../command.js";
 import type { CliContext } from "../context.js";
 import { checkBoards, checkGpio, checkInput, checkSerial } from "../doctor/hardware-checks.js";
 import { checkBruteForce, checkCentral, checkDaemon, offlineLockers } from "../doctor/bank-checks.js";
 import { get, type CheckResult, type Verdict } from "../doctor/check.js";
+import { countPinCouriers } from "../doctor/courier-pins.js";
 import { checkClock, checkConfig, checkDatabase, checkDisk, checkWatchdog } from "../doctor/system-checks.js";
 import { daemonHealth, syncHealth } from "../health.js";
 import { OfflineBank } from "../offline.js";
@@ -22,8 +24,8 @@ Runs every check a technician would, each PASS, WARN, FAIL or INFO (not applicab
 hint: configuration valid; daemon running; database integrity (quick_check) and free disk;
 GPIO accessible and the chip base found (driver gpio); serial ports present (drivers cu16,
 8a80) and boards answering; keypad and scanner present (config input); clock synchronised;
-central database reachable (GET /sync); the brute-force bound of the pickup codes; the systemd
-watchdog. Works with the daemon down.
+central database reachable (GET /sync); the brute-force bound of the pickup codes (with every
+courier PIN that signs in, central's included); the systemd watchdog. Works with the daemon down.
 
 Options:
   --unit NAME   the systemd unit to inspect (default lockerd)
@@ -102,8 +104,18 @@ async function runChecks(ctx: CliContext, unit: string): Promise<CheckResult[]> 
 
   if (cfg) {
     const lockers = ctx.layout()?.lockers.length ?? 0;
-    checks.push(checkBruteForce(cfg, Math.max(1, lockers)));
+    const live = client && daemonUp ? () => client.get<{ couriers: CourierView[] }>("/couriers").then((r) => r.couriers) : null;
+    const pins = await countPinCouriers(cfg.couriers, live, databasePathOrNull(ctx));
+    checks.push(checkBruteForce(cfg, Math.max(1, lockers), pins));
   }
   checks.push(checkWatchdog(unit));
   return checks;
+}
+
+function databasePathOrNull(ctx: CliContext): string | null {
+  try {
+    return ctx.databasePath();
+  } catch {
+    return null;
+  }
 }

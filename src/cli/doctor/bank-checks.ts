@@ -6,6 +6,7 @@ import type { Client } from "../client.js";
 import type { DaemonHealth, SyncHealth } from "../health.js";
 import { duration, shortTime } from "../output.js";
 import { fail, info, pass, warn, type CheckResult } from "./check.js";
+import { configuredPinCouriers, type PinCouriers } from "./courier-pins.js";
 
 export function checkDaemon(h: DaemonHealth, unit: string): CheckResult {
   const title = "daemon running";
@@ -32,21 +33,25 @@ export async function offlineLockers(client: Client): Promise<string[]> {
 
 /**
  * The code-guessing bound, computed exactly as the daemon computes it at start (the same
- * function, the same configuration): a full bank, the limiter's worst case, every attempt source.
+ * function, the same configuration): a full bank, the limiter's worst case, every attempt source,
+ * every courier PIN that signs in (`pins`: central's too, see courier-pins.ts; default the
+ * configuration's).
  */
-export function checkBruteForce(cfg: ResolvedConfig, lockers: number): CheckResult {
+export function checkBruteForce(cfg: ResolvedConfig, lockers: number, pins: PinCouriers = { count: configuredPinCouriers(cfg.couriers), source: "configuration" }): CheckResult {
   const title = "brute-force bound of the codes";
   const openForSimulator = cfg.api.tokens.length === 0 && !cfg.envToken && cfg.hardware.driver === "sim";
   const sources = attackSources(cfg, openForSimulator);
-  const couriersWithPin = cfg.couriers.filter((c) => c.pinHash).length;
-  const b = guessingBound({ lockers, codeDigits: cfg.codes.digits, sources, limiter: cfg.limiter, pinCouriers: couriersWithPin, pinDigits: cfg.kiosk.pinDigits });
+  const b = guessingBound({ lockers, codeDigits: cfg.codes.digits, sources, limiter: cfg.limiter, pinCouriers: pins.count, pinDigits: cfg.kiosk.pinDigits });
   const pct = (x: number) => (x < 0.0001 ? `${(x * 100).toExponential(1)}%` : `${(x * 100).toFixed(x < 0.01 ? 3 : 1)}%`);
+  const counted =
+    pins.source === "configuration" ? (pins.why ? `configuration only: central's unknown, ${pins.why}` : "configuration") : `configuration and central, read from the ${pins.source}`;
+  const pinText = pins.count || pins.source !== "configuration" || pins.why ? `, ${pins.count} courier PIN(s) of ${cfg.kiosk.pinDigits} digits (${counted})` : "";
   const detail =
-    `${cfg.codes.digits}-digit codes, all ${lockers} lockers full: one guess wins with probability ${b.perGuess.toExponential(2)}; ` +
+    `${cfg.codes.digits}-digit codes, all ${lockers} lockers full${pinText}: one guess wins with probability ${b.perGuess.toExponential(2)}; ` +
     `${sources} attempt source(s), each allowed ${Math.round(b.guessesPerSourcePerYear).toLocaleString("en")} failed guesses a year by the limiter ` +
     `→ ${pct(b.yearlyChance)} chance of opening some locker within a year (limit ${pct(MAX_YEARLY_CHANCE)})`;
   if (b.yearlyChance < MAX_YEARLY_CHANCE) return pass("bruteforce", title, detail);
-  const hint = "use more digits (codes.digits) or a stricter limiter (limiter.*)";
+  const hint = `use more digits (codes.digits) or a stricter limiter (limiter.*)${pins.count ? `; courier PINs count too (kiosk.pinDigits ${cfg.kiosk.pinDigits})` : ""}`;
   if (cfg.limiter.allowWeakCodes) return warn("bruteforce", title, `${detail}; allowed by limiter.allowWeakCodes`, hint);
   return fail("bruteforce", title, detail, hint);
 }
