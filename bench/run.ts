@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import { allocationInProcess } from "./cases/allocation.js";
 import { httpAndFootprint } from "./cases/http-and-footprint.js";
 import { keypressToLock } from "./cases/keypress-to-lock.js";
+import { outboxStats } from "./cases/outbox-stats.js";
 import { pickupWithHistory } from "./cases/pickup-history.js";
 import { syncCatchUp } from "./cases/sync-catchup.js";
 import { syncWithHistory } from "./cases/sync-history.js";
@@ -22,6 +23,7 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   "http-and-footprint": httpAndFootprint,
   "sync-catch-up": syncCatchUp,
   "sync-history": syncWithHistory,
+  "outbox-stats": outboxStats,
 };
 
 export async function runBenchmarks(opts: { quick: boolean; only?: string; log: (l: string) => void }): Promise<BenchResult[]> {

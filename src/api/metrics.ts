@@ -7,6 +7,7 @@ import type { RequestHandler } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { BankContext } from "../bank/context.js";
 import type { EventRow } from "../store/rows.js";
+import { outboxStatsReader } from "../store/sync-outbox.js";
 
 /** Event types that count as door faults, by the kind label they get. */
 export const DOOR_FAULTS: Record<string, string> = {
@@ -90,11 +91,13 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   };
   const unsubscribe = ctx.store.events.subscribe(onEvent);
 
+  // Index lookups, not a count of the backlog: a scrape must not hold the event loop.
+  const outboxStats = opts.syncStatus ? null : outboxStatsReader(ctx.store.db);
   const syncStatus =
     opts.syncStatus ??
     ((): SyncStatus => {
-      const b = ctx.store.events.backlog();
-      return { backlog: b.count, lagMs: b.oldestAt === null ? null : Math.max(0, ctx.clock.now() - b.oldestAt) };
+      const b = outboxStats!();
+      return { backlog: b.backlog, lagMs: b.oldestUnsentAt === null ? null : Math.max(0, ctx.clock.now() - b.oldestUnsentAt) };
     });
   new Gauge({
     name: "lockerd_sync_backlog_events",

@@ -10,6 +10,7 @@ import { countAvailability, parcelView, type ParcelView } from "../bank/queries.
 import { openDatabase, type Db } from "../store/database.js";
 import type { ParcelStatus, EventRow } from "../store/rows.js";
 import { Store } from "../store/store.js";
+import { outboxStatsReader } from "../store/sync-outbox.js";
 import { CliError } from "./errors.js";
 import { EXIT } from "./exit-codes.js";
 import type { EventView, StatusView } from "./views.js";
@@ -78,8 +79,8 @@ export class OfflineBank {
 
   /** Outbox figures for `sync`/`doctor` when the daemon cannot tell us. */
   outbox(): { backlog: number; oldestUnsentAt: string | null; lastSeq: number } {
-    const r = this.db.prepare<[], { n: number; oldest: number | null }>(`SELECT count(*) AS n, min(at) AS oldest FROM events WHERE sent_at IS NULL`).get();
-    return { backlog: r?.n ?? 0, oldestUnsentAt: r?.oldest ? new Date(r.oldest).toISOString() : null, lastSeq: this.store.events.lastSeq() };
+    const s = outboxStatsReader(this.db)();
+    return { backlog: s.backlog, oldestUnsentAt: s.oldestUnsentAt === null ? null : new Date(s.oldestUnsentAt).toISOString(), lastSeq: this.store.events.lastSeq() };
   }
 
   close(): void {

@@ -106,12 +106,6 @@ export class EventLog {
     return this.db.prepare<[Record<string, unknown>], RawEvent>(sql).all(params).map(toRow);
   }
 
-  /** Events not yet sent upward and the time of the oldest (metrics; uses the unsent index). */
-  backlog(): { count: number; oldestAt: number | null } {
-    const r = this.db.prepare<[], { n: number; oldest: number | null }>(`SELECT count(*) AS n, min(at) AS oldest FROM events WHERE sent_at IS NULL`).get();
-    return { count: r?.n ?? 0, oldestAt: r?.oldest ?? null };
-  }
-
   lastSeq(): number {
     const r = this.db.prepare<[], { seq: number | null }>(`SELECT max(seq) AS seq FROM events`).get();
     return r?.seq ?? 0;

@@ -8,6 +8,7 @@ describe("benchmarks (quick smoke run)", () => {
     const results = [
       ...(await runBenchmarks({ quick: true, only: "allocation-in-process", log: (l) => lines.push(l) })),
       ...(await runBenchmarks({ quick: true, only: "pickup-history", log: (l) => lines.push(l) })),
+      ...(await runBenchmarks({ quick: true, only: "outbox-stats", log: (l) => lines.push(l) })),
     ];
     const names = results.map((r) => r.name);
     expect(names).toEqual([
@@ -15,6 +16,8 @@ describe("benchmarks (quick smoke run)", () => {
       "pickup.latency_ms.history_1000",
       "pickup.latency_ms.history_20000",
       "pickup.latency_ratio.large_vs_small_history",
+      "outbox.stats_ms.backlog_5000",
+      "outbox.count_ms.backlog_5000",
     ]);
     for (const r of results) {
       expect(Number.isFinite(r.value) && r.value > 0).toBe(true);

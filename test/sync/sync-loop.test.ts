@@ -94,16 +94,20 @@ describe("pushing the outbox", () => {
     const loop = newLoop(b.ctx, central.link(url), settings(bankId));
     await loop.runOnce();
     const before = await central.events(bankId);
-    // A restored backup or a rolled-back log: seq 2 is back with other content.
-    b.ctx.store.db.prepare(`UPDATE events SET sent_at = NULL, data = json_set(data, '$.purpose', 'other') WHERE seq = 2`).run();
+    // A restored backup or a rolled-back log: the backup was taken when only seq 1 had gone
+    // up, and seq 2 is back with other content.
+    b.ctx.store.db.prepare(`UPDATE events SET sent_at = NULL WHERE seq >= 2`).run();
+    b.ctx.store.db.prepare(`UPDATE events SET data = json_set(data, '$.purpose', 'other') WHERE seq = 2`).run();
+    const waiting = b.ctx.store.events.lastSeq() - 1;
     await expect(loop.runOnce()).rejects.toMatchObject({ code: "LK001" });
     const s = loop.status();
     expect(s.lastError).toMatch(/sequence conflict/);
-    expect(s.backlog).toBe(1);
+    expect(s.backlog).toBe(waiting);
+    expect(s.lastSentSeq).toBe(1);
     expect(await central.events(bankId)).toEqual(before);
     // Retrying does not make it go away silently.
     await expect(loop.runOnce()).rejects.toMatchObject({ code: "LK001" });
-    expect(loop.status().backlog).toBe(1);
+    expect(loop.status().backlog).toBe(waiting);
   });
 
   it("a sender killed between the central commit and the local mark re-sends without duplicates", async () => {

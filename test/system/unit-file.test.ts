@@ -54,6 +54,19 @@ describe("systemd/lockerd.service", { timeout: 60_000 }, () => {
     expect(text).not.toMatch(/^ProtectKernelTunables=(yes|true|1)/m);
   });
 
+  it("puts the daemon ahead of other work on the Pi, moderately (the sync catch-up runs in it too)", () => {
+    const value = (key: string) => new RegExp(`^${key}=(.*)$`, "m").exec(text)?.[1];
+    const nice = Number(value("Nice"));
+    expect(nice).toBeLessThan(0);
+    expect(nice).toBeGreaterThanOrEqual(-10);
+    expect(Number(value("CPUWeight"))).toBeGreaterThan(100); // systemd's default weight
+    expect(Number(value("CPUWeight"))).toBeLessThanOrEqual(500);
+    expect(value("IOSchedulingClass")).toBe("best-effort"); // never realtime
+    expect(Number(value("IOSchedulingPriority"))).toBeLessThan(4); // the best-effort default
+    expect(value("CPUSchedulingPolicy")).toBeUndefined(); // no fifo/rr
+    expect(value("RestrictRealtime")).toBe("yes");
+  });
+
   it("passes systemd-analyze verify without a word of output", () => {
     const r = spawnSync("systemd-analyze", ["verify", `--root=${scratch}`, "lockerd.service"], { encoding: "utf8" });
     expect(r.error).toBeUndefined();
@@ -67,6 +80,18 @@ describe("systemd/lockerd.service", { timeout: 60_000 }, () => {
     try {
       const r = spawnSync("systemd-analyze", ["verify", `--root=${scratch}`, "lockerd-bad.service"], { encoding: "utf8" });
       expect(r.stdout + r.stderr).toContain("WatchdogSecs");
+    } finally {
+      rmSync(bad);
+    }
+  });
+
+  it("the verify check catches a priority out of range and an unknown scheduling class", () => {
+    const bad = join(scratch, "etc/systemd/system/lockerd-bad.service");
+    writeFileSync(bad, text.replace(/^Nice=.*$/m, "Nice=-50").replace(/^IOSchedulingClass=.*$/m, "IOSchedulingClass=realtim"));
+    try {
+      const r = spawnSync("systemd-analyze", ["verify", `--root=${scratch}`, "lockerd-bad.service"], { encoding: "utf8" });
+      expect(r.stdout + r.stderr).toMatch(/Nice priority out of range.*-50/);
+      expect(r.stdout + r.stderr).toMatch(/IO scheduling class.*realtim/);
     } finally {
       rmSync(bad);
     }
