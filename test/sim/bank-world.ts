@@ -25,7 +25,7 @@ import { Store } from "../../src/store/store.js";
 import { DEFAULT_LAYOUT } from "../../src/system/paths.js";
 import { checkInvariants } from "../faults/invariants.js";
 import { FakeClock } from "../support/clock.js";
-import { SeededRandom } from "./seeded-random.js";
+import { SeededRandom } from "../support/random.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
