@@ -4,12 +4,13 @@
  */
 import type { BankContext } from "../../src/bank/context.js";
 import type { RecordingDoors } from "./bank.js";
-import type { FakeClock } from "./clock.js";
-import { syncBank } from "./sync-parts.js";
+import { FakeClock } from "./clock.js";
+import { SYNC_START, syncBank } from "./sync-parts.js";
 
 export { silentLog, syncSettings, useSyncParts, useTestCentral, SYNC_LOCKERS } from "./sync-parts.js";
 export { recordingDoors as fakeDoors, type RecordingDoors as FakeDoors } from "./bank.js";
 export type TestClock = FakeClock;
+export const testClock = (start = SYNC_START): TestClock => new FakeClock(start);
 export const LOCKERS = ["A01", "A02", "A03", "A04", "B01", "B02"];
 
 export interface TestBank {
