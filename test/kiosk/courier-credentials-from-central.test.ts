@@ -27,7 +27,7 @@ async function bank() {
   const devices = () => ({ keypad: new SimKeypad(), scanner: new SimScanner(), indicator: new SimIndicator() });
   let input = devices();
   const couriers = [{ id: "alice", name: "Alice", badgeSha256: badgeSha256(ALICE_BADGE), pinHash: await hashPin("24681357") }];
-  const bank = await createTestBank({ daemon: { config: { couriers }, input, http: true }, clock: "system" });
+  const bank = await createTestBank({ daemon: { config: { couriers }, input }, clock: "system" });
   t = bank;
   let nextId = 1;
   /** Sign in (by scan or keys), note who, and sign out again with #. */

@@ -19,7 +19,7 @@ async function bank(extra: Record<string, unknown> = {}) {
   const scanner = new SimScanner();
   const indicator = new SimIndicator();
   const couriers = [{ id: "alice", name: "Alice", badgeSha256: badgeSha256(BADGE), pinHash: await hashPin("24681357") }];
-  t = await createTestBank({ daemon: { config: { couriers, kiosk: { doesntFitWindowMs: 5000, courierIdleMs: 2000 }, ...extra }, input: { keypad, scanner, indicator }, http: true }, clock: "system" });
+  t = await createTestBank({ daemon: { config: { couriers, kiosk: { doesntFitWindowMs: 5000, courierIdleMs: 2000 }, ...extra }, input: { keypad, scanner, indicator } }, clock: "system" });
   return { t, keypad, scanner, indicator };
 }
 

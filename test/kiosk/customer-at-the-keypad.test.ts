@@ -14,7 +14,7 @@ afterEach(async () => {
 async function bank() {
   const keypad = new SimKeypad();
   const indicator = new SimIndicator();
-  t = await createTestBank({ daemon: { config: { kiosk: { customerIdleMs: 300 } }, input: { keypad, scanner: null, indicator }, http: true }, clock: "system" });
+  t = await createTestBank({ daemon: { config: { kiosk: { customerIdleMs: 300 } }, input: { keypad, scanner: null, indicator } }, clock: "system" });
   return { t, keypad, indicator };
 }
 

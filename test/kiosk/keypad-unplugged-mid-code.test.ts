@@ -19,7 +19,7 @@ describe("a keypad unplugged mid-code", () => {
     const hid = new FakeHid();
     const dev = hid.add({ path: "1-1.2:1.0", vendorId: 0x05ac, productId: 0x0221, usagePage: 1 });
     const indicator = new SimIndicator();
-    t = await createTestBank({ daemon: { config: { input: { keypad: { type: "hid", vendorId: 0x05ac, productId: 0x0221 } } }, input: { hid, scanner: null, indicator }, http: true }, clock: "system" });
+    t = await createTestBank({ daemon: { config: { input: { keypad: { type: "hid", vendorId: 0x05ac, productId: 0x0221 } } }, input: { hid, scanner: null, indicator } }, clock: "system" });
     const { kiosk } = t.daemon;
     expect(dev.open).toBe(true);
     const a = await t.depositParcel();

@@ -194,6 +194,27 @@ function newSim(lockerIds: string[], doorsAtStart: Doors = {}, more: Partial<Con
   return sim;
 }
 
+/** What a bank runs now; a reopen swaps it under the same bank object. */
+interface Running {
+  ctx: BankContext;
+  store: Store;
+  layout: BankLayout;
+}
+
+/** Getters on `bank` for the named parts of what runs now. */
+function live<T extends object, P, K extends keyof P>(bank: T, now: () => P, keys: readonly K[]): NoInfer<T> & Readonly<Pick<P, K>> {
+  for (const k of keys) Object.defineProperty(bank, k, { get: () => now()[k], enumerable: true });
+  return bank as T & Readonly<Pick<P, K>>;
+}
+
+/** The use-case shortcuts every bank has. */
+function readers(now: () => Running): Pick<BankBase, "assign" | "events"> {
+  return {
+    assign: (size, trackingRef) => assignLocker(now().ctx, { size, trackingRef: trackingRef ?? null }),
+    events: (type) => now().store.events.query({ type, limit: 100_000 }),
+  };
+}
+
 /** Door moves and deposits shared by the banks whose doors are a SimLockBank. */
 function simDoors(parts: () => { sim: SimLockBank; ctx: BankContext }, personEnabled = () => false): Omit<SimDoorsBank, "sim" | "supervisor"> {
   const deposit = (a: { lockerId: string }) => {
@@ -278,44 +299,29 @@ async function startBank(first: TestBankOptions): Promise<TestBank> {
 
   let opts: TestBankOptions = { ...first, dir, clock, random };
   let now = await boot(opts);
-  const bank: TestBank = {
-    dir,
-    dbPath,
-    clock,
-    outcomeErrors,
-    get ctx() {
-      return now.ctx;
+  const bank: TestBank = live(
+    {
+      dir,
+      dbPath,
+      clock,
+      outcomeErrors,
+      ...readers(() => now),
+      ...simDoors(() => now),
+      shutdown: () => now.shutdown(),
+      async reopen(more: Omit<TestBankOptions, "dir"> = {}) {
+        await now.shutdown();
+        opts = carryOver(opts, more, { dir, clock, random });
+        now = await boot(opts);
+        return bank;
+      },
+      async dispose() {
+        await now.shutdown();
+        rmSync(dir, { recursive: true, force: true });
+      },
     },
-    get store() {
-      return now.store;
-    },
-    get layout() {
-      return now.layout;
-    },
-    get sim() {
-      return now.sim;
-    },
-    get supervisor() {
-      return now.supervisor;
-    },
-    get reconciled() {
-      return now.reconciled;
-    },
-    ...simDoors(() => now),
-    assign: (size, trackingRef) => assignLocker(now.ctx, { size, trackingRef: trackingRef ?? null }),
-    events: (type) => now.store.events.query({ type, limit: 100_000 }),
-    shutdown: () => now.shutdown(),
-    async reopen(more = {}) {
-      await now.shutdown();
-      opts = carryOver(opts, more, { dir, clock, random });
-      now = await boot(opts);
-      return bank;
-    },
-    async dispose() {
-      await now.shutdown();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    () => now,
+    ["ctx", "store", "layout", "sim", "supervisor", "reconciled"],
+  );
   return bank;
 }
 
@@ -328,37 +334,31 @@ export function recordedDoorsBank(first: Omit<TestBankOptions, "doors" | "doorsA
   const doors = recordingDoors();
   let opts: TestBankOptions = { ...first, dir, clock, random };
   let now = openBank(dbPath, clock, opts, () => doors);
-  const bank: RecordedDoorsBank = {
-    dir,
-    dbPath,
-    clock,
-    doors,
-    get ctx() {
-      return now.ctx;
+  const bank: RecordedDoorsBank = live(
+    {
+      dir,
+      dbPath,
+      clock,
+      doors,
+      ...readers(() => now),
+      shutdown() {
+        if (now.store.db.open) now.store.close();
+      },
+      reopen(more: Omit<TestBankOptions, "dir" | "doors" | "doorsAtStart"> = {}) {
+        bank.shutdown();
+        opts = carryOver(opts, more, { dir, clock, random });
+        now = openBank(dbPath, clock, opts, () => doors);
+        return bank;
+      },
+      dispose() {
+        bank.shutdown();
+        rmSync(dir, { recursive: true, force: true });
+        return Promise.resolve();
+      },
     },
-    get store() {
-      return now.store;
-    },
-    get layout() {
-      return now.layout;
-    },
-    assign: (size, trackingRef) => assignLocker(now.ctx, { size, trackingRef: trackingRef ?? null }),
-    events: (type) => now.store.events.query({ type, limit: 100_000 }),
-    shutdown() {
-      if (now.store.db.open) now.store.close();
-    },
-    reopen(more = {}) {
-      bank.shutdown();
-      opts = carryOver(opts, more, { dir, clock, random });
-      now = openBank(dbPath, clock, opts, () => doors);
-      return bank;
-    },
-    dispose() {
-      bank.shutdown();
-      rmSync(dir, { recursive: true, force: true });
-      return Promise.resolve();
-    },
-  };
+    () => now,
+    ["ctx", "store", "layout"],
+  );
   return bank;
 }
 
@@ -384,7 +384,7 @@ async function startDaemonBank(opts: DaemonBankOptions): Promise<DaemonTestBank<
   const start = async (doorsAtStart: Doors = {}) => {
     const sim = newSim(lockerIds, doorsAtStart, { person: cfg.hardware.sim.person, faults: cfg.hardware.sim.faults, flapIntervalMs: 5 });
     const daemon = await startDaemon(cfg, log, { clock, random: opts.random, lockBank: sim, http: opts.daemon.http === true, input });
-    return { daemon, sim, ctx: daemon.ctx };
+    return { daemon, sim, ctx: daemon.ctx, store: daemon.store, layout: daemon.layout, supervisor: daemon.supervisor };
   };
   let now: Awaited<ReturnType<typeof start>>;
   try {
@@ -397,53 +397,38 @@ async function startDaemonBank(opts: DaemonBankOptions): Promise<DaemonTestBank<
     rmSync(dir, { recursive: true, force: true });
     throw e;
   }
-  const tb: DaemonTestBank<Clock> = {
-    dir,
-    dbPath: cfg.paths.database,
-    clock,
-    cfg,
-    get daemon() {
-      return now.daemon;
+  const tb: DaemonTestBank<Clock> = live(
+    {
+      dir,
+      dbPath: cfg.paths.database,
+      clock,
+      cfg,
+      ...readers(() => now),
+      ...simDoors(
+        () => now,
+        () => cfg.hardware.sim.person.enabled,
+      ),
+      async reopen(more: Parameters<DaemonTestBank["reopen"]>[0] = {}) {
+        await now.daemon.stop();
+        if (more.input) input = more.input;
+        if (more.log) log = more.log;
+        now = await start(more.doorsAtStart);
+        return tb;
+      },
+      async handOver(elsewhere: (configFile: string) => Promise<void>, doorsAtStart: Doors = {}) {
+        await now.daemon.stop();
+        const childFile = join(dir, "child-config.json");
+        writeFileSync(childFile, JSON.stringify({ ...settings, log: { level: "info", pretty: false } }));
+        await elsewhere(childFile);
+        now = await start(doorsAtStart);
+      },
+      async dispose() {
+        await now.daemon.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
     },
-    get ctx() {
-      return now.daemon.ctx;
-    },
-    get store() {
-      return now.daemon.store;
-    },
-    get layout() {
-      return now.daemon.layout;
-    },
-    get sim() {
-      return now.sim;
-    },
-    get supervisor() {
-      return now.daemon.supervisor;
-    },
-    ...simDoors(
-      () => now,
-      () => cfg.hardware.sim.person.enabled,
-    ),
-    assign: (size, trackingRef) => assignLocker(now.daemon.ctx, { size, trackingRef: trackingRef ?? null }),
-    events: (type) => now.daemon.store.events.query({ type, limit: 100_000 }),
-    async reopen(more = {}) {
-      await now.daemon.stop();
-      if (more.input) input = more.input;
-      if (more.log) log = more.log;
-      now = await start(more.doorsAtStart);
-      return tb;
-    },
-    async handOver(elsewhere, doorsAtStart = {}) {
-      await now.daemon.stop();
-      const childFile = join(dir, "child-config.json");
-      writeFileSync(childFile, JSON.stringify({ ...settings, log: { level: "info", pretty: false } }));
-      await elsewhere(childFile);
-      now = await start(doorsAtStart);
-    },
-    async dispose() {
-      await now.daemon.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+    () => now,
+    ["daemon", "ctx", "store", "layout", "sim", "supervisor"],
+  );
   return tb;
 }
