@@ -111,6 +111,8 @@ interface SimDoorsBank {
 
 export interface TestBank extends BankBase, SimDoorsBank {
   readonly clock: FakeClock;
+  /** Move a door as a person would and let its sensor settle: the clock moves on by the doors' sensorSettleMs. */
+  move(lockerId: string, pos: DoorPosition): void;
   /** Errors the supervisor swallowed while recording outcomes; tests expect none. */
   readonly outcomeErrors: unknown[];
   readonly reconciled: ReconcileResult[];
@@ -275,6 +277,7 @@ async function startBank(first: TestBankOptions): Promise<TestBank> {
   const outcomeErrors: unknown[] = [];
 
   const boot = async (opts: TestBankOptions) => {
+    const supervisorSettings: SupervisorSettings = { ...DEFAULT_DOORS, ...(opts.doors as Partial<SupervisorSettings> | undefined) };
     let sim!: SimLockBank;
     let supervisor!: DoorSupervisor;
     const { layout, store, ctx } = openBank(dbPath, clock, opts, (layout) => {
@@ -282,7 +285,7 @@ async function startBank(first: TestBankOptions): Promise<TestBank> {
         layout.lockers.map((l) => l.id),
         opts.doorsAtStart,
       );
-      supervisor = new DoorSupervisor(sim, clock, { ...DEFAULT_DOORS, ...(opts.doors as Partial<SupervisorSettings> | undefined) }, (e) => outcomeErrors.push(e));
+      supervisor = new DoorSupervisor(sim, clock, supervisorSettings, (e) => outcomeErrors.push(e));
       return supervisor;
     });
     await supervisor.start(bankDoorOutcomes(ctx));
@@ -294,7 +297,7 @@ async function startBank(first: TestBankOptions): Promise<TestBank> {
       await supervisor.stop();
       store.close();
     };
-    return { layout, store, sim, supervisor, ctx, reconciled, shutdown };
+    return { layout, store, sim, supervisor, supervisorSettings, ctx, reconciled, shutdown };
   };
 
   let opts: TestBankOptions = { ...first, dir, clock, random };
@@ -307,6 +310,10 @@ async function startBank(first: TestBankOptions): Promise<TestBank> {
       outcomeErrors,
       ...readers(() => now),
       ...simDoors(() => now),
+      move(lockerId: string, pos: DoorPosition) {
+        now.sim.setDoor(lockerId, pos);
+        clock.advance(now.supervisorSettings.sensorSettleMs ?? 0);
+      },
       shutdown: () => now.shutdown(),
       async reopen(more: Omit<TestBankOptions, "dir"> = {}) {
         await now.shutdown();
