@@ -59,6 +59,12 @@ export interface TestBankOptions {
   dir?: string;
   /** Door positions the sensors report at start. */
   doorsAtStart?: Doors;
+  /** The lock bank, kept across reopens (its doors, faults and outages go on); a new SimLockBank each start otherwise. */
+  sim?: SimLockBank;
+  /** The code book's secret: TEST_SECRET by default. */
+  secret?: Buffer;
+  /** Also told of every error the supervisor swallows while recording an outcome (outcomeErrors keeps them too). */
+  onOutcomeError?: (e: unknown, where: string) => void;
 }
 
 export interface DaemonBankOptions {
@@ -190,10 +196,8 @@ export function recordingDoors(): RecordingDoors {
   };
 }
 
-function newSim(lockerIds: string[], doorsAtStart: Doors = {}, more: Partial<ConstructorParameters<typeof SimLockBank>[0]> = {}): SimLockBank {
-  const sim = new SimLockBank({ lockerIds, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 }, ...more });
-  for (const [id, pos] of Object.entries(doorsAtStart)) sim.setDoor(id, pos);
-  return sim;
+function newSim(lockerIds: string[], more: Partial<ConstructorParameters<typeof SimLockBank>[0]> = {}): SimLockBank {
+  return new SimLockBank({ lockerIds, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 }, ...more });
 }
 
 /** What a bank runs now; a reopen swaps it under the same bank object. */
@@ -256,7 +260,7 @@ function openBank(dbPath: string, clock: FakeClock, opts: TestBankOptions, doors
     store,
     clock,
     random: opts.random ?? new SeededRandom(42),
-    codes: new CodeBook(TEST_SECRET, opts.digits ?? 8),
+    codes: new CodeBook(opts.secret ?? TEST_SECRET, opts.digits ?? 8),
     sizes,
     doors: doorsFor(layout),
     policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, ...opts.policy },
@@ -281,11 +285,12 @@ async function startBank(first: TestBankOptions): Promise<TestBank> {
     let sim!: SimLockBank;
     let supervisor!: DoorSupervisor;
     const { layout, store, ctx } = openBank(dbPath, clock, opts, (layout) => {
-      sim = newSim(
-        layout.lockers.map((l) => l.id),
-        opts.doorsAtStart,
-      );
-      supervisor = new DoorSupervisor(sim, clock, supervisorSettings, (e) => outcomeErrors.push(e));
+      sim = opts.sim ?? newSim(layout.lockers.map((l) => l.id));
+      for (const [id, pos] of Object.entries(opts.doorsAtStart ?? {})) sim.setDoor(id, pos);
+      supervisor = new DoorSupervisor(sim, clock, supervisorSettings, (e, where) => {
+        outcomeErrors.push(e);
+        opts.onOutcomeError?.(e, where);
+      });
       return supervisor;
     });
     await supervisor.start(bankDoorOutcomes(ctx));
@@ -389,7 +394,8 @@ async function startDaemonBank(opts: DaemonBankOptions): Promise<DaemonTestBank<
   let lockerIds: string[];
   let input = opts.daemon.input;
   const start = async (doorsAtStart: Doors = {}) => {
-    const sim = newSim(lockerIds, doorsAtStart, { person: cfg.hardware.sim.person, faults: cfg.hardware.sim.faults, flapIntervalMs: 5 });
+    const sim = newSim(lockerIds, { person: cfg.hardware.sim.person, faults: cfg.hardware.sim.faults, flapIntervalMs: 5 });
+    for (const [id, pos] of Object.entries(doorsAtStart)) sim.setDoor(id, pos);
     const daemon = await startDaemon(cfg, log, { clock, random: opts.random, lockBank: sim, http: opts.daemon.http === true, input });
     return { daemon, sim, ctx: daemon.ctx, store: daemon.store, layout: daemon.layout, supervisor: daemon.supervisor };
   };
