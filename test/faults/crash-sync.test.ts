@@ -10,7 +10,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, describe, expect, it } from "vitest";
 import type { CrashPoint } from "../../src/system/crash-points.js";
-import { useTestCentral } from "../support/sync-bank.js";
+import { useTestCentral } from "../support/sync-parts.js";
 import { startDaemonProcess, type DaemonProcess } from "../support/daemon-process.js";
 import { api, until, writeConfig } from "./daemon-setup.js";
 import { checkInvariants } from "./invariants.js";

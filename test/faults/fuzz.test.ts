@@ -18,7 +18,7 @@ import { FrameParser, type FrameFormat } from "../../src/drivers/serial/framing.
 import type { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
 import { createLogger } from "../../src/system/logger.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
-import { SeededRandom } from "../sim/seeded-random.js";
+import { SeededRandom } from "../support/random.js";
 
 const SEED = Number(process.env.LOCKERD_FUZZ_SEED ?? 20261125);
 

@@ -1,11 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
-import { pulsesOf, startTestBank, storeParcel, type TestBank } from "../support/daemon.js";
+import type { Clock } from "../../src/bank/ports.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 
-let t: TestBank | null = null;
+let t: DaemonTestBank<Clock> | null = null;
 afterEach(async () => {
-  await t?.cleanup();
+  await t?.dispose();
   t = null;
 });
 
@@ -14,10 +15,10 @@ const devices = () => ({ keypad: new SimKeypad(), scanner: new SimScanner(), ind
 describe("guessing codes at the keypad", () => {
   it("hits the lockout, raises an alarm, refuses even a right code, and a restart keeps the lockout", async () => {
     let d = devices();
-    t = await startTestBank({}, { input: d });
-    const a = await storeParcel(t);
-    const b = await storeParcel(t);
-    const base = pulsesOf(t).length;
+    t = await createTestBank({ daemon: { input: d, http: true }, clock: "system" });
+    const a = await t.depositParcel();
+    const b = await t.depositParcel();
+    const base = t.pulses().length;
     // An attacker tries codes; meanwhile someone else's successful pickup resets nothing.
     for (let i = 0; i < 3; i++) d.keypad.press(`0000000${i}#`);
     d.keypad.press(b.pickupCode + "#");
@@ -32,11 +33,11 @@ describe("guessing codes at the keypad", () => {
     d.keypad.press(a.pickupCode + "#");
     await t.daemon.kiosk.settled();
     expect(d.indicator.patterns().at(-1)).toBe("locked_out");
-    expect(pulsesOf(t).slice(base)).toEqual([b.lockerId]);
+    expect(t.pulses().slice(base)).toEqual([b.lockerId]);
 
     // Restart: the lockout is in the database, not in memory.
     d = devices();
-    await t.restart({ input: d });
+    await t.reopen({ input: d });
     expect(t.daemon.attempts.lockedForMs("keypad:main")).toBeGreaterThan(50_000);
     d.keypad.press(a.pickupCode + "#");
     await t.daemon.kiosk.settled();
@@ -47,8 +48,8 @@ describe("guessing codes at the keypad", () => {
     d.scanner.scan("]Q1" + a.pickupToken);
     await t.daemon.kiosk.settled();
     expect(d.indicator.patterns()).toEqual(["locked_out", "door_opening"]);
-    expect(t.bank.pulses.at(-1)?.lockerId).toBe(a.lockerId);
-    t.bank.setDoor(a.lockerId, "open");
+    expect(t.sim.pulses.at(-1)?.lockerId).toBe(a.lockerId);
+    t.sim.setDoor(a.lockerId, "open");
     expect(t.daemon.ctx.store.parcels.get(a.parcelId)?.status).toBe("PICKED_UP");
     // A used token opens nothing.
     d.scanner.scan(a.pickupToken);
@@ -58,7 +59,7 @@ describe("guessing codes at the keypad", () => {
 
   it("the second lockout is longer than the first", async () => {
     const d = devices();
-    t = await startTestBank({ limiter: { baseLockoutMs: 40 } }, { input: d });
+    t = await createTestBank({ daemon: { config: { limiter: { baseLockoutMs: 40 } }, input: d, http: true }, clock: "system" });
     for (let i = 0; i < 5; i++) d.keypad.press(`1111111${i}#`);
     await t.daemon.kiosk.settled();
     await new Promise((r) => setTimeout(r, 60));
@@ -69,8 +70,8 @@ describe("guessing codes at the keypad", () => {
   });
 
   it("the HTTP pickup route shares the limiter: 429 with Retry-After once tripped, per caller", async () => {
-    t = await startTestBank({}, { input: devices() }, { LOCKERD_API_TOKEN: "technician-token-0123456789" });
-    const a = await storeParcel(t);
+    t = await createTestBank({ daemon: { input: devices(), env: { LOCKERD_API_TOKEN: "technician-token-0123456789" }, http: true }, clock: "system" });
+    const a = await t.depositParcel();
     const post = (code: string) =>
       fetch(`${t!.daemon.url}/pickup`, {
         method: "POST",
@@ -90,8 +91,8 @@ describe("guessing codes at the keypad", () => {
   });
 
   it("refuses to start when the configuration makes guessing pay, listing the numbers", async () => {
-    await expect(startTestBank({ codes: { digits: 6 } })).rejects.toThrow(/chance of 9\.\d+% \(limit 1%\)/);
-    t = await startTestBank({ codes: { digits: 6 }, limiter: { allowWeakCodes: true } }, { input: devices() });
+    await expect(createTestBank({ daemon: { config: { codes: { digits: 6 } }, http: true }, clock: "system" })).rejects.toThrow(/chance of 9\.\d+% \(limit 1%\)/);
+    t = await createTestBank({ daemon: { config: { codes: { digits: 6 }, limiter: { allowWeakCodes: true } }, input: devices(), http: true }, clock: "system" });
     expect(t.daemon.url).not.toBeNull();
   });
 });

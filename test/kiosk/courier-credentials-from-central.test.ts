@@ -8,18 +8,18 @@ import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { CommandApplier } from "../../src/sync/commands.js";
-import { startDaemon } from "../../src/daemon.js";
-import { startTestBank, type TestBank } from "../support/daemon.js";
+import type { Clock } from "../../src/bank/ports.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 import { testLogger } from "../support/log.js";
-import { silentLog } from "../support/sync-bank.js";
+import { silentLog } from "../support/sync-parts.js";
 
 const ALICE_BADGE = "COURIER-BADGE-alice-4f1c9e2a7b";
 const BOB_BADGE = "COURIER-BADGE-bob-77aa01c3d9";
 const BOB_NEW_BADGE = "COURIER-BADGE-bob-reissued-e0b1";
 
-let t: TestBank | null = null;
+let t: DaemonTestBank<Clock> | null = null;
 afterEach(async () => {
-  await t?.cleanup();
+  await t?.dispose();
   t = null;
 });
 
@@ -27,7 +27,7 @@ async function bank() {
   const devices = () => ({ keypad: new SimKeypad(), scanner: new SimScanner(), indicator: new SimIndicator() });
   let input = devices();
   const couriers = [{ id: "alice", name: "Alice", badgeSha256: badgeSha256(ALICE_BADGE), pinHash: await hashPin("24681357") }];
-  const bank = await startTestBank({ couriers }, { input });
+  const bank = await createTestBank({ daemon: { config: { couriers }, input }, clock: "system" });
   t = bank;
   let nextId = 1;
   /** Sign in (by scan or keys), note who, and sign out again with #. */
@@ -53,7 +53,7 @@ async function bank() {
     pin: (pin: string) => signIn(() => input.keypad.press(`#${pin}#`)),
     async restart() {
       input = devices();
-      await bank.restart({ input });
+      await bank.reopen({ input });
     },
     lastDone: () => bank.daemon.ctx.store.events.query({ type: "command.done", newestFirst: true, limit: 1 })[0]?.data,
     lastFailed: () => bank.daemon.ctx.store.events.query({ type: "command.failed", newestFirst: true, limit: 1 })[0]?.data,
@@ -159,9 +159,7 @@ describe("courier credentials from central", () => {
     await b.command("add_courier_credential", { name: "dan", sha256: badgeSha256("BADGE-dan-1"), pinHash: await hashPin("11223344") });
     await b.command("revoke_courier_credential", { name: "alice" }); // a configured PIN that no longer signs in
     const lines: Record<string, unknown>[] = [];
-    const cfg = t!.daemon.cfg;
-    await t!.daemon.stop();
-    t!.daemon = await startDaemon(cfg, testLogger(lines), { input: { keypad: new SimKeypad(), scanner: new SimScanner(), indicator: new SimIndicator() } });
+    await t!.reopen({ input: { keypad: new SimKeypad(), scanner: new SimScanner(), indicator: new SimIndicator() }, log: testLogger(lines) });
     expect(lines.find((l) => l.msg === "pickup guessing bound")).toMatchObject({ couriersWithPin: 2 });
   });
 });

@@ -3,12 +3,14 @@ import { expireDue } from "../../src/bank/expiry.js";
 import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
-import { startTestBank, storeParcel, waitFor, type TestBank } from "../support/daemon.js";
+import type { Clock } from "../../src/bank/ports.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
+import { waitFor } from "../helpers/wait-for.js";
 
 const BADGE = "COURIER-BADGE-4f1c9e2a7b";
-let t: TestBank | null = null;
+let t: DaemonTestBank<Clock> | null = null;
 afterEach(async () => {
-  await t?.cleanup();
+  await t?.dispose();
   t = null;
 });
 
@@ -17,7 +19,7 @@ async function bank(extra: Record<string, unknown> = {}) {
   const scanner = new SimScanner();
   const indicator = new SimIndicator();
   const couriers = [{ id: "alice", name: "Alice", badgeSha256: badgeSha256(BADGE), pinHash: await hashPin("24681357") }];
-  t = await startTestBank({ couriers, kiosk: { doesntFitWindowMs: 5000, courierIdleMs: 2000 }, ...extra }, { input: { keypad, scanner, indicator } });
+  t = await createTestBank({ daemon: { config: { couriers, kiosk: { doesntFitWindowMs: 5000, courierIdleMs: 2000 }, ...extra }, input: { keypad, scanner, indicator } }, clock: "system" });
   return { t, keypad, scanner, indicator };
 }
 
@@ -38,9 +40,9 @@ describe("a courier at the bank", () => {
       return p;
     };
     const close = async (lockerId: string) => {
-      t.bank.setDoor(lockerId, "open");
+      t.sim.setDoor(lockerId, "open");
       await kiosk.settled();
-      t.bank.setDoor(lockerId, "closed");
+      t.sim.setDoor(lockerId, "closed");
       await kiosk.settled();
     };
 
@@ -49,14 +51,14 @@ describe("a courier at the bank", () => {
     await close(p1.lockerId);
     const p2 = await deposit("REF-002");
     expect(ctx.store.lockers.get(p2.lockerId)?.size).toBe("S");
-    t.bank.setDoor(p2.lockerId, "open");
+    t.sim.setDoor(p2.lockerId, "open");
     await kiosk.settled();
     keypad.press("*");
     await kiosk.settled();
     const moved = ctx.store.parcels.find({ trackingRef: "REF-002" }).find((x) => x.status === "ASSIGNED")!;
     expect(ctx.store.lockers.get(moved.lockerId)?.size).toBe("M");
     expect(ctx.store.parcels.get(p2.id)?.status).toBe("CANCELLED");
-    t.bank.setDoor(p2.lockerId, "closed"); // the courier takes it back out and shuts the small door
+    t.sim.setDoor(p2.lockerId, "closed"); // the courier takes it back out and shuts the small door
     await kiosk.settled();
     expect(ctx.store.lockers.get(p2.lockerId)?.status).toBe("AVAILABLE");
     await close(moved.lockerId);
@@ -74,11 +76,11 @@ describe("a courier at the bank", () => {
     const lockers = ctx.store.lockers.list();
     expect(lockers.filter((l) => l.status === "OCCUPIED")).toHaveLength(24);
     // Full: the next parcel is refused, nothing opens.
-    const pulses = t.bank.pulses.length;
+    const pulses = t.sim.pulses.length;
     scanner.scan("REF-999");
     await kiosk.settled();
     expect(indicator.patterns().at(-1)).toBe("rejected");
-    expect(t.bank.pulses.length).toBe(pulses);
+    expect(t.sim.pulses.length).toBe(pulses);
     // Scanning a parcel already in the bank is refused too.
     keypad.press("1");
     scanner.scan("REF-001");
@@ -98,7 +100,7 @@ describe("a courier at the bank", () => {
     scanner.scan("LATE-1");
     await kiosk.settled();
     const p = ctx.store.parcels.find({ trackingRef: "LATE-1" })[0]!;
-    t.bank.setDoor(p.lockerId, "open");
+    t.sim.setDoor(p.lockerId, "open");
     await kiosk.settled();
     await new Promise((r) => setTimeout(r, 120));
     keypad.press("*");
@@ -110,8 +112,8 @@ describe("a courier at the bank", () => {
   it("signs in with a PIN, collects every expired parcel in turn, and the session ends after inactivity", async () => {
     const { t, keypad, indicator } = await bank();
     const { kiosk, ctx } = t.daemon;
-    const a = await storeParcel(t, "S", "OLD-1");
-    const b = await storeParcel(t, "M", "OLD-2");
+    const a = await t.depositParcel("S", "OLD-1");
+    const b = await t.depositParcel("M", "OLD-2");
     // Their deadline passes.
     for (const id of [a.parcelId, b.parcelId]) ctx.store.write(() => ctx.store.parcels.update(id, { at: Date.now(), expiresAt: Date.now() - 1 }));
     expect(expireDue(ctx).sort()).toEqual([a.parcelId, b.parcelId].sort());
@@ -123,25 +125,25 @@ describe("a courier at the bank", () => {
     await kiosk.settled();
     expect(kiosk.state()).toMatchObject({ mode: "courier", courierId: "alice" });
 
-    const before = t.bank.pulses.length;
+    const before = t.sim.pulses.length;
     keypad.press("0");
     await kiosk.settled();
-    const first = t.bank.pulses.slice(before).map((p) => p.lockerId);
+    const first = t.sim.pulses.slice(before).map((p) => p.lockerId);
     expect(first).toHaveLength(1);
-    t.bank.setDoor(first[0]!, "open");
-    t.bank.setDoor(first[0]!, "closed");
+    t.sim.setDoor(first[0]!, "open");
+    t.sim.setDoor(first[0]!, "closed");
     await kiosk.settled();
-    const both = t.bank.pulses.slice(before).map((p) => p.lockerId);
+    const both = t.sim.pulses.slice(before).map((p) => p.lockerId);
     expect(both.sort()).toEqual([a.lockerId, b.lockerId].sort());
     const second = both.find((id) => id !== first[0])!;
-    t.bank.setDoor(second, "open");
-    t.bank.setDoor(second, "closed");
+    t.sim.setDoor(second, "open");
+    t.sim.setDoor(second, "closed");
     await kiosk.settled();
     expect(ctx.store.lockers.get(a.lockerId)?.status).toBe("AVAILABLE");
     expect(ctx.store.lockers.get(b.lockerId)?.status).toBe("AVAILABLE");
     expect(indicator.patterns().at(-1)).toBe("accepted");
 
-    await waitFor(() => kiosk.state().mode === "customer", 5000);
+    await waitFor("the kiosk back in customer mode", () => kiosk.state().mode === "customer", 5000);
     expect(ctx.store.events.query({ type: "courier.session_ended" }).map((e) => e.data.reason)).toEqual(["inactivity"]);
   });
 });

@@ -5,14 +5,16 @@ import { SerialPort } from "serialport";
 import { afterEach, describe, expect, it } from "vitest";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { FakeHid } from "../support/fake-hid.js";
-import { pulsesOf, startTestBank, storeParcel, waitFor, type TestBank } from "../support/daemon.js";
+import type { Clock } from "../../src/bank/ports.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
+import { waitFor } from "../helpers/wait-for.js";
 import { openPtyPair, type PtyPair } from "../support/pty-pair.js";
 
-let t: TestBank | null = null;
+let t: DaemonTestBank<Clock> | null = null;
 let pair: PtyPair | null = null;
 let dir: string | null = null;
 afterEach(async () => {
-  await t?.cleanup();
+  await t?.dispose();
   t = null;
   await pair?.close();
   pair = null;
@@ -51,13 +53,10 @@ describe("fuzzed input streams", () => {
       const kp = hid.add({ path: "kp", vendorId: 1, productId: 1, usagePage: 1 });
       const sc = hid.add({ path: "sc", vendorId: 2, productId: 2, usagePage: protocol === "pos" ? 0x8c : 1 });
       const indicator = new SimIndicator();
-      t = await startTestBank(
-        { input: { keypad: { type: "hid", path: "kp" }, scanner: { type: "hid", path: "sc", hidProtocol: protocol } } },
-        { input: { hid, indicator } },
-      );
-      await storeParcel(t, "S");
-      await storeParcel(t, "M");
-      const base = pulsesOf(t).length;
+      t = await createTestBank({ daemon: { config: { input: { keypad: { type: "hid", path: "kp" }, scanner: { type: "hid", path: "sc", hidProtocol: protocol } } }, input: { hid, indicator }, http: true }, clock: "system" });
+      await t.depositParcel("S");
+      await t.depositParcel("M");
+      const base = t.pulses().length;
       const r = rng(SEED + (protocol === "pos" ? 1 : 0));
       const reports = 20_000;
       for (let i = 0; i < reports; i++) {
@@ -68,10 +67,10 @@ describe("fuzzed input streams", () => {
       }
       await t.daemon.kiosk.settled();
       console.info(`fuzz (${protocol} scanner, seed ${SEED}): ${reports} random reports, ${indicator.patterns().length} indicator patterns, 0 doors expected`);
-      expect(pulsesOf(t).length).toBe(base);
+      expect(t.pulses().length).toBe(base);
       expect(indicator.patterns().length).toBeGreaterThan(0); // the input did reach the kiosk
       expect((await fetch(`${t.daemon.url}/healthz`)).status).toBe(200);
-      await t.cleanup();
+      await t.dispose();
       t = null;
     }
   });
@@ -80,9 +79,9 @@ describe("fuzzed input streams", () => {
     dir = mkdtempSync(join(tmpdir(), "lockerd-fuzz-"));
     pair = await openPtyPair(dir);
     const indicator = new SimIndicator();
-    t = await startTestBank({ input: { scanner: { type: "serial", path: pair.device, suffix: "CR", maxLength: 64 } } }, { input: { keypad: null, indicator } });
-    const a = await storeParcel(t, "S");
-    const base = pulsesOf(t).length;
+    t = await createTestBank({ daemon: { config: { input: { scanner: { type: "serial", path: pair.device, suffix: "CR", maxLength: 64 } } }, input: { keypad: null, indicator }, http: true }, clock: "system" });
+    const a = await t.depositParcel("S");
+    const base = t.pulses().length;
     const peer = new SerialPort({ path: pair.peer, baudRate: 9600, autoOpen: false });
     await new Promise<void>((res, rej) => peer.open((e) => (e ? rej(e) : res())));
     const write = (b: Buffer | string) => new Promise<void>((res, rej) => peer.write(b, (e) => (e ? rej(e) : peer.drain(() => res()))));
@@ -98,10 +97,10 @@ describe("fuzzed input streams", () => {
     await new Promise((res) => setTimeout(res, 200));
     await t.daemon.kiosk.settled();
     console.info(`fuzz (serial scanner, seed ${SEED}): ${bytes} random bytes, ${indicator.patterns().length} scans reached the kiosk, 0 doors expected`);
-    expect(pulsesOf(t).length).toBe(base);
+    expect(t.pulses().length).toBe(base);
     await write(a.pickupToken + "\r");
-    await waitFor(() => pulsesOf(t!).length === base + 1);
-    expect(pulsesOf(t).at(-1)).toBe(a.lockerId);
+    await waitFor("one more pulse", () => t!.pulses().length === base + 1, 5000);
+    expect(t.pulses().at(-1)).toBe(a.lockerId);
     await new Promise((res) => peer.close(res));
   });
 });

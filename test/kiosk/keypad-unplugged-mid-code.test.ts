@@ -1,11 +1,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { FakeHid, report } from "../support/fake-hid.js";
-import { pulsesOf, startTestBank, storeParcel, waitFor, type TestBank } from "../support/daemon.js";
+import type { Clock } from "../../src/bank/ports.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
+import { waitFor } from "../helpers/wait-for.js";
 
-let t: TestBank | null = null;
+let t: DaemonTestBank<Clock> | null = null;
 afterEach(async () => {
-  await t?.cleanup();
+  await t?.dispose();
   t = null;
 });
 
@@ -17,14 +19,11 @@ describe("a keypad unplugged mid-code", () => {
     const hid = new FakeHid();
     const dev = hid.add({ path: "1-1.2:1.0", vendorId: 0x05ac, productId: 0x0221, usagePage: 1 });
     const indicator = new SimIndicator();
-    t = await startTestBank(
-      { input: { keypad: { type: "hid", vendorId: 0x05ac, productId: 0x0221 } } },
-      { input: { hid, scanner: null, indicator } },
-    );
+    t = await createTestBank({ daemon: { config: { input: { keypad: { type: "hid", vendorId: 0x05ac, productId: 0x0221 } } }, input: { hid, scanner: null, indicator } }, clock: "system" });
     const { kiosk } = t.daemon;
     expect(dev.open).toBe(true);
-    const a = await storeParcel(t);
-    const base = pulsesOf(t).length;
+    const a = await t.depositParcel();
+    const base = t.pulses().length;
     const type = (s: string) => {
       for (const c of s) dev.send(report(0, c === "#" ? 0x58 : kpUsage(c)), report(0));
     };
@@ -38,16 +37,16 @@ describe("a keypad unplugged mid-code", () => {
     expect(indicator.patterns()).toEqual(["error"]);
 
     hid.plug(dev);
-    await waitFor(() => dev.open);
+    await waitFor("the keypad reopened", () => dev.open, 5000);
     // The rest of the old code is not a code: rejected, no door.
     type(a.pickupCode.slice(5) + "#");
     await kiosk.settled();
     expect(indicator.patterns().at(-1)).toBe("rejected");
-    expect(pulsesOf(t).length).toBe(base);
+    expect(t.pulses().length).toBe(base);
     // The whole code, typed again, opens the door.
     type(a.pickupCode + "#");
     await kiosk.settled();
     expect(indicator.patterns().at(-1)).toBe("door_opening");
-    expect(pulsesOf(t).slice(base)).toEqual([a.lockerId]);
+    expect(t.pulses().slice(base)).toEqual([a.lockerId]);
   });
 });

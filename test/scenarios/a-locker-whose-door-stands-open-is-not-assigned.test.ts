@@ -8,17 +8,10 @@ const TEN_MINUTES = 10 * 60_000;
 let bank: TestBank;
 afterEach(async () => bank?.dispose());
 
-/** Move a door and let its sensor settle, as a person would. */
-function move(b: TestBank, lockerId: string, pos: "open" | "closed"): void {
-  if (pos === "open") b.open(lockerId);
-  else b.close(lockerId);
-  b.clock.advance(SETTLE);
-}
-
 it("a locker whose door stands open is not assigned", async () => {
   bank = await createTestBank({ lockers: [["A01", "S"], ["A02", "S"]], doors: { sensorSettleMs: SETTLE } });
   // Forced open: an alarm, and no place for a new parcel.
-  move(bank, "A01", "open");
+  bank.move("A01", "open");
   expect(eventTypes(bank.store)).toEqual(["alarm.door_forced"]);
   expect(availability(bank.ctx, (id) => bank.supervisor.doorOf(id)).available.S).toBe(1);
   const a = await bank.assign("S");
@@ -30,20 +23,20 @@ it("a locker whose door stands open is not assigned", async () => {
   expect(bank.store.intents.listActive().map((i) => i.lockerId)).toEqual(["A02"]);
 
   // Closed again, it is a locker like any other, and its deposit completes.
-  move(bank, "A01", "closed");
+  bank.move("A01", "closed");
   const b = await bank.assign("S");
   expect(b.lockerId).toBe("A01");
-  move(bank, "A01", "open");
-  move(bank, "A01", "closed");
+  bank.move("A01", "open");
+  bank.move("A01", "closed");
   expect(bank.store.parcels.get(b.parcelId)!.status).toBe("STORED");
   expect(bank.store.lockers.get("A01")!.status).toBe("OCCUPIED");
 });
 
 it("the reported case: a door opened without an unlock and closed after an assignment leaves nothing pending", async () => {
   bank = await createTestBank({ lockers: [["A01", "S"], ["A02", "S"]], doors: { sensorSettleMs: SETTLE } });
-  move(bank, "A01", "open");
+  bank.move("A01", "open");
   const a = await bank.assign("S");
-  move(bank, "A01", "closed");
+  bank.move("A01", "closed");
   bank.clock.advance(TEN_MINUTES);
   // The assignment went to the closed locker and ended by its timeout like any unopened deposit.
   expect(a.lockerId).toBe("A02");
@@ -66,18 +59,18 @@ it("a door found open at start is not assigned, raises the left-open alarm, and 
   expect(bank.supervisor.openUnattended()).toEqual(new Set(["A01"]));
   const a = await bank.assign("S");
   expect(a.lockerId).toBe("A02");
-  move(bank, "A02", "open");
-  move(bank, "A02", "closed");
+  bank.move("A02", "open");
+  bank.move("A02", "closed");
   await expect(bank.assign("S")).rejects.toMatchObject({ code: "NO_LOCKER_AVAILABLE" });
 
   bank.clock.advance(120_000);
   expect(eventTypes(bank.store)).toContain("alarm.door_left_open");
-  move(bank, "A01", "closed");
+  bank.move("A01", "closed");
   expect(eventTypes(bank.store).at(-1)).toBe("alarm.door_closed");
   const b = await bank.assign("S");
   expect(b.lockerId).toBe("A01");
-  move(bank, "A01", "open");
-  move(bank, "A01", "closed");
+  bank.move("A01", "open");
+  bank.move("A01", "closed");
   expect(bank.store.parcels.get(b.parcelId)!.status).toBe("STORED");
   expect(bank.store.intents.listActive()).toEqual([]);
 });

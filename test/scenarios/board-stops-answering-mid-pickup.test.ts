@@ -1,9 +1,9 @@
 import { afterEach, expect, it } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
-import { startTestBank, type TestBank } from "../support/test-bank.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 
-let tb: TestBank;
-afterEach(() => tb.close());
+let tb: DaemonTestBank;
+afterEach(() => tb.dispose());
 
 const BOARD_0 = ["A01", "A02", "A03", "A04"];
 
@@ -13,14 +13,14 @@ async function pickup(code: string): Promise<{ status: number; body: Record<stri
 }
 
 it("board stops answering mid-pickup", async () => {
-  tb = await startTestBank({}, { http: true });
+  tb = await createTestBank({ daemon: { http: true } });
   const { store, ctx } = tb.daemon;
-  const a = await tb.deposit("S");
+  const a = await tb.depositParcel("S");
   expect(a.lockerId).toBe("A01");
 
   expect(await pickup(a.pickupCode)).toMatchObject({ status: 200, body: { lockerId: "A01", door: "unlocking" } });
   // The board goes quiet before the customer opens the door.
-  tb.bank.setOnline(BOARD_0, false, "board 0 not answering");
+  tb.sim.setOnline(BOARD_0, false, "board 0 not answering");
   const offline = tb.events("hardware.offline");
   expect(offline).toHaveLength(1);
   expect(offline[0]!.data).toEqual({ lockers: BOARD_0, detail: "board 0 not answering" });
@@ -36,15 +36,15 @@ it("board stops answering mid-pickup", async () => {
   expect(refused.status).toBe(503);
   expect(refused.body.code).toBe("DOOR_UNAVAILABLE");
   expect(BOARD_0).not.toContain((await assignLocker(ctx, { size: "S" })).lockerId);
-  const pulses = tb.bank.pulses.length;
+  const pulses = tb.sim.pulses.length;
 
   // The board answers again: recovery is evented, and the same code opens the door.
-  tb.bank.setOnline(BOARD_0, true, "board 0 answering again");
+  tb.sim.setOnline(BOARD_0, true, "board 0 answering again");
   expect(tb.events("hardware.online").map((e) => e.data)).toEqual([{ lockers: BOARD_0, detail: "board 0 answering again" }]);
   expect(await pickup(a.pickupCode)).toMatchObject({ status: 200, body: { lockerId: "A01" } });
-  expect(tb.bank.pulses.length).toBe(pulses + 1);
-  tb.bank.setDoor("A01", "open");
-  tb.bank.setDoor("A01", "closed");
+  expect(tb.sim.pulses.length).toBe(pulses + 1);
+  tb.sim.setDoor("A01", "open");
+  tb.sim.setDoor("A01", "closed");
   expect(store.parcels.get(a.parcelId)!.status).toBe("PICKED_UP");
   expect(store.lockers.get("A01")!.status).toBe("AVAILABLE");
   // Every fault and the recovery went to the outbox.

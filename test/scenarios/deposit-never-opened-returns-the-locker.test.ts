@@ -1,15 +1,15 @@
 import { afterEach, expect, it } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
-import { startTestBank, type TestBank } from "../support/test-bank.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 
-let tb: TestBank;
-afterEach(() => tb.close());
+let tb: DaemonTestBank;
+afterEach(() => tb.dispose());
 
 it("deposit never opened returns the locker", async () => {
-  tb = await startTestBank();
+  tb = await createTestBank({ daemon: {} });
   const { store, ctx } = tb.daemon;
-  tb.bank.setFault("A01", "jammed");
+  tb.sim.setFault("A01", "jammed");
   const a = await assignLocker(ctx, { size: "S", trackingRef: "TR-1" });
   expect(a.lockerId).toBe("A01");
   expect(store.lockers.get("A01")!.status).toBe("RESERVED");
@@ -25,12 +25,12 @@ it("deposit never opened returns the locker", async () => {
 });
 
 it("a deposit whose lock cannot be driven returns the locker at once", async () => {
-  tb = await startTestBank();
+  tb = await createTestBank({ daemon: {} });
   const { store, ctx } = tb.daemon;
   // Offline between the allocation's check and the pulse: the driver refuses.
-  const unlock = tb.bank.unlock.bind(tb.bank);
-  tb.bank.unlock = async (id, ms) => {
-    tb.bank.setOnline([id], false);
+  const unlock = tb.sim.unlock.bind(tb.sim);
+  tb.sim.unlock = async (id, ms) => {
+    tb.sim.setOnline([id], false);
     return unlock(id, ms);
   };
   await expect(assignLocker(ctx, { size: "S" })).rejects.toMatchObject({ code: "DOOR_UNAVAILABLE" });

@@ -1,16 +1,16 @@
 import { afterEach, expect, it, vi } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
-import { startTestBank, type TestBank } from "../support/test-bank.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 
-let tb: TestBank;
-afterEach(() => tb.close());
+let tb: DaemonTestBank;
+afterEach(() => tb.dispose());
 
 it("door left open raises repeated alarms", async () => {
-  tb = await startTestBank({ hardware: { sim: { person: { enabled: true, openDelayMs: 5, closeDelayMs: 5 } } } });
+  tb = await createTestBank({ daemon: { config: { hardware: { sim: { person: { enabled: true, openDelayMs: 5, closeDelayMs: 5 } } } } } });
   const { store, ctx } = tb.daemon;
   const { leftOpenMs, leftOpenRepeatMs } = tb.cfg.doors;
   // The courier opens the door, puts the parcel in and walks away.
-  tb.bank.setFault("A01", "left_open");
+  tb.sim.setFault("A01", "left_open");
   const a = await assignLocker(ctx, { size: "S" });
   expect(a.lockerId).toBe("A01");
   await vi.waitFor(() => expect(tb.events("door.opened")).toHaveLength(1));
@@ -26,7 +26,7 @@ it("door left open raises repeated alarms", async () => {
   // The deposit is not complete while the door is open.
   expect(store.parcels.get(a.parcelId)!.status).toBe("ASSIGNED");
 
-  tb.bank.setDoor("A01", "closed");
+  tb.sim.setDoor("A01", "closed");
   expect(tb.events("alarm.door_closed")).toHaveLength(1);
   expect(store.parcels.get(a.parcelId)!.status).toBe("STORED");
   tb.clock.advance(10 * leftOpenRepeatMs);

@@ -1,15 +1,15 @@
 import { afterEach, expect, it } from "vitest";
-import { startTestBank, type TestBank } from "../support/test-bank.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 
-let tb: TestBank;
-afterEach(() => tb.close());
+let tb: DaemonTestBank;
+afterEach(() => tb.dispose());
 
 it("forced door raises tamper", async () => {
-  tb = await startTestBank();
-  const a = await tb.deposit("S");
-  const pulses = tb.bank.pulses.length;
+  tb = await createTestBank({ daemon: {} });
+  const a = await tb.depositParcel("S");
+  const pulses = tb.sim.pulses.length;
 
-  tb.bank.forceOpen(a.lockerId);
+  tb.sim.forceOpen(a.lockerId);
   // Immediately, without waiting for any timer.
   const forced = tb.events("alarm.door_forced");
   expect(forced).toHaveLength(1);
@@ -23,8 +23,8 @@ it("forced door raises tamper", async () => {
   tb.clock.advance(tb.cfg.doors.leftOpenMs);
   expect(tb.events("alarm.door_left_open")).toHaveLength(1);
 
-  tb.bank.setDoor(a.lockerId, "closed");
+  tb.sim.setDoor(a.lockerId, "closed");
   expect(tb.events("alarm.door_closed")).toHaveLength(1);
   expect(tb.events("alarm.door_forced")).toHaveLength(1);
-  expect(tb.bank.pulses.length).toBe(pulses);
+  expect(tb.sim.pulses.length).toBe(pulses);
 });

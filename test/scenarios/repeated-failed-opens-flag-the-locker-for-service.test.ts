@@ -1,10 +1,10 @@
 import { afterEach, expect, it } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
-import { startTestBank, type TestBank } from "../support/test-bank.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 
-let tb: TestBank;
-afterEach(() => tb.close());
+let tb: DaemonTestBank;
+afterEach(() => tb.dispose());
 
 async function failedPickup(code: string): Promise<void> {
   await pickupByCode(tb.daemon.ctx, code, { channel: "keypad" });
@@ -12,10 +12,10 @@ async function failedPickup(code: string): Promise<void> {
 }
 
 it("repeated failed opens flag the locker for service", async () => {
-  tb = await startTestBank();
+  tb = await createTestBank({ daemon: {} });
   const { store, ctx } = tb.daemon;
-  const a = await tb.deposit("S");
-  tb.bank.setFault(a.lockerId, "jammed");
+  const a = await tb.depositParcel("S");
+  tb.sim.setFault(a.lockerId, "jammed");
 
   await failedPickup(a.pickupCode);
   await failedPickup(a.pickupCode);
@@ -36,18 +36,18 @@ it("repeated failed opens flag the locker for service", async () => {
 });
 
 it("a door that opens in between starts the count again", async () => {
-  tb = await startTestBank();
+  tb = await createTestBank({ daemon: {} });
   const { store } = tb.daemon;
-  const a = await tb.deposit("S");
-  const b = await tb.deposit("S");
+  const a = await tb.depositParcel("S");
+  const b = await tb.depositParcel("S");
   expect(b.lockerId).not.toBe(a.lockerId);
-  tb.bank.setFault(a.lockerId, "jammed");
+  tb.sim.setFault(a.lockerId, "jammed");
   await failedPickup(a.pickupCode);
   await failedPickup(a.pickupCode);
-  tb.bank.setFault(a.lockerId, null);
+  tb.sim.setFault(a.lockerId, null);
   await pickupByCode(tb.daemon.ctx, a.pickupCode, { channel: "keypad" });
-  tb.bank.setDoor(a.lockerId, "open");
-  tb.bank.setDoor(a.lockerId, "closed");
+  tb.sim.setDoor(a.lockerId, "open");
+  tb.sim.setDoor(a.lockerId, "closed");
   expect(store.lockers.get(a.lockerId)!.failedOpens).toBe(0);
   expect(tb.events("locker.flagged")).toHaveLength(0);
   expect(store.lockers.get(a.lockerId)!.status).toBe("AVAILABLE");

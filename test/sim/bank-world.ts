@@ -8,24 +8,21 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assignLocker } from "../../src/bank/assign.js";
-import { CodeBook } from "../../src/bank/codes.js";
 import type { BankContext } from "../../src/bank/context.js";
-import { bankDoorOutcomes } from "../../src/bank/door-events.js";
 import { isLockerdError } from "../../src/bank/errors.js";
 import { collectExpired, expireDue } from "../../src/bank/expiry.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
-import { reconcileIntents } from "../../src/bank/reconcile.js";
 import { cancelAssignment, setInService, setOutOfService } from "../../src/bank/service.js";
 import { SizeScale } from "../../src/bank/sizes.js";
 import { loadLayout } from "../../src/config/layout.js";
-import { DoorSupervisor } from "../../src/doors/supervisor.js";
+import type { DoorSupervisor } from "../../src/doors/supervisor.js";
 import { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
-import { openDatabase } from "../../src/store/database.js";
-import { Store } from "../../src/store/store.js";
+import type { Store } from "../../src/store/store.js";
 import { DEFAULT_LAYOUT } from "../../src/system/paths.js";
 import { checkInvariants } from "../faults/invariants.js";
+import { createTestBank, type TestBank } from "../support/bank.js";
 import { FakeClock } from "../support/clock.js";
-import { SeededRandom } from "./seeded-random.js";
+import { SeededRandom } from "../support/random.js";
 
 const SECOND = 1000;
 const MINUTE = 60 * SECOND;
@@ -65,12 +62,10 @@ export class BankWorld {
   readonly layout = loadLayout(DEFAULT_LAYOUT, ["S", "M", "L"]);
   // RAM-backed when the machine has it: the simulation tests logic, not the disk's fsync.
   readonly dir = mkdtempSync(join(existsSync("/dev/shm") ? "/dev/shm" : tmpdir(), "lockerd-sim-"));
-  readonly dbPath = join(this.dir, "bank.db");
+  // One lock bank for the whole run: a restart finds the doors, jams and outages where they were.
   readonly sim = new SimLockBank({ lockerIds: this.layout.lockers.map((l) => l.id), person: { enabled: false, openDelayMs: 0, closeDelayMs: 0 } });
   private readonly secret: Buffer;
-  private store!: Store;
-  private supervisor!: DoorSupervisor;
-  ctx!: BankContext;
+  private bank!: TestBank;
   /** Every code ever handed out, by parcel, and whether it has opened its door. */
   private readonly codes = new Map<string, { code: string; opened: boolean }>();
   /** Lockers a person is busy at (their door choreography is still running). */
@@ -86,28 +81,34 @@ export class BankWorld {
     this.started = this.clock.now();
   }
 
+  get ctx(): BankContext {
+    return this.bank.ctx;
+  }
+
+  private get store(): Store {
+    return this.bank.store;
+  }
+
+  private get supervisor(): DoorSupervisor {
+    return this.bank.supervisor;
+  }
+
   async boot(): Promise<void> {
-    this.store = new Store(openDatabase(this.dbPath), () => this.clock.isSynchronised());
-    this.store.write(() => this.store.lockers.applyLayout(this.layout.lockers.map((l, i) => ({ id: l.id, size: l.size, sizeRank: this.sizes.rankOf(l.size), position: i })), this.clock.now()));
-    this.supervisor = new DoorSupervisor(this.sim, this.clock, { pulseMs: 500, openTimeoutMs: 30 * SECOND, leftOpenMs: 2 * MINUTE, leftOpenRepeatMs: 5 * MINUTE }, (e, where) => {
-      throw new SimulationFailure(this.seed, this.step, this.action, `door outcome ${where} failed: ${String(e)}`);
-    });
-    this.ctx = {
-      store: this.store,
+    this.bank = await createTestBank({
+      dir: this.dir,
       clock: this.clock,
       random: this.random,
-      codes: new CodeBook(this.secret, 8),
-      sizes: this.sizes,
-      doors: this.supervisor,
-      policy: { pickupWindowMs: 72 * HOUR, maxFailedOpens: 3 },
-    };
-    await this.supervisor.start(bankDoorOutcomes(this.ctx));
-    reconcileIntents(this.ctx, (id) => this.supervisor.position(id), (id, intent) => this.supervisor.adoptOpen(id, intent));
+      secret: this.secret,
+      sim: this.sim,
+      doors: { pulseMs: 500, openTimeoutMs: 30 * SECOND, leftOpenMs: 2 * MINUTE, leftOpenRepeatMs: 5 * MINUTE },
+      onOutcomeError: (e, where) => {
+        throw new SimulationFailure(this.seed, this.step, this.action, `door outcome ${where} failed: ${String(e)}`);
+      },
+    });
   }
 
   async shutdown(): Promise<void> {
-    await this.supervisor.stop();
-    this.store.close();
+    await this.bank.shutdown();
   }
 
   destroy(): void {

@@ -1,12 +1,14 @@
-/** Starting the whole daemon for scenario tests: temp data dir, simulated bank, devices handed in. */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { assignLocker, type Assignment } from "../../src/bank/assign.js";
-import { loadConfig } from "../../src/config/load.js";
-import { startDaemon, type Daemon, type DaemonOptions } from "../../src/daemon.js";
+/**
+ * @deprecated The one test bank is bank.ts: `createTestBank({ daemon: { config, input }, clock:
+ * "system" })`. This is the old kiosk API over it, kept so tests written before the merge still
+ * compile.
+ */
+import type { Assignment } from "../../src/bank/assign.js";
+import type { Daemon, DaemonOptions } from "../../src/daemon.js";
 import type { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
-import { testLogger } from "./log.js";
+import { createTestBank, type DaemonTestBank } from "./bank.js";
+import type { Clock } from "../../src/bank/ports.js";
+import { waitFor as waitForNamed } from "../helpers/wait-for.js";
 
 export interface TestBank {
   dir: string;
@@ -16,53 +18,30 @@ export interface TestBank {
   cleanup(): Promise<void>;
 }
 
+const wrapped = new WeakMap<TestBank, DaemonTestBank<Clock>>();
+
 export async function startTestBank(config: Record<string, unknown>, opts: DaemonOptions = {}, env: NodeJS.ProcessEnv = {}): Promise<TestBank> {
-  const dir = mkdtempSync(join(tmpdir(), "lockerd-kiosk-"));
-  const path = join(dir, "lockerd.json");
-  // Tests move doors by hand, instantly: no sensor settle time (the supervisor's own tests cover it).
-  const full = { dataDir: join(dir, "data"), http: { port: 0 }, hardware: { sim: { person: { enabled: false } } }, doors: { sensorSettleMs: 0 }, ...config };
-  writeFileSync(path, JSON.stringify(full));
-  const cfg = loadConfig({ path, env });
-  const start = (o: DaemonOptions) => startDaemon(cfg, testLogger(), o);
-  let daemon: Daemon;
-  try {
-    daemon = await start(opts);
-  } catch (e) {
-    rmSync(dir, { recursive: true, force: true });
-    throw e;
-  }
-  const t: TestBank = {
-    dir,
-    daemon,
+  const t = await createTestBank({ daemon: { config, env, http: opts.http ?? true, input: opts.input }, clock: "system", random: opts.random });
+  const old: TestBank = {
+    dir: t.dir,
+    get daemon() {
+      return t.daemon;
+    },
     get bank() {
-      return this.daemon.lockBank as SimLockBank;
+      return t.sim;
     },
-    async restart(o: DaemonOptions = opts) {
-      await this.daemon.stop();
-      this.daemon = await start(o);
-    },
-    async cleanup() {
-      await this.daemon.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
+    restart: async (o: DaemonOptions = opts) => void (await t.reopen({ input: o.input })),
+    cleanup: () => t.dispose(),
   };
-  return t;
+  wrapped.set(old, t);
+  return old;
 }
 
-export async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > until) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
+/** Poll until cond holds (helpers/wait-for.ts names what it waits for). */
+export const waitFor = (cond: () => boolean, ms = 5000): Promise<void> => waitForNamed("a condition", cond, ms);
 
-/** A courier's deposit through the use case: assign, the door opens, the parcel goes in, it closes. */
-export async function storeParcel(t: TestBank, size = "S", trackingRef: string | null = null): Promise<Assignment> {
-  const a = await assignLocker(t.daemon.ctx, { size, trackingRef });
-  t.bank.setDoor(a.lockerId, "open");
-  t.bank.setDoor(a.lockerId, "closed");
-  return a;
+export function storeParcel(t: TestBank, size = "S", trackingRef: string | null = null): Promise<Assignment> {
+  return wrapped.get(t)!.depositParcel(size, trackingRef);
 }
 
 export const pulsesOf = (t: TestBank) => t.bank.pulses.map((p) => p.lockerId);

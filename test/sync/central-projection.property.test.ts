@@ -8,7 +8,7 @@
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { useTestCentral } from "../support/sync-bank.js";
+import { useTestCentral } from "../support/sync-parts.js";
 
 const LOCKERS = ["A01", "A02", "A03"];
 const T0 = Date.UTC(2026, 5, 1);

@@ -7,7 +7,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { batchParams } from "../../src/sync/central-link.js";
-import { useTestCentral } from "../support/sync-bank.js";
+import { useTestCentral } from "../support/sync-parts.js";
 
 type Ev = [seq: number, type: string, lockerId: string | null, parcelId: string | null, data: Record<string, unknown>];
 

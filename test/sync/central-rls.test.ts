@@ -1,7 +1,7 @@
 /** A bank's role reads only its own rows, writes only through ingestion, and nothing else. */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createTestBank, silentLog, syncSettings, useTestCentral } from "../support/sync-bank.js";
+import { silentLog, syncBank, syncSettings, useTestCentral } from "../support/sync-parts.js";
 import { SyncLoop } from "../../src/sync/loop.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
 
@@ -11,7 +11,7 @@ let b: { bankId: string; role: string; url: string };
 let asA: pg.Client;
 
 async function syncSomething(bank: { bankId: string; url: string }) {
-  const local = createTestBank();
+  const local = syncBank();
   try {
     recordLockerSnapshot(local.ctx);
     const loop = new SyncLoop(
@@ -21,7 +21,7 @@ async function syncSomething(bank: { bankId: string; url: string }) {
     await loop.runOnce();
     await loop.stop();
   } finally {
-    local.close();
+    await local.dispose();
   }
 }
 

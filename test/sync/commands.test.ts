@@ -4,7 +4,7 @@ import { assignLocker } from "../../src/bank/assign.js";
 import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import { CommandApplier } from "../../src/sync/commands.js";
 import { SyncLoop } from "../../src/sync/loop.js";
-import { silentLog, syncSettings, useSyncParts, useTestCentral } from "../support/sync-bank.js";
+import { silentLog, syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
 
 const central = useTestCentral();
 const { bank } = useSyncParts();
@@ -75,7 +75,7 @@ it("a command pulled twice takes effect once", async () => {
   expect(await applier.apply(first[0]!)).toBe("done");
   expect(await applier.apply(again[0]!)).toBe("skipped");
   // a restarted daemon remembers it too
-  expect(await new CommandApplier(b.reopen(), silentLog).apply(again[0]!)).toBe("skipped");
+  expect(await new CommandApplier(b.reopen().ctx, silentLog).apply(again[0]!)).toBe("skipped");
   expect(b.ctx.store.events.query({ type: "locker.out_of_service" })).toHaveLength(1);
   expect(b.ctx.store.events.query({ type: "command.done" })).toHaveLength(1);
 
@@ -91,7 +91,7 @@ it("a door command interrupted by a restart is reported failed, never opened twi
   const b = bank();
   // the claim was committed, then the daemon died before the door was driven
   b.ctx.store.db.prepare(`INSERT INTO sync_commands (id, kind, state, received_at) VALUES (41, 'open_door', 'started', 0)`).run();
-  const applier = new CommandApplier(b.reopen(), silentLog);
+  const applier = new CommandApplier(b.reopen().ctx, silentLog);
   expect(applier.recoverInterrupted()).toBe(1);
   expect(await applier.apply({ id: 41, kind: "open_door", args: { lockerId: "A01" } })).toBe("skipped");
   expect(b.doors.unlocked).toHaveLength(0);

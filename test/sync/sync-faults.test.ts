@@ -9,7 +9,8 @@ import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
 import type { CentralLink } from "../../src/sync/central-link.js";
 import type { SyncSettings } from "../../src/sync/loop.js";
-import { syncSettings, useSyncParts, useTestCentral, type TestBank } from "../support/sync-bank.js";
+import type { RecordedDoorsBank as TestBank } from "../support/bank.js";
+import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
 import { createTestCentral, localAsCentral, type TestCentral } from "../support/central.js";
 import { startPrivateCluster } from "../support/postgres-setup.js";
 

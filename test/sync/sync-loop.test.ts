@@ -4,7 +4,8 @@ import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import type { BankContext } from "../../src/bank/context.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
 import type { CentralLink } from "../../src/sync/central-link.js";
-import { syncSettings, useSyncParts, useTestCentral, type TestBank } from "../support/sync-bank.js";
+import type { RecordedDoorsBank as TestBank } from "../support/bank.js";
+import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
 import { localAsCentral } from "../support/central.js";
 
 const central = useTestCentral();
@@ -33,7 +34,7 @@ describe("pushing the outbox", () => {
     const { bankId, url } = await central.addBank();
     const deliveries = [];
     for (let i = 0; i < 4; i++) deliveries.push(await deliver(b, "S", `REF${i}`));
-    b.clock.synced = false; // an event from before NTP synchronised
+    b.clock.synchronised = false; // an event from before NTP synchronised
     await deliver(b, "M");
     recordLockerSnapshot(b.ctx); // what SyncLoop.start records: lockers no event named yet (B02)
     const loop = newLoop(b.ctx, central.link(url), settings(bankId, { batchSize: 3 }));
@@ -129,7 +130,7 @@ describe("pushing the outbox", () => {
     await dying.stop();
 
     // The restarted daemon: a fresh loop on the same SQLite file.
-    const ctx2 = b.reopen();
+    const ctx2 = b.reopen().ctx;
     const loop = newLoop(ctx2, central.link(url), settings(bankId, { batchSize: 4 }));
     await loop.runOnce();
     await expectAgree(b, bankId, ctx2);

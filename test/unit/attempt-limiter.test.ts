@@ -3,9 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { AttemptLimiter, DEFAULT_LIMITER } from "../../src/bank/attempts.js";
-import type { Clock } from "../../src/bank/ports.js";
 import { openDatabase } from "../../src/store/database.js";
 import { Store } from "../../src/store/store.js";
+import { FakeClock } from "../support/clock.js";
 
 let dir: string | null = null;
 afterEach(() => {
@@ -15,10 +15,9 @@ afterEach(() => {
 
 function setup(settings = DEFAULT_LIMITER) {
   dir = mkdtempSync(join(tmpdir(), "lockerd-limiter-"));
-  let now = 1_700_000_000_000;
-  const clock: Clock = { now: () => now, after: () => ({ cancel() {} }), isSynchronised: () => true };
+  const clock = new FakeClock(1_700_000_000_000);
   const store = new Store(openDatabase(join(dir, "db.sqlite")));
-  return { limiter: new AttemptLimiter(store, clock, settings), store, advance: (ms: number) => (now += ms) };
+  return { limiter: new AttemptLimiter(store, clock, settings), store, advance: (ms: number) => clock.advance(ms) };
 }
 
 describe("the attempt limiter", () => {
