@@ -46,7 +46,11 @@ interface BoardState {
   id: number;
   wires: readonly LockerWire[];
   online: boolean;
-  /** Read at least once since start: later changes are news, the first reading is not. */
+  /**
+   * Read at least once. The first reading taken while the bank starts is its picture of the
+   * doors, not news; a board first read later (offline since start) reports every door, since
+   * nothing was known of them and a door may have been forced meanwhile.
+   */
   seen: boolean;
   failures: number;
   nextTryAt: number;
@@ -65,6 +69,8 @@ export class BoardLockBank implements LockBank {
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
   private lineOpen = false;
+  /** The first poll round is over: the start picture is taken. */
+  private started = false;
   private lineRetryAt = 0;
   private lineFailures = 0;
   private stopped: Promise<void> | null = null;
@@ -88,6 +94,7 @@ export class BoardLockBank implements LockBank {
     await this.link.open();
     this.lineOpen = true;
     await this.pollRound();
+    this.started = true;
     this.schedule();
   }
 
@@ -172,7 +179,7 @@ export class BoardLockBank implements LockBank {
       const before = this.lastRead.get(w.lockerId);
       this.lastRead.set(w.lockerId, pos);
       this.positions.set(w.lockerId, pos);
-      if (board.seen && before !== pos) changes.push([w.lockerId, pos]);
+      if ((board.seen || this.started) && before !== pos) changes.push([w.lockerId, pos]);
       const item = reading.itemPresent?.[w.channel - 1];
       if (item !== undefined) this.itemMap.set(w.lockerId, item);
     }
