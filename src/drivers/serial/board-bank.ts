@@ -167,7 +167,12 @@ export class BoardLockBank implements LockBank {
       } catch (e) {
         if (this.stopped) return;
         if (isTimeout(e)) this.markOffline(board, e as Error);
-        else this.opts.log?.warn({ err: e, board: board.id }, "board poll failed");
+        else {
+          // Not an unanswered question but the line itself failing (EIO on flush or write: the
+          // adapter or pty went away without the port noticing): drop it and reopen with backoff.
+          await this.dropLine(e instanceof Error ? e : new Error(String(e)));
+          return;
+        }
       }
     }
   }
@@ -184,6 +189,7 @@ export class BoardLockBank implements LockBank {
       if (item !== undefined) this.itemMap.set(w.lockerId, item);
     }
     board.seen = true;
+    this.lineFailures = 0; // the line works: a board answered
     if (!board.online) this.markOnline(board);
     for (const [id, pos] of changes) this.listener?.door(id, pos);
   }
@@ -222,12 +228,19 @@ export class BoardLockBank implements LockBank {
     for (const b of this.boards) this.markOffline(b, e, `${this.kind} board ${b.id} unreachable: serial line ${this.opts.line.path} lost (${e.message})`);
   }
 
+  private async dropLine(err: Error): Promise<void> {
+    this.onLineLost(err);
+    // Backed off like a failed open: a line that opens but fails at once must not spin.
+    this.lineFailures++;
+    this.lineRetryAt = Date.now() + Math.min(this.opts.pollMs * 2 ** this.lineFailures, this.opts.backoffMaxMs);
+    await this.opts.line.close().catch(() => undefined);
+  }
+
   private async reopenLine(): Promise<boolean> {
     if (Date.now() < this.lineRetryAt) return false;
     try {
       await this.link.open();
       this.lineOpen = true;
-      this.lineFailures = 0;
       for (const b of this.boards) b.nextTryAt = 0;
       return true;
     } catch (e) {
