@@ -67,12 +67,23 @@ describe("CU16 driver against the simulated boards over a pty", () => {
     expect(h.bank.doors().get("A02")).toBe("closed");
   });
 
-  it("exposes the IR 'item present' inputs", async () => {
-    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+  it("exposes the IR 'item present' inputs when the bank has IR sensors; forgets them while the board is offline", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, hardware: { cu16: { lockedBit: 1, itemSensors: true } }, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
     expect(h.bank.items().get("A03")).toBe(false);
     h.bus.board(0).setItem(16, true);
     await waitFor("the item to show", () => h!.bank.items().get("A03") === true);
     expect(h.events.doors).toEqual([]);
+    h.bus.board(0).behaviour.silent = true;
+    await waitFor("board 0 offline", () => h!.bank.offline().has("A03"));
+    expect(h.bank.items().has("A03")).toBe(false);
+    h.bus.board(0).behaviour.silent = false;
+    await waitFor("the item again", () => h!.bank.items().get("A03") === true);
+  });
+
+  it("reports no IR inputs when the bank has no IR sensors, whatever the board sends", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 }, before: (bus) => bus.board(0).setItem(16, true) });
+    expect(h.bank.doors().get("A03")).toBe("closed");
+    expect(h.bank.items().size).toBe(0);
   });
 
   it("a board that stops answering takes its lockers offline; it is retried and its recovery reported", async () => {

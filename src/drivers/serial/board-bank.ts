@@ -203,6 +203,7 @@ export class BoardLockBank implements LockBank {
     for (const id of ids) {
       this.offlineSet.add(id);
       this.positions.set(id, "unknown");
+      this.itemMap.delete(id);
     }
     const detail = why ?? `${this.kind} board ${board.id} is not answering on ${this.opts.line.path}: ${err.message}`;
     this.opts.log?.warn({ board: board.id, lockers: ids.length }, detail);
