@@ -196,6 +196,10 @@ export class DoorSupervisor implements DoorCommander {
     return open;
   }
 
+  itemPresent(lockerId: string): boolean | null {
+    return this.bank.items?.().get(lockerId) ?? null;
+  }
+
   doorOf(lockerId: string): DoorPosition | "unlocking" {
     if (this.phase(lockerId).kind === "unlocking") return "unlocking";
     return this.bank.doors().get(lockerId) ?? "unknown";
