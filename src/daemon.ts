@@ -152,7 +152,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
 
     // gpio-doors slice: every door fault and hardware change is in the outbox; log it too.
     const unlogFaults = store.events.subscribe((e) => {
-      if (/^(alarm|hardware)\.|^locker\.flagged$|^door\.(open_timeout|unlock_failed)$/.test(e.type)) {
+      if (/^(alarm|hardware)\.|^locker\.(flagged|item_left_behind)$|^door\.(open_timeout|unlock_failed)$/.test(e.type)) {
         const recovered = e.type === "hardware.online" || e.type === "alarm.sensor_settled" || e.type === "alarm.door_closed";
         doorLog[recovered ? "info" : "warn"]({ event: e.type, lockerId: e.lockerId, data: e.data }, recovered ? "door fault cleared" : "door fault");
       }

@@ -40,6 +40,10 @@ export const lockerView = z
     door: z.string().meta({ description: "open, closed, unknown or unlocking" }),
     parcelId: z.string().nullable(),
     fault: z.boolean().meta({ description: "the locker's hardware cannot be driven now (offline board, unstable sensor)" }),
+    itemPresent: z
+      .boolean()
+      .nullable()
+      .meta({ description: "the IR 'item present' sensor: true = something is inside; null = no sensor, or its board is offline" }),
   })
   .strict()
   .meta({ id: "Locker" });

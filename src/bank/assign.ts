@@ -43,7 +43,8 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
   const now = ctx.clock.now();
 
   const assignment = ctx.store.write((): Assignment => {
-    const locker = ctx.store.lockers.fitting(rank).find((l) => !unavailable.has(l.id));
+    // A free locker whose IR sensor sees something inside (left behind) is not free in fact.
+    const locker = ctx.store.lockers.fitting(rank).find((l) => !unavailable.has(l.id) && ctx.doors.itemPresent?.(l.id) !== true);
     if (!locker) throw new LockerdError("NO_LOCKER_AVAILABLE", `no free locker fits a parcel of size ${req.size}`, { size: req.size });
 
     const { code, hash } = freshCode(ctx);

@@ -22,6 +22,11 @@ export interface DoorCommander {
    * alarm state, so never handed to a new parcel. A pickup there is still served.
    */
   openUnattended(): ReadonlySet<string>;
+  /**
+   * What a locker's IR "item present" sensor says: true = something is inside; null = no
+   * sensor, or it cannot be read now. Absent: the bank has no such sensors.
+   */
+  itemPresent?(lockerId: string): boolean | null;
 }
 
 export interface BankPolicy {

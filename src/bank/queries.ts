@@ -12,6 +12,8 @@ export interface LockerView {
   parcelId: string | null;
   /** The locker's hardware cannot be driven now (offline, unstable sensor). */
   fault: boolean;
+  /** The IR "item present" sensor: true = something inside; null = no sensor or not readable now. */
+  itemPresent: boolean | null;
 }
 
 export interface Availability {
@@ -29,7 +31,15 @@ export function availability(ctx: BankContext, doorOf: (lockerId: string) => str
     parcelIn: (lockerId) => ctx.store.parcels.inLocker(lockerId)?.id ?? null,
     unavailable,
     doorOf,
+    itemOf: (lockerId) => ctx.doors.itemPresent?.(lockerId) ?? null,
   });
+}
+
+/** One locker as availability() shows it. */
+export function lockerStatus(ctx: BankContext, lockerId: string, doorOf: (lockerId: string) => string): LockerView {
+  const view = availability(ctx, doorOf).lockers.find((l) => l.id === lockerId);
+  if (!view) throw new LockerdError("LOCKER_NOT_FOUND", `no locker ${lockerId}`);
+  return view;
 }
 
 /**
@@ -42,7 +52,10 @@ export function countAvailability(input: {
   parcelIn: (lockerId: string) => string | null;
   unavailable: ReadonlySet<string>;
   doorOf: (lockerId: string) => string;
+  /** IR sensors (absent: none known, e.g. the CLI's read-only fallback). */
+  itemOf?: (lockerId: string) => boolean | null;
 }): Availability {
+  const itemOf = input.itemOf ?? (() => null);
   const { lockers, unavailable } = input;
   const available: Record<string, number> = {};
   const counts: Availability["counts"] = {};
@@ -53,7 +66,8 @@ export function countAvailability(input: {
   for (const l of lockers) {
     counts[l.size] ??= { AVAILABLE: 0, RESERVED: 0, OCCUPIED: 0, OUT_OF_SERVICE: 0 };
     counts[l.size]![l.status]++;
-    if (l.status === "AVAILABLE" && !unavailable.has(l.id)) available[l.size] = (available[l.size] ?? 0) + 1;
+    // Free, drivable, and not holding something left behind: what assign would hand out.
+    if (l.status === "AVAILABLE" && !unavailable.has(l.id) && itemOf(l.id) !== true) available[l.size] = (available[l.size] ?? 0) + 1;
   }
   return {
     lockers: lockers.map((l) => ({
@@ -64,6 +78,7 @@ export function countAvailability(input: {
       door: input.doorOf(l.id),
       parcelId: input.parcelIn(l.id),
       fault: unavailable.has(l.id),
+      itemPresent: itemOf(l.id),
     })),
     available,
     counts,

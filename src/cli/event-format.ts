@@ -5,7 +5,7 @@ import type { EventView } from "./views.js";
 
 function styleOf(type: string): Style | Style[] | null {
   if (type.startsWith("alarm.")) return ["bold", "red"];
-  if (type === "door.open_timeout" || type === "door.unlock_failed" || type === "hardware.offline" || type === "locker.flagged") return "red";
+  if (type === "door.open_timeout" || type === "door.unlock_failed" || type === "hardware.offline" || type === "locker.flagged" || type === "locker.item_left_behind") return "red";
   if (type.startsWith("door.")) return "yellow";
   if (type.startsWith("parcel.")) return "cyan";
   if (type.startsWith("locker.")) return "magenta";

@@ -1,7 +1,8 @@
 /**
  * The bank drawn as it stands: one column of cells per physical column of the layout, each
- * cell showing the locker's id, size, status and door. Without a layout (a remote bank) the
- * column is the id's letter.
+ * cell showing the locker's id, size, status and door, and "+" where an IR sensor sees an item
+ * inside (red on a free locker: left behind). Without a layout (a remote bank) the column is
+ * the id's letter.
  */
 import type { BankLayout } from "../config/layout.js";
 import { pad, type Output, type Style } from "./output.js";
@@ -43,7 +44,8 @@ export function columnsOf(layout: BankLayout | null, lockers: readonly LockerVie
 export function cell(out: Output, l: LockerView): string {
   const [st, stStyle] = STATUS_TEXT[l.status] ?? [l.status.slice(0, 4), "bold"];
   const [door, doorStyle] = DOOR_TEXT[l.door] ?? [l.door.slice(0, 6), "bold"];
-  return `${out.paint("bold", l.id)} ${pad(l.size, 2)} ${out.paint(stStyle, pad(st, 4))} ${out.paint(doorStyle, door)}`;
+  const item = l.itemPresent === true ? out.paint(l.status === "AVAILABLE" ? ["bold", "red"] : "cyan", "+") : "";
+  return `${out.paint("bold", l.id)} ${pad(l.size, 2)} ${out.paint(stStyle, pad(st, 4))} ${out.paint(doorStyle, door)}${item}`;
 }
 
 export function drawGrid(out: Output, layout: BankLayout | null, lockers: readonly LockerView[]): string[] {
@@ -65,5 +67,6 @@ export function drawGrid(out: Output, layout: BankLayout | null, lockers: readon
     );
   }
   lines.push(out.paint("dim", "free/resv(erved)/full/OOS = out of service; door closed/OPEN/unlock(ing)/? = unknown"));
+  if (lockers.some((l) => l.itemPresent === true)) lines.push(out.paint("dim", "+ = the IR sensor sees an item inside (red on a free locker: left behind)"));
   return lines;
 }

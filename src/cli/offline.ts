@@ -43,8 +43,8 @@ export class OfflineBank {
       unavailable: new Set(),
       doorOf: () => "unknown",
     });
-    // Without the daemon nothing is known of the hardware: the fault flag is left out, not guessed.
-    return { lockers: lockers.map(({ fault: _unknown, ...l }) => l), available, counts };
+    // Without the daemon nothing is known of the hardware: the fault flag and IR sensor are left out, not guessed.
+    return { lockers: lockers.map(({ fault: _unknown, itemPresent: _unread, ...l }) => l), available, counts };
   }
 
   events(filter: { type?: string | undefined; locker?: string | undefined; after?: number; limit: number; newestFirst?: boolean }): { events: EventView[]; lastSeq: number } {

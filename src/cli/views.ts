@@ -14,6 +14,8 @@ export interface LockerView {
   /** closed, open, unlocking, unknown (daemon down or sensor unknown). */
   door: string;
   parcelId: string | null;
+  /** The IR "item present" sensor (null: none, or not readable now); absent when the daemon is down. */
+  itemPresent?: boolean | null;
 }
 
 export interface StatusView {

@@ -22,12 +22,19 @@ import { PulseInProgressError, type DoorPosition, type LockBank } from "../drive
 /** Why an unlocked door was not seen to open: it stayed shut, or its hardware stopped answering. */
 export type NotOpenedReason = "stayed_closed" | "hardware_offline";
 
+/** A door seen opening with no unlock, or found open when its position is first known. */
+export type ForcedHow = "opened" | "found_open";
+
 export interface DoorOutcomes {
   opened(lockerId: string, intentId: number): void;
   closed(lockerId: string, intentId: number): void;
   didNotOpen(lockerId: string, intentId: number, reason: NotOpenedReason): void;
-  /** A door opened with no unlock: tamper. */
-  forced(lockerId: string): void;
+  /**
+   * A door opened with no unlock: tamper. how = "found_open": the door's position was unknown
+   * since the supervisor started (its hardware offline) and is open when first read, so it
+   * opened unseen; what that means depends on what the locker should hold.
+   */
+  forced(lockerId: string, how: ForcedHow): void;
   /** A door has been open longer than the limit (repeats until it closes). */
   leftOpen(lockerId: string, openForMs: number): void;
   /** A door that was left open or forced is closed again. */
@@ -189,6 +196,10 @@ export class DoorSupervisor implements DoorCommander {
     return open;
   }
 
+  itemPresent(lockerId: string): boolean | null {
+    return this.bank.items?.().get(lockerId) ?? null;
+  }
+
   doorOf(lockerId: string): DoorPosition | "unlocking" {
     if (this.phase(lockerId).kind === "unlocking") return "unlocking";
     return this.bank.doors().get(lockerId) ?? "unknown";
@@ -234,8 +245,10 @@ export class DoorSupervisor implements DoorCommander {
       this.safely("sensorSettled", () => this.outcomes?.sensorSettled(lockerId, s.pending));
     }
     if (s.pending === s.applied) return;
+    // "unknown" is only ever the start picture of a door whose hardware did not answer.
+    const firstKnown = s.applied === "unknown";
     s.applied = s.pending;
-    this.onDoor(lockerId, s.pending);
+    this.onDoor(lockerId, s.pending, firstKnown);
   }
 
   private onHealth(lockerIds: readonly string[], online: boolean, detail: string): void {
@@ -252,7 +265,7 @@ export class DoorSupervisor implements DoorCommander {
     this.safely("health", () => this.outcomes?.health(lockerIds, online, detail));
   }
 
-  private onDoor(lockerId: string, pos: DoorPosition): void {
+  private onDoor(lockerId: string, pos: DoorPosition, firstKnown = false): void {
     for (const l of this.positionListeners) this.safely("position", () => l(lockerId, pos));
     const phase = this.phase(lockerId);
     const outcomes = this.outcomes;
@@ -267,7 +280,7 @@ export class DoorSupervisor implements DoorCommander {
         const open = this.openPhase(lockerId, null);
         open.alarmed = true;
         this.phases.set(lockerId, open);
-        this.safely("forced", () => outcomes.forced(lockerId));
+        this.safely("forced", () => outcomes.forced(lockerId, firstKnown ? "found_open" : "opened"));
       }
     } else if (pos === "closed" && phase.kind === "open") {
       phase.timer.cancel();

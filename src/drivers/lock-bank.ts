@@ -27,6 +27,11 @@ export interface LockBank {
   doors(): ReadonlyMap<string, DoorPosition>;
   /** Lockers whose hardware is currently unreachable. */
   offline(): ReadonlySet<string>;
+  /**
+   * Optional capability: the IR "item present" sensors, true = something is inside. Only
+   * lockers with a sensor that can be read now are in the map (none: no sensor, or offline).
+   */
+  items?(): ReadonlyMap<string, boolean>;
   /** Switch every output off now. */
   allOff(): Promise<void>;
   /** All outputs off, then release the hardware. Safe to call twice. */

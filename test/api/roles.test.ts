@@ -15,6 +15,7 @@ const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "GET /metrics": ["monitor", "technician"],
   "POST /lockers/assign": ["courier", "technician"],
   "GET /lockers/status": ["courier", "kiosk", "monitor", "technician"],
+  "GET /lockers/:id": ["courier", "kiosk", "monitor", "technician"],
   "POST /lockers/:id/open": ["technician"],
   "POST /lockers/:id/service": ["technician"],
   "POST /pickup": ["kiosk", "technician"],

@@ -4,14 +4,15 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ERROR_CODES } from "../../src/bank/errors.js";
-import { checkBruteForce } from "../../src/cli/doctor/bank-checks.js";
+import { checkBruteForce, checkItemsLeftBehind } from "../../src/cli/doctor/bank-checks.js";
 import { loadConfig, type ResolvedConfig } from "../../src/config/load.js";
 import { devicePaths } from "../../src/cli/doctor/check.js";
 import { checkBoards, checkGpio, checkInput, checkSerial } from "../../src/cli/doctor/hardware-checks.js";
 import { EXIT, EXIT_HELP, exitForErrorCode } from "../../src/cli/exit-codes.js";
 import { parseSse } from "../../src/cli/follow.js";
-import { columnsOf } from "../../src/cli/grid.js";
-import { scrub } from "../../src/cli/output.js";
+import { CELL_WIDTH, cell, columnsOf, drawGrid } from "../../src/cli/grid.js";
+import { Output, scrub, visibleLength } from "../../src/cli/output.js";
+import type { LockerView } from "../../src/cli/views.js";
 
 describe("exit codes", () => {
   it("map every daemon error code, and unknown codes to 1", () => {
@@ -113,5 +114,28 @@ describe("doctor's hardware checks", () => {
     expect(checkBoards("cu16", ["A01", "A02"], true)).toMatchObject({ status: "fail", detail: "no answer for lockers A01, A02" });
     expect(checkBoards("cu16", [], true).status).toBe("pass");
     expect(checkBoards("cu16", null, false).status).toBe("warn");
+  });
+});
+
+describe("IR 'item present' sensors in the CLI (boards-offline slice)", () => {
+  const locker = (id: string, status: LockerView["status"], itemPresent: boolean | null | undefined): LockerView => ({ id, size: "S", status, serviceReason: null, door: "closed", parcelId: null, ...(itemPresent === undefined ? {} : { itemPresent }) });
+
+  it("doctor warns of a free locker whose sensor sees an item, passes when every free one is empty", () => {
+    const left = checkItemsLeftBehind([locker("A01", "AVAILABLE", true), locker("A02", "OCCUPIED", true), locker("A03", "AVAILABLE", false)]);
+    expect(left).toMatchObject({ status: "warn" });
+    expect(left.detail).toMatch(/free but not empty: A01 /);
+    expect(checkItemsLeftBehind([locker("A02", "OCCUPIED", true), locker("A03", "AVAILABLE", false)])).toMatchObject({ status: "pass" });
+    expect(checkItemsLeftBehind([locker("A01", "AVAILABLE", null)])).toMatchObject({ status: "info" });
+    expect(checkItemsLeftBehind(null)).toMatchObject({ status: "info" });
+  });
+
+  it("the grid marks an item inside with + and keeps the cell within its width", () => {
+    const out = new Output({ color: false, json: false, stdout: process.stdout, stderr: process.stderr });
+    const lockers = [locker("A01", "AVAILABLE", true), locker("A02", "AVAILABLE", false), locker("A03", "OCCUPIED", null)];
+    const lines = drawGrid(out, null, lockers);
+    expect(lines[2]).toBe("A01 S  free closed+");
+    expect(lines[3]).toBe("A02 S  free closed");
+    expect(lines.at(-1)).toMatch(/^\+ = the IR sensor sees an item inside/);
+    expect(visibleLength(cell(out, lockers[0]!))).toBeLessThanOrEqual(CELL_WIDTH);
   });
 });

@@ -23,7 +23,7 @@ async function setup(settings: { sensorSettleMs?: number } = {}, faults: SimFaul
     opened: (id, intent) => heard.push(`opened ${id} ${intent}`),
     closed: (id, intent) => heard.push(`closed ${id} ${intent}`),
     didNotOpen: (id, intent, reason) => heard.push(`didNotOpen ${id} ${intent} ${reason}`),
-    forced: (id) => heard.push(`forced ${id}`),
+    forced: (id, how) => heard.push(how === "found_open" ? `foundOpen ${id}` : `forced ${id}`),
     leftOpen: (id) => heard.push(`leftOpen ${id}`),
     closedAfterAlarm: (id) => heard.push(`closedAfterAlarm ${id}`),
     health: (ids, online) => heard.push(`health ${ids.join(",")} ${online}`),
@@ -177,4 +177,32 @@ it("takes the close of a door that is shutting as it is unlocked, and pulses rat
   bank.setDoor("A01", "closed");
   clock.advance(100);
   expect(heard.slice(2)).toEqual(["opened A01 4", "closed A01 4"]);
+});
+
+it("reports a door whose hardware was offline since start and is open when first read as found open, timed and alarmed", async () => {
+  const { clock, bank, heard, sup } = await setup({ sensorSettleMs: 100 }, [{ kind: "offline", lockers: ["A01", "A02"], atMs: 0 }]);
+  expect(sup.position("A01")).toBe("unknown");
+  bank.forceOpen("A01"); // unseen: the hardware is offline
+  bank.setOnline(["A01", "A02"], true);
+  clock.advance(100);
+  expect(heard).toEqual(["health A01,A02 false", "health A01,A02 true", "foundOpen A01"]);
+  expect(sup.openUnattended()).toEqual(new Set(["A01"]));
+  clock.advance(60_000);
+  expect(heard.slice(3)).toEqual(["leftOpen A01"]);
+  bank.setDoor("A01", "closed");
+  clock.advance(100);
+  expect(heard.slice(4)).toEqual(["closedAfterAlarm A01"]);
+  // Known from then on: a later opening without an unlock is an ordinary forced door.
+  bank.forceOpen("A01");
+  clock.advance(100);
+  expect(heard.slice(5)).toEqual(["forced A01"]);
+});
+
+it("a door that was known before its hardware went offline and is open when it returns is forced, not found open", async () => {
+  const { clock, bank, heard } = await setup();
+  bank.setOnline(["A02"], false);
+  bank.forceOpen("A02");
+  bank.setOnline(["A02"], true);
+  clock.advance(0);
+  expect(heard).toEqual(["health A02 false", "health A02 true", "forced A02"]);
 });

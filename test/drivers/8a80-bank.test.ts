@@ -71,6 +71,20 @@ describe("0x8A/0x80 driver against the simulated boards over a pty", () => {
     expect(h.events.doors).toEqual([]);
   });
 
+  it("a board offline since start reports its doors when it first answers: one forced meanwhile reads open", async () => {
+    h = await startHarness({ protocol: "8a80", wiring: WIRING, person: NO_PERSON, before: (bus) => (bus.board(31).behaviour.silent = true) });
+    expect(h.events.health).toEqual([expect.objectContaining({ ids: ["A04"], online: false })]);
+    expect(h.bank.doors().get("A04")).toBe("unknown");
+    h.bus.board(31).setDoor(9, true);
+    const asked = h.bus.received.length;
+    await waitFor("board 31 to be asked again", () => h!.bus.received.slice(asked).some((f) => hex(f) === "80 1F 00 33 AC"));
+    expect(h.events.doors).toEqual([]);
+    h.bus.board(31).behaviour.silent = false;
+    await waitFor("board 31 online", () => h!.events.health.length >= 2);
+    expect(h.events.doors).toEqual([["A04", "open"]]);
+    expect(h.bank.doors().get("A04")).toBe("open");
+  });
+
   it("garbage on the line and a board answering with bad checksums produce no door event", async () => {
     h = await startHarness({ protocol: "8a80", wiring: WIRING, person: NO_PERSON });
     h.bus.board(1).behaviour.noise = true;

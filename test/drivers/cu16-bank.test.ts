@@ -67,12 +67,23 @@ describe("CU16 driver against the simulated boards over a pty", () => {
     expect(h.bank.doors().get("A02")).toBe("closed");
   });
 
-  it("exposes the IR 'item present' inputs", async () => {
-    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+  it("exposes the IR 'item present' inputs when the bank has IR sensors; forgets them while the board is offline", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, hardware: { cu16: { lockedBit: 1, itemSensors: true } }, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
     expect(h.bank.items().get("A03")).toBe(false);
     h.bus.board(0).setItem(16, true);
     await waitFor("the item to show", () => h!.bank.items().get("A03") === true);
     expect(h.events.doors).toEqual([]);
+    h.bus.board(0).behaviour.silent = true;
+    await waitFor("board 0 offline", () => h!.bank.offline().has("A03"));
+    expect(h.bank.items().has("A03")).toBe(false);
+    h.bus.board(0).behaviour.silent = false;
+    await waitFor("the item again", () => h!.bank.items().get("A03") === true);
+  });
+
+  it("reports no IR inputs when the bank has no IR sensors, whatever the board sends", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 }, before: (bus) => bus.board(0).setItem(16, true) });
+    expect(h.bank.doors().get("A03")).toBe("closed");
+    expect(h.bank.items().size).toBe(0);
   });
 
   it("a board that stops answering takes its lockers offline; it is retried and its recovery reported", async () => {
@@ -103,6 +114,47 @@ describe("CU16 driver against the simulated boards over a pty", () => {
     h = await startHarness({ protocol: "cu16", wiring: WIRING, boards: [0], person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
     expect(h.events.health).toEqual([expect.objectContaining({ ids: ["A04", "A05"], online: false })]);
     expect(h.bank.doors().get("A01")).toBe("closed");
+  });
+
+  it("a board offline since start reports every door when it first answers: a door opened meanwhile is news", async () => {
+    h = await startHarness({
+      protocol: "cu16",
+      wiring: WIRING,
+      person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 },
+      before: (bus) => {
+        bus.board(1).behaviour.silent = true;
+        bus.board(0).setDoor(2, true); // open at start on a board that answers: the start picture
+      },
+    });
+    expect(h.events.health).toEqual([expect.objectContaining({ ids: ["A04", "A05"], online: false })]);
+    expect(h.bank.doors().get("A04")).toBe("unknown");
+    expect(h.bank.doors().get("A02")).toBe("open");
+    h.bus.board(1).setDoor(1, true); // forced while nobody can see it
+    const asked = h.bus.received.length;
+    await waitFor("board 1 to be asked again", () => h!.bus.received.slice(asked).some((f) => hex(f) === "02 10 30 03 45"));
+    expect(h.events.doors).toEqual([]);
+    h.bus.board(1).behaviour.silent = false;
+    await waitFor("board 1 online", () => h!.events.health.length >= 2);
+    expect(h.events.health[1]).toMatchObject({ ids: ["A04", "A05"], online: true });
+    expect(h.events.doors).toEqual([
+      ["A04", "open"],
+      ["A05", "closed"],
+    ]);
+    expect(h.bank.doors().get("A04")).toBe("open");
+    // From then on only changes are news.
+    h.bus.board(1).setDoor(1, false);
+    await waitFor("the close", () => h!.events.doors.length >= 3);
+    expect(h.events.doors[2]).toEqual(["A04", "closed"]);
+  });
+
+  it("a door opened while its board was offline (after being read) is reported when the board answers again", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    h.bus.board(1).behaviour.silent = true;
+    await waitFor("board 1 offline", () => h!.bank.offline().has("A05"));
+    h.bus.board(1).setDoor(2, true);
+    h.bus.board(1).behaviour.silent = false;
+    await waitFor("board 1 back", () => h!.bank.offline().size === 0 && h!.events.doors.length >= 1);
+    expect(h.events.doors).toEqual([["A05", "open"]]);
   });
 
   it("garbage and noise on the line do not crash the driver and produce no door event", async () => {

@@ -32,7 +32,7 @@ export interface HarnessOptions {
   boards?: number[];
   person?: BoardBusOptions["person"];
   sim?: Partial<Pick<BoardBusOptions, "lockedBit" | "openStatus">>;
-  hardware?: { cu16?: { lockedBit: 0 | 1 }; "8a80"?: { openStatus: "0x11" | "0x00" } };
+  hardware?: { cu16?: { lockedBit: 0 | 1; itemSensors?: boolean }; "8a80"?: { openStatus: "0x11" | "0x00" } };
   serial?: Partial<ResolvedConfig["hardware"]["serial"]>;
   /** Prepare the simulator before the driver starts. */
   before?: (bus: BoardBus) => void;
@@ -51,6 +51,7 @@ export function boardConfig(protocol: "cu16" | "8a80", path: string, opts: Pick<
     hardware: {
       ...base.hardware,
       ...opts.hardware,
+      cu16: { ...base.hardware.cu16, ...opts.hardware?.cu16 },
       driver: protocol,
       serial: { ...base.hardware.serial, path, pollMs: 25, responseTimeoutMs: 200, retries: 1, backoffMaxMs: 300, ...opts.serial },
     },

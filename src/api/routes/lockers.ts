@@ -1,12 +1,12 @@
 /** /lockers: assign, status, and a technician's door and service actions. */
 import { z } from "zod";
 import { assignLocker } from "../../bank/assign.js";
-import { availability } from "../../bank/queries.js";
+import { availability, lockerStatus } from "../../bank/queries.js";
 import { setInService, setOutOfService, technicianOpen } from "../../bank/service.js";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";
 import { lockerId, text } from "../validate.js";
-import { assignmentView, availabilityView, doorActionView, serviceView } from "../views.js";
+import { assignmentView, availabilityView, doorActionView, lockerView, serviceView } from "../views.js";
 
 const printable = /^[\x21-\x7e]+$/;
 
@@ -61,6 +61,20 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
       responses: { 200: { description: "the bank's lockers", schema: availabilityView } },
       handler: (_input, _req, res) => {
         res.json(availability(ctx, (id) => deps.doorOf(id)));
+      },
+    }),
+    // boards-offline slice: one locker (after /lockers/status, which would match :id).
+    defineRoute({
+      method: "get",
+      path: "/lockers/:id",
+      tag: "lockers",
+      summary: "One locker's status, door and IR 'item present' sensor",
+      access: ["courier", "kiosk", "monitor"],
+      params: lockerParam,
+      responses: { 200: { description: "the locker", schema: lockerView } },
+      errors: ["LOCKER_NOT_FOUND"],
+      handler: ({ params }, _req, res) => {
+        res.json(lockerStatus(ctx, params.id, (id) => deps.doorOf(id)));
       },
     }),
     defineRoute({

@@ -6,7 +6,7 @@ import type { CourierView } from "../../bank/couriers.js";
 import { str, type Command } from "../command.js";
 import type { CliContext } from "../context.js";
 import { checkBoards, checkGpio, checkInput, checkSerial } from "../doctor/hardware-checks.js";
-import { checkBruteForce, checkCentral, checkDaemon, offlineLockers } from "../doctor/bank-checks.js";
+import { checkBruteForce, checkCentral, checkDaemon, checkItemsLeftBehind, lockerViews, offlineLockers } from "../doctor/bank-checks.js";
 import { get, type CheckResult, type Verdict } from "../doctor/check.js";
 import { countPinCouriers } from "../doctor/courier-pins.js";
 import { checkClock, checkConfig, checkDatabase, checkDisk, checkWatchdog } from "../doctor/system-checks.js";
@@ -23,9 +23,10 @@ export const doctorCommand: Command = {
 Runs every check a technician would, each PASS, WARN, FAIL or INFO (not applicable) with a
 hint: configuration valid; daemon running; database integrity (quick_check) and free disk;
 GPIO accessible and the chip base found (driver gpio); serial ports present (drivers cu16,
-8a80) and boards answering; keypad and scanner present (config input); clock synchronised;
-central database reachable (GET /sync); the brute-force bound of the pickup codes (with every
-courier PIN that signs in, central's included); the systemd watchdog. Works with the daemon down.
+8a80) and boards answering; free lockers empty where IR "item present" sensors say so; keypad
+and scanner present (config input); clock synchronised; central database reachable (GET /sync);
+the brute-force bound of the pickup codes (with every courier PIN that signs in, central's
+included); the systemd watchdog. Works with the daemon down.
 
 Options:
   --unit NAME   the systemd unit to inspect (default lockerd)
@@ -84,6 +85,9 @@ async function runChecks(ctx: CliContext, unit: string): Promise<CheckResult[]> 
     }
   }
   checks.push(checkBoards(driver, offline, daemonUp));
+  let lockers: Awaited<ReturnType<typeof lockerViews>> | null = null;
+  if (client && daemonUp) lockers = await lockerViews(client).catch(() => null);
+  checks.push(checkItemsLeftBehind(lockers));
   checks.push(...checkInput(get(raw, "input")));
   checks.push(checkClock());
 

@@ -12,7 +12,8 @@ export const statusCommand: Command = {
 
 Draws the bank as it stands, column by column from the layout: each cell shows the locker's id,
 size, status (free, resv = reserved, full, OOS = out of service) and door (closed, OPEN,
-unlock = unlocking, ? = unknown). Below: counts per size, lockers out of service with their
+unlock = unlocking, ? = unknown), and "+" where an IR "item present" sensor sees an item
+inside. Below: counts per size, lockers out of service with their
 reasons, and the daemon's and sync's health. When the daemon is down the database is read
 read-only (door positions unknown) and the output says so.`,
   options: {},
@@ -64,6 +65,8 @@ function printStatus(ctx: CliContext, view: StatusView, daemon: DaemonHealth, sy
     out.line(out.paint("bold", "Out of service:"));
     for (const l of oos) out.line(`  ${l.id}: ${l.serviceReason ?? "(no reason given)"}${l.parcelId ? ` — holds parcel ${l.parcelId}` : ""}`);
   }
+  const left = view.lockers.filter((l) => l.status === "AVAILABLE" && l.itemPresent === true);
+  if (left.length) out.line(`${out.paint(["bold", "red"], "Left behind:")} ${left.map((l) => l.id).join(", ")} free but the IR sensor sees an item inside (not assigned)`);
   const open = view.lockers.filter((l) => l.door === "open");
   if (open.length) out.line(`${out.paint(["bold", "yellow"], "Doors open:")} ${open.map((l) => l.id).join(", ")}`);
   // Lockers free but not offered: their hardware is offline.

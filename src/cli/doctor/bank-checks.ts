@@ -4,6 +4,7 @@ import type { ResolvedConfig } from "../../config/load.js";
 import { attackSources } from "../../kiosk/guessing-check.js";
 import type { Client } from "../client.js";
 import type { DaemonHealth, SyncHealth } from "../health.js";
+import type { LockerView, StatusView } from "../views.js";
 import { duration, shortTime } from "../output.js";
 import { fail, info, pass, warn, type CheckResult } from "./check.js";
 import { configuredPinCouriers, type PinCouriers } from "./courier-pins.js";
@@ -26,9 +27,28 @@ export function checkCentral(sync: SyncHealth | null, offlineBacklog: number | n
   return pass("central", title, `last success ${shortTime(sync.lastSuccessAt)}, backlog ${sync.backlog}, lag ${duration(sync.lagMs)}`);
 }
 
+/**
+ * boards-offline slice: lockers the database calls free whose IR sensor sees an item inside (a
+ * parcel or part of one left behind, something pushed in). The daemon does not assign them.
+ */
+export function checkItemsLeftBehind(lockers: readonly LockerView[] | null): CheckResult {
+  const title = "free lockers empty (IR sensors)";
+  if (!lockers) return info("items", title, "cannot tell: the daemon is down");
+  const sensed = lockers.filter((l) => l.itemPresent !== null && l.itemPresent !== undefined);
+  if (!sensed.length) return info("items", title, "no IR 'item present' sensors (hardware.cu16.itemSensors) or none readable now");
+  const left = sensed.filter((l) => l.status === "AVAILABLE" && l.itemPresent === true).map((l) => l.id);
+  if (left.length) return warn("items", title, `free but not empty: ${left.join(", ")} (not assigned while so)`, "open with `lockerctl open ID` and take out what was left behind");
+  return pass("items", title, `${sensed.length} lockers with IR sensors; every free one is empty`);
+}
+
 /** Lockers whose lock hardware does not answer now, as the daemon's driver sees it (GET /bank). */
 export async function offlineLockers(client: Client): Promise<string[]> {
   return (await client.get<{ hardwareOffline: string[] }>("/bank")).hardwareOffline;
+}
+
+/** Every locker as the daemon sees it (GET /lockers/status). */
+export async function lockerViews(client: Client): Promise<LockerView[]> {
+  return (await client.get<StatusView>("/lockers/status")).lockers;
 }
 
 /**

@@ -10,6 +10,8 @@ import { parseStatusReply, replyFormat, replyIsFrom, statusRequest, unlockReques
 export interface Cu16Settings {
   /** The feedback bit value that means locked/closed. */
   lockedBit: 0 | 1;
+  /** IR "item present" sensors are wired: report the IR inputs (otherwise they mean nothing). */
+  itemSensors?: boolean;
 }
 
 export function cu16Protocol(settings: Cu16Settings): BoardProtocol {
@@ -23,7 +25,8 @@ export function cu16Protocol(settings: Cu16Settings): BoardProtocol {
       `cu16 status request to board ${board}`,
       retries,
     );
-    return { doorOpen: status.lockBits.map((bit) => Number(bit) !== settings.lockedBit), itemPresent: status.ir };
+    const doorOpen = status.lockBits.map((bit) => Number(bit) !== settings.lockedBit);
+    return settings.itemSensors ? { doorOpen, itemPresent: status.ir } : { doorOpen };
   };
   return {
     kind: "cu16",

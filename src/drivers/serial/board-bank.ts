@@ -46,7 +46,11 @@ interface BoardState {
   id: number;
   wires: readonly LockerWire[];
   online: boolean;
-  /** Read at least once since start: later changes are news, the first reading is not. */
+  /**
+   * Read at least once. The first reading taken while the bank starts is its picture of the
+   * doors, not news; a board first read later (offline since start) reports every door, since
+   * nothing was known of them and a door may have been forced meanwhile.
+   */
   seen: boolean;
   failures: number;
   nextTryAt: number;
@@ -65,6 +69,8 @@ export class BoardLockBank implements LockBank {
   private timer: NodeJS.Timeout | null = null;
   private round: Promise<void> | null = null;
   private lineOpen = false;
+  /** The first poll round is over: the start picture is taken. */
+  private started = false;
   private lineRetryAt = 0;
   private lineFailures = 0;
   private stopped: Promise<void> | null = null;
@@ -88,6 +94,7 @@ export class BoardLockBank implements LockBank {
     await this.link.open();
     this.lineOpen = true;
     await this.pollRound();
+    this.started = true;
     this.schedule();
   }
 
@@ -160,7 +167,12 @@ export class BoardLockBank implements LockBank {
       } catch (e) {
         if (this.stopped) return;
         if (isTimeout(e)) this.markOffline(board, e as Error);
-        else this.opts.log?.warn({ err: e, board: board.id }, "board poll failed");
+        else {
+          // Not an unanswered question but the line itself failing (EIO on flush or write: the
+          // adapter or pty went away without the port noticing): drop it and reopen with backoff.
+          await this.dropLine(e instanceof Error ? e : new Error(String(e)));
+          return;
+        }
       }
     }
   }
@@ -172,11 +184,12 @@ export class BoardLockBank implements LockBank {
       const before = this.lastRead.get(w.lockerId);
       this.lastRead.set(w.lockerId, pos);
       this.positions.set(w.lockerId, pos);
-      if (board.seen && before !== pos) changes.push([w.lockerId, pos]);
+      if ((board.seen || this.started) && before !== pos) changes.push([w.lockerId, pos]);
       const item = reading.itemPresent?.[w.channel - 1];
       if (item !== undefined) this.itemMap.set(w.lockerId, item);
     }
     board.seen = true;
+    this.lineFailures = 0; // the line works: a board answered
     if (!board.online) this.markOnline(board);
     for (const [id, pos] of changes) this.listener?.door(id, pos);
   }
@@ -190,6 +203,7 @@ export class BoardLockBank implements LockBank {
     for (const id of ids) {
       this.offlineSet.add(id);
       this.positions.set(id, "unknown");
+      this.itemMap.delete(id);
     }
     const detail = why ?? `${this.kind} board ${board.id} is not answering on ${this.opts.line.path}: ${err.message}`;
     this.opts.log?.warn({ board: board.id, lockers: ids.length }, detail);
@@ -215,12 +229,19 @@ export class BoardLockBank implements LockBank {
     for (const b of this.boards) this.markOffline(b, e, `${this.kind} board ${b.id} unreachable: serial line ${this.opts.line.path} lost (${e.message})`);
   }
 
+  private async dropLine(err: Error): Promise<void> {
+    this.onLineLost(err);
+    // Backed off like a failed open: a line that opens but fails at once must not spin.
+    this.lineFailures++;
+    this.lineRetryAt = Date.now() + Math.min(this.opts.pollMs * 2 ** this.lineFailures, this.opts.backoffMaxMs);
+    await this.opts.line.close().catch(() => undefined);
+  }
+
   private async reopenLine(): Promise<boolean> {
     if (Date.now() < this.lineRetryAt) return false;
     try {
       await this.link.open();
       this.lineOpen = true;
-      this.lineFailures = 0;
       for (const b of this.boards) b.nextTryAt = 0;
       return true;
     } catch (e) {

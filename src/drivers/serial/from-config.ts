@@ -43,6 +43,6 @@ export function createBoardLockBank(protocol: "cu16" | "8a80", cfg: ResolvedConf
     log: deps.log,
   };
   return protocol === "cu16"
-    ? new Cu16LockBank({ ...common, settings: { lockedBit: cfg.hardware.cu16.lockedBit } })
+    ? new Cu16LockBank({ ...common, settings: { lockedBit: cfg.hardware.cu16.lockedBit, itemSensors: cfg.hardware.cu16.itemSensors } })
     : new Board8a80LockBank({ ...common, settings: { openStatus: cfg.hardware["8a80"].openStatus === "0x11" ? 0x11 : 0x00 } });
 }

@@ -43,8 +43,10 @@ export class SerialPortLine implements SerialLine {
     port.on("data", (chunk: Buffer) => {
       for (const fn of this.dataFns) fn(chunk);
     });
+    this.closing = false;
     port.on("close", (err: Error | null) => {
-      if (this.closing) return;
+      // Ours to close, or a port this line has already given up on (reopened since).
+      if (this.closing || this.port !== port) return;
       for (const fn of this.closeFns) fn(err ?? new Error(`serial port ${this.settings.path} closed`));
     });
     // Errors also arrive through write/flush callbacks; an 'error' event without a listener would crash the daemon.
