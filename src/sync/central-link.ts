@@ -36,10 +36,41 @@ export class PgCentralLink implements CentralLink {
 
   constructor(private readonly opts: PgLinkOptions) {}
 
+  /**
+   * The statement timeout goes to the server as a startup parameter, unless a connection pooler
+   * in transaction mode (PgBouncer) stands between: it refuses the parameter, or drops it when
+   * told to ignore it, and its server connections are shared anyway. Then each transaction
+   * sets it for itself (SET LOCAL), found out once and kept for this link's life.
+   */
+  private timeoutPerTransaction = false;
+
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client;
+    const timeout = this.opts.connection.statement_timeout || undefined;
+    let c: pg.Client;
+    try {
+      c = await this.open(this.timeoutPerTransaction ? undefined : timeout);
+    } catch (e) {
+      if (timeout === undefined || this.timeoutPerTransaction || !refusedStartupParameter(e)) throw e;
+      this.timeoutPerTransaction = true;
+      c = await this.open(undefined);
+    }
+    if (timeout !== undefined && !this.timeoutPerTransaction) {
+      try {
+        const r = await c.query<{ ms: string }>(`SELECT setting AS ms FROM pg_catalog.pg_settings WHERE name = 'statement_timeout'`);
+        if (Number(r.rows[0]?.ms) !== timeout) this.timeoutPerTransaction = true;
+      } catch (e) {
+        await c.end().catch(() => {});
+        throw e;
+      }
+    }
+    this.client = c;
+    return c;
+  }
+
+  private async open(statementTimeout: number | undefined): Promise<pg.Client> {
     const { Client } = await loadPg();
-    const c = new Client({ application_name: "lockerd-sync", keepAlive: true, ...this.opts.connection });
+    const c = new Client({ application_name: "lockerd-sync", keepAlive: true, ...this.opts.connection, statement_timeout: statementTimeout });
     // An idle connection the server drops emits 'error'; without a listener it would crash the daemon.
     c.on("error", () => {
       if (this.client === c) this.client = null;
@@ -50,8 +81,13 @@ export class PgCentralLink implements CentralLink {
       await c.end().catch(() => {});
       throw e;
     }
-    this.client = c;
     return c;
+  }
+
+  /** How an explicit transaction begins: with its own statement timeout when the connection has none. */
+  private begin(): string {
+    const timeout = this.opts.connection.statement_timeout;
+    return this.timeoutPerTransaction && timeout ? `BEGIN; SET LOCAL statement_timeout = ${Math.trunc(timeout)}` : "BEGIN";
   }
 
   /** After any failure the connection is in an unknown state: drop it, reconnect next time. */
@@ -66,14 +102,14 @@ export class PgCentralLink implements CentralLink {
     const c = this.client ?? (await this.connection());
     try {
       const hook = this.opts.beforeCommit;
-      if (!hook) {
+      if (!hook && !this.timeoutPerTransaction) {
         // One statement outside BEGIN is one transaction, committed before the server answers.
         const r = await c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events));
         return Number(r.rows[0]!.ack);
       }
-      await c.query("BEGIN");
+      await c.query(this.begin());
       const r = await c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events));
-      await hook();
+      await hook?.();
       await c.query("COMMIT");
       return Number(r.rows[0]!.ack);
     } catch (e) {
@@ -85,10 +121,19 @@ export class PgCentralLink implements CentralLink {
   async pullCommands(bankId: string, limit: number): Promise<CentralCommand[]> {
     const c = await this.connection();
     try {
-      const r = await c.query<{ id: string; kind: string; args: Record<string, unknown> }>(
-        `SELECT id, kind, args FROM central.pull_commands($1, $2)`,
-        [bankId, limit],
-      );
+      const pull = () =>
+        c.query<{ id: string; kind: string; args: Record<string, unknown> }>(`SELECT id, kind, args FROM central.pull_commands($1, $2)`, [
+          bankId,
+          limit,
+        ]);
+      let r;
+      if (this.timeoutPerTransaction) {
+        await c.query(this.begin());
+        r = await pull();
+        await c.query("COMMIT");
+      } else {
+        r = await pull();
+      }
       return r.rows.map((row) => ({ id: Number(row.id), kind: row.kind, args: row.args ?? {} }));
     } catch (e) {
       await this.discard(c);
@@ -119,4 +164,10 @@ export function batchParams(bankId: string, events: readonly OutboxEvent[]): [st
 
 function jsonText(s: string | null): string {
   return s === null ? "null" : JSON.stringify(s);
+}
+
+/** A connection pooler's refusal of a startup parameter (PgBouncer: "unsupported startup parameter"). */
+function refusedStartupParameter(e: unknown): boolean {
+  const err = e as { code?: unknown; message?: unknown };
+  return err?.code === "08P01" && typeof err.message === "string" && /unsupported startup parameter/i.test(err.message);
 }

@@ -17,12 +17,12 @@ export const INGEST_SQL = String.raw`
              WHERE date_trunc('month', p_from, 'UTC') <> date_trunc('month', p_to, 'UTC') LOOP
       v_name := 'events_' || to_char(m AT TIME ZONE 'UTC', 'YYYY_MM');
       IF to_regclass('central.' || v_name) IS NULL THEN
-        -- banks ingesting in parallel may need the same new month
+        -- Banks ingesting in parallel may need the same new month: they take turns, and the
+        -- next one skips it (IF NOT EXISTS, not a second to_regclass: that one may answer from
+        -- this session's catalog cache, which does not yet know the table the first one made).
         PERFORM pg_advisory_xact_lock(hashtext('central.events partitions'));
-        IF to_regclass('central.' || v_name) IS NULL THEN
-          EXECUTE format('CREATE TABLE central.%I PARTITION OF central.events FOR VALUES FROM (%L) TO (%L)',
-                         v_name, m, ((m AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC');
-        END IF;
+        EXECUTE format('CREATE TABLE IF NOT EXISTS central.%I PARTITION OF central.events FOR VALUES FROM (%L) TO (%L)',
+                       v_name, m, ((m AT TIME ZONE 'UTC') + interval '1 month') AT TIME ZONE 'UTC');
       END IF;
     END LOOP;
   END $fn$;
@@ -123,6 +123,11 @@ export const INGEST_SQL = String.raw`
       ANALYZE pg_temp.incoming (seq, type, locker_id, parcel_id);
     END IF;
 
+    -- The batch's months first, before this transaction takes any lock on central.events: a new
+    -- partition needs the table exclusively, and a bank holding a lock on it while waiting for
+    -- its turn to make partitions would deadlock with the bank whose turn it is.
+    PERFORM central.ensure_event_partitions(v_first_at, v_last_at);
+
     -- Events sent before: the same content is skipped, different content is an error.
     -- One key probe per event, never a join the planner could run as a scan of the bank's whole
     -- history (a re-sent batch after a lost answer is routine): by seq and time, which finds
@@ -145,7 +150,6 @@ export const INGEST_SQL = String.raw`
       DELETE FROM pg_temp.incoming i WHERE i.held = 1;
     END IF;
 
-    PERFORM central.ensure_event_partitions(v_first_at, v_last_at);
     INSERT INTO central.events (bank_id, seq, at, clock_synced, type, locker_id, parcel_id, data)
     SELECT v_bank, i.seq, i.at, i.clock_synced, i.type, i.locker_id, i.parcel_id, i.data
     FROM pg_temp.incoming i ORDER BY i.seq;
