@@ -12,7 +12,7 @@ import { Kiosk } from "../../src/kiosk/kiosk.js";
 import { kioskSettings } from "../../src/kiosk/start.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { createTestBank, type RecordedDoorsBank } from "../support/bank.js";
-import { silentLog } from "../support/sync-parts.js";
+import { silentLog } from "../support/log.js";
 
 class HeldDirectory extends CourierDirectory {
   matched!: Promise<void>;
