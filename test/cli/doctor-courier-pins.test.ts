@@ -16,7 +16,7 @@ import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { openDatabase } from "../../src/store/database.js";
 import { Store } from "../../src/store/store.js";
 import { CommandApplier } from "../../src/sync/commands.js";
-import { silentLog } from "../support/sync-bank.js";
+import { silentLog } from "../support/log.js";
 import { Bank, type Run } from "./harness.js";
 
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });

@@ -8,15 +8,16 @@ import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { CommandApplier } from "../../src/sync/commands.js";
-import { startTestBank, type TestBank } from "../support/daemon.js";
-import { silentLog } from "../support/sync-bank.js";
+import type { Clock } from "../../src/bank/ports.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
+import { silentLog } from "../support/log.js";
 
 const ALICE_BADGE = "COURIER-BADGE-alice-4f1c9e2a7b";
 const BOB_BADGE = "COURIER-BADGE-bob-77aa01c3d9";
 
-let t: TestBank | null = null;
+let t: DaemonTestBank<Clock> | null = null;
 afterEach(async () => {
-  await t?.cleanup();
+  await t?.dispose();
   t = null;
 });
 
@@ -25,7 +26,7 @@ async function bank() {
   const scanner = new SimScanner();
   const indicator = new SimIndicator();
   const couriers = [{ id: "alice", name: "Alice", badgeSha256: badgeSha256(ALICE_BADGE), pinHash: await hashPin("24681357") }];
-  t = await startTestBank({ couriers, kiosk: { courierIdleMs: 60_000 } }, { input: { keypad, scanner, indicator } });
+  t = await createTestBank({ daemon: { config: { couriers, kiosk: { courierIdleMs: 60_000 } }, input: { keypad, scanner, indicator } }, clock: "system" });
   const { ctx, kiosk } = t.daemon;
   let nextId = 1;
   return {
@@ -57,12 +58,12 @@ describe("a courier whose credential is revoked mid-session", () => {
     expect(types.indexOf("courier.session_ended")).toBeGreaterThan(types.indexOf("courier.credential_revoked"));
 
     // A parcel scanned now is not a courier's deposit: nothing is assigned, no door opens.
-    const pulses = b.t.bank.pulses.length;
+    const pulses = b.t.sim.pulses.length;
     b.scanner.scan("REF-AFTER");
     b.scanner.scan(ALICE_BADGE);
     await b.kiosk.settled();
     expect(b.ctx.store.parcels.find({ trackingRef: "REF-AFTER" })).toEqual([]);
-    expect(b.t.bank.pulses.length).toBe(pulses);
+    expect(b.t.sim.pulses.length).toBe(pulses);
     expect(b.indicator.patterns().slice(-2)).toEqual(["rejected", "rejected"]);
     expect(b.kiosk.state().mode).toBe("customer");
   });
@@ -76,7 +77,7 @@ describe("a courier whose credential is revoked mid-session", () => {
     await b.kiosk.settled();
     const p = b.ctx.store.parcels.find({ trackingRef: "REF-1" })[0]!;
     expect(p.status).toBe("ASSIGNED");
-    b.t.bank.setDoor(p.lockerId, "open");
+    b.t.sim.setDoor(p.lockerId, "open");
     await b.kiosk.settled();
 
     expect(await b.command("revoke_courier_credential", { name: "Alice" })).toBe("done");
@@ -86,16 +87,16 @@ describe("a courier whose credential is revoked mid-session", () => {
     await b.kiosk.settled();
     expect(b.ctx.store.parcels.get(p.id)?.status).toBe("ASSIGNED");
 
-    b.t.bank.setDoor(p.lockerId, "closed");
+    b.t.sim.setDoor(p.lockerId, "closed");
     await b.kiosk.settled();
     expect(b.ctx.store.parcels.get(p.id)?.status).toBe("STORED");
     expect(b.ctx.store.lockers.get(p.lockerId)?.status).toBe("OCCUPIED");
 
-    const pulses = b.t.bank.pulses.length;
+    const pulses = b.t.sim.pulses.length;
     b.scanner.scan("REF-2");
     await b.kiosk.settled();
     expect(b.ctx.store.parcels.find({ trackingRef: "REF-2" })).toEqual([]);
-    expect(b.t.bank.pulses.length).toBe(pulses);
+    expect(b.t.sim.pulses.length).toBe(pulses);
     expect(b.ends()).toEqual([{ courierId: "alice", reason: "revoked", commandId: 1 }]);
   });
 

@@ -10,8 +10,7 @@ import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { CommandApplier } from "../../src/sync/commands.js";
 import type { Clock } from "../../src/bank/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
-import { testLogger } from "../support/log.js";
-import { silentLog } from "../support/sync-parts.js";
+import { silentLog, testLogger } from "../support/log.js";
 
 const ALICE_BADGE = "COURIER-BADGE-alice-4f1c9e2a7b";
 const BOB_BADGE = "COURIER-BADGE-bob-77aa01c3d9";

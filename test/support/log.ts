@@ -2,6 +2,9 @@
 import { Writable } from "node:stream";
 import { createLogger, type Logger } from "../../src/system/logger.js";
 
+/** A logger that never writes, even with LOCKERD_TEST_LOG set: for parts whose logs no test reads. */
+export const silentLog: Logger = createLogger({ level: "silent", pretty: false });
+
 export function testLogger(lines?: Record<string, unknown>[]): Logger {
   if (!lines) return createLogger({ level: process.env.LOCKERD_TEST_LOG ?? "silent", pretty: false });
   const sink = new Writable({

@@ -3,7 +3,6 @@
  * sync loops of a test, stopped and closed after it. The banks are bank.ts's with recorded doors
  * (the door supervisor needs hardware; the tests report door outcomes themselves).
  */
-import { pino } from "pino";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { BankContext } from "../../src/bank/context.js";
 import { cryptoRandom } from "../../src/bank/ports.js";
@@ -12,6 +11,7 @@ import { FakeClock } from "./clock.js";
 import type { CentralLink } from "../../src/sync/central-link.js";
 import { SyncLoop, type SyncHooks, type SyncSettings } from "../../src/sync/loop.js";
 import { createTestCentral, type TestCentral } from "./central.js";
+import { silentLog } from "./log.js";
 
 /** The sync tests' bank: six lockers (A01-A04 small, B01-B02 medium), a clock from 1 March 2026, crypto randomness. */
 export const SYNC_LOCKERS = [["A01", "S"], ["A02", "S"], ["A03", "S"], ["A04", "S"], ["B01", "M"], ["B02", "M"]] as const;
@@ -21,8 +21,6 @@ export const SYNC_START = Date.UTC(2026, 2, 1, 8, 0, 0);
 export function syncBank(): RecordedDoorsBank {
   return recordedDoorsBank({ lockers: SYNC_LOCKERS, clock: new FakeClock(SYNC_START), random: cryptoRandom });
 }
-
-export const silentLog = pino({ level: "silent" });
 
 /**
  * A migrated central database for the whole test file: call at the top of the file. It is made

@@ -1,7 +1,8 @@
 /** A bank's role reads only its own rows, writes only through ingestion, and nothing else. */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { silentLog, syncBank, syncSettings, useTestCentral } from "../support/sync-parts.js";
+import { syncBank, syncSettings, useTestCentral } from "../support/sync-parts.js";
+import { silentLog } from "../support/log.js";
 import { SyncLoop } from "../../src/sync/loop.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
 

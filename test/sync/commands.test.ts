@@ -4,7 +4,8 @@ import { assignLocker } from "../../src/bank/assign.js";
 import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import { CommandApplier } from "../../src/sync/commands.js";
 import { SyncLoop } from "../../src/sync/loop.js";
-import { silentLog, syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
+import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
+import { silentLog } from "../support/log.js";
 
 const central = useTestCentral();
 const { bank } = useSyncParts();

@@ -10,18 +10,19 @@ import { afterEach, expect, it, vi } from "vitest";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { badgeSha256 } from "../../src/kiosk/couriers.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
-import { startTestBank, type TestBank } from "../support/daemon.js";
-import { useTestCentral } from "../support/sync-bank.js";
+import type { Clock } from "../../src/bank/ports.js";
+import { createTestBank, type DaemonTestBank } from "../support/bank.js";
+import { useTestCentral } from "../support/sync-parts.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
 const central = useTestCentral();
 const BADGE = "COURIER-BADGE-alice-4f1c9e2a7b";
 
-let t: TestBank | null = null;
+let t: DaemonTestBank<Clock> | null = null;
 const dirs: string[] = [];
 afterEach(async () => {
-  await t?.cleanup();
+  await t?.dispose();
   t = null;
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
@@ -35,21 +36,26 @@ it("a revocation queued centrally signs the courier out at the kiosk; the open d
   dirs.push(dir);
   const pwFile = join(dir, "pw");
   writeFileSync(pwFile, decodeURIComponent(u.password) + "\n", { mode: 0o600 });
-  t = await startTestBank(
-    {
-      bank: { id: bankId },
-      couriers: [{ id: "alice", name: "Alice", badgeSha256: badgeSha256(BADGE) }],
-      kiosk: { courierIdleMs: 60_000 },
-      sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: pwFile, tls: "disable", intervalMs: 60_000, commandPollMs: 50 },
+  t = await createTestBank({
+    daemon: {
+      config: {
+        bank: { id: bankId },
+        couriers: [{ id: "alice", name: "Alice", badgeSha256: badgeSha256(BADGE) }],
+        kiosk: { courierIdleMs: 60_000 },
+        sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: pwFile, tls: "disable", intervalMs: 60_000, commandPollMs: 50 },
+      },
+      input: { keypad: new SimKeypad(), scanner, indicator },
+      // POST /sync/now below.
+      http: true,
     },
-    { input: { keypad: new SimKeypad(), scanner, indicator } },
-  );
+    clock: "system",
+  });
   const { ctx, kiosk } = t.daemon;
   scanner.scan(BADGE);
   scanner.scan("REF-OPEN");
   await kiosk.settled();
   const p = ctx.store.parcels.find({ trackingRef: "REF-OPEN" })[0]!;
-  t.bank.setDoor(p.lockerId, "open");
+  t.sim.setDoor(p.lockerId, "open");
   await kiosk.settled();
   expect(kiosk.state()).toMatchObject({ mode: "courier", courierId: "alice" });
 
@@ -63,7 +69,7 @@ it("a revocation queued centrally signs the courier out at the kiosk; the open d
   expect(indicator.patterns().at(-1)).toBe("session_ended");
 
   // The courier puts the parcel in and shuts the door: it is stored; a new parcel is refused.
-  t.bank.setDoor(p.lockerId, "closed");
+  t.sim.setDoor(p.lockerId, "closed");
   await kiosk.settled();
   expect(ctx.store.parcels.get(p.id)?.status).toBe("STORED");
   scanner.scan(BADGE);

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { afterAll, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
-import { silentLog, useTestCentral } from "../support/sync-parts.js";
+import { useTestCentral } from "../support/sync-parts.js";
+import { silentLog } from "../support/log.js";
 
 const central = useTestCentral();
 const dirs: string[] = [];

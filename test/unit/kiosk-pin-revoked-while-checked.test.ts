@@ -11,7 +11,8 @@ import { CourierDirectory, hashPin, type Courier } from "../../src/kiosk/courier
 import { Kiosk } from "../../src/kiosk/kiosk.js";
 import { kioskSettings } from "../../src/kiosk/start.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
-import { createTestBank, silentLog, type TestBank } from "../support/sync-bank.js";
+import { createTestBank, type RecordedDoorsBank } from "../support/bank.js";
+import { silentLog } from "../support/log.js";
 
 class HeldDirectory extends CourierDirectory {
   matched!: Promise<void>;
@@ -33,14 +34,15 @@ class HeldDirectory extends CourierDirectory {
   }
 }
 
-let b: TestBank | null = null;
-afterEach(() => {
-  b?.close();
+let b: RecordedDoorsBank | null = null;
+afterEach(async () => {
+  await b?.dispose();
   b = null;
 });
 
 it("a PIN whose courier is revoked while it is being checked starts no session and is not counted as a guess", async () => {
-  b = createTestBank();
+  // Recorded doors: no door moves here, a rejected PIN unlocks nothing.
+  b = await createTestBank({ doors: "recorded" });
   const ctx = b.ctx;
   const couriers = [{ id: "alice", name: "Alice", pinHash: await hashPin("24681357") }];
   ctx.couriers = couriers;
