@@ -7,6 +7,15 @@ import { PgCentralLink, type PgLinkOptions } from "../../src/sync/central-link.j
 import type { OutboxEvent } from "../../src/store/sync-outbox.js";
 import { createTestDatabase, type TestDatabase } from "./pg.js";
 
+/** The parcel status each status event sets in the central projection. */
+export const PARCEL_STATUS: Record<string, string> = {
+  "parcel.assigned": "ASSIGNED",
+  "parcel.stored": "STORED",
+  "parcel.picked_up": "PICKED_UP",
+  "parcel.expired": "EXPIRED",
+  "parcel.cancelled": "CANCELLED",
+};
+
 export interface SyncedEvent extends Omit<OutboxEvent, "data"> {
   data: Record<string, unknown>;
 }

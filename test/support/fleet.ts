@@ -9,7 +9,7 @@ import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
 import type { CentralLink } from "../../src/sync/central-link.js";
 import type { OutboxEvent } from "../../src/store/sync-outbox.js";
-import { localAsCentral, type TestCentral } from "./central.js";
+import { localAsCentral, PARCEL_STATUS, type TestCentral } from "./central.js";
 import type { RecordedDoorsBank as TestBank } from "./bank.js";
 
 /** One delivery and its pickup (about six events), `stepMs` of bank time apart. */
@@ -111,10 +111,3 @@ export async function expectProjectionsOwn(central: TestCentral, b: TestBank, ba
   expect(parcels.rows).toEqual([...local].sort(([x], [y]) => (x < y ? -1 : 1)).map(([parcel_id, status]) => ({ parcel_id, status })));
 }
 
-const PARCEL_STATUS: Record<string, string> = {
-  "parcel.assigned": "ASSIGNED",
-  "parcel.stored": "STORED",
-  "parcel.picked_up": "PICKED_UP",
-  "parcel.expired": "EXPIRED",
-  "parcel.cancelled": "CANCELLED",
-};

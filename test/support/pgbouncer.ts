@@ -7,10 +7,11 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { connect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { TestDatabase } from "./pg.js";
+import { freePort } from "./postgres-setup.js";
 
 export const PGBOUNCER = "/usr/sbin/pgbouncer";
 
@@ -29,17 +30,6 @@ export interface BouncerOptions {
   maxServerConnections?: number;
   /** More [pgbouncer] settings. */
   extra?: Record<string, string | number>;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -9,6 +9,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { useTestCentral } from "../support/sync-parts.js";
+import { PARCEL_STATUS } from "../support/central.js";
 
 const LOCKERS = ["A01", "A02", "A03"];
 const T0 = Date.UTC(2026, 5, 1);
@@ -33,13 +34,6 @@ interface ParcelModel {
 }
 
 const TERMINAL = new Set(["PICKED_UP", "EXPIRED", "CANCELLED"]);
-const PARCEL_STATUS: Record<string, string> = {
-  "parcel.assigned": "ASSIGNED",
-  "parcel.stored": "STORED",
-  "parcel.picked_up": "PICKED_UP",
-  "parcel.expired": "EXPIRED",
-  "parcel.cancelled": "CANCELLED",
-};
 
 /** The event-by-event state machine the central projections must agree with. */
 function model(events: Ev[]): { lockers: Map<string, LockerModel>; parcels: Map<string, ParcelModel> } {
