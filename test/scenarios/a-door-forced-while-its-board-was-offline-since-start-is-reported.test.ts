@@ -4,18 +4,12 @@
  * both are tamper alarms, the one with a parcel behind it says so. Real daemon, real CU16
  * driver, simulated boards over a socat pty pair.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
-import { loadConfig, type ResolvedConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { hex } from "../../src/drivers/serial/checksum.js";
-import { BoardBus } from "../../src/simulator/board-bus.js";
 import { createLogger } from "../../src/system/logger.js";
-import { PACKAGE_ROOT } from "../../src/system/paths.js";
-import { openPtyPair } from "../helpers/pty-pair.js";
+import { cu16SimBank } from "../helpers/cu16-sim-bank.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -23,28 +17,12 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function config(dir: string, serialPath: string): ResolvedConfig {
-  const cfg = loadConfig({ path: join(PACKAGE_ROOT, "hardware", "config.cu16-sim.example.json"), env: {} });
-  return {
-    ...cfg,
-    http: { ...cfg.http, port: 0 },
-    hardware: { ...cfg.hardware, serial: { ...cfg.hardware.serial, path: serialPath, pollMs: 25, responseTimeoutMs: 200, retries: 1, backoffMaxMs: 300 } },
-    paths: { ...cfg.paths, database: join(dir, "lockerd.db"), secret: join(dir, "secret.key") },
-  };
-}
-
 it("a door forced while its board was offline since start is reported when the board answers", async () => {
-  const dir = mkdtempSync(join(tmpdir(), "lockerd-offline-board-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const pty = await openPtyPair();
-  cleanups.push(() => pty.close());
-  const bus = new BoardBus({ protocol: "cu16", device: pty.b, boards: [0, 1], person: { enabled: true, openDelayMs: 80, closeDelayMs: 600 } });
-  await bus.start();
-  cleanups.push(() => bus.stop());
+  const { bus, config } = await cu16SimBank(cleanups);
   const log = createLogger({ level: "silent" });
 
   // First run: three L parcels; the third goes to C05, board 1 channel 1.
-  let daemon: Daemon = await startDaemon(config(dir, pty.a), log);
+  let daemon: Daemon = await startDaemon(config(), log);
   const first = daemon;
   cleanups.push(() => first.stop());
   const parcels: Awaited<ReturnType<typeof assignLocker>>[] = [];
@@ -59,7 +37,7 @@ it("a door forced while its board was offline since start is reported when the b
   const board1 = bus.board(1);
   board1.behaviour.silent = true;
   board1.setDoor(1, true);
-  daemon = await startDaemon(config(dir, pty.a), log);
+  daemon = await startDaemon(config(), log);
   const restarted = daemon;
   cleanups.push(() => restarted.stop());
   const store = daemon.store;

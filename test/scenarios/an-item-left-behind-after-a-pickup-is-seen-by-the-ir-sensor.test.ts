@@ -4,19 +4,13 @@
  * handed to the next parcel until it is empty. Real daemon and driver, boards simulated over a
  * socat pty pair, HTTP on a free loopback port.
  */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterEach, expect, it } from "vitest";
 import { lockerView } from "../../src/api/views.js";
 import { assignLocker } from "../../src/bank/assign.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
-import { loadConfig, type ResolvedConfig } from "../../src/config/load.js";
 import { startDaemon } from "../../src/daemon.js";
-import { BoardBus } from "../../src/simulator/board-bus.js";
 import { createLogger } from "../../src/system/logger.js";
-import { PACKAGE_ROOT } from "../../src/system/paths.js";
-import { openPtyPair } from "../helpers/pty-pair.js";
+import { cu16SimBank } from "../helpers/cu16-sim-bank.js";
 import { waitFor } from "../helpers/wait-for.js";
 
 const TOKEN = "monitor-token-for-the-ir-test-0123456789";
@@ -25,29 +19,9 @@ afterEach(async () => {
   while (cleanups.length) await cleanups.pop()!();
 });
 
-function config(dir: string, serialPath: string, itemSensors: boolean): ResolvedConfig {
-  const cfg = loadConfig({ path: join(PACKAGE_ROOT, "hardware", "config.cu16-sim.example.json"), env: { LOCKERD_API_TOKEN: TOKEN } });
-  return {
-    ...cfg,
-    http: { ...cfg.http, port: 0 },
-    hardware: {
-      ...cfg.hardware,
-      cu16: { ...cfg.hardware.cu16, itemSensors },
-      serial: { ...cfg.hardware.serial, path: serialPath, pollMs: 25, responseTimeoutMs: 200, retries: 1, backoffMaxMs: 300 },
-    },
-    paths: { ...cfg.paths, database: join(dir, "lockerd.db"), secret: join(dir, "secret.key") },
-  };
-}
-
 async function bank(itemSensors: boolean) {
-  const dir = mkdtempSync(join(tmpdir(), "lockerd-ir-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  const pty = await openPtyPair();
-  cleanups.push(() => pty.close());
-  const bus = new BoardBus({ protocol: "cu16", device: pty.b, boards: [0, 1], person: { enabled: true, openDelayMs: 80, closeDelayMs: 600 } });
-  await bus.start();
-  cleanups.push(() => bus.stop());
-  const daemon = await startDaemon(config(dir, pty.a, itemSensors), createLogger({ level: "silent" }));
+  const { bus, config } = await cu16SimBank(cleanups, { itemSensors, env: { LOCKERD_API_TOKEN: TOKEN } });
+  const daemon = await startDaemon(config(), createLogger({ level: "silent" }));
   cleanups.push(() => daemon.stop());
   const get = async (path: string) => {
     const res = await fetch(`${daemon.url}${path}`, { headers: { authorization: `Bearer ${TOKEN}` } });
