@@ -90,6 +90,20 @@ export class PgCentralLink implements CentralLink {
     return this.timeoutPerTransaction && timeout ? `BEGIN; SET LOCAL statement_timeout = ${Math.trunc(timeout)}` : "BEGIN";
   }
 
+  /**
+   * `work` as one transaction: a lone statement outside BEGIN when nothing must happen before
+   * COMMIT (committed before the server answers), else BEGIN (with its own timeout) … COMMIT.
+   * The first statement goes on the wire before this yields.
+   */
+  private async transaction<T>(c: pg.Client, work: () => Promise<T>, beforeCommit?: () => Promise<void> | void): Promise<T> {
+    if (!beforeCommit && !this.timeoutPerTransaction) return work();
+    await c.query(this.begin());
+    const r = await work();
+    await beforeCommit?.();
+    await c.query("COMMIT");
+    return r;
+  }
+
   /** After any failure the connection is in an unknown state: drop it, reconnect next time. */
   private async discard(c: pg.Client): Promise<void> {
     if (this.client === c) this.client = null;
@@ -101,16 +115,7 @@ export class PgCentralLink implements CentralLink {
     // this returns and the caller can read the next batch while the server works.
     const c = this.client ?? (await this.connection());
     try {
-      const hook = this.opts.beforeCommit;
-      if (!hook && !this.timeoutPerTransaction) {
-        // One statement outside BEGIN is one transaction, committed before the server answers.
-        const r = await c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events));
-        return Number(r.rows[0]!.ack);
-      }
-      await c.query(this.begin());
-      const r = await c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events));
-      await hook?.();
-      await c.query("COMMIT");
+      const r = await this.transaction(c, () => c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events)), this.opts.beforeCommit);
       return Number(r.rows[0]!.ack);
     } catch (e) {
       await this.discard(c);
@@ -121,19 +126,9 @@ export class PgCentralLink implements CentralLink {
   async pullCommands(bankId: string, limit: number): Promise<CentralCommand[]> {
     const c = await this.connection();
     try {
-      const pull = () =>
-        c.query<{ id: string; kind: string; args: Record<string, unknown> }>(`SELECT id, kind, args FROM central.pull_commands($1, $2)`, [
-          bankId,
-          limit,
-        ]);
-      let r;
-      if (this.timeoutPerTransaction) {
-        await c.query(this.begin());
-        r = await pull();
-        await c.query("COMMIT");
-      } else {
-        r = await pull();
-      }
+      const r = await this.transaction(c, () =>
+        c.query<{ id: string; kind: string; args: Record<string, unknown> }>(`SELECT id, kind, args FROM central.pull_commands($1, $2)`, [bankId, limit]),
+      );
       return r.rows.map((row) => ({ id: Number(row.id), kind: row.kind, args: row.args ?? {} }));
     } catch (e) {
       await this.discard(c);
