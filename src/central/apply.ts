@@ -1,6 +1,6 @@
 /** Applying the central schema's migrations: once each, in order, under an advisory lock. */
 import type pg from "pg";
-import { CENTRAL_MIGRATIONS } from "./migrations.js";
+import { CENTRAL_MIGRATIONS } from "./migrations/index.js";
 
 /** Lock key so two operators migrating at once take turns. */
 const MIGRATE_LOCK = 7_345_001;

@@ -3,12 +3,16 @@
  * Everything lives in the schema `central`, owned by the role that migrates. Banks never get
  * table privileges for writing: they call SECURITY DEFINER functions that stamp every row with
  * the bank of the role that logged in, and row-level security limits what a bank may read to
- * its own rows. The objects are written one file per concern in ./schema/.
+ * its own rows.
+ *
+ * A migration that may have been deployed is never edited again: a change is a new file,
+ * NNN-what-it-does.ts, appended below. test/sync/central-migrations-frozen.test.ts holds the
+ * SHA-256 of every released migration and fails when one changes.
  */
-import { COMMANDS_SQL } from "./schema/commands.js";
-import { INGEST_SQL } from "./schema/ingest.js";
-import { ROW_SECURITY_SQL } from "./schema/row-security.js";
-import { TABLES_SQL } from "./schema/tables.js";
+import { COMMANDS_SQL } from "./001-initial/commands.js";
+import { INGEST_SQL } from "./001-initial/ingest.js";
+import { ROW_SECURITY_SQL } from "./001-initial/row-security.js";
+import { TABLES_SQL } from "./001-initial/tables.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
