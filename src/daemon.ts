@@ -4,6 +4,7 @@
  * that knows which driver a bank uses.
  */
 import { createApi } from "./api/app.js";
+import { eventLevel } from "./basics/events.js";
 import { createAuth, hashToken, type TokenEntry } from "./api/auth.js";
 import { listenApi } from "./api/listen.js";
 import { CodeBook } from "./bank/codes.js";
@@ -150,12 +151,12 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       couriers: cfg.couriers,
     };
 
-    // gpio-doors slice: every door fault and hardware change is in the outbox; log it too.
+    // Every fault and alarm is in the outbox; the catalogue's level says which to log too.
     const unlogFaults = store.events.subscribe((e) => {
-      if (/^(alarm|hardware)\.|^locker\.(flagged|item_left_behind)$|^door\.(open_timeout|unlock_failed)$/.test(e.type)) {
-        const recovered = e.type === "hardware.online" || e.type === "alarm.sensor_settled" || e.type === "alarm.door_closed";
-        doorLog[recovered ? "info" : "warn"]({ event: e.type, lockerId: e.lockerId, data: e.data }, recovered ? "door fault cleared" : "door fault");
-      }
+      const level = eventLevel(e.type);
+      if (level === "info") return;
+      const cleared = level === "cleared";
+      doorLog[cleared ? "info" : "warn"]({ event: e.type, lockerId: e.lockerId, data: e.data }, cleared ? "door fault cleared" : "door fault");
     });
     stopStack.push({ name: "fault log", fn: () => void unlogFaults() });
     await supervisor.start(bankDoorOutcomes(ctx));

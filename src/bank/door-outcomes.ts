@@ -3,6 +3,7 @@
  * into outcomes (opened, closed, did not open); these functions turn outcomes into state, each
  * in one immediate transaction with its events.
  */
+import { newEvent, type DataArg, type EventType } from "../basics/events.js";
 import type { IntentRow } from "../store/rows.js";
 import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "./context.js";
@@ -112,10 +113,10 @@ export function abortIntent(ctx: BankContext, intentId: number, reason: string):
 }
 
 /** A door fault or alarm the supervisor saw (forced, left open, flapping, board offline...). */
-export function recordDoorEvent(ctx: BankContext, type: string, lockerId: string | null, data: Record<string, unknown> = {}): void {
+export function recordDoorEvent<T extends EventType>(ctx: BankContext, type: T, lockerId: string | null, ...data: DataArg<T>): void {
   const now = ctx.clock.now();
   ctx.store.write(() => {
-    ctx.store.record({ type, lockerId, data }, now);
+    ctx.store.record(newEvent(type, { lockerId }, ...data), now);
   });
 }
 
