@@ -11,15 +11,13 @@ import { outboxStatsReader } from "../store/sync-outbox.js";
 
 const STATUSES = ["AVAILABLE", "RESERVED", "OCCUPIED", "OUT_OF_SERVICE"] as const;
 
-export interface SyncStatus {
+interface SyncStatus {
   backlog: number;
   lagMs: number | null;
 }
 
 export interface MetricsOptions {
   ctx: BankContext;
-  /** The sync loop's view when it exists; otherwise derived from the events table. */
-  syncStatus?: () => SyncStatus;
 }
 
 export interface Metrics {
@@ -80,13 +78,11 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const unsubscribe = ctx.store.events.subscribe(onEvent);
 
   // Index lookups, not a count of the backlog: a scrape must not hold the event loop.
-  const outboxStats = opts.syncStatus ? null : outboxStatsReader(ctx.store.db);
-  const syncStatus =
-    opts.syncStatus ??
-    ((): SyncStatus => {
-      const b = outboxStats!();
-      return { backlog: b.backlog, lagMs: b.oldestUnsentAt === null ? null : Math.max(0, ctx.clock.now() - b.oldestUnsentAt) };
-    });
+  const outboxStats = outboxStatsReader(ctx.store.db);
+  const syncStatus = (): SyncStatus => {
+    const b = outboxStats();
+    return { backlog: b.backlog, lagMs: b.oldestUnsentAt === null ? null : Math.max(0, ctx.clock.now() - b.oldestUnsentAt) };
+  };
   new Gauge({
     name: "lockerd_sync_backlog_events",
     help: "Events not yet sent to the central database",

@@ -21,7 +21,7 @@ export interface Assignment {
   size: string;
   parcelSize: string;
   pickupCode: string;
-  /** The QR/barcode pickup token, returned once like the code (kiosk slice). */
+  /** The QR/barcode pickup token, returned once like the code. */
   pickupToken: string;
   expiresAt: number;
   intentId: number;

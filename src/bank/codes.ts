@@ -11,7 +11,7 @@ export const MIN_CODE_DIGITS = 6;
 export const MAX_CODE_DIGITS = 10;
 
 /**
- * Pickup tokens (kiosk slice): 160 random bits as 32 base32 characters (A-Z, 2-7), printed as a
+ * Pickup tokens: 160 random bits as 32 base32 characters (A-Z, 2-7), printed as a
  * QR code or barcode. Capitals and digits are the only characters a keyboard-wedge scanner sends
  * the same under every keyboard layout. Far too long to guess, so no attempt limit applies.
  */

@@ -133,7 +133,7 @@ function releaseLocker(ctx: BankContext, intent: IntentRow, now: number): void {
   if (intent.parcelId) ctx.store.parcels.update(intent.parcelId, { at: now, release: true });
   setLockerUnlessOutOfService(ctx, intent.lockerId, "AVAILABLE", now);
   ctx.store.record({ type: "locker.released", lockerId: intent.lockerId, parcelId: intent.parcelId }, now);
-  // boards-offline slice: the door shut on a locker that should now be empty, and its IR sensor
+  // The door shut on a locker that should now be empty, and its IR sensor
   // sees something inside (the parcel, or part of it, was not taken). Not assigned while so.
   if (ctx.doors.itemPresent?.(intent.lockerId) === true) {
     ctx.store.record({ type: "locker.item_left_behind", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose } }, now);

@@ -1,5 +1,5 @@
 /**
- * Configuration of the bank's own input and feedback (kiosk slice): keypad and scanner devices,
+ * Configuration of the bank's own input and feedback: keypad and scanner devices,
  * kiosk session timings and keys, courier credentials, the attempt limiter and the indicator.
  * Mounted into the one schema in schema.ts.
  */

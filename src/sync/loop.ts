@@ -31,7 +31,7 @@ export interface SyncSettings {
 }
 
 export interface SyncHooks {
-  /** Test hook: runs after the central commit, before the local mark ("killed" in between). */
+  /** Test hook (listed in system/crash-points.ts): runs after the central commit, before the local mark ("killed" in between). */
   afterCommit?: (lastSeq: number) => Promise<void> | void;
 }
 

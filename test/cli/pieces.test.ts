@@ -117,7 +117,7 @@ describe("doctor's hardware checks", () => {
   });
 });
 
-describe("IR 'item present' sensors in the CLI (boards-offline slice)", () => {
+describe("IR 'item present' sensors in the CLI", () => {
   const locker = (id: string, status: LockerView["status"], itemPresent: boolean | null | undefined): LockerView => ({ id, size: "S", status, serviceReason: null, door: "closed", parcelId: null, ...(itemPresent === undefined ? {} : { itemPresent }) });
 
   it("doctor warns of a free locker whose sensor sees an item, passes when every free one is empty", () => {

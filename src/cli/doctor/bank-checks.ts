@@ -29,7 +29,7 @@ export function checkCentral(sync: SyncHealth | null, offlineBacklog: number | n
 }
 
 /**
- * boards-offline slice: lockers the database calls free whose IR sensor sees an item inside (a
+ * Lockers the database calls free whose IR sensor sees an item inside (a
  * parcel or part of one left behind, something pushed in). The daemon does not assign them.
  */
 export function checkItemsLeftBehind(lockers: readonly LockerView[] | null): CheckResult {
