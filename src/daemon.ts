@@ -10,7 +10,7 @@ import { createAuth, hashToken, type TokenEntry } from "./api/auth.js";
 import { listenApi } from "./api/listen.js";
 import type { BankContext } from "./bank/context.js";
 import { expireDue } from "./bank/expiry.js";
-import { cryptoRandom, type Clock, type RandomSource } from "./bank/ports.js";
+import { cryptoRandom, type Clock, type RandomSource } from "./basics/ports.js";
 import { AttemptLimiter } from "./bank/attempts.js";
 import { kioskDevices, type KioskDeviceOverrides } from "./kiosk/devices.js";
 import { attackSources, checkGuessingBound } from "./kiosk/guessing-check.js";

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { BankContext } from "../../src/bank/context.js";
-import { cryptoRandom } from "../../src/bank/ports.js";
+import { cryptoRandom } from "../../src/basics/ports.js";
 import { createBankCore } from "../../src/compose/bank.js";
 import { loadLayout } from "../../src/config/layout.js";
 import { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";

@@ -5,7 +5,7 @@
  * that lets the central server notify the customer. Never log one.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { RandomSource } from "./ports.js";
+import type { RandomSource } from "../basics/ports.js";
 
 export const MIN_CODE_DIGITS = 6;
 export const MAX_CODE_DIGITS = 10;

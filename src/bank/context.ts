@@ -5,7 +5,7 @@
 import type { Store } from "../store/store.js";
 import type { CodeBook } from "./codes.js";
 import type { ConfiguredCourier } from "./couriers.js";
-import type { Clock, RandomSource } from "./ports.js";
+import type { Clock, RandomSource } from "../basics/ports.js";
 import type { SizeScale } from "./sizes.js";
 
 /** How the use cases ask for a door to be unlocked (the door supervisor implements it). */

@@ -7,7 +7,7 @@
 import { CodeBook } from "../bank/codes.js";
 import type { BankContext, BankPolicy, DoorCommander } from "../bank/context.js";
 import { bankDoorOutcomes } from "../bank/door-events.js";
-import type { Clock, RandomSource } from "../bank/ports.js";
+import type { Clock, RandomSource } from "../basics/ports.js";
 import { reconcileIntents, type ReconcileResult } from "../bank/reconcile.js";
 import { SizeScale } from "../bank/sizes.js";
 import { ConfigError } from "../config/errors.js";

@@ -8,11 +8,11 @@ import { newEvent, type DataArg, type EventType, type RecordedEvent } from "../b
 import { limitedPickupByCode, sourceKey, type AttemptLimiter } from "../bank/attempts.js";
 import { assignLocker } from "../bank/assign.js";
 import type { BankContext } from "../bank/context.js";
-import { isLockerdError } from "../bank/errors.js";
+import { isLockerdError } from "../basics/errors.js";
 import { collectExpired } from "../bank/expiry.js";
 import { looksLikePickupToken, pickupByToken } from "../bank/pickup-token.js";
 import type { PickupSource } from "../bank/pickup.js";
-import type { TimerHandle } from "../bank/ports.js";
+import type { TimerHandle } from "../basics/ports.js";
 import { cancelAssignment } from "../bank/service.js";
 import type { KeypadKey, Scan } from "../input/devices.js";
 import type { Indicator, Pattern } from "../output/indicator.js";

@@ -3,7 +3,7 @@
  * BEGIN IMMEDIATE transaction; events appended inside it reach live listeners only after it
  * commits.
  */
-import { isLockerdError } from "../bank/errors.js";
+import { isLockerdError } from "../basics/errors.js";
 
 import { AttemptTable } from "./attempts.js";
 import { CourierCredentialTable } from "./courier-credentials.js";

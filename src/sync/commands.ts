@@ -8,7 +8,7 @@
 import { newEvent } from "../basics/events.js";
 import { z } from "zod";
 import type { BankContext } from "../bank/context.js";
-import { isLockerdError } from "../bank/errors.js";
+import { isLockerdError } from "../basics/errors.js";
 import { extendDeadline } from "../bank/expiry.js";
 import { addCourierCredential, revokeCourierCredential } from "../bank/couriers.js";
 import { cancelAssignment, setInService, setOutOfService, technicianOpen } from "../bank/service.js";

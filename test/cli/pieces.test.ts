@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES } from "../../src/bank/errors.js";
+import { ERROR_CODES } from "../../src/basics/errors.js";
 import { checkBruteForce, checkItemsLeftBehind } from "../../src/cli/doctor/bank-checks.js";
 import { loadConfig, type ResolvedConfig } from "../../src/config/load.js";
 import { devicePaths } from "../../src/cli/doctor/check.js";

@@ -3,7 +3,7 @@ import { expireDue } from "../../src/bank/expiry.js";
 import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
-import type { Clock } from "../../src/bank/ports.js";
+import type { Clock } from "../../src/basics/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 import { waitFor } from "../helpers/wait-for.js";
 

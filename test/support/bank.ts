@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { expect, vi } from "vitest";
 import { assignLocker, type Assignment } from "../../src/bank/assign.js";
 import type { BankContext, BankPolicy, DoorCommander } from "../../src/bank/context.js";
-import type { Clock, RandomSource } from "../../src/bank/ports.js";
+import type { Clock, RandomSource } from "../../src/basics/ports.js";
 import type { ReconcileResult } from "../../src/bank/reconcile.js";
 import { createBankCore, type BankDoors } from "../../src/compose/bank.js";
 import { loadLayout, parseLayout, type BankLayout } from "../../src/config/layout.js";

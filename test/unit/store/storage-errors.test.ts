@@ -1,6 +1,6 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { isLockerdError } from "../../../src/bank/errors.js";
+import { isLockerdError } from "../../../src/basics/errors.js";
 import { openDatabase, translateSqliteError } from "../../../src/store/database.js";
 import { Store } from "../../../src/store/store.js";
 import { createTestBank, type TestBank } from "../../support/bank.js";
