@@ -7,8 +7,8 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import type { RandomSource } from "../basics/ports.js";
 
-export const MIN_CODE_DIGITS = 6;
-export const MAX_CODE_DIGITS = 10;
+import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../basics/code-digits.js";
+export { MAX_CODE_DIGITS, MIN_CODE_DIGITS };
 
 /**
  * Pickup tokens: 160 random bits as 32 base32 characters (A-Z, 2-7), printed as a

@@ -4,7 +4,7 @@
  * Mounted into the one schema in schema.ts.
  */
 import { z } from "zod";
-import { KEYPAD_KEYS } from "../input/devices.js";
+import { KEYPAD_KEYS } from "../basics/keypad-keys.js";
 
 const ms = (def: number) => z.number().int().min(1).max(86_400_000).default(def);
 const usbId = z.number().int().min(0).max(0xffff);

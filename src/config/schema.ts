@@ -3,7 +3,7 @@
  * nowhere else. A bad file stops startup with every problem listed (see load.ts).
  */
 import { z } from "zod";
-import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../bank/codes.js";
+import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../basics/code-digits.js";
 import { board8a80Schema, cu16Schema, serialSchema } from "./serial-schema.js";
 
 import { courierSchema, indicatorSchema, inputSchema, kioskSchema, limiterSchema } from "./kiosk-schema.js";

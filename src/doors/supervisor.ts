@@ -16,7 +16,7 @@
  */
 import type { Clock, TimerHandle } from "../basics/ports.js";
 import { LockerdError } from "../basics/errors.js";
-import type { DoorCommander } from "../bank/context.js";
+import type { DoorCommander } from "./commander.js";
 import { PulseInProgressError, type DoorPosition, type LockBank } from "../drivers/lock-bank.js";
 
 /** Why an unlocked door was not seen to open: it stayed shut, or its hardware stopped answering. */
