@@ -5,7 +5,7 @@ import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import type { Clock } from "../../src/basics/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { waitFor } from "../support/wait-for.js";
 
 const BADGE = "COURIER-BADGE-4f1c9e2a7b";
 let t: DaemonTestBank<Clock> | null = null;

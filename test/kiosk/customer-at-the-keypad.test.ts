@@ -3,7 +3,7 @@ import { SimKeypad } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import type { Clock } from "../../src/basics/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { waitFor } from "../support/wait-for.js";
 
 let t: DaemonTestBank<Clock> | null = null;
 afterEach(async () => {
