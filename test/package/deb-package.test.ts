@@ -188,7 +188,7 @@ function standInNode(dir: string): string {
 
 /** The installed daemon run as the lockerd user inside the root, on a port chosen at start. */
 async function startInRoot(root: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const proc: ChildProcess = spawn("chroot", ["--userspec=lockerd:lockerd", root, "/usr/bin/lockerd"], {
+  const proc: ChildProcess = spawn("/usr/sbin/chroot", ["--userspec=lockerd:lockerd", root, "/usr/bin/lockerd"], {
     env: { PATH: "/usr/bin:/bin", LOCKERD_HTTP: "127.0.0.1:0", HOME: "/var/lib/lockerd" },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -205,6 +205,10 @@ async function startInRoot(root: string): Promise<{ url: string; stop(): Promise
     };
     proc.stdout!.on("data", onData);
     proc.stderr!.on("data", onData);
+    proc.once("error", (e) => {
+      clearTimeout(timer);
+      fail(e);
+    });
     proc.once("exit", (code) => {
       clearTimeout(timer);
       fail(new Error(`the daemon exited (${code}):\n${out}`));
