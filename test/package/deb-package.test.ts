@@ -105,7 +105,7 @@ describe("the lockerd package", { timeout: 600_000 }, () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ size: "M", parcel: "PKG-UPGRADE" }),
       });
-      expect(assigned.status).toBe(200);
+      expect(assigned.status).toBe(201);
       const { parcelId } = (await assigned.json()) as { parcelId: string };
       await old.stop();
       const versionBefore = schemaVersion(root);
