@@ -39,6 +39,7 @@ import { recordDoorEvent } from "./bank/door-outcomes.js";
 import { dirname } from "node:path";
 
 import { createSyncLoop } from "./sync/create.js";
+import { createSealer } from "./system/sealed-codes.js";
 import type { SyncControl } from "./sync/state.js";
 
 export interface DaemonOptions {
@@ -148,6 +149,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens },
       storage: storageGuard,
       couriers: cfg.couriers,
+      ...codeSealing(cfg, log),
     };
 
     // gpio-doors slice: every door fault and hardware change is in the outbox; log it too.
@@ -278,4 +280,16 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     await stopAll();
     throw e;
   }
+}
+
+/** With sync and a notifier key, codes are sealed for the center; otherwise no code leaves the answer. */
+function codeSealing(cfg: ResolvedConfig, log: Logger): Pick<BankContext, "sealCodes"> {
+  if (!cfg.sync.enabled) return {};
+  if (cfg.sync.notifierKeys.length === 0) {
+    log.warn("sync.notifierKeys is empty: pickup codes are not sent to the center, which cannot tell customers their codes");
+    return {};
+  }
+  const sealer = createSealer(cfg.sync.notifierKeys);
+  log.info({ keyIds: sealer.keyIds }, "pickup codes are sealed to the notifier's keys");
+  return { sealCodes: (parcelId, codes) => sealer.seal(cfg.bank.id, parcelId, codes) };
 }

@@ -48,4 +48,10 @@ export interface BankContext {
   storage?: { assignmentsPaused(): boolean };
   /** The couriers in the configuration file (central's stored credentials can override them). */
   couriers?: readonly ConfiguredCourier[];
+  /**
+   * Seals a parcel's plain code and QR token to the center's notifier key(s) (see
+   * system/sealed-codes.ts) for the outbox. Absent (no sync, or no notifier key): the plain code
+   * leaves the bank only in the assignment answer and is stored nowhere.
+   */
+  sealCodes?(parcelId: string, codes: { code: string; token: string }): unknown;
 }

@@ -65,6 +65,8 @@ export interface TestBankOptions {
   secret?: Buffer;
   /** Also told of every error the supervisor swallows while recording an outcome (outcomeErrors keeps them too). */
   onOutcomeError?: (e: unknown, where: string) => void;
+  /** Seal codes for the center (as the daemon does with sync.notifierKeys); none by default. */
+  sealCodes?: BankContext["sealCodes"];
 }
 
 export interface DaemonBankOptions {
@@ -264,6 +266,7 @@ function openBank(dbPath: string, clock: FakeClock, opts: TestBankOptions, doors
     sizes,
     doors: doorsFor(layout),
     policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, ...opts.policy },
+    ...(opts.sealCodes ? { sealCodes: opts.sealCodes } : {}),
   };
   return { layout, store, ctx };
 }
