@@ -3,6 +3,7 @@
  * add theirs here (e.g. the notifier's `extend-deadlines`, `keygen`).
  */
 import type pg from "pg";
+import { bankProfileCommand, extendDeadlinesCommand, keygenCommand } from "../notifier/commands.js";
 import type { Logger } from "../../system/logger.js";
 import type { ResolvedCentralConfig } from "./config.js";
 
@@ -18,7 +19,9 @@ export interface CentralCommand {
   name: string;
   usage: string;
   summary: string;
+  /** Default true: a pool is made (and closed) around run. */
+  needsDatabase?: boolean;
   run(ctx: CommandContext): Promise<number>;
 }
 
-export const COMMANDS: readonly CentralCommand[] = [];
+export const COMMANDS: readonly CentralCommand[] = [keygenCommand, bankProfileCommand, extendDeadlinesCommand];

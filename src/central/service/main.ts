@@ -147,6 +147,7 @@ export async function main(argv: string[]): Promise<number> {
           process.stderr.write(`lockerd-central: unknown command ${JSON.stringify(command)}\n${USAGE}\n`);
           return EX_USAGE;
         }
+        if (c.needsDatabase === false) return await c.run({ pool: null as never, config: cfg, log, args: rest });
         return await withPool(cfg, log, (pool) => c.run({ pool, config: cfg, log, args: rest }));
       }
     }

@@ -5,10 +5,12 @@
  * Nothing else needs to change: its routes are mounted, validated and documented in the
  * OpenAPI document, its settings are validated with the rest of the configuration.
  */
+import { notifierModule } from "../notifier/module.js";
 import type { CentralModule } from "./module.js";
 
 export const CENTRAL_MODULES: readonly CentralModule[] = [
   // notifier: pre-advice, customer messages, deadline extensions
+  notifierModule,
   // fleet API: add here
   // signed commands: add here
 ];
