@@ -1,9 +1,10 @@
 /**
  * A real SMTP server as its own process, for the notifier's tests (the smtp-server package):
  * STARTTLS with the package's self-signed certificate, AUTH PLAIN/LOGIN as lockerd/secret.
- * Prints JSON lines on stdout: {"event":"listening","port":N}, {"event":"data-start"} when a
- * message's DATA begins, {"event":"message","raw":"..."} once a message is accepted.
- * SMTP_PORT (default 0), SMTP_DELAY_MS: wait this long before accepting each message.
+ * Prints JSON lines on stdout: {"event":"listening","port":N}, {"event":"rcpt"} when a
+ * recipient is given (a message is under way), {"event":"message","raw":"..."} once a message
+ * is accepted. SMTP_PORT (default 0); SMTP_DELAY_MS: wait this long before accepting each
+ * recipient (a slow server: a sender killed meanwhile has delivered nothing).
  */
 import { SMTPServer } from "smtp-server";
 
@@ -17,15 +18,16 @@ const server = new SMTPServer({
     if (auth.username === "lockerd" && auth.password === "secret") cb(null, { user: "lockerd" });
     else cb(new Error("bad credentials"));
   },
+  onRcptTo(_address, _session, cb) {
+    out({ event: "rcpt" });
+    setTimeout(() => cb(), delayMs);
+  },
   onData(stream, session, cb) {
-    out({ event: "data-start", secure: session.secure });
     const chunks: Buffer[] = [];
     stream.on("data", (c: Buffer) => chunks.push(c));
     stream.on("end", () => {
-      setTimeout(() => {
-        out({ event: "message", secure: session.secure, raw: Buffer.concat(chunks).toString("utf8") });
-        cb();
-      }, delayMs);
+      out({ event: "message", secure: session.secure, raw: Buffer.concat(chunks).toString("utf8") });
+      cb();
     });
   },
   logger: false,

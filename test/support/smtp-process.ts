@@ -16,8 +16,8 @@ export interface SmtpProcess {
   port: number;
   /** Every message accepted, across restarts. */
   mails: ReceivedMail[];
-  /** How many DATA phases began (messages started, accepted or not). */
-  dataStarts(): number;
+  /** How many recipients were given (messages under way, accepted or not). */
+  started(): number;
   stop(): Promise<void>;
   /** Start again on the same port. */
   start(): Promise<void>;
@@ -61,7 +61,7 @@ export async function startSmtpProcess(opts: { delayMs?: number } = {}): Promise
           port = o.port!;
           clearTimeout(timer);
           resolve();
-        } else if (o.event === "data-start") starts++;
+        } else if (o.event === "rcpt") starts++;
         else if (o.event === "message") mails.push(parseMail(o.raw!, o.secure === true));
       });
     });
@@ -78,7 +78,7 @@ export async function startSmtpProcess(opts: { delayMs?: number } = {}): Promise
       return port;
     },
     mails,
-    dataStarts: () => starts,
+    started: () => starts,
     stop,
     start: launch,
   };
