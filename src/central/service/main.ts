@@ -31,7 +31,7 @@ commands:
   token create --role ROLE --name N  make an operator token (${CENTRAL_ROLES.join(", ")}); shown once
   token list                         list tokens (names and roles, never the tokens)
   token revoke --name N              revoke the live token of that name
-${COMMANDS.map((c) => `  ${c.usage.padEnd(35)}${c.summary}`).join("\n")}
+${COMMANDS.map((c) => (c.usage.length < 35 ? `  ${c.usage.padEnd(35)}${c.summary}` : `  ${c.usage}\n  ${"".padEnd(35)}${c.summary}`)).join("\n")}
 
 The database: database.url in the configuration, or LOCKERD_CENTRAL_URL, or libpq's PG* variables.`;
 
@@ -90,6 +90,7 @@ async function serve(cfg: ResolvedCentralConfig, log: Logger): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === "--help" || argv[0] === "-h") argv = ["help"];
   const [command, ...rest] = argv;
   const sub = command === "token" ? rest.shift() : undefined;
   let values;
