@@ -74,6 +74,7 @@ const PREREQS: readonly Prereq[] = [
   { why: "the systemd unit checks (systemd-analyze)", pkg: "systemd", present: () => onPath("systemd-analyze") },
   { why: "the Debian package test's scratch root", pkg: "mmdebstrap", present: () => onPath("mmdebstrap") },
   { why: "the Debian package test's lintian check", pkg: "lintian", present: () => onPath("lintian") },
+  { why: "the sealed-code test of a key made by openssl genpkey", pkg: "openssl", present: () => onPath("openssl") },
 ];
 
 function main(): number {
