@@ -12,6 +12,7 @@ import { EventLog, type NewEvent } from "./events.js";
 import { IntentTable } from "./intents.js";
 import { LockerTable } from "./lockers.js";
 import { ParcelTable } from "./parcels.js";
+import { SyncCommandTable } from "./sync-commands.js";
 import type { EventRow } from "./rows.js";
 
 export class Store {
@@ -21,6 +22,7 @@ export class Store {
   readonly events: EventLog;
   readonly attempts: AttemptTable;
   readonly couriers: CourierCredentialTable;
+  readonly commands: SyncCommandTable;
 
   constructor(
     readonly db: Db,
@@ -32,6 +34,7 @@ export class Store {
     this.events = new EventLog(db);
     this.attempts = new AttemptTable(db);
     this.couriers = new CourierCredentialTable(db);
+    this.commands = new SyncCommandTable(db);
   }
 
   /**
