@@ -178,3 +178,39 @@ function errorCode(e: Error): string {
   const own = (e as { commandCode?: unknown }).commandCode;
   return typeof own === "string" ? own : "COMMAND_FAILED";
 }
+
+export interface RefusedCommandView {
+  commandId: number;
+  kind: string;
+  reason: string;
+  message: string | null;
+  keyId: string | null;
+  at: string;
+}
+
+export interface CommandTrustView {
+  bankId: string;
+  trustedKeys: { name: string; keyId: string; publicKey: string }[];
+  maxRemoteOpensPerHour: number;
+  remoteOpensLastHour: number;
+  clockSkewMs: number;
+  maxValidityMs: number;
+  /** Newest first. */
+  refused: RefusedCommandView[];
+}
+
+/** What lockerctl and GET /commands show: the keys this bank trusts, its limits, the commands it refused. */
+export function commandTrustView(trust: CommandTrust, store: BankContext["store"], now: number, limit = 50): CommandTrustView {
+  return {
+    bankId: trust.bankId,
+    trustedKeys: [...trust.keys.values()].map((k) => ({ name: k.name, keyId: k.keyId, publicKey: k.base64 })),
+    maxRemoteOpensPerHour: trust.maxRemoteOpensPerHour,
+    remoteOpensLastHour: store.commands.remoteOpensSince(now - HOUR),
+    clockSkewMs: trust.clockSkewMs,
+    maxValidityMs: trust.maxValidityMs,
+    refused: store.commands.refused(limit).map((r) => {
+      const result = r.result ? (JSON.parse(r.result) as { error?: { message?: string } }) : {};
+      return { commandId: r.id, kind: r.kind, reason: r.refusal!, message: result.error?.message ?? null, keyId: r.keyId, at: new Date(r.receivedAt).toISOString() };
+    }),
+  };
+}
