@@ -24,7 +24,7 @@ afterAll(async () => {
 
 it("migrates, then creates a bank role whose password file logs in", async () => {
   const m1 = await tsx("src/central/migrate.ts", ["--url", db.url]);
-  expect(m1.stdout).toMatch(/migrated from version 0 to 1/);
+  expect(m1.stdout).toMatch(/migrated from version 0 to [1-9][0-9]*/);
   const m2 = await tsx("src/central/migrate.ts", ["--url", db.url]);
   expect(m2.stdout).toMatch(/up to date/);
 
