@@ -5,10 +5,12 @@
  * Nothing else needs to change: its routes are mounted, validated and documented in the
  * OpenAPI document, its settings are validated with the rest of the configuration.
  */
+import { commandsModule } from "./commands-module.js";
 import type { CentralModule } from "./module.js";
 
 export const CENTRAL_MODULES: readonly CentralModule[] = [
   // notifier: pre-advice, customer messages, deadline extensions
   // fleet API: add here
-  // signed commands: add here
+  // signed commands: create, list and see commands for banks, signed with the service's key file
+  commandsModule,
 ];
