@@ -5,7 +5,7 @@
 /** Lowest first. A folder may import folders of a lower rank only (and itself). */
 export const LAYERS = [
   ["basics"], // the leaf: imports nothing of ours
-  ["system"], // logger, clock, paths, crash points
+  ["system", "signing"], // logger, clock, paths, crash points; Ed25519 signatures of commands
   ["config"], // the configuration schema and loading
   ["store", "drivers", "input", "output"], // SQLite; the hardware behind small interfaces
   ["doors"], // the door supervisor

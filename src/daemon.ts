@@ -36,7 +36,7 @@ import { SimIndicator } from "./output/sim-indicator.js";
 import { recordDoorEvent } from "./bank/door-outcomes.js";
 import { dirname } from "node:path";
 
-import { createSyncLoop } from "./sync/create.js";
+import { commandTrust, createSyncLoop } from "./sync/create.js";
 import { createSealer } from "./system/sealed-codes.js";
 import type { SyncControl } from "./sync/state.js";
 
@@ -202,6 +202,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         },
         attempts,
         ...(sync ? { sync } : {}),
+        commandTrust: commandTrust(cfg),
       });
       stopStack.push({ name: "metrics", fn: () => api.close() });
       const socket = cfg.paths.socket ? { path: cfg.paths.socket, mode: parseInt(cfg.http.socketMode, 8), group: cfg.http.socketGroup } : null;

@@ -16,6 +16,7 @@ import { simRoutes } from "./routes/sim.js";
 import { lockoutRoutes } from "./routes/lockouts.js";
 import { syncRoutes } from "./routes/sync.js";
 import { courierRoutes } from "./routes/couriers.js";
+import { commandRoutes } from "./routes/commands.js";
 
 export interface Api {
   app: express.Express;
@@ -58,6 +59,7 @@ export function createApi(deps: ApiDeps): Api {
     ...syncRoutes(deps),
     ...lockoutRoutes(deps),
     ...courierRoutes(deps),
+    ...commandRoutes(deps),
     ...simRoutes(deps),
     ...pageRoutes(),
   ];

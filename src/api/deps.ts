@@ -1,5 +1,6 @@
 /** What the HTTP layer is handed: the bank's context, auth, and door positions for views. */
 import type { AttemptLimiter } from "../bank/attempts.js";
+import type { CommandTrust } from "../bank/remote-commands.js";
 import type { BankContext } from "../bank/context.js";
 import type { BankLayout } from "../config/layout.js";
 import type { SimLockBank } from "../drivers/sim/sim-lock-bank.js";
@@ -38,4 +39,6 @@ export interface ApiDeps {
 
   /** The upward sync loop, when sync is configured (GET /sync, POST /sync/now). */
   sync?: SyncControl;
+  /** The operator keys and limits central commands are checked against (GET /commands). */
+  commandTrust?: CommandTrust;
 }

@@ -7,6 +7,7 @@ import { newEvent, type DataArg, type EventType } from "../basics/events.js";
 import type { IntentRow } from "../store/rows.js";
 import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "./context.js";
+import { settleRemoteOpen } from "./remote-commands.js";
 
 export function doorOpened(ctx: BankContext, intentId: number): void {
   const now = ctx.clock.now();
@@ -15,6 +16,7 @@ export function doorOpened(ctx: BankContext, intentId: number): void {
     if (!intent || intent.state !== "pending") return;
     ctx.store.intents.setState(intent.id, "opened", now);
     ctx.store.lockers.setFailedOpens(intent.lockerId, 0, now);
+    settleRemoteOpen(ctx, intent.id, { opened: true }, now); // signed-commands: a remote open is done when its door opened
     ctx.store.record({ type: "door.opened", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose } }, now);
     if (!intent.parcelId) return;
     const parcel = ctx.store.parcels.get(intent.parcelId);
@@ -72,6 +74,8 @@ export function doorDidNotOpen(ctx: BankContext, intentId: number, reason: "stay
     const intent = ctx.store.intents.get(intentId);
     if (!intent || intent.state !== "pending") return;
     ctx.store.intents.setState(intent.id, "timed_out", now);
+    // signed-commands: a remote open whose door did not open (jammed, or its hardware silent) failed
+    settleRemoteOpen(ctx, intent.id, reason === "hardware_offline" ? { opened: false, code: "DOOR_UNAVAILABLE", message: "the door's hardware stopped answering; it was not seen to open" } : { opened: false, code: "DOOR_DID_NOT_OPEN", message: "the door did not open in time (jammed?)" }, now);
     const locker = ctx.store.lockers.get(intent.lockerId);
     if (reason === "hardware_offline") {
       ctx.store.record({ type: "door.open_timeout", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason } }, now);
@@ -107,6 +111,7 @@ export function abortIntent(ctx: BankContext, intentId: number, reason: string):
     const intent = ctx.store.intents.get(intentId);
     if (!intent || intent.state !== "pending") return;
     ctx.store.intents.setState(intent.id, "aborted", now);
+    settleRemoteOpen(ctx, intent.id, { opened: false, code: "DOOR_UNAVAILABLE", message: `the lock could not be driven (${reason})` }, now); // signed-commands
     ctx.store.record({ type: "door.unlock_failed", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason } }, now);
     if (intent.purpose === "deposit") returnReservation(ctx, intent, reason, now);
   });

@@ -5,6 +5,7 @@
 import type { DoorPosition } from "../drivers/lock-bank.js";
 import type { BankContext } from "./context.js";
 import { doorClosed, doorOpened } from "./door-outcomes.js";
+import { settleRemoteOpen } from "./remote-commands.js";
 
 export interface ReconcileResult {
   lockerId: string;
@@ -44,6 +45,7 @@ export function reconcileIntents(
       // consumed, the code still works.
       ctx.store.write(() => {
         ctx.store.intents.setState(intent.id, "aborted", now);
+        settleRemoteOpen(ctx, intent.id, { opened: false, code: "INTERRUPTED", message: "the bank restarted before the door opened" }, now); // signed-commands
         ctx.store.record({ type: "door.intent_aborted", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason: "restart", door } }, now);
       });
       results.push({ lockerId: intent.lockerId, intentId: intent.id, action: "aborted" });

@@ -233,6 +233,15 @@ export const EVENTS = {
     center: {},
     example: { forced: false },
   }),
+  "door.remote_open": spec({
+    data: z.object({ commandId: z.number().int(), forced: z.boolean(), keyId: z.string().nullable() }),
+    locker: "always",
+    parcel: "maybe",
+    level: "info",
+    label: "door opened by a signed central command",
+    center: {},
+    example: { commandId: 7, forced: false, keyId: "ops-2026" },
+  }),
   "door.intent_aborted": spec({
     data: z.object({ purpose, reason: z.literal("restart"), door: position }),
     locker: "always",
@@ -318,6 +327,22 @@ export const EVENTS = {
     center: {},
     doorFault: "forced",
     example: {},
+  }),
+  "alarm.command_refused": spec({
+    data: z.object({
+      commandId: z.number().int(),
+      kind: z.string(),
+      reason: z.string(),
+      message: z.string(),
+      keyId: z.string().nullable(),
+      signedId: z.string().nullable(),
+    }),
+    locker: "never",
+    parcel: "never",
+    level: "alarm",
+    label: "central command refused (signature, bank, validity, replay or limits)",
+    center: {},
+    example: { commandId: 3, kind: "open_door", reason: "BAD_SIGNATURE", message: "the signature does not verify with key ops-2026", keyId: "ops-2026", signedId: null },
   }),
   "alarm.door_left_open": spec({
     data: z.object({ openForMs: z.number() }),
@@ -461,7 +486,8 @@ export const EVENTS = {
     example: { commandId: 1, kind: "out_of_service" },
   }),
   "command.failed": spec({
-    data: z.object({ commandId: z.number().int(), kind: z.string(), error: z.object({ code: z.string(), message: z.string() }) }),
+    // error.reason: set when the bank refused the command (code COMMAND_REFUSED); the center closes it as refused
+    data: z.object({ commandId: z.number().int(), kind: z.string(), error: z.object({ code: z.string(), reason: z.string().optional(), message: z.string() }) }),
     locker: "maybe",
     parcel: "maybe",
     level: "info",

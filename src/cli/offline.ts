@@ -6,6 +6,7 @@
 import { existsSync } from "node:fs";
 import { lockoutViews, type LimiterSettings, type LockoutView } from "../bank/attempts.js";
 import { courierViews, type ConfiguredCourier, type CourierView } from "../bank/couriers.js";
+import { commandTrustView, type CommandTrust, type CommandTrustView } from "../bank/remote-commands.js";
 import { countAvailability, parcelView, type ParcelView } from "../bank/queries.js";
 import { openDatabase, type Db } from "../store/database.js";
 import type { ParcelStatus, EventRow } from "../store/rows.js";
@@ -67,6 +68,17 @@ export class OfflineBank {
   }
 
   /** Couriers as GET /couriers lists them; a database from before the credential store has none stored. */
+  /** The configuration's keys and limits with the refusals the database holds (a database from before signed commands holds none). */
+  commandTrust(trust: CommandTrust, limit: number): CommandTrustView {
+    try {
+      return commandTrustView(trust, this.store, Date.now(), limit);
+    } catch (e) {
+      if (!/no such (table|column)/.test((e as Error).message)) throw e;
+      const none = { commands: { remoteOpensSince: () => 0, refused: () => [] } } as unknown as Store;
+      return commandTrustView(trust, none, Date.now(), limit);
+    }
+  }
+
   couriers(configured: readonly ConfiguredCourier[]): CourierView[] {
     let stored: ReturnType<Store["couriers"]["all"]> = [];
     try {

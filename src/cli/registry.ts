@@ -18,6 +18,7 @@ export const COMMANDS: readonly Entry[] = [
   { name: "parcels", summary: "find parcels by id, --ref, --locker or --status (never shows codes)", load: async () => (await import("./commands/parcels.js")).parcelsCommand },
   { name: "lockouts", summary: "failed codes/PINs per keypad or caller, lockouts; `lockouts clear SOURCE` lifts one", load: async () => (await import("./commands/lockouts.js")).lockoutsCommand },
   { name: "couriers", summary: "courier credentials: configured and issued by central, active or revoked (never hashes)", load: async () => (await import("./commands/couriers.js")).couriersCommand },
+  { name: "commands", summary: "central commands: the operator keys this bank trusts, the remote-open limit, commands refused", load: async () => (await import("./commands/commands.js")).commandsCommand },
   { name: "sync", summary: "upward sync: backlog, lag, last error; `sync now` pushes immediately", load: async () => (await import("./commands/sync.js")).syncCommand },
   { name: "doctor", summary: "check config, database, disk, GPIO/serial/boards, inputs, clock, sync, codes, watchdog", load: async () => (await import("./commands/doctor.js")).doctorCommand },
   { name: "backup", summary: "a consistent online copy of the database (works while the daemon runs)", load: async () => (await import("./commands/backup.js")).backupCommand },

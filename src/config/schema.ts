@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../basics/code-digits.js";
 import { board8a80Schema, cu16Schema, serialSchema } from "./serial-schema.js";
+import { commandsSchema } from "./commands-schema.js";
 
 import { courierSchema, indicatorSchema, inputSchema, kioskSchema, limiterSchema } from "./kiosk-schema.js";
 
@@ -205,6 +206,9 @@ export const configSchema = z
         message: "sync.enabled needs sync.url or sync.host, sync.database and sync.user",
       })
       .refine((s) => s.backoffMinMs <= s.backoffMaxMs, { message: "sync.backoffMinMs must not exceed sync.backoffMaxMs" }),
+    // signed-commands: the operator keys central commands must be signed with, and the limits
+    // this bank keeps whatever central says.
+    commands: commandsSchema,
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -118,4 +118,23 @@ export const MIGRATIONS: readonly string[] = [
     CHECK (revoked_at IS NOT NULL OR badge_sha256 IS NOT NULL OR pin_hash IS NOT NULL)
   ) STRICT;
   `,
+  // 5 (signed commands): a central command runs only when an operator's key signed it. Why one
+  // was refused; the door intent whose outcome is a door command's outcome; the signed ids seen,
+  // kept until the command could no longer be accepted anyway (replay protection).
+  `
+  ALTER TABLE sync_commands ADD COLUMN refusal TEXT;
+  ALTER TABLE sync_commands ADD COLUMN key_id TEXT;
+  ALTER TABLE sync_commands ADD COLUMN intent_id INTEGER REFERENCES door_intents(id);
+  CREATE INDEX sync_commands_intent ON sync_commands(intent_id) WHERE intent_id IS NOT NULL;
+  CREATE INDEX sync_commands_refused ON sync_commands(id) WHERE refusal IS NOT NULL;
+  -- remote door opens, counted for the per-hour limit
+  CREATE INDEX sync_commands_remote_opens ON sync_commands(received_at) WHERE intent_id IS NOT NULL;
+
+  CREATE TABLE signed_command_ids (
+    id           TEXT PRIMARY KEY,
+    command_id   INTEGER NOT NULL,
+    forget_after INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX signed_command_ids_forget ON signed_command_ids(forget_after);
+  `,
 ];

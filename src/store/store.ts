@@ -12,6 +12,7 @@ import { EventLog, type NewEvent, type RecordedEvent } from "./events.js";
 import { IntentTable } from "./intents.js";
 import { LockerTable } from "./lockers.js";
 import { ParcelTable } from "./parcels.js";
+import { SyncCommandTable } from "./sync-commands.js";
 
 export class Store {
   readonly lockers: LockerTable;
@@ -20,6 +21,7 @@ export class Store {
   readonly events: EventLog;
   readonly attempts: AttemptTable;
   readonly couriers: CourierCredentialTable;
+  readonly commands: SyncCommandTable;
 
   constructor(
     readonly db: Db,
@@ -31,6 +33,7 @@ export class Store {
     this.events = new EventLog(db);
     this.attempts = new AttemptTable(db);
     this.couriers = new CourierCredentialTable(db);
+    this.commands = new SyncCommandTable(db);
   }
 
   /**

@@ -9,8 +9,12 @@ import type { OutboxEvent } from "../store/sync-outbox.js";
 
 export interface CentralCommand {
   id: number;
+  /** The central row's kind and args: shown to people, never acted on (the signed payload is). */
   kind: string;
   args: Record<string, unknown>;
+  /** The operator's signed payload and its signature (base64); null when the row has none. */
+  signedPayload?: string | null;
+  signature?: string | null;
 }
 
 export interface CentralLink {
@@ -127,9 +131,12 @@ export class PgCentralLink implements CentralLink {
     const c = await this.connection();
     try {
       const r = await this.transaction(c, () =>
-        c.query<{ id: string; kind: string; args: Record<string, unknown> }>(`SELECT id, kind, args FROM central.pull_commands($1, $2)`, [bankId, limit]),
+        c.query<{ id: string; kind: string; args: Record<string, unknown>; signed_payload: string | null; signature: string | null }>(
+          `SELECT id, kind, args, signed_payload, signature FROM central.pull_commands($1, $2)`,
+          [bankId, limit],
+        ),
       );
-      return r.rows.map((row) => ({ id: Number(row.id), kind: row.kind, args: row.args ?? {} }));
+      return r.rows.map((row) => ({ id: Number(row.id), kind: row.kind, args: row.args ?? {}, signedPayload: row.signed_payload, signature: row.signature }));
     } catch (e) {
       await this.discard(c);
       throw e;

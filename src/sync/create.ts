@@ -8,6 +8,8 @@ import type pg from "pg";
 import type { BankContext } from "../bank/context.js";
 import type { ResolvedConfig } from "../config/load.js";
 import type { Logger } from "../system/logger.js";
+import type { CommandTrust, TrustedKey } from "../bank/remote-commands.js";
+import { publicKeyFromBase64 } from "../signing/ed25519.js";
 import { PgCentralLink } from "./central-link.js";
 import { SyncLoop } from "./loop.js";
 
@@ -19,7 +21,7 @@ export function createSyncLoop(cfg: ResolvedConfig, ctx: BankContext, log: Logge
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
   const link = new PgCentralLink({ connection: connectionConfig(cfg, abs, syncLog) });
   return new SyncLoop(
-    { ctx, link, log: syncLog },
+    { ctx, link, log: syncLog, trust: commandTrust(cfg) },
     {
       bankId: cfg.bank.id,
       batchSize: s.batchSize,
@@ -30,6 +32,22 @@ export function createSyncLoop(cfg: ResolvedConfig, ctx: BankContext, log: Logge
       commandPollMs: s.commandPollMs,
     },
   );
+}
+
+/** The operator keys and limits central commands are checked against (commands.* in the configuration). */
+export function commandTrust(cfg: Pick<ResolvedConfig, "bank" | "commands">): CommandTrust {
+  const keys = new Map<string, TrustedKey>();
+  for (const k of cfg.commands.trustedKeys) {
+    const pk = publicKeyFromBase64(k.publicKey);
+    keys.set(pk.keyId, { ...pk, name: k.name });
+  }
+  return {
+    bankId: cfg.bank.id,
+    keys,
+    maxRemoteOpensPerHour: cfg.commands.maxRemoteOpensPerHour,
+    clockSkewMs: cfg.commands.clockSkewMs,
+    maxValidityMs: cfg.commands.maxValidityMs,
+  };
 }
 
 export function connectionConfig(cfg: ResolvedConfig, abs: (p: string) => string, log: Logger): pg.ClientConfig {

@@ -13,6 +13,7 @@ import { SyncOutbox, type OutboxEvent } from "../store/sync-outbox.js";
 import type { Logger } from "../system/logger.js";
 import { backoffDelay } from "../basics/backoff.js";
 import { SEQUENCE_CONFLICT, type CentralLink } from "./central-link.js";
+import type { CommandTrust } from "../bank/remote-commands.js";
 import { CommandApplier } from "./commands.js";
 import { recordLockerSnapshot } from "./snapshot.js";
 import type { SyncControl, SyncStatus } from "./state.js";
@@ -41,6 +42,8 @@ export interface SyncDeps {
   log: Logger;
   random?: () => number;
   hooks?: SyncHooks;
+  /** The operator keys and limits central commands are checked against; absent: no key is trusted, every command is refused. */
+  trust?: CommandTrust;
 }
 
 export interface CycleReport {
@@ -74,13 +77,14 @@ export class SyncLoop implements SyncControl {
   private lastSuccessAt: number | null;
   private nextCommandPollAt = 0;
   private nextPruneAt = 0;
+  private unsubscribe: (() => void) | null = null;
 
   constructor(
     private readonly deps: SyncDeps,
     private readonly settings: SyncSettings,
   ) {
     this.outbox = new SyncOutbox(deps.ctx.store.db);
-    this.commands = new CommandApplier(deps.ctx, deps.log);
+    this.commands = new CommandApplier(deps.ctx, deps.log, deps.trust ?? trustNoKey(settings.bankId));
     this.log = deps.log;
     const saved = deps.ctx.store.getMeta(META_LAST_SUCCESS);
     this.lastSuccessAt = saved ? Number(saved) : null;
@@ -90,6 +94,10 @@ export class SyncLoop implements SyncControl {
   start(): void {
     if (this.started) return;
     this.started = true;
+    // a command's outcome (a remote door that opened, or did not) goes up at once
+    this.unsubscribe = this.deps.ctx.store.events.subscribe((e) => {
+      if (e.type === "command.done" || e.type === "command.failed") this.pushNow();
+    });
     try {
       this.commands.recoverInterrupted();
       recordLockerSnapshot(this.deps.ctx);
@@ -103,6 +111,7 @@ export class SyncLoop implements SyncControl {
   /** Stop cycling; a batch in flight is cut off (it is re-sent next time, harmlessly). */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const closing = this.deps.link.close();
@@ -264,6 +273,7 @@ export class SyncLoop implements SyncControl {
     for (const c of cmds) {
       if ((await this.commands.apply(c)) !== "skipped") applied++;
     }
+    // (a door command stays open until its door opens or does not: its outcome goes up then)
     return applied;
   }
 
@@ -291,6 +301,10 @@ export class SyncLoop implements SyncControl {
     }
     this.schedule(delay);
   }
+}
+
+function trustNoKey(bankId: string): CommandTrust {
+  return { bankId, keys: new Map(), maxRemoteOpensPerHour: 0, clockSkewMs: 0, maxValidityMs: 0 };
 }
 
 /** Let I/O callbacks (keypad reports, HTTP requests) run before going on. */

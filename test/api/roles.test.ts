@@ -31,6 +31,7 @@ const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "GET /sync": ["monitor", "technician"],
   "POST /sync/now": ["technician"],
   "GET /couriers": ["technician"],
+  "GET /commands": ["technician", "monitor"],
   "GET /bank": ["courier", "kiosk", "monitor", "technician"],
   "POST /sim/doors/:id": ["technician"],
   "POST /sim/hardware": ["technician"],

@@ -6,6 +6,8 @@
  * again after a bulk deadline extension; SMTP down then up; dead letters; no plain code in the
  * database a bank or a dump can read.
  */
+import { commandsModule } from "../../src/central/service/commands-module.js";
+import { TEST_OPERATOR_PEM, testTrust } from "../support/signed-commands.js";
 import { execFileSync } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
@@ -88,7 +90,9 @@ describe("the notifier", { timeout: 180_000 }, () => {
       sealCodes: (parcelId, c) => sealer.seal(bankId, parcelId, c),
     });
     const link = central.link(bankUrl);
-    sync = new SyncLoop({ ctx: bank.ctx, link, log: silentLog }, syncSettings(bankId, { commandPollMs: 1 }));
+    // the bank trusts the service's command key (commands.keyFile below): extensions are signed
+    sync = new SyncLoop({ ctx: bank.ctx, link, log: silentLog, trust: testTrust(bankId) }, syncSettings(bankId, { commandPollMs: 1 }));
+    writeFileSync(join(dir, "commands.key"), TEST_OPERATOR_PEM, { mode: 0o600 });
 
     smtp = await startSmtpProcess();
     hookServer = createServer((req, res) => {
@@ -105,10 +109,11 @@ describe("the notifier", { timeout: 180_000 }, () => {
     service = await startTestCentralService({
       dbUrl: central.db.url,
       instance: "n1",
-      modules: [notifierModule],
+      modules: [notifierModule, commandsModule],
       clock,
       log: testLogger(logLines),
       config: {
+        commands: { keyFile: join(dir, "commands.key") },
         notifier: {
           privateKeyFiles: [join(dir, "notifier.key")],
           qrLink: "https://lockers.example/qr#{{token}}",
@@ -243,7 +248,9 @@ describe("the notifier", { timeout: 180_000 }, () => {
     expect(reminder.header("subject")).toMatch(/^Reminder: please collect parcel TR-200 by /);
     expect(reminder.text).toContain(a.pickupCode);
 
-    // a storm: every live parcel at the bank gets 48 hours more
+    // a storm: every live parcel at the bank gets 48 hours more. The extensions are signed at the
+    // service's time, and the bank checks their validity against its own: its clock catches up.
+    bank.clock.advance(clock.now() - bank.clock.now());
     const ext = await post("/deadlines/extend", operator, { bankId, hours: 48 });
     expect(ext.status).toBe(202);
     expect(((await ext.json()) as { commands: number }).commands).toBeGreaterThanOrEqual(1);

@@ -9,6 +9,7 @@ import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { openDatabase } from "../../src/store/database.js";
 import { Store } from "../../src/store/store.js";
 import { CommandApplier } from "../../src/sync/commands.js";
+import { signedCommand, TEST_BANK_ID, testTrust } from "../support/signed-commands.js";
 import { silentLog } from "../support/log.js";
 import { Bank, type Run } from "./harness.js";
 
@@ -29,7 +30,7 @@ beforeAll(async () => {
   // Central's commands, applied to the bank's database before the daemon starts.
   const store = new Store(openDatabase(bank.db));
   let t = 0;
-  const ctx = { store, clock: { now: () => t }, couriers: configured } as unknown as BankContext;
+  const ctx = { store, clock: { now: () => t, isSynchronised: () => true }, couriers: configured } as unknown as BankContext;
   const carolPin = await hashPin("13572468");
   const commands: [string, Record<string, unknown>][] = [
     ["add_courier_credential", { name: "bob", sha256: badgeSha256("BADGE-bob-01") }],
@@ -38,10 +39,10 @@ beforeAll(async () => {
     ["revoke_courier_credential", { name: "alice" }],
     ["add_courier_credential", { name: "Dave", sha256: badgeSha256("BADGE-dave-02") }],
   ];
-  const applier = new CommandApplier(ctx, silentLog);
+  const applier = new CommandApplier(ctx, silentLog, testTrust());
   for (const [i, [kind, args]] of commands.entries()) {
     t = Date.UTC(2026, 5, 1, 9, i + 1, 0);
-    expect(await applier.apply({ id: 100 + i, kind, args })).toBe("done");
+    expect(await applier.apply(signedCommand(100 + i, { bank: TEST_BANK_ID, kind, args, issuedAt: t }))).toBe("done");
   }
   store.close();
   secrets.push(...configured.flatMap((c) => [c.badgeSha256, c.pinHash].filter((x): x is string => !!x)), carolPin, badgeSha256("BADGE-bob-01"), badgeSha256("BADGE-dave-02"));

@@ -16,6 +16,7 @@ import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { openDatabase } from "../../src/store/database.js";
 import { Store } from "../../src/store/store.js";
 import { CommandApplier } from "../../src/sync/commands.js";
+import { signedCommand, TEST_BANK_ID, testTrust } from "../support/signed-commands.js";
 import { silentLog } from "../support/log.js";
 import { Bank, type Run } from "./harness.js";
 
@@ -25,9 +26,9 @@ vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 async function applyCommands(dbPath: string, configured: readonly ConfiguredCourier[], commands: [string, Record<string, unknown>][]): Promise<void> {
   const store = new Store(openDatabase(dbPath));
   try {
-    const ctx = { store, clock: { now: () => Date.UTC(2026, 5, 1) }, couriers: configured } as unknown as BankContext;
-    const applier = new CommandApplier(ctx, silentLog);
-    for (const [i, [kind, args]] of commands.entries()) expect(await applier.apply({ id: 100 + i, kind, args })).toBe("done");
+    const ctx = { store, clock: { now: () => Date.UTC(2026, 5, 1), isSynchronised: () => true }, couriers: configured } as unknown as BankContext;
+    const applier = new CommandApplier(ctx, silentLog, testTrust());
+    for (const [i, [kind, args]] of commands.entries()) expect(await applier.apply(signedCommand(100 + i, { bank: TEST_BANK_ID, kind, args, issuedAt: Date.UTC(2026, 5, 1) }))).toBe("done");
   } finally {
     store.close();
   }

@@ -8,6 +8,7 @@ import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { CommandApplier } from "../../src/sync/commands.js";
+import { signedCommand, TEST_BANK_ID, testTrust } from "../support/signed-commands.js";
 import type { Clock } from "../../src/basics/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 import { silentLog } from "../support/log.js";
@@ -37,7 +38,7 @@ async function bank() {
     scanner,
     indicator,
     /** A central command as the sync loop hands it over. */
-    command: (kind: string, args: Record<string, unknown>) => new CommandApplier(ctx, silentLog).apply({ id: nextId++, kind, args }),
+    command: (kind: string, args: Record<string, unknown>) => new CommandApplier(ctx, silentLog, testTrust()).apply(signedCommand(nextId++, { bank: TEST_BANK_ID, kind, args, issuedAt: ctx.clock.now() })),
     ends: () => ctx.store.events.query({ type: "courier.session_ended" }).map((e) => e.data),
   };
 }

@@ -8,6 +8,7 @@ import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { CommandApplier } from "../../src/sync/commands.js";
+import { signedCommand, TEST_BANK_ID, testTrust } from "../support/signed-commands.js";
 import type { Clock } from "../../src/basics/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 import { silentLog, testLogger } from "../support/log.js";
@@ -45,7 +46,8 @@ async function bank() {
       return input;
     },
     /** A central command as the sync loop hands it over. */
-    command: (kind: string, args: Record<string, unknown>) => new CommandApplier(bank.daemon.ctx, silentLog).apply({ id: nextId++, kind, args }),
+    command: (kind: string, args: Record<string, unknown>) =>
+      new CommandApplier(bank.daemon.ctx, silentLog, testTrust()).apply(signedCommand(nextId++, { bank: TEST_BANK_ID, kind, args, issuedAt: bank.daemon.ctx.clock.now() })),
     /** Scan a badge at the idle kiosk: the courier id signed in, or null (then back to idle). */
     badge: (text: string) => signIn(() => input.scanner.scan(text)),
     /** Type # PIN # at the idle kiosk: the courier id signed in, or null. */

@@ -1,24 +1,25 @@
-/** Commands queued centrally reach the bank, take effect once each, and close centrally. */
+/** Signed commands queued centrally reach the bank, take effect once each, and close centrally. */
 import { expect, it } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
 import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import { CommandApplier } from "../../src/sync/commands.js";
 import { SyncLoop } from "../../src/sync/loop.js";
+import { queueSigned, testTrust } from "../support/signed-commands.js";
 import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
 import { silentLog } from "../support/log.js";
 
 const central = useTestCentral();
 const { bank } = useSyncParts();
 
-async function queue(bankId: string, kind: string, args: Record<string, unknown>): Promise<number> {
-  const r = await central.db.admin<{ id: string }>(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ($1, $2, $3) RETURNING id`, [bankId, kind, args]);
-  return Number(r.rows[0]!.id);
-}
+let issuedAt = 0;
+/** Queue a command signed by the test operator at the bank's (fake) time. */
+const queue = (bankId: string, kind: string, args: Record<string, unknown>) => queueSigned(central.db, bankId, kind, args, { issuedAt });
 
 const settings = (bankId: string) => syncSettings(bankId, { batchSize: 1000, retentionMs: 86_400_000 });
 
 it("applies each kind of command through the bank's use cases and reports the outcome upward", async () => {
   const b = bank();
+  issuedAt = b.clock.now();
   const { bankId, url } = await central.addBank();
   const stored = await assignLocker(b.ctx, { size: "S", trackingRef: "keep" });
   doorOpened(b.ctx, stored.intentId);
@@ -36,9 +37,15 @@ it("applies each kind of command through the bank's use cases and reports the ou
     bad: await queue(bankId, "open_door", { lockerId: "nowhere" }),
     occupied: await queue(bankId, "out_of_service", { lockerId: stored.lockerId }),
   };
-  const loop = new SyncLoop({ ctx: b.ctx, link: central.link(url), log: silentLog }, settings(bankId));
+  const loop = new SyncLoop({ ctx: b.ctx, link: central.link(url), log: silentLog, trust: testTrust(bankId) }, settings(bankId));
   const report = await loop.runOnce();
   expect(report.commands).toBe(8);
+  // the door command waits for its door: it is done only once the door opened
+  const openCentral = async () => (await central.db.admin<{ status: string }>(`SELECT status FROM central.bank_commands WHERE id = $1`, [ids.open])).rows[0]!.status;
+  expect(await openCentral()).toBe("delivered");
+  const remote = b.doors.unlocked.find((u) => u.lockerId === "B01")!;
+  doorOpened(b.ctx, remote.intentId);
+  await loop.runOnce();
 
   expect(b.ctx.store.parcels.get(stored.parcelId)!.expiresAt).toBe(deadline);
   expect(b.ctx.store.parcels.get(pending.parcelId)!.status).toBe("CANCELLED");
@@ -66,21 +73,22 @@ it("applies each kind of command through the bank's use cases and reports the ou
 
 it("a command pulled twice takes effect once", async () => {
   const b = bank();
+  issuedAt = b.clock.now();
   const { bankId, url } = await central.addBank();
   const id = await queue(bankId, "out_of_service", { lockerId: "A02", reason: "wet" });
   const link = central.link(url);
   const first = await link.pullCommands(bankId, 10);
   const again = await link.pullCommands(bankId, 10); // not yet reported: delivered again
   expect(again.map((c) => c.id)).toEqual([id]);
-  const applier = new CommandApplier(b.ctx, silentLog);
+  const applier = new CommandApplier(b.ctx, silentLog, testTrust(bankId));
   expect(await applier.apply(first[0]!)).toBe("done");
   expect(await applier.apply(again[0]!)).toBe("skipped");
   // a restarted daemon remembers it too
-  expect(await new CommandApplier(b.reopen().ctx, silentLog).apply(again[0]!)).toBe("skipped");
+  expect(await new CommandApplier(b.reopen().ctx, silentLog, testTrust(bankId)).apply(again[0]!)).toBe("skipped");
   expect(b.ctx.store.events.query({ type: "locker.out_of_service" })).toHaveLength(1);
   expect(b.ctx.store.events.query({ type: "command.done" })).toHaveLength(1);
 
-  const loop = new SyncLoop({ ctx: b.ctx, link, log: silentLog }, settings(bankId));
+  const loop = new SyncLoop({ ctx: b.ctx, link, log: silentLog, trust: testTrust(bankId) }, settings(bankId));
   await loop.runOnce(); // pushes the outcome, pulls nothing new
   expect(b.ctx.store.events.query({ type: "command.done" })).toHaveLength(1);
   const row = await central.db.admin<{ status: string; deliveries: number }>(`SELECT status, deliveries FROM central.bank_commands WHERE id = $1`, [id]);
@@ -92,11 +100,11 @@ it("a door command interrupted by a restart is reported failed, never opened twi
   const b = bank();
   // the claim was committed, then the daemon died before the door was driven
   b.ctx.store.db.prepare(`INSERT INTO sync_commands (id, kind, state, received_at) VALUES (41, 'open_door', 'started', 0)`).run();
-  const applier = new CommandApplier(b.reopen().ctx, silentLog);
+  const applier = new CommandApplier(b.reopen().ctx, silentLog, testTrust());
   expect(applier.recoverInterrupted()).toBe(1);
   expect(await applier.apply({ id: 41, kind: "open_door", args: { lockerId: "A01" } })).toBe("skipped");
   expect(b.doors.unlocked).toHaveLength(0);
   const failed = b.ctx.store.events.query({ type: "command.failed" });
   expect(failed).toHaveLength(1);
-  expect(failed[0]!.data).toMatchObject({ commandId: 41, kind: "open_door" });
+  expect(failed[0]!.data).toMatchObject({ commandId: 41, kind: "open_door", error: { code: "INTERRUPTED" } });
 });

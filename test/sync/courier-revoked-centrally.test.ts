@@ -12,6 +12,7 @@ import { badgeSha256 } from "../../src/kiosk/couriers.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import type { Clock } from "../../src/basics/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
+import { queueSigned, TEST_OPERATOR_CONFIG } from "../support/signed-commands.js";
 import { useTestCentral } from "../support/sync-parts.js";
 
 vi.setConfig({ testTimeout: 60_000 });
@@ -42,6 +43,7 @@ it("a revocation queued centrally signs the courier out at the kiosk; the open d
         bank: { id: bankId },
         couriers: [{ id: "alice", name: "Alice", badgeSha256: badgeSha256(BADGE) }],
         kiosk: { courierIdleMs: 60_000 },
+        commands: { trustedKeys: [TEST_OPERATOR_CONFIG] },
         sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: pwFile, tls: "disable", intervalMs: 60_000, commandPollMs: 50 },
       },
       input: { keypad: new SimKeypad(), scanner, indicator },
@@ -59,11 +61,7 @@ it("a revocation queued centrally signs the courier out at the kiosk; the open d
   await kiosk.settled();
   expect(kiosk.state()).toMatchObject({ mode: "courier", courierId: "alice" });
 
-  const r = await central.db.admin<{ id: string }>(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ($1, 'revoke_courier_credential', $2) RETURNING id`, [
-    bankId,
-    { name: "alice" },
-  ]);
-  const commandId = Number(r.rows[0]!.id);
+  const commandId = await queueSigned(central.db, bankId, "revoke_courier_credential", { name: "alice" });
   await vi.waitFor(() => expect(kiosk.state().mode).toBe("customer"), { timeout: 20_000, interval: 20 });
   expect(ctx.store.events.query({ type: "courier.session_ended" }).map((e) => e.data)).toEqual([{ courierId: "alice", reason: "revoked", commandId }]);
   expect(indicator.patterns().at(-1)).toBe("session_ended");

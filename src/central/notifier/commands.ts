@@ -3,7 +3,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { generateSealingKeyPair } from "../../system/sealed-codes.js";
 import type { CentralCommand } from "../service/commands.js";
-import { extendDeadlines } from "./extend-deadlines.js";
+import { bulkSigning, extendDeadlines } from "./extend-deadlines.js";
 
 export const keygenCommand: CentralCommand = {
   name: "keygen",
@@ -50,12 +50,12 @@ export const extendDeadlinesCommand: CentralCommand = {
   name: "extend-deadlines",
   usage: "extend-deadlines (--bank ID | --all) --hours N",
   summary: "every live parcel's deadline later by N hours (extend commands to the banks)",
-  async run({ args, pool }) {
+  async run({ args, pool, config }) {
     const { values } = parseArgs({ args, options: { bank: { type: "string" }, all: { type: "boolean" }, hours: { type: "string" }, config: { type: "string", short: "c" } } });
     const hours = Number(values.hours);
     if (!Number.isInteger(hours) || hours < 1 || hours > 720) throw new Error("--hours: a whole number from 1 to 720");
     if (!values.bank === !values.all) throw new Error("give --bank ID or --all");
-    const r = await extendDeadlines(pool, { bankId: values.bank ?? null, hours, createdBy: `lockerd-central extend-deadlines (${hours} h)` });
+    const r = await extendDeadlines(pool, bulkSigning(config, Date.now()), { bankId: values.bank ?? null, hours, createdBy: `lockerd-central extend-deadlines (${hours} h)` });
     process.stdout.write(JSON.stringify(r) + "\n");
     return 0;
   },

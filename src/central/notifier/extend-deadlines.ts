@@ -1,11 +1,13 @@
 /**
  * The operator's bulk rule: every live parcel's deadline at a bank (or at every bank) later by
- * N hours (a storm, a holiday). It makes one extend_deadline command per parcel through the
- * one function that creates bank commands; the reminders follow the new deadlines once the
+ * N hours (a storm, a holiday). It makes one signed extend_deadline command per parcel through
+ * the one function that creates bank commands in bulk; the reminders follow the new deadlines once the
  * banks report them (see decide.ts).
  */
 import type pg from "pg";
-import { createBankCommands } from "../service/bank-commands.js";
+import { createBankCommands, type CommandSigning } from "../service/bank-commands.js";
+import { commandKeySettings, commandSigner } from "../service/command-signer.js";
+import type { ResolvedCentralConfig } from "../service/config.js";
 
 export interface ExtendRequest {
   /** null: every bank. */
@@ -16,7 +18,12 @@ export interface ExtendRequest {
 
 const BATCH = 1000;
 
-export async function extendDeadlines(pool: pg.Pool, req: ExtendRequest): Promise<{ commands: number; banks: number }> {
+/** The signing of bulk commands: the service's command key, valid for commands.bulkTtlSeconds. */
+export function bulkSigning(config: ResolvedCentralConfig, now: number): CommandSigning {
+  return { signer: commandSigner(config), ttlMs: commandKeySettings(config).bulkTtlSeconds * 1000, now };
+}
+
+export async function extendDeadlines(pool: pg.Pool, signing: CommandSigning, req: ExtendRequest): Promise<{ commands: number; banks: number }> {
   let commands = 0;
   const banks = new Set<string>();
   // keyset over (bank, parcel), a transaction per batch: bounded work, whatever the fleet's size
@@ -32,6 +39,7 @@ export async function extendDeadlines(pool: pg.Pool, req: ExtendRequest): Promis
     if (r.rows.length === 0) break;
     const ids = await createBankCommands(
       pool,
+      signing,
       r.rows.map((p) => ({
         bankId: p.bank_id,
         kind: "extend_deadline" as const,

@@ -5,7 +5,7 @@ import { BANK_ID } from "../banks.js";
 import { callerOf, type CentralRole } from "../service/auth.js";
 import type { CentralDeps } from "../service/module.js";
 import { deadLetters, getAdvice, retryDead, submitAdvice, unadvisedParcels } from "./advice.js";
-import { extendDeadlines } from "./extend-deadlines.js";
+import { bulkSigning, extendDeadlines } from "./extend-deadlines.js";
 import type { NotifierSettings } from "./settings.js";
 
 const bankId = z.string().regex(BANK_ID, "a bank id: 1-64 letters, digits, _ or -");
@@ -125,7 +125,7 @@ export function notifierRoutes(deps: CentralDeps, s: NotifierSettings): Route<Ce
         .refine((b) => (b.bankId === undefined) !== (b.allBanks === undefined), { message: "give bankId or allBanks: true (one of them)", path: ["bankId"] }),
       responses: { 202: { description: "commands made", schema: z.object({ commands: z.number().int(), banks: z.number().int() }).strict() } },
       handler: async ({ body }, _req, res) => {
-        const r = await extendDeadlines(deps.pool, { bankId: body.bankId ?? null, hours: body.hours, createdBy: `${callerOf(res).name} (extend deadlines by ${body.hours} h)` });
+        const r = await extendDeadlines(deps.pool, bulkSigning(deps.config, deps.clock.now()), { bankId: body.bankId ?? null, hours: body.hours, createdBy: `${callerOf(res).name} (extend deadlines by ${body.hours} h)` });
         res.status(202).json(r);
       },
     }),

@@ -6,11 +6,13 @@
  * OpenAPI document, its settings are validated with the rest of the configuration.
  */
 import { notifierModule } from "../notifier/module.js";
+import { commandsModule } from "./commands-module.js";
 import type { CentralModule } from "./module.js";
 
 export const CENTRAL_MODULES: readonly CentralModule[] = [
   // notifier: pre-advice, customer messages, deadline extensions
   notifierModule,
   // fleet API: add here
-  // signed commands: add here
+  // signed commands: create, list and see commands for banks, signed with the service's key file
+  commandsModule,
 ];
