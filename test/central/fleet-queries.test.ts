@@ -140,6 +140,25 @@ describe("alarms", () => {
     expect(await openAlarms(admin, settings, { bankId: "F2", limit: 10 })).toEqual([]);
   });
 
+  it("within one batch only what follows the last clear counts", async () => {
+    await ingest(b2, "F2", [
+      [5, "alarm.sensor_unstable", "A02", null, { changes: 9 }],
+      [6, "alarm.sensor_settled", "A02", null, {}],
+      [7, "alarm.door_forced", "A02", null, {}],
+      [8, "alarm.door_closed", "A02", null, {}],
+      [9, "alarm.door_forced", "A02", null, { second: true }],
+    ]);
+    const open = await openAlarms(admin, settings, { bankId: "F2", limit: 10 });
+    expect(open.map((a) => [a.kind, a.raises, a.data])).toEqual([["door_forced", 1, { second: true }]]);
+    await ingest(b2, "F2", [
+      [10, "alarm.door_forced", "A02", null, { third: true }],
+      [11, "alarm.door_closed", "A02", null, {}],
+    ]);
+    expect(await openAlarms(admin, settings, { bankId: "F2", limit: 10 })).toEqual([]);
+    const row = await central.db.admin(`SELECT raised_seq::int, cleared_seq::int FROM central.alarms WHERE bank_id = 'F2' AND kind = 'door_forced'`);
+    expect(row.rows).toEqual([{ raised_seq: 9, cleared_seq: 11 }]);
+  });
+
   it("a sequence conflict the bank reports is an alarm until it reports none", async () => {
     const report = (conflict: boolean) =>
       b2.query(`SELECT central.report_bank_status('F2', $1::jsonb)`, [
