@@ -28,9 +28,9 @@ async function bankClient(bankId: string): Promise<pg.Client> {
 }
 
 it("migrates once and again without change", async () => {
-  const n = CENTRAL_MIGRATIONS.length;
-  expect(await migrateCentral(admin)).toEqual({ from: 0, to: n });
-  expect(await migrateCentral(admin)).toEqual({ from: n, to: n });
+  const last = CENTRAL_MIGRATIONS.length;
+  expect(await migrateCentral(admin)).toEqual({ from: 0, to: last });
+  expect(await migrateCentral(admin)).toEqual({ from: last, to: last });
 });
 
 it("compares identifiers byte by byte in a database with a linguistic default collation", async () => {
