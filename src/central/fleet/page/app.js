@@ -5,7 +5,7 @@
 // instance answers. Plain browser JavaScript, no build step, nothing loaded from outside.
 
 const $ = (sel) => document.querySelector(sel);
-const state = { only: "", selected: null, pollMs: 2000, sizes: ["S", "M", "L"], shown: 200, timer: null, alarms: [] };
+const state = { only: "", chosen: false, selected: null, pollMs: 2000, sizes: ["S", "M", "L"], shown: 200, timer: null, alarms: [] };
 
 const ALARM_TEXT = {
   offline: "bank offline",
@@ -221,6 +221,11 @@ async function refreshSummary() {
   const s = await api("/fleet/summary");
   state.pollMs = s.pagePollMs;
   state.sizes = s.sizes;
+  // a big fleet opens on the banks that need someone (all of them stay a click away)
+  if (!state.chosen && s.banks > state.shown) {
+    state.chosen = true;
+    setTab("attention");
+  }
   const online = $("#online");
   online.textContent = `${s.online}/${s.banks} online${s.offline ? ` · ${s.offline} offline` : ""}`;
   online.dataset.state = s.offline ? "down" : "ok";
@@ -302,10 +307,14 @@ async function poll() {
   state.timer = setTimeout(() => void poll(), state.pollMs);
 }
 
+function setTab(only) {
+  state.only = only;
+  for (const x of document.querySelectorAll(".tabs button")) x.setAttribute("aria-selected", String(x.dataset.only === only));
+}
 for (const b of document.querySelectorAll(".tabs button")) {
   b.addEventListener("click", () => {
-    state.only = b.dataset.only;
-    for (const x of document.querySelectorAll(".tabs button")) x.setAttribute("aria-selected", String(x === b));
+    state.chosen = true;
+    setTab(b.dataset.only);
     void poll();
   });
 }
