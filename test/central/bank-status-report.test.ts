@@ -5,6 +5,7 @@
  */
 import { expect, it } from "vitest";
 import { assignLocker } from "../../src/bank/assign.js";
+import type { CentralLink } from "../../src/sync/central-link.js";
 import { SOFTWARE_VERSION } from "../../src/system/paths.js";
 import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
 
@@ -40,4 +41,31 @@ it("a batch refused for a sequence conflict is reported as one, and is an open a
   expect(Number(r.rows[0]!.backlog)).toBeGreaterThan(0);
   const alarms = await central.db.admin(`SELECT kind FROM central.alarms WHERE bank_id = $1 AND cleared_at IS NULL`, [bankId]);
   expect(alarms.rows).toEqual([{ kind: "sequence_conflict" }]);
+});
+
+it("a center without the report function (an older schema) holds up nothing, and is not asked again", async () => {
+  const b = parts.bank();
+  await assignLocker(b.ctx, { size: "S", trackingRef: "three" });
+  let pushed = 0;
+  let reports = 0;
+  const link: CentralLink = {
+    pushBatch: (_bank, events) => {
+      pushed += events.length;
+      return Promise.resolve(events.at(-1)!.seq);
+    },
+    pullCommands: () => Promise.resolve([]),
+    reportStatus: () => {
+      reports++;
+      return Promise.reject(Object.assign(new Error("function central.report_bank_status(text, jsonb) does not exist"), { code: "42883" }));
+    },
+    close: () => Promise.resolve(),
+  };
+  const loop = parts.loop(b.ctx, link, syncSettings("B-old-center", { commandPollMs: 1 }));
+  await loop.runOnce();
+  await assignLocker(b.ctx, { size: "S", trackingRef: "four" });
+  b.clock.advance(10);
+  await loop.runOnce();
+  expect(pushed).toBe(b.ctx.store.events.lastSeq());
+  expect(reports).toBe(1);
+  expect(loop.status().lastError).toBeNull();
 });
