@@ -13,11 +13,15 @@ import { COMMANDS_SQL } from "./001-initial/commands.js";
 import { INGEST_SQL } from "./001-initial/ingest.js";
 import { ROW_SECURITY_SQL } from "./001-initial/row-security.js";
 import { TABLES_SQL } from "./001-initial/tables.js";
+import { CENTRAL_SERVICE_SQL } from "./002-notifier.js";
 import { FLEET_VIEWS_SQL } from "./004-fleet-views.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
   [TABLES_SQL, ROW_SECURITY_SQL, COMMANDS_SQL, INGEST_SQL].join("\n"),
+  // 2: lockerd-central: operator tokens; the notifier (pre-advice, messages, sealed codes).
+  CENTRAL_SERVICE_SQL,
   // 4 (fleet API): banks' own status reports, locker counts per size and status, open alarms.
+  // (3, signed commands, comes before it when merged; nothing here depends on its number)
   FLEET_VIEWS_SQL,
 ];

@@ -1,0 +1,24 @@
+/**
+ * Operator commands of lockerd-central beyond serve/migrate/token, one entry each: modules
+ * add theirs here (e.g. the notifier's `extend-deadlines`, `keygen`).
+ */
+import type pg from "pg";
+import type { Logger } from "../../system/logger.js";
+import type { ResolvedCentralConfig } from "./config.js";
+
+export interface CommandContext {
+  pool: pg.Pool;
+  config: ResolvedCentralConfig;
+  log: Logger;
+  /** The arguments after the command's name (parse them with node:util parseArgs). */
+  args: string[];
+}
+
+export interface CentralCommand {
+  name: string;
+  usage: string;
+  summary: string;
+  run(ctx: CommandContext): Promise<number>;
+}
+
+export const COMMANDS: readonly CentralCommand[] = [];
