@@ -5,10 +5,12 @@
  * Nothing else needs to change: its routes are mounted, validated and documented in the
  * OpenAPI document, its settings are validated with the rest of the configuration.
  */
+import { fleetModule } from "../fleet/module.js";
 import type { CentralModule } from "./module.js";
 
 export const CENTRAL_MODULES: readonly CentralModule[] = [
   // notifier: pre-advice, customer messages, deadline extensions
-  // fleet API: add here
+  // fleet API: banks, alarms, availability, parcels, the command log; the fleet page
+  fleetModule,
   // signed commands: add here
 ];
