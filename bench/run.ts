@@ -7,6 +7,7 @@ import { arch, cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { allocationInProcess } from "./cases/allocation.js";
 import { centralCapacity } from "./cases/central-capacity.js";
+import { fleetAvailability } from "./cases/fleet-availability.js";
 import { httpAndFootprint } from "./cases/http-and-footprint.js";
 import { keypressToLock } from "./cases/keypress-to-lock.js";
 import { outboxStats } from "./cases/outbox-stats.js";
@@ -26,6 +27,7 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   "sync-history": syncWithHistory,
   "outbox-stats": outboxStats,
   "central-capacity": centralCapacity,
+  "fleet-availability": fleetAvailability,
 };
 
 export async function runBenchmarks(opts: { quick: boolean; only?: string; log: (l: string) => void }): Promise<BenchResult[]> {

@@ -17,10 +17,25 @@ export interface CentralCommand {
   signature?: string | null;
 }
 
+/** What a bank tells the central service about itself besides its events (central.report_bank_status). */
+export interface BankStatusReport {
+  softwareVersion: string;
+  /** The bank's wall clock when it reports (the center compares it with its own). */
+  bankTimeMs: number;
+  clockSynced: boolean;
+  backlog: number;
+  oldestUnsentMs: number | null;
+  lastError: string | null;
+  /** The central database refused a batch: its seqs arrived before with other content. */
+  sequenceConflict: boolean;
+}
+
 export interface CentralLink {
   /** Send one batch in one transaction; resolves with the highest seq the server holds from it. */
   pushBatch(bankId: string, events: readonly OutboxEvent[]): Promise<number>;
   pullCommands(bankId: string, limit: number): Promise<CentralCommand[]>;
+  /** Report the bank's own status (absent: a link that cannot, as some test links). */
+  reportStatus?(bankId: string, status: BankStatusReport): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -137,6 +152,16 @@ export class PgCentralLink implements CentralLink {
         ),
       );
       return r.rows.map((row) => ({ id: Number(row.id), kind: row.kind, args: row.args ?? {}, signedPayload: row.signed_payload, signature: row.signature }));
+    } catch (e) {
+      await this.discard(c);
+      throw e;
+    }
+  }
+
+  async reportStatus(bankId: string, status: BankStatusReport): Promise<void> {
+    const c = await this.connection();
+    try {
+      await this.transaction(c, () => c.query(`SELECT central.report_bank_status($1, $2::jsonb)`, [bankId, JSON.stringify(status)]));
     } catch (e) {
       await this.discard(c);
       throw e;

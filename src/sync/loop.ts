@@ -12,6 +12,7 @@ import type { BankContext } from "../bank/context.js";
 import { SyncOutbox, type OutboxEvent } from "../store/sync-outbox.js";
 import type { Logger } from "../system/logger.js";
 import { backoffDelay } from "../basics/backoff.js";
+import { SOFTWARE_VERSION } from "../system/paths.js";
 import { SEQUENCE_CONFLICT, type CentralLink } from "./central-link.js";
 import type { CommandTrust } from "../bank/remote-commands.js";
 import { CommandApplier } from "./commands.js";
@@ -78,6 +79,7 @@ export class SyncLoop implements SyncControl {
   private nextCommandPollAt = 0;
   private nextPruneAt = 0;
   private unsubscribe: (() => void) | null = null;
+  private statusUnsupported = false;
 
   constructor(
     private readonly deps: SyncDeps,
@@ -148,6 +150,7 @@ export class SyncLoop implements SyncControl {
       if (now >= this.nextCommandPollAt) {
         report.commands = await this.pullCommands();
         this.nextCommandPollAt = now + this.settings.commandPollMs;
+        await this.reportStatus(null);
         // outcomes of the commands go up in the same cycle
         if (report.commands > 0) await this.pushAll(report);
       }
@@ -166,8 +169,11 @@ export class SyncLoop implements SyncControl {
       this.lastError = describe(e);
       const conflict = (e as { code?: unknown }).code === SEQUENCE_CONFLICT;
       // A conflict will not heal by retrying; it stays visible in GET /sync and at error level.
-      if (conflict) this.log.error({ err: e, failures: this.failures }, "central database rejected a batch: sequence conflict");
-      else this.log.warn({ err: e, failures: this.failures, backlog: this.outbox.stats().backlog }, "sync failed; will retry");
+      if (conflict) {
+        this.log.error({ err: e, failures: this.failures }, "central database rejected a batch: sequence conflict");
+        // the refused batch leaves no trace centrally: say so in the bank's status instead
+        await this.reportStatus(this.lastError, true);
+      } else this.log.warn({ err: e, failures: this.failures, backlog: this.outbox.stats().backlog }, "sync failed; will retry");
       throw e;
     }
   }
@@ -275,6 +281,33 @@ export class SyncLoop implements SyncControl {
     }
     // (a door command stays open until its door opens or does not: its outcome goes up then)
     return applied;
+  }
+
+  /**
+   * Tell the central service what is not in the events: software version, clock, backlog, the
+   * last sync error. Best effort: a center without central.report_bank_status (older schema) or
+   * a failed report never stops the events from flowing.
+   */
+  private async reportStatus(lastError: string | null, sequenceConflict = false): Promise<void> {
+    const link = this.deps.link;
+    if (!link.reportStatus || this.statusUnsupported) return;
+    const s = this.outbox.stats();
+    const { clock } = this.deps.ctx;
+    try {
+      await link.reportStatus(this.settings.bankId, {
+        softwareVersion: SOFTWARE_VERSION,
+        bankTimeMs: clock.now(),
+        clockSynced: clock.isSynchronised(),
+        backlog: s.backlog,
+        oldestUnsentMs: s.oldestUnsentAt,
+        lastError,
+        sequenceConflict,
+      });
+    } catch (e) {
+      // 42883: no such function, a central schema older than the fleet view; do not ask again
+      if ((e as { code?: unknown }).code === "42883") this.statusUnsupported = true;
+      this.log.debug({ err: e }, "could not report the bank's status to the central database");
+    }
   }
 
   private schedule(ms: number): void {

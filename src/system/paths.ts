@@ -1,5 +1,5 @@
 /** Where lockerd's own files are, whether it runs from src/ (tsx) or dist/ (compiled). */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -14,6 +14,8 @@ function findPackageRoot(): string {
 }
 
 export const PACKAGE_ROOT = findPackageRoot();
+/** This lockerd's version (package.json), as a bank reports it to the central service. */
+export const SOFTWARE_VERSION: string = (JSON.parse(readFileSync(join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
 export const DEFAULT_LAYOUT = join(PACKAGE_ROOT, "hardware", "layouts", "demo-24.json");
 /** The bank page's static files (served as they are; no build step). */
 export const PAGE_DIR = join(PACKAGE_ROOT, "src", "page", "assets");

@@ -49,3 +49,24 @@ describe("benchmarks (quick smoke run)", () => {
     expect(lines.some((l) => l.includes("central history of 20000 events written"))).toBe(true);
   }, 180_000);
 });
+
+describe("fleet availability benchmark (quick smoke run)", () => {
+  it("loads a small fleet, reads availability through SQL and HTTP at rising rates and reports named figures", async () => {
+    const lines: string[] = [];
+    const results = await runBenchmarks({ quick: true, only: "fleet-availability", log: (l) => lines.push(l) });
+    const names = results.map((r) => r.name);
+    expect(names).toContain("fleet.fleet_wide_totals_ms");
+    for (const rate of [50, 100]) {
+      expect(names).toContain(`fleet.sql_availability_p99_ms.rate_${rate}`);
+      expect(names).toContain(`fleet.availability_p99_ms.rate_${rate}`);
+      expect(names).toContain(`fleet.cpu_ms_per_read.rate_${rate}`);
+    }
+    expect(names).toContain("fleet.bank_availability_p99_ms");
+    for (const r of results) expect(Number.isFinite(r.value) && r.value > 0, r.name).toBe(true);
+    // every read answered 200 (a refused token or a bad query would count as errors)
+    for (const r of results.filter((x) => x.name.startsWith("fleet.availability_p99"))) expect(r.errors).toBe(0);
+    expect(lines.some((l) => l.includes("fleet loaded: 300 banks, 39000 lockers"))).toBe(true);
+    // the carrier's question is answered from the free-locker index, never by counting lockers
+    expect(lines.find((l) => l.includes("plan:"))).toMatch(/Index Only Scan using locker_counts_free/);
+  }, 180_000);
+});

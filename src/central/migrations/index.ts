@@ -15,6 +15,7 @@ import { ROW_SECURITY_SQL } from "./001-initial/row-security.js";
 import { TABLES_SQL } from "./001-initial/tables.js";
 import { MIGRATION_002_SQL } from "./002-notifier.js";
 import { SIGNED_COMMANDS_SQL } from "./003-signed-commands.js";
+import { FLEET_VIEWS_SQL } from "./004-fleet-views.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -23,4 +24,6 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   MIGRATION_002_SQL,
   // 3: signed commands: the operator's signed payload and signature, 'refused' with the bank's reason.
   SIGNED_COMMANDS_SQL,
+  // 4: fleet API: banks' own status reports, locker counts per size and status, open alarms.
+  FLEET_VIEWS_SQL,
 ];

@@ -7,12 +7,14 @@
  */
 import { notifierModule } from "../notifier/module.js";
 import { commandsModule } from "./commands-module.js";
+import { fleetModule } from "../fleet/module.js";
 import type { CentralModule } from "./module.js";
 
 export const CENTRAL_MODULES: readonly CentralModule[] = [
   // notifier: pre-advice, customer messages, deadline extensions
   notifierModule,
-  // fleet API: add here
+  // fleet API: banks, alarms, availability, parcels, the command log; the fleet page
+  fleetModule,
   // signed commands: create, list and see commands for banks, signed with the service's key file
   commandsModule,
 ];

@@ -1,0 +1,150 @@
+/**
+ * The fleet page in a real headless Chromium, fed by two real simulated bank daemons syncing to
+ * a real PostgreSQL through lockerd-central: both banks appear as tiles, a door forced at one
+ * bank appears as an alarm (on its tile, in the alarm list, on the drawn door) and a bank that
+ * stops is shown offline, all without a reload; a parcel is found by its tracking ref with its
+ * history, and a command shows in the log. Screenshots land in test-artifacts/.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import pg from "pg";
+import { chromium, type Browser, type Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadConfig } from "../../src/config/load.js";
+import { startDaemon, type Daemon } from "../../src/daemon.js";
+import { fleetModule } from "../../src/central/fleet/module.js";
+import { createOperatorToken } from "../../src/central/service/auth.js";
+import type { CentralInstance } from "../../src/central/service/service.js";
+import { startTestCentralService } from "../support/central-service.js";
+import { silentLog } from "../support/log.js";
+import { useTestCentral } from "../support/sync-parts.js";
+
+const poll = <T>(fn: () => Promise<T> | T) => expect.poll(fn, { timeout: 20_000, interval: 100 });
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const ARTIFACTS = join(process.cwd(), "test-artifacts");
+
+const central = useTestCentral();
+let dir: string;
+let service: CentralInstance;
+let browser: Browser;
+let page: Page;
+const daemons = new Map<string, Daemon>();
+
+async function startBank(bankId: string): Promise<Daemon> {
+  const { role, url } = await central.addBank(bankId);
+  const u = new URL(url);
+  const bankDir = mkdtempSync(join(dir, `${bankId}-`));
+  writeFileSync(join(bankDir, "pw"), decodeURIComponent(u.password) + "\n", { mode: 0o600 });
+  const config = {
+    bank: { id: bankId },
+    dataDir: bankDir,
+    http: { host: "127.0.0.1", port: 0 },
+    hardware: { driver: "sim", sim: { person: { enabled: false } } },
+    // a status report at every command poll: the center hears from the bank twice a second
+    sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: join(bankDir, "pw"), tls: "disable", intervalMs: 250, commandPollMs: 500 },
+    log: { level: "warn" },
+  };
+  writeFileSync(join(bankDir, "lockerd.json"), JSON.stringify(config));
+  const d = await startDaemon(loadConfig({ path: join(bankDir, "lockerd.json"), env: {} }), silentLog);
+  daemons.set(bankId, d);
+  return d;
+}
+
+async function bankApi(bankId: string, method: string, path: string, body?: unknown): Promise<Record<string, unknown>> {
+  const res = await fetch(daemons.get(bankId)!.url + path, {
+    method,
+    headers: body === undefined ? {} : { "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  expect(res.status, `${method} ${path}`).toBeLessThan(300);
+  return (await res.json()) as Record<string, unknown>;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "lockerd-fleet-page-"));
+  const admin = new pg.Client({ connectionString: central.db.url });
+  await admin.connect();
+  const token = await createOperatorToken(admin, "wall-screen", "viewer");
+  await admin.end();
+  service = await startTestCentralService({
+    dbUrl: central.db.url,
+    modules: [fleetModule],
+    config: { fleet: { offlineAfterMs: 4000, pagePollMs: 400 }, log: { level: "warn" } },
+  });
+  await startBank("north-07");
+  await startBank("south-12");
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+  page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  await page.addInitScript(`localStorage.setItem("lockerd-central-token", ${JSON.stringify(token)})`);
+  mkdirSync(ARTIFACTS, { recursive: true });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  for (const d of daemons.values()) await d.stop().catch(() => {});
+  await service?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the fleet page", () => {
+  it("shows every bank as a tile, online, with occupancy by size", async () => {
+    let navigations = 0;
+    page.on("framenavigated", (f) => {
+      if (f === page.mainFrame()) navigations++;
+    });
+    await page.goto(`${service.url}/fleet`);
+    await poll(() => page.getAttribute("#tile-north-07", "data-online")).toBe("true");
+    await poll(() => page.getAttribute("#tile-south-12", "data-online")).toBe("true");
+    await poll(() => page.locator("#tile-north-07 .occ .bar").count()).toBeGreaterThan(0);
+    expect(await page.textContent("#online")).toContain("2/2 online");
+    await page.evaluate("window.stillTheSamePage = true");
+    (globalThis as { navigations?: () => number }).navigations = () => navigations;
+  });
+
+  it("draws a bank like the bank page, read-only and live", async () => {
+    await bankApi("north-07", "POST", "/lockers/assign", { size: "M", parcel: "NL-4711" });
+    await page.click("#tile-north-07");
+    await poll(() => page.locator("#bank .door").count()).toBe(24);
+    await poll(async () => page.locator("#bank .door[data-status=RESERVED]").count()).toBe(1);
+    await page.screenshot({ path: join(ARTIFACTS, "fleet-page-banks.png"), fullPage: true });
+  });
+
+  it("an alarm appears without a reload when a door is forced", async () => {
+    await bankApi("north-07", "POST", "/sim/doors/A03", { action: "force" });
+    await poll(() => page.getAttribute("#tile-north-07", "data-alarms")).toBe("true");
+    await poll(() => page.locator('#alarms li[data-kind="door_forced"][data-bank="north-07"]').count()).toBe(1);
+    await poll(() => page.getAttribute("#door-A03", "data-alarm")).toBe("true");
+    expect(await page.textContent("#tile-north-07 .badge")).toContain("1 alarm");
+    await page.screenshot({ path: join(ARTIFACTS, "fleet-page-alarm.png"), fullPage: true });
+  });
+
+  it("a bank that stops is shown offline without a reload", async () => {
+    await daemons.get("south-12")!.stop();
+    daemons.delete("south-12");
+    await poll(() => page.getAttribute("#tile-south-12", "data-online")).toBe("false");
+    await poll(() => page.locator('#alarms li[data-kind="offline"][data-bank="south-12"]').count()).toBe(1);
+    expect(await page.textContent("#online")).toContain("1 offline");
+    await page.click('.tabs button[data-only="attention"]');
+    await poll(() => page.locator(".tile").count()).toBe(2);
+    await page.screenshot({ path: join(ARTIFACTS, "fleet-page-offline.png"), fullPage: true });
+    await page.click('.tabs button[data-only=""]');
+  });
+
+  it("finds a parcel by tracking ref with its history, and shows the command log", async () => {
+    await page.fill("#search", "NL-4711");
+    await page.click("#search-form button");
+    await poll(() => page.locator("#search-results .history li").count()).toBeGreaterThan(0);
+    expect(await page.textContent("#search-results")).toContain("parcel.assigned");
+    await central.db.admin(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ('north-07', 'out_of_service', '{"lockerId":"C01","reason":"graffiti"}')`);
+    await poll(() => page.locator("#commands li[data-command]").count()).toBe(1);
+    expect(await page.textContent("#commands")).toContain("out of service");
+    await page.screenshot({ path: join(ARTIFACTS, "fleet-page-search.png"), fullPage: true });
+    // all of it in one page load
+    expect(await page.evaluate("window.stillTheSamePage")).toBe(true);
+    expect((globalThis as { navigations?: () => number }).navigations!()).toBe(1);
+  });
+});
