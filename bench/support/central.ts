@@ -4,13 +4,14 @@
  * central schema migrated and one bank created.
  */
 import pg from "pg";
-import { createBank } from "../../src/central/banks.js";
+import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { migrateCentral } from "../../src/central/apply.js";
 import { PRODUCTION_LIKE_LOCALE, startPrivateCluster } from "../../test/support/postgres-setup.js";
 
 export interface BenchCentral {
   adminUrl: string;
-  bank: { bankId: string; role: string; password: string; host: string; port: number; database: string };
+  /** One bank's key, and the shared ingest role every bank logs in as. */
+  bank: { bankId: string; key: string; role: string; password: string; host: string; port: number; database: string };
   admin(): Promise<pg.Client>;
   stop(): void;
 }
@@ -41,7 +42,7 @@ export async function startBenchCentral(bankId = "bench"): Promise<BenchCentral>
   let creds;
   try {
     await migrateCentral(c);
-    creds = await createBank(c, { bankId });
+    creds = { ...(await createBank(c, { bankId })), ...(await createIngestRole(c)) };
   } finally {
     await c.end();
   }

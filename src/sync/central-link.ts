@@ -22,11 +22,20 @@ export interface CentralLink {
 
 export interface PgLinkOptions {
   connection: pg.ClientConfig;
+  /**
+   * The bank's key (central schema migration 5): the bank logs in as the shared ingest role and
+   * shows its key inside every call. Without one the login role itself must be the bank's own
+   * (a bank role of migration 1).
+   */
+  bankKey?: string;
   /** Test hook: runs after the batch was ingested, before COMMIT. */
   beforeCommit?: () => Promise<void> | void;
 }
 
 const INGEST_SQL = `SELECT central.ingest_events($1, $2::jsonb) AS ack`;
+const INGEST_KEYED_SQL = `SELECT ack, conflict FROM central.ingest_batch($1, $2, $3::jsonb)`;
+const PULL_SQL = `SELECT id, kind, args FROM central.pull_commands($1, $2)`;
+const PULL_KEYED_SQL = `SELECT id, kind, args FROM central.pull_bank_commands($1, $2, $3)`;
 
 /** SQLSTATE the central schema raises when a seq arrives again with different content. */
 export const SEQUENCE_CONFLICT = "LK001";
@@ -115,8 +124,16 @@ export class PgCentralLink implements CentralLink {
     // this returns and the caller can read the next batch while the server works.
     const c = this.client ?? (await this.connection());
     try {
-      const r = await this.transaction(c, () => c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events)), this.opts.beforeCommit);
-      return Number(r.rows[0]!.ack);
+      const key = this.opts.bankKey;
+      const params = batchParams(bankId, events);
+      const r = await this.transaction(
+        c,
+        () => c.query<{ ack: string | null; conflict?: string | null }>(key === undefined ? INGEST_SQL : INGEST_KEYED_SQL, key === undefined ? params : [params[0], key, params[1]]),
+        this.opts.beforeCommit,
+      );
+      const row = r.rows[0]!;
+      if (row.conflict) throw new SequenceConflictError(row.conflict);
+      return Number(row.ack);
     } catch (e) {
       await this.discard(c);
       throw e;
@@ -127,7 +144,9 @@ export class PgCentralLink implements CentralLink {
     const c = await this.connection();
     try {
       const r = await this.transaction(c, () =>
-        c.query<{ id: string; kind: string; args: Record<string, unknown> }>(`SELECT id, kind, args FROM central.pull_commands($1, $2)`, [bankId, limit]),
+        this.opts.bankKey === undefined
+          ? c.query<{ id: string; kind: string; args: Record<string, unknown> }>(PULL_SQL, [bankId, limit])
+          : c.query<{ id: string; kind: string; args: Record<string, unknown> }>(PULL_KEYED_SQL, [bankId, this.opts.bankKey, limit]),
       );
       return r.rows.map((row) => ({ id: Number(row.id), kind: row.kind, args: row.args ?? {} }));
     } catch (e) {
@@ -140,6 +159,18 @@ export class PgCentralLink implements CentralLink {
     const c = this.client;
     this.client = null;
     await c?.end().catch(() => {});
+  }
+}
+
+/**
+ * The center refused a batch: a seq it holds arrived with other content. It recorded the
+ * conflict for the operator (central.sequence_conflicts); the bank keeps its events and retries.
+ */
+export class SequenceConflictError extends Error {
+  readonly code = SEQUENCE_CONFLICT;
+  constructor(message: string) {
+    super(message);
+    this.name = "SequenceConflictError";
   }
 }
 

@@ -13,8 +13,12 @@ import { COMMANDS_SQL } from "./001-initial/commands.js";
 import { INGEST_SQL } from "./001-initial/ingest.js";
 import { ROW_SECURITY_SQL } from "./001-initial/row-security.js";
 import { TABLES_SQL } from "./001-initial/tables.js";
+import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
   [TABLES_SQL, ROW_SECURITY_SQL, COMMANDS_SQL, INGEST_SQL].join("\n"),
+  // 5 (fleet scale; the second on its branch, after 2-4 at merge): a key per bank behind one
+  // shared ingest role, bounded partitions, row locks instead of advisory locks, conflicts.
+  FLEET_SCALE_SQL,
 ];
