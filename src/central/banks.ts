@@ -54,6 +54,8 @@ export interface IngestRoleOptions {
   password?: string;
   /** The role exists already: give it a new password instead of failing. */
   rotate?: boolean;
+  /** The server's bound on one ingest or command pull (default 120 s, as the bank's default). */
+  statementTimeoutMs?: number;
 }
 
 /** The shared login role every bank uses: it may call the keyed functions and nothing else. */
@@ -77,6 +79,9 @@ export async function createIngestRole(client: pg.ClientBase, opts: IngestRoleOp
     // A transaction left open holds its locks: the server ends it (PgBouncer's
     // idle_transaction_timeout is the bound a bank cannot lift; see README).
     await client.query(`ALTER ROLE ${ident} SET idle_in_transaction_session_timeout = '10s'`);
+    // Behind PgBouncer the banks cannot set it themselves without holding a transaction open
+    // across round trips (see central-link.ts): the server's bound on one batch.
+    await client.query(`ALTER ROLE ${ident} SET statement_timeout = ${client.escapeLiteral(`${opts.statementTimeoutMs ?? 120_000}ms`)}`);
     await client.query("COMMIT");
   } catch (e) {
     await client.query("ROLLBACK");

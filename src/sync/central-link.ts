@@ -105,7 +105,12 @@ export class PgCentralLink implements CentralLink {
    * The first statement goes on the wire before this yields.
    */
   private async transaction<T>(c: pg.Client, work: () => Promise<T>, beforeCommit?: () => Promise<void> | void): Promise<T> {
-    if (!beforeCommit && !this.timeoutPerTransaction) return work();
+    // A keyed bank (the shared ingest role) sends a lone statement even behind a pooler: an
+    // explicit BEGIN … COMMIT would hold one of the pool's few server connections across three
+    // round trips of every bank (its mobile link, its busy CPU), where a lone statement holds it
+    // only while the server works. The server's bound is then the ingest role's own
+    // statement_timeout (central-create-ingest-role sets it); the bank's is query_timeout.
+    if (!beforeCommit && (!this.timeoutPerTransaction || this.opts.bankKey !== undefined)) return work();
     await c.query(this.begin());
     const r = await work();
     await beforeCommit?.();
