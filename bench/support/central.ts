@@ -16,7 +16,11 @@ export interface BenchCentral {
   stop(): void;
 }
 
-export async function startBenchCentral(bankId = "bench"): Promise<BenchCentral> {
+/**
+ * scramIterations: of the shared ingest role's password (the fleet simulator hosts thousands of
+ * banks in one process; each real bank pays its own SCRAM on its own CPU).
+ */
+export async function startBenchCentral(bankId = "bench", scramIterations?: number): Promise<BenchCentral> {
   const cluster = await startPrivateCluster();
   const server = new pg.Client({ connectionString: cluster.adminUrl });
   await server.connect();
@@ -42,7 +46,7 @@ export async function startBenchCentral(bankId = "bench"): Promise<BenchCentral>
   let creds;
   try {
     await migrateCentral(c);
-    creds = { ...(await createBank(c, { bankId })), ...(await createIngestRole(c)) };
+    creds = { ...(await createBank(c, { bankId })), ...(await createIngestRole(c, { scramIterations })) };
   } finally {
     await c.end();
   }

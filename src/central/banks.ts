@@ -56,6 +56,8 @@ export interface IngestRoleOptions {
   rotate?: boolean;
   /** The server's bound on one ingest or command pull (default 120 s, as the bank's default). */
   statementTimeoutMs?: number;
+  /** SCRAM iterations of the password verifier (default 4096, PostgreSQL's). */
+  scramIterations?: number;
 }
 
 /** The shared login role every bank uses: it may call the keyed functions and nothing else. */
@@ -64,7 +66,7 @@ export async function createIngestRole(client: pg.ClientBase, opts: IngestRoleOp
   if (!ROLE.test(role)) throw new Error(`role name ${JSON.stringify(role)}: expected lower-case letters, digits and _`);
   const password = opts.password ?? randomBytes(32).toString("base64url");
   const ident = client.escapeIdentifier(role);
-  const verifier = client.escapeLiteral(scramVerifier(password));
+  const verifier = client.escapeLiteral(scramVerifier(password, opts.scramIterations));
   const db = (await client.query<{ db: string }>("SELECT current_database() AS db")).rows[0]!.db;
   await client.query("BEGIN");
   try {
