@@ -32,3 +32,4 @@ for (const banks of values.banks.split(",").map(Number)) {
   if (values.json) process.stdout.write(JSON.stringify(r) + "\n");
   else process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
 }
+process.exit(0); // banks cut off by --timeout leave timers behind

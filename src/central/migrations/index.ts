@@ -1,9 +1,10 @@
 /**
  * The central PostgreSQL schema, as numbered migrations (append only; applied by apply.ts).
  * Everything lives in the schema `central`, owned by the role that migrates. Banks never get
- * table privileges for writing: they call SECURITY DEFINER functions that stamp every row with
- * the bank of the role that logged in, and row-level security limits what a bank may read to
- * its own rows.
+ * table privileges: they call SECURITY DEFINER functions that stamp every row with the bank
+ * they authenticated (from migration 5 by the bank's key, all banks logging in as one ingest
+ * role; before it by each bank's own login role, whose reading was then held to its own rows by
+ * row-level security).
  *
  * A migration that may have been deployed is never edited again: a change is a new file,
  * NNN-what-it-does.ts, appended below. test/sync/central-migrations-frozen.test.ts holds the
