@@ -6,7 +6,7 @@
 import Database from "better-sqlite3";
 import { CodeBook } from "../../src/bank/codes.js";
 import type { BankContext, DoorCommander } from "../../src/bank/context.js";
-import { cryptoRandom } from "../../src/bank/ports.js";
+import { cryptoRandom } from "../../src/basics/ports.js";
 import { SizeScale } from "../../src/bank/sizes.js";
 import { loadLayout } from "../../src/config/layout.js";
 import type { Db } from "../../src/store/database.js";
