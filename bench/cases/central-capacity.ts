@@ -1,7 +1,7 @@
 /**
  * Central capacity: how many events per second one central PostgreSQL ingests when 1, 4 and 16
- * banks push their backlogs at the same time, each through its own real sync loop, role and
- * connection. The banks' side (reading and marking their SQLite outboxes) runs in this one
+ * banks push their backlogs at the same time, each through its own real sync loop, key and
+ * connection (all as the shared ingest role). The banks' side (reading and marking their SQLite outboxes) runs in this one
  * process, on the same machine as the server.
  */
 import { createBank } from "../../src/central/banks.js";
@@ -18,7 +18,7 @@ export const centralCapacity: Benchmark = async ({ quick, log }) => {
   const perBank = quick ? 1_000 : 40_000;
   const results: BenchResult[] = [];
   try {
-    const { host, port, database } = central.bank;
+    const { host, port, database, role, password } = central.bank;
     for (const banks of [1, 4, 16]) {
       const fleet: { bank: BenchBank; link: PgCentralLink; bankId: string }[] = [];
       try {
@@ -28,7 +28,7 @@ export const centralCapacity: Benchmark = async ({ quick, log }) => {
             const bank = await openBenchBank();
             fillOutbox(bank.ctx.store.db, perBank);
             const creds = await createBank(admin, { bankId: `cap-${banks}-${i}` });
-            const link = new PgCentralLink({ connection: { host, port, user: creds.role, password: creds.password, database } });
+            const link = new PgCentralLink({ connection: { host, port, user: role, password, database }, bankKey: creds.key });
             fleet.push({ bank, link, bankId: creds.bankId });
           }
         } finally {

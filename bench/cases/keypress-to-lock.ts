@@ -61,8 +61,20 @@ async function startRig(central: BenchCentral | null, backlog: number): Promise<
   if (central) {
     const b = central.bank;
     writeFileSync(join(dir, "pw"), b.password + "\n", { mode: 0o600 });
+    writeFileSync(join(dir, "key"), b.key + "\n", { mode: 0o600 });
     config.bank = { id: b.bankId };
-    config.sync = { enabled: true, host: b.host, port: b.port, database: b.database, user: b.role, passwordFile: join(dir, "pw"), tls: "disable", intervalMs: 50, batchSize: 5000 };
+    config.sync = {
+      enabled: true,
+      host: b.host,
+      port: b.port,
+      database: b.database,
+      user: b.role,
+      passwordFile: join(dir, "pw"),
+      keyFile: join(dir, "key"),
+      tls: "disable",
+      intervalMs: 50,
+      batchSize: 5000,
+    };
   }
   writeFileSync(join(dir, "config.json"), JSON.stringify(config));
   const cfg = loadConfig({ path: join(dir, "config.json"), env: {} });

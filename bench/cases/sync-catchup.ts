@@ -45,8 +45,8 @@ export const syncCatchUp: Benchmark = async ({ quick, log }) => {
   try {
     const n = quick ? 5_000 : 100_000;
     fillOutbox(bank.ctx.store.db, n);
-    const { role, password, host, port, database, bankId } = central.bank;
-    const link = new PgCentralLink({ connection: { host, port, user: role, password, database } });
+    const { role, password, host, port, database, bankId, key } = central.bank;
+    const link = new PgCentralLink({ connection: { host, port, user: role, password, database }, bankKey: key });
     // batchSize as the configuration's default (sync.batchSize)
     const loop = syncLoop(bank, link, bankId, 20_000);
     const t0 = nowMs();
@@ -87,7 +87,7 @@ export const syncCatchUp: Benchmark = async ({ quick, log }) => {
       fillOutbox(single.ctx.store.db, m);
       const a = await central.admin();
       const creds = await createBank(a, { bankId: "bench-single" }).finally(() => a.end());
-      const singleLink = new PgCentralLink({ connection: { host, port, user: creds.role, password: creds.password, database } });
+      const singleLink = new PgCentralLink({ connection: { host, port, user: role, password, database }, bankKey: creds.key });
       const s0 = nowMs();
       const r = await syncLoop(single, singleLink, creds.bankId, 1).runOnce();
       singleRate = r.sent / ((nowMs() - s0) / 1000);

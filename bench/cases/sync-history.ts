@@ -63,8 +63,8 @@ async function measure(central: BenchCentral, bankId: string, history: number, n
     db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(history);
     fillOutbox(db, n);
     const lastBatch = new SyncOutbox(db).unsent(n).slice(-BATCH);
-    const { host, port, database } = central.bank;
-    const link = new PgCentralLink({ connection: { host, port, user: creds.role, password: creds.password, database } });
+    const { host, port, database, role, password } = central.bank;
+    const link = new PgCentralLink({ connection: { host, port, user: role, password, database }, bankKey: creds.key });
     try {
       const t0 = nowMs();
       const report = await syncLoop(bank, link, creds.bankId, BATCH).runOnce();

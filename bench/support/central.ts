@@ -4,18 +4,23 @@
  * central schema migrated and one bank created.
  */
 import pg from "pg";
-import { createBank } from "../../src/central/banks.js";
+import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { migrateCentral } from "../../src/central/apply.js";
 import { PRODUCTION_LIKE_LOCALE, startPrivateCluster } from "../../test/support/postgres-setup.js";
 
 export interface BenchCentral {
   adminUrl: string;
-  bank: { bankId: string; role: string; password: string; host: string; port: number; database: string };
+  /** One bank's key, and the shared ingest role every bank logs in as. */
+  bank: { bankId: string; key: string; role: string; password: string; host: string; port: number; database: string };
   admin(): Promise<pg.Client>;
   stop(): void;
 }
 
-export async function startBenchCentral(bankId = "bench"): Promise<BenchCentral> {
+/**
+ * scramIterations: of the shared ingest role's password (the fleet simulator hosts thousands of
+ * banks in one process; each real bank pays its own SCRAM on its own CPU).
+ */
+export async function startBenchCentral(bankId = "bench", scramIterations?: number): Promise<BenchCentral> {
   const cluster = await startPrivateCluster();
   const server = new pg.Client({ connectionString: cluster.adminUrl });
   await server.connect();
@@ -41,7 +46,7 @@ export async function startBenchCentral(bankId = "bench"): Promise<BenchCentral>
   let creds;
   try {
     await migrateCentral(c);
-    creds = await createBank(c, { bankId });
+    creds = { ...(await createBank(c, { bankId })), ...(await createIngestRole(c, { scramIterations })) };
   } finally {
     await c.end();
   }

@@ -5,7 +5,8 @@ import { CENTRAL_MIGRATIONS } from "./migrations/index.js";
 /** Lock key so two operators migrating at once take turns. */
 const MIGRATE_LOCK = 7_345_001;
 
-export async function migrateCentral(client: pg.ClientBase): Promise<{ from: number; to: number }> {
+/** Apply every migration not yet applied, or (`upTo`, for tests of the history) those up to that version. */
+export async function migrateCentral(client: pg.ClientBase, upTo: number = CENTRAL_MIGRATIONS.length): Promise<{ from: number; to: number }> {
   await client.query("SELECT pg_advisory_lock($1)", [MIGRATE_LOCK]);
   try {
     await client.query(`CREATE TABLE IF NOT EXISTS public.lockerd_central_migrations (
@@ -15,7 +16,8 @@ export async function migrateCentral(client: pg.ClientBase): Promise<{ from: num
     if (from > CENTRAL_MIGRATIONS.length) {
       throw new Error(`the central schema is at version ${from}, newer than this lockerd knows (${CENTRAL_MIGRATIONS.length})`);
     }
-    for (let v = from; v < CENTRAL_MIGRATIONS.length; v++) {
+    const to = Math.max(from, Math.min(upTo, CENTRAL_MIGRATIONS.length));
+    for (let v = from; v < to; v++) {
       await client.query("BEGIN");
       try {
         await client.query(CENTRAL_MIGRATIONS[v]!);
@@ -26,7 +28,7 @@ export async function migrateCentral(client: pg.ClientBase): Promise<{ from: num
         throw e;
       }
     }
-    return { from, to: CENTRAL_MIGRATIONS.length };
+    return { from, to };
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [MIGRATE_LOCK]);
   }

@@ -1,65 +1,94 @@
 /**
- * Registering a bank: its row in central.banks and a login role that may only call the
- * ingestion and command functions and read its own rows (row-level security does the rest).
+ * Registering banks (central schema migration 5 on): each bank a row in central.banks and a key
+ * of its own, which it shows inside every ingest and command pull; the center keeps the key's
+ * SHA-256 only. All banks log in as one shared ingest role, made once with createIngestRole,
+ * which may call the two keyed functions and nothing else.
  */
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
 import { scramVerifier } from "./scram.js";
 
 export interface CreateBankOptions {
   bankId: string;
-  /** Login role name; default lockerd_bank_<bankId> (lower case). */
+  /** Default: 32 random bytes, base64url. */
+  key?: string;
+  /** The bank exists already: give it a new key (the old one is refused from now on). */
+  rotate?: boolean;
+}
+
+export interface BankKey {
+  bankId: string;
+  key: string;
+}
+
+export const BANK_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const ROLE = /^[a-z_][a-z0-9_]{0,62}$/;
+
+export function newBankKey(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+export function keyHash(key: string): Buffer {
+  return createHash("sha256").update(key, "utf8").digest();
+}
+
+/** Register a bank with a new key, or (rotate) replace an existing bank's key. */
+export async function createBank(client: pg.ClientBase, opts: CreateBankOptions): Promise<BankKey> {
+  if (!BANK_ID.test(opts.bankId)) throw new Error(`bank id ${JSON.stringify(opts.bankId)}: expected 1-64 letters, digits, _ or -`);
+  const key = opts.key ?? newBankKey();
+  if (key.length < 32) throw new Error("a bank key needs at least 32 characters");
+  const r = await client.query(
+    `INSERT INTO central.banks (id, key_sha256, key_set_at) VALUES ($1, $2, now())
+     ON CONFLICT (id) DO UPDATE SET key_sha256 = EXCLUDED.key_sha256, key_set_at = now() WHERE $3
+     RETURNING id`,
+    [opts.bankId, keyHash(key), opts.rotate === true],
+  );
+  if (r.rowCount === 0) throw new Error(`bank ${opts.bankId} exists already (use --rotate to give it a new key)`);
+  return { bankId: opts.bankId, key };
+}
+
+export interface IngestRoleOptions {
+  /** Default lockerd_ingest. */
   role?: string;
   /** Default: 32 random bytes, base64url. */
   password?: string;
   /** The role exists already: give it a new password instead of failing. */
   rotate?: boolean;
+  /** The server's bound on one ingest or command pull (default 120 s, as the bank's default). */
+  statementTimeoutMs?: number;
+  /** SCRAM iterations of the password verifier (default 4096, PostgreSQL's). */
+  scramIterations?: number;
 }
 
-export interface BankCredentials {
-  bankId: string;
-  role: string;
-  password: string;
-}
-
-export const BANK_ID = /^[A-Za-z0-9_-]{1,64}$/;
-
-export function defaultRoleName(bankId: string): string {
-  return `lockerd_bank_${bankId.toLowerCase().replace(/-/g, "_")}`;
-}
-
-const TABLES = ["banks", "events", "lockers", "parcels", "parcel_history", "bank_commands"];
-
-export async function createBank(client: pg.ClientBase, opts: CreateBankOptions): Promise<BankCredentials> {
-  if (!BANK_ID.test(opts.bankId)) throw new Error(`bank id ${JSON.stringify(opts.bankId)}: expected 1-64 letters, digits, _ or -`);
-  const role = opts.role ?? defaultRoleName(opts.bankId);
-  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(role)) throw new Error(`role name ${JSON.stringify(role)}: expected lower-case letters, digits and _`);
+/** The shared login role every bank uses: it may call the keyed functions (ingest, pull commands, report status) and nothing else. */
+export async function createIngestRole(client: pg.ClientBase, opts: IngestRoleOptions = {}): Promise<{ role: string; password: string }> {
+  const role = opts.role ?? "lockerd_ingest";
+  if (!ROLE.test(role)) throw new Error(`role name ${JSON.stringify(role)}: expected lower-case letters, digits and _`);
   const password = opts.password ?? randomBytes(32).toString("base64url");
   const ident = client.escapeIdentifier(role);
-  const verifier = client.escapeLiteral(scramVerifier(password));
+  const verifier = client.escapeLiteral(scramVerifier(password, opts.scramIterations));
   const db = (await client.query<{ db: string }>("SELECT current_database() AS db")).rows[0]!.db;
-
   await client.query("BEGIN");
   try {
     const exists = (await client.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount! > 0;
     if (exists && !opts.rotate) throw new Error(`role ${role} exists already (use --rotate to give it a new password)`);
     if (exists) await client.query(`ALTER ROLE ${ident} WITH LOGIN PASSWORD ${verifier}`);
-    else await client.query(`CREATE ROLE ${ident} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION CONNECTION LIMIT 4 PASSWORD ${verifier}`);
-    await client.query(
-      `INSERT INTO central.banks (id, role_name) VALUES ($1, $2)
-       ON CONFLICT (id) DO UPDATE SET role_name = EXCLUDED.role_name`,
-      [opts.bankId, role],
-    );
+    else await client.query(`CREATE ROLE ${ident} WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION PASSWORD ${verifier}`);
     await client.query(`GRANT CONNECT ON DATABASE ${client.escapeIdentifier(db)} TO ${ident}`);
     await client.query(`GRANT USAGE ON SCHEMA central TO ${ident}`);
-    await client.query(`GRANT EXECUTE ON FUNCTION central.ingest_events(text, jsonb) TO ${ident}`);
-    await client.query(`GRANT EXECUTE ON FUNCTION central.pull_commands(text, integer) TO ${ident}`);
-    // Read-only, own rows only (row-level security policies in the schema).
-    await client.query(`GRANT SELECT ON ${TABLES.map((t) => `central.${t}`).join(", ")} TO ${ident}`);
+    await client.query(`GRANT EXECUTE ON FUNCTION central.ingest_batch(text, text, jsonb) TO ${ident}`);
+    await client.query(`GRANT EXECUTE ON FUNCTION central.pull_bank_commands(text, text, integer) TO ${ident}`);
+    await client.query(`GRANT EXECUTE ON FUNCTION central.report_bank_status_by_key(text, text, jsonb) TO ${ident}`);
+    // A transaction left open holds its locks: the server ends it (PgBouncer's
+    // idle_transaction_timeout is the bound a bank cannot lift; see README).
+    await client.query(`ALTER ROLE ${ident} SET idle_in_transaction_session_timeout = '10s'`);
+    // Behind PgBouncer the banks cannot set it themselves without holding a transaction open
+    // across round trips (see central-link.ts): the server's bound on one batch.
+    await client.query(`ALTER ROLE ${ident} SET statement_timeout = ${client.escapeLiteral(`${opts.statementTimeoutMs ?? 120_000}ms`)}`);
     await client.query("COMMIT");
   } catch (e) {
     await client.query("ROLLBACK");
     throw e;
   }
-  return { bankId: opts.bankId, role, password };
+  return { role, password };
 }

@@ -177,8 +177,14 @@ export const configSchema = z
         port: z.number().int().min(1).max(65535).default(5432),
         database: z.string().min(1).optional(),
         user: z.string().min(1).optional(),
-        /** File holding the bank role's password (mode 0600); relative to the configuration file. */
+        /** File holding the login role's password (mode 0600); relative to the configuration file. */
         passwordFile: z.string().min(1).optional(),
+        /**
+         * File holding the bank's own key (mode 0600; central-create-bank writes it): the bank logs
+         * in as the shared ingest role and proves which bank it is with this key. Without it the
+         * login role must be the bank's own (a bank role made before central schema migration 5).
+         */
+        keyFile: z.string().min(1).optional(),
         tls: z.enum(["disable", "require", "verify-full"]).default("verify-full"),
         /** CA certificate (PEM) for verify-full; default the system's CAs. */
         caFile: z.string().min(1).optional(),

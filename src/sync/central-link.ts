@@ -41,11 +41,24 @@ export interface CentralLink {
 
 export interface PgLinkOptions {
   connection: pg.ClientConfig;
+  /**
+   * The bank's key (central schema migration 5): the bank logs in as the shared ingest role and
+   * shows its key inside every call. Without one the login role itself must be the bank's own
+   * (a bank role of migration 1).
+   */
+  bankKey?: string;
   /** Test hook: runs after the batch was ingested, before COMMIT. */
   beforeCommit?: () => Promise<void> | void;
 }
 
 const INGEST_SQL = `SELECT central.ingest_events($1, $2::jsonb) AS ack`;
+const INGEST_KEYED_SQL = `SELECT ack, conflict FROM central.ingest_batch($1, $2, $3::jsonb)`;
+const PULL_SQL = `SELECT id, kind, args, signed_payload, signature FROM central.pull_commands($1, $2)`;
+const PULL_UNSIGNED_SQL = `SELECT id, kind, args, NULL::text AS signed_payload, NULL::text AS signature FROM central.pull_commands($1, $2)`;
+const PULL_KEYED_SQL = `SELECT id, kind, args, signed_payload, signature FROM central.pull_bank_commands($1, $2, $3)`;
+const REPORT_SQL = `SELECT central.report_bank_status($1, $2::jsonb)`;
+const REPORT_KEYED_SQL = `SELECT central.report_bank_status_by_key($1, $2, $3::jsonb)`;
+type PulledRow = { id: string; kind: string; args: Record<string, unknown>; signed_payload: string | null; signature: string | null };
 
 /** SQLSTATE the central schema raises when a seq arrives again with different content. */
 export const SEQUENCE_CONFLICT = "LK001";
@@ -115,7 +128,12 @@ export class PgCentralLink implements CentralLink {
    * The first statement goes on the wire before this yields.
    */
   private async transaction<T>(c: pg.Client, work: () => Promise<T>, beforeCommit?: () => Promise<void> | void): Promise<T> {
-    if (!beforeCommit && !this.timeoutPerTransaction) return work();
+    // A keyed bank (the shared ingest role) sends a lone statement even behind a pooler: an
+    // explicit BEGIN … COMMIT would hold one of the pool's few server connections across three
+    // round trips of every bank (its mobile link, its busy CPU), where a lone statement holds it
+    // only while the server works. The server's bound is then the ingest role's own
+    // statement_timeout (central-create-ingest-role sets it); the bank's is query_timeout.
+    if (!beforeCommit && (!this.timeoutPerTransaction || this.opts.bankKey !== undefined)) return work();
     await c.query(this.begin());
     const r = await work();
     await beforeCommit?.();
@@ -134,8 +152,16 @@ export class PgCentralLink implements CentralLink {
     // this returns and the caller can read the next batch while the server works.
     const c = this.client ?? (await this.connection());
     try {
-      const r = await this.transaction(c, () => c.query<{ ack: string }>(INGEST_SQL, batchParams(bankId, events)), this.opts.beforeCommit);
-      return Number(r.rows[0]!.ack);
+      const key = this.opts.bankKey;
+      const params = batchParams(bankId, events);
+      const r = await this.transaction(
+        c,
+        () => c.query<{ ack: string | null; conflict?: string | null }>(key === undefined ? INGEST_SQL : INGEST_KEYED_SQL, key === undefined ? params : [params[0], key, params[1]]),
+        this.opts.beforeCommit,
+      );
+      const row = r.rows[0]!;
+      if (row.conflict) throw new SequenceConflictError(row.conflict);
+      return Number(row.ack);
     } catch (e) {
       await this.discard(c);
       throw e;
@@ -143,14 +169,21 @@ export class PgCentralLink implements CentralLink {
   }
 
   async pullCommands(bankId: string, limit: number): Promise<CentralCommand[]> {
+    try {
+      return await this.pull(bankId, limit, this.opts.bankKey === undefined ? PULL_SQL : PULL_KEYED_SQL);
+    } catch (e) {
+      // A center older than signed commands (central migration 3) has no signed_payload: its
+      // commands come without a signature, and the bank refuses every one of them as UNSIGNED.
+      if (this.opts.bankKey === undefined && (e as { code?: string }).code === "42703") return this.pull(bankId, limit, PULL_UNSIGNED_SQL);
+      throw e;
+    }
+  }
+
+  private async pull(bankId: string, limit: number, sql: string): Promise<CentralCommand[]> {
     const c = await this.connection();
     try {
-      const r = await this.transaction(c, () =>
-        c.query<{ id: string; kind: string; args: Record<string, unknown>; signed_payload: string | null; signature: string | null }>(
-          `SELECT id, kind, args, signed_payload, signature FROM central.pull_commands($1, $2)`,
-          [bankId, limit],
-        ),
-      );
+      const params = sql === PULL_KEYED_SQL ? [bankId, this.opts.bankKey, limit] : [bankId, limit];
+      const r = await this.transaction(c, () => c.query<PulledRow>(sql, params));
       return r.rows.map((row) => ({ id: Number(row.id), kind: row.kind, args: row.args ?? {}, signedPayload: row.signed_payload, signature: row.signature }));
     } catch (e) {
       await this.discard(c);
@@ -161,7 +194,11 @@ export class PgCentralLink implements CentralLink {
   async reportStatus(bankId: string, status: BankStatusReport): Promise<void> {
     const c = await this.connection();
     try {
-      await this.transaction(c, () => c.query(`SELECT central.report_bank_status($1, $2::jsonb)`, [bankId, JSON.stringify(status)]));
+      await this.transaction(c, () =>
+        this.opts.bankKey === undefined
+          ? c.query(REPORT_SQL, [bankId, JSON.stringify(status)])
+          : c.query(REPORT_KEYED_SQL, [bankId, this.opts.bankKey, JSON.stringify(status)]),
+      );
     } catch (e) {
       await this.discard(c);
       throw e;
@@ -172,6 +209,18 @@ export class PgCentralLink implements CentralLink {
     const c = this.client;
     this.client = null;
     await c?.end().catch(() => {});
+  }
+}
+
+/**
+ * The center refused a batch: a seq it holds arrived with other content. It recorded the
+ * conflict for the operator (central.sequence_conflicts); the bank keeps its events and retries.
+ */
+export class SequenceConflictError extends Error {
+  readonly code = SEQUENCE_CONFLICT;
+  constructor(message: string) {
+    super(message);
+    this.name = "SequenceConflictError";
   }
 }
 

@@ -19,7 +19,7 @@ export function createSyncLoop(cfg: ResolvedConfig, ctx: BankContext, log: Logge
   const syncLog = log.child({ component: "sync" });
   const base = cfg.paths.config ? dirname(cfg.paths.config) : process.cwd();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const link = new PgCentralLink({ connection: connectionConfig(cfg, abs, syncLog) });
+  const link = new PgCentralLink({ connection: connectionConfig(cfg, abs, syncLog), bankKey: bankKey(cfg, abs, syncLog) });
   return new SyncLoop(
     { ctx, link, log: syncLog, trust: commandTrust(cfg) },
     {
@@ -48,6 +48,15 @@ export function commandTrust(cfg: Pick<ResolvedConfig, "bank" | "commands">): Co
     clockSkewMs: cfg.commands.clockSkewMs,
     maxValidityMs: cfg.commands.maxValidityMs,
   };
+}
+
+/** The bank's key from sync.keyFile, if one is configured. */
+export function bankKey(cfg: ResolvedConfig, abs: (p: string) => string, log: Logger): string | undefined {
+  const file = cfg.sync.keyFile;
+  if (!file) return undefined;
+  const path = abs(file);
+  if ((statSync(path).mode & 0o077) !== 0) log.warn({ path }, "the sync key file is readable by others; chmod 600 it");
+  return readFileSync(path, "utf8").trim();
 }
 
 export function connectionConfig(cfg: ResolvedConfig, abs: (p: string) => string, log: Logger): pg.ClientConfig {

@@ -20,9 +20,10 @@ const status = (bankId: string) =>
 
 it("the software version, clock and backlog go up with the command poll", async () => {
   const b = parts.bank();
-  const { bankId, url } = await central.addBank();
+  const login = await central.addBank();
+  const { bankId } = login;
   await assignLocker(b.ctx, { size: "S", trackingRef: "one" });
-  const loop = parts.loop(b.ctx, central.link(url), syncSettings(bankId, { commandPollMs: 1 }));
+  const loop = parts.loop(b.ctx, central.link(login), syncSettings(bankId, { commandPollMs: 1 }));
   await loop.runOnce();
   const r = await status(bankId);
   expect(r.rows).toEqual([{ software_version: SOFTWARE_VERSION, backlog: "0", clock_synced: b.ctx.clock.isSynchronised(), sequence_conflict: false, last_error: null }]);
@@ -30,11 +31,12 @@ it("the software version, clock and backlog go up with the command poll", async 
 
 it("a batch refused for a sequence conflict is reported as one, and is an open alarm centrally", async () => {
   const b = parts.bank();
-  const { bankId, url } = await central.addBank();
+  const login = await central.addBank();
+  const { bankId } = login;
   // the center already holds seq 1 with other content (a bank restored from an old backup)
-  await central.link(url).pushBatch(bankId, [{ seq: 1, at: Date.now(), clockSynced: true, type: "other.event", lockerId: null, parcelId: null, data: "{}" }]);
+  await central.link(login).pushBatch(bankId, [{ seq: 1, at: Date.now(), clockSynced: true, type: "other.event", lockerId: null, parcelId: null, data: "{}" }]);
   await assignLocker(b.ctx, { size: "S", trackingRef: "two" });
-  const loop = parts.loop(b.ctx, central.link(url), syncSettings(bankId));
+  const loop = parts.loop(b.ctx, central.link(login), syncSettings(bankId));
   await expect(loop.runOnce()).rejects.toMatchObject({ code: "LK001" });
   const r = await status(bankId);
   expect(r.rows[0]).toMatchObject({ sequence_conflict: true, last_error: expect.stringMatching(/^sequence conflict/) as unknown });

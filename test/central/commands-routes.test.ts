@@ -3,6 +3,7 @@
  * and a real bank daemon syncing: a door opened through the API is "done" only once the door
  * opened, "failed" after a jam; roles, an unknown bank and a bad kind are refused.
  */
+import { bankSyncConfig } from "../support/central.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -53,17 +54,15 @@ async function call<T = Record<string, unknown>>(method: string, path: string, t
 }
 
 async function syncingBank(): Promise<{ bankId: string; t: DaemonTestBank<Clock> }> {
-  const { bankId, role, url } = await central.addBank();
-  const u = new URL(url);
-  const pwFile = join(dir, `${bankId}.pw`);
-  writeFileSync(pwFile, decodeURIComponent(u.password) + "\n", { mode: 0o600 });
+  const login = await central.addBank();
+  const { bankId } = login;
   t = await createTestBank({
     daemon: {
       config: {
         bank: { id: bankId },
         doors: { openTimeoutMs: 1500 },
         commands: { trustedKeys: [TEST_OPERATOR_CONFIG] },
-        sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: pwFile, tls: "disable", intervalMs: 200, commandPollMs: 100 },
+        sync: bankSyncConfig(login, dir, { intervalMs: 200, commandPollMs: 100 }),
       },
     },
     clock: "system",

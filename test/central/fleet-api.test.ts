@@ -23,11 +23,13 @@ const T0 = Date.now() - 60_000;
 beforeAll(async () => {
   for (const role of ["viewer", "carrier", "operator"] as const) tokens[role] = await createOperatorToken(await adminPool(), `t-${role}`, role);
   service = await startTestCentralService({ dbUrl: central.db.url, modules: [fleetModule], config: { fleet: { offlineAfterMs: 30_000, sizes: ["S", "M", "L"] } } });
-  bank = new pg.Client({ connectionString: (await central.addBank("API1")).url });
+  const login = await central.addBank("API1");
+  bank = new pg.Client({ connectionString: login.url });
   await bank.connect();
   await central.addBank("API2");
   const ev = (seq: number, type: string, locker: string | null, parcel: string | null, data: Record<string, unknown>) => [seq, T0 + seq, true, type, locker, parcel, data];
-  await bank.query(`SELECT central.ingest_events('API1', $1::jsonb)`, [
+  await bank.query(`SELECT central.ingest_batch('API1', $1, $2::jsonb)`, [
+    login.key,
     JSON.stringify([
       ev(1, "lockers.snapshot", null, null, { lockers: [{ id: "A01", size: "S", status: "AVAILABLE" }, { id: "A02", size: "M", status: "AVAILABLE" }, { id: "B01", size: "L", status: "AVAILABLE" }] }),
       ev(2, "parcel.assigned", "A02", "p_0000000000000000000a", { size: "M", lockerSize: "M", trackingRef: "REF-9", expiresAt: T0 + 86_400_000, pickupCode: "87654321" }),
@@ -35,7 +37,7 @@ beforeAll(async () => {
       ev(4, "alarm.door_forced", "B01", null, {}),
     ]),
   ]);
-  await bank.query(`SELECT central.report_bank_status('API1', $1::jsonb)`, [JSON.stringify({ softwareVersion: "0.1.0", bankTimeMs: Date.now(), clockSynced: true, backlog: 0, oldestUnsentMs: null, lastError: null, sequenceConflict: false })]);
+  await bank.query(`SELECT central.report_bank_status_by_key('API1', $1, $2::jsonb)`, [login.key, JSON.stringify({ softwareVersion: "0.1.0", bankTimeMs: Date.now(), clockSynced: true, backlog: 0, oldestUnsentMs: null, lastError: null, sequenceConflict: false })]);
   await central.db.admin(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ('API1', 'open_door', '{"lockerId":"B01"}')`);
 });
 afterAll(async () => {

@@ -1,5 +1,5 @@
 /**
- * The fleet's answers from the central schema after real ingests by a bank's own role: locker
+ * The fleet's answers from the central schema after real ingests by banks (the shared ingest role and each bank's key): locker
  * counts follow every status change, alarms open and close with the events that raise and clear
  * them, a sequence conflict the bank reports is an alarm, a silent bank goes offline, and a
  * parcel is found by tracking ref with its history (never its code).
@@ -27,11 +27,17 @@ const central = useTestCentral();
 const settings: FleetSettings = { offlineAfterMs: 60_000, sizes: ["S", "M", "L"] };
 let b1: pg.Client;
 let b2: pg.Client;
+const keys: Record<string, string> = {};
 const T0 = Date.now() - 3_600_000;
 
 beforeAll(async () => {
-  b1 = new pg.Client({ connectionString: (await central.addBank("F1")).url });
-  b2 = new pg.Client({ connectionString: (await central.addBank("F2")).url });
+  // each bank logs in as the shared ingest role and shows its own key in every call
+  const f1 = await central.addBank("F1");
+  const f2 = await central.addBank("F2");
+  keys.F1 = f1.key;
+  keys.F2 = f2.key;
+  b1 = new pg.Client({ connectionString: f1.url });
+  b2 = new pg.Client({ connectionString: f2.url });
   await b1.connect();
   await b2.connect();
 });
@@ -43,7 +49,7 @@ afterAll(async () => {
 const admin = { query: <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => central.db.admin<T>(sql, params) };
 
 async function ingest(bank: pg.Client, bankId: string, events: Ev[]): Promise<void> {
-  await bank.query(`SELECT central.ingest_events($1, $2::jsonb)`, [bankId, JSON.stringify(events.map((e) => [e[0], T0 + e[0] * 1000, true, e[1], e[2], e[3], e[4]]))]);
+  await bank.query(`SELECT central.ingest_batch($1, $2, $3::jsonb)`, [bankId, keys[bankId], JSON.stringify(events.map((e) => [e[0], T0 + e[0] * 1000, true, e[1], e[2], e[3], e[4]]))]);
 }
 
 const snapshot = (ids: [string, string][]): Record<string, unknown> => ({ lockers: ids.map(([id, size]) => ({ id, size, status: "AVAILABLE" })) });
@@ -161,7 +167,8 @@ describe("alarms", () => {
 
   it("a sequence conflict the bank reports is an alarm until it reports none", async () => {
     const report = (conflict: boolean) =>
-      b2.query(`SELECT central.report_bank_status('F2', $1::jsonb)`, [
+      b2.query(`SELECT central.report_bank_status_by_key('F2', $1, $2::jsonb)`, [
+        keys.F2,
         JSON.stringify({ softwareVersion: "9.9.9", bankTimeMs: Date.now() + 5000, clockSynced: false, backlog: 7, oldestUnsentMs: Date.now() - 2000, lastError: conflict ? "sequence conflict: ..." : null, sequenceConflict: conflict }),
       ]);
     await report(true);
@@ -175,7 +182,7 @@ describe("alarms", () => {
   });
 
   it("a bank cannot report for another bank", async () => {
-    await expect(b2.query(`SELECT central.report_bank_status('F1', '{}'::jsonb)`)).rejects.toThrow(/belongs to bank F2/);
+    await expect(b2.query(`SELECT central.report_bank_status_by_key('F1', $1, '{}'::jsonb)`, [keys.F2])).rejects.toThrow(/key refused/);
   });
 });
 

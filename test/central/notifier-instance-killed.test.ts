@@ -31,7 +31,8 @@ afterAll(async () => {
 it("an instance killed mid-send: the other one sends, and the customer gets exactly one message", { timeout: 120_000 }, async () => {
   const central = await createTestCentral();
   cleanup.push(() => central.close());
-  const { bankId, url } = await central.addBank("KILL-1");
+  const login = await central.addBank("KILL-1");
+  const { bankId } = login;
   const key = generateSealingKeyPair();
   const dir = mkdtempSync(join(tmpdir(), "notifier-kill-"));
   writeFileSync(join(dir, "notifier.key"), key.privatePem, { mode: 0o600 });
@@ -79,7 +80,7 @@ it("an instance killed mid-send: the other one sends, and the customer gets exac
   const parcel = await assignLocker(bank.ctx, { size: "S", trackingRef: "TR-K1" });
   doorOpened(bank.ctx, parcel.intentId);
   doorClosed(bank.ctx, parcel.intentId);
-  const sync = new SyncLoop({ ctx: bank.ctx, link: central.link(url), log: silentLog }, syncSettings(bankId));
+  const sync = new SyncLoop({ ctx: bank.ctx, link: central.link(login), log: silentLog }, syncSettings(bankId));
   cleanup.push(() => sync.stop());
   await sync.runOnce();
 

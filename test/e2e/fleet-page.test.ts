@@ -5,6 +5,7 @@
  * stops is shown offline, all without a reload; a parcel is found by its tracking ref with its
  * history, and a command shows in the log. Screenshots land in test-artifacts/.
  */
+import { bankSyncConfig } from "../support/central.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -32,17 +33,15 @@ let page: Page;
 const daemons = new Map<string, Daemon>();
 
 async function startBank(bankId: string): Promise<Daemon> {
-  const { role, url } = await central.addBank(bankId);
-  const u = new URL(url);
+  const login = await central.addBank(bankId);
   const bankDir = mkdtempSync(join(dir, `${bankId}-`));
-  writeFileSync(join(bankDir, "pw"), decodeURIComponent(u.password) + "\n", { mode: 0o600 });
   const config = {
     bank: { id: bankId },
     dataDir: bankDir,
     http: { host: "127.0.0.1", port: 0 },
     hardware: { driver: "sim", sim: { person: { enabled: false } } },
     // a status report at every command poll: the center hears from the bank twice a second
-    sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: join(bankDir, "pw"), tls: "disable", intervalMs: 250, commandPollMs: 500 },
+    sync: bankSyncConfig(login, bankDir, { intervalMs: 250, commandPollMs: 500 }),
     log: { level: "warn" },
   };
   writeFileSync(join(bankDir, "lockerd.json"), JSON.stringify(config));

@@ -29,14 +29,15 @@ const SYNC_POINTS: CrashPoint[] = ["sync.central_committed", "sync.marked"];
 describe("crash at the sync steps", () => {
   for (const point of SYNC_POINTS) {
     it(`killed at ${point}: every event reaches the central database exactly once`, async () => {
-      const { bankId, role, url } = await central.addBank();
+      const { bankId, role, url, key } = await central.addBank();
       const dir = mkdtempSync(join(tmpdir(), `lockerd-crash-${point}-`));
       dirs.push(dir);
       const u = new URL(url);
       writeFileSync(join(dir, "pw"), decodeURIComponent(u.password) + "\n", { mode: 0o600 });
+  writeFileSync(join(dir, "key"), key + "\n", { mode: 0o600 });
       const cfg = writeConfig(dir, {
         bank: { id: bankId },
-        sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: join(dir, "pw"), tls: "disable", intervalMs: 100, batchSize: 3 },
+        sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: join(dir, "pw"), keyFile: join(dir, "key"), tls: "disable", intervalMs: 100, batchSize: 3 },
       });
 
       const first = await startDaemonProcess({ config: cfg, env: { LOCKERD_CRASH_AT: point } });

@@ -1,10 +1,13 @@
 /** A migrated central database and bank roles on the test PostgreSQL. */
+import { scramVerifier } from "../../src/central/scram.js";
 import { randomBytes } from "node:crypto";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import pg from "pg";
 import { EVENT_TYPES, EVENTS, type EventSpec } from "../../src/basics/events.js";
 import { migrateCentral } from "../../src/central/apply.js";
-import { createBank } from "../../src/central/banks.js";
-import { PgCentralLink, type PgLinkOptions } from "../../src/sync/central-link.js";
+import { createBank, createIngestRole } from "../../src/central/banks.js";
+import { PgCentralLink, SequenceConflictError, type PgLinkOptions } from "../../src/sync/central-link.js";
 import type { OutboxEvent } from "../../src/store/sync-outbox.js";
 import { createTestDatabase, type TestDatabase } from "./pg.js";
 
@@ -20,11 +23,21 @@ export interface SyncedEvent extends Omit<OutboxEvent, "data"> {
   data: Record<string, unknown>;
 }
 
+/** A registered bank: its key, and the shared ingest role's login (role, password, URL). */
+export interface TestBankLogin {
+  bankId: string;
+  key: string;
+  role: string;
+  password: string;
+  url: string;
+}
+
 export interface TestCentral {
   db: TestDatabase;
-  /** Register a bank with a role unique to this run; returns its connection URL. */
-  addBank(bankId?: string): Promise<{ bankId: string; role: string; url: string }>;
-  link(url: string, extra?: Omit<PgLinkOptions, "connection">): PgCentralLink;
+  /** Register a bank (a key of its own; all banks log in as this database's ingest role). */
+  addBank(bankId?: string): Promise<TestBankLogin>;
+  /** A link as the bank: its login URL (or another, e.g. through PgBouncer) and its key. */
+  link(bank: { url: string; key?: string }, extra?: Omit<PgLinkOptions, "connection" | "bankKey">): PgCentralLink;
   /** The central events of a bank, in the local outbox's shape (data as parsed JSON). */
   events(bankId: string): Promise<SyncedEvent[]>;
   close(): Promise<void>;
@@ -35,25 +48,31 @@ export async function createTestCentral(adminUrl?: string): Promise<TestCentral>
   const db = await createTestDatabase(adminUrl);
   const admin = new pg.Client({ connectionString: db.url });
   await admin.connect();
-  await migrateCentral(admin);
-  await admin.end();
+  // the shared ingest role, one per test database (roles are cluster-wide)
+  const ingestRole = `lockerd_ingest_${randomBytes(5).toString("hex")}`;
+  db.trackRole(ingestRole);
+  let ingest: { role: string; password: string };
+  try {
+    await migrateCentral(admin);
+    ingest = await createIngestRole(admin, { role: ingestRole });
+  } finally {
+    await admin.end();
+  }
   const links: PgCentralLink[] = [];
   return {
     db,
     async addBank(bankId = `B${randomBytes(3).toString("hex")}`) {
-      const role = `lockerd_bank_${randomBytes(5).toString("hex")}`;
-      db.trackRole(role);
       const c = new pg.Client({ connectionString: db.url });
       await c.connect();
       try {
-        const creds = await createBank(c, { bankId, role });
-        return { bankId, role, url: db.urlAs(creds.role, creds.password) };
+        const { key } = await createBank(c, { bankId });
+        return { bankId, key, role: ingest.role, password: ingest.password, url: db.urlAs(ingest.role, ingest.password) };
       } finally {
         await c.end();
       }
     },
-    link(url, extra = {}) {
-      const l = new PgCentralLink({ connection: { connectionString: url, connectionTimeoutMillis: 5000 }, ...extra });
+    link(bank, extra = {}) {
+      const l = new PgCentralLink({ connection: { connectionString: bank.url, connectionTimeoutMillis: 5000 }, bankKey: bank.key, ...extra });
       links.push(l);
       return l;
     },
@@ -86,4 +105,41 @@ export function localAsCentral(rows: SyncedEvent[]): SyncedEvent[] {
     const { pickupCode: _code, pickupToken: _token, sealedCodes: _sealed, ...data } = r.data;
     return { seq: r.seq, type: r.type, at: r.at, clockSynced: r.clockSynced, lockerId: r.lockerId, parcelId: r.parcelId, data };
   });
+}
+
+/**
+ * One keyed ingest call on a connection of the ingest role, as the link makes it; a conflict
+ * the center recorded is thrown as the link throws it (code LK001).
+ */
+export async function ingestAs(c: pg.ClientBase, bankId: string, key: string, batch: string): Promise<number> {
+  const r = await c.query<{ ack: string | null; conflict: string | null }>(`SELECT ack, conflict FROM central.ingest_batch($1, $2, $3::jsonb)`, [bankId, key, batch]);
+  if (r.rows[0]!.conflict) throw new SequenceConflictError(r.rows[0]!.conflict);
+  return Number(r.rows[0]!.ack);
+}
+
+/** A bank role as migration 1's central-create-bank made it (its own login, reading its own rows), on a schema at any version. */
+export async function migration1BankRole(admin: pg.ClientBase, db: TestDatabase, bankId: string): Promise<{ role: string; password: string; url: string }> {
+  const role = `lockerd_bank_h${randomBytes(4).toString("hex")}`;
+  const password = randomBytes(16).toString("hex");
+  db.trackRole(role);
+  await admin.query(`CREATE ROLE ${role} WITH LOGIN NOINHERIT PASSWORD '${scramVerifier(password)}'`);
+  await admin.query(`INSERT INTO central.banks (id, role_name) VALUES ($1, $2)`, [bankId, role]);
+  await admin.query(`GRANT CONNECT ON DATABASE ${db.name} TO ${role}`);
+  await admin.query(`GRANT USAGE ON SCHEMA central TO ${role}`);
+  await admin.query(`GRANT EXECUTE ON FUNCTION central.ingest_events(text, jsonb), central.pull_commands(text, integer) TO ${role}`);
+  await admin.query(`GRANT SELECT ON central.banks, central.events, central.lockers, central.parcels, central.parcel_history, central.bank_commands TO ${role}`);
+  return { role, password, url: db.urlAs(role, password) };
+}
+
+/**
+ * A daemon's `sync` settings for a registered bank: its password and key files written into
+ * dir (mode 0600), the login URL without the password; extra settings on top.
+ */
+export function bankSyncConfig(login: TestBankLogin, dir: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const u = new URL(login.url);
+  const passwordFile = join(dir, `${login.bankId}.pw`);
+  const keyFile = join(dir, `${login.bankId}.key`);
+  writeFileSync(passwordFile, decodeURIComponent(u.password) + "\n", { mode: 0o600 });
+  writeFileSync(keyFile, login.key + "\n", { mode: 0o600 });
+  return { enabled: true, url: `postgresql://${login.role}@${u.host}${u.pathname}`, passwordFile, keyFile, tls: "disable", ...extra };
 }

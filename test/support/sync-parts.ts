@@ -44,7 +44,7 @@ export function useTestCentral(adminUrl?: string): TestCentral {
       return c().db;
     },
     addBank: (bankId) => c().addBank(bankId),
-    link: (url, extra) => c().link(url, extra),
+    link: (bank, extra) => c().link(bank, extra),
     events: (bankId) => c().events(bankId),
     close: () => c().close(),
   };

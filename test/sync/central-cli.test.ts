@@ -1,4 +1,4 @@
-/** The operator's commands, run as the README says: migrate the central schema, create a bank's role. */
+/** The operator's commands, run as the README says: migrate the central schema, the ingest role, a bank's key. */
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -7,6 +7,7 @@ import { promisify } from "node:util";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
+import { ingestAs } from "../support/central.js";
 import { createTestDatabase, type TestDatabase } from "../support/pg.js";
 
 const run = promisify(execFile);
@@ -23,24 +24,35 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-it("migrates, then creates a bank role whose password file logs in", async () => {
+it("migrates, creates the ingest role and a bank whose key file, with the role's password file, ingests; --rotate refuses the old key", async () => {
   const m1 = await tsx("src/central/migrate.ts", ["--url", db.url]);
   expect(m1.stdout).toContain(`migrated from version 0 to ${CENTRAL_MIGRATIONS.length}`);
   const m2 = await tsx("src/central/migrate.ts", ["--url", db.url]);
   expect(m2.stdout).toMatch(/up to date/);
 
-  const role = `lockerd_bank_cli${Date.now().toString(36)}`;
+  const role = `lockerd_ingest_cli${Date.now().toString(36)}`;
   db.trackRole(role);
   const pwFile = join(dir, "pw");
-  const out = await tsx("src/central/create-bank.ts", ["--url", db.url, "--bank", "CLI-1", "--role", role, "--password-file", pwFile]);
-  expect(JSON.parse(out.stdout)).toEqual({ bankId: "CLI-1", role, passwordFile: pwFile });
-  expect(statSync(pwFile).mode & 0o777).toBe(0o600);
+  const made = await tsx("src/central/create-ingest-role.ts", ["--url", db.url, "--role", role, "--password-file", pwFile]);
+  expect(JSON.parse(made.stdout)).toEqual({ role, passwordFile: pwFile });
+  const keyFile = join(dir, "key");
+  const out = await tsx("src/central/create-bank.ts", ["--url", db.url, "--bank", "CLI-1", "--key-file", keyFile]);
+  expect(JSON.parse(out.stdout)).toEqual({ bankId: "CLI-1", keyFile });
+  for (const f of [pwFile, keyFile]) expect(statSync(f).mode & 0o777).toBe(0o600);
   const c = new pg.Client({ connectionString: db.urlAs(role, readFileSync(pwFile, "utf8").trim()) });
   await c.connect();
-  const r = await c.query<{ id: string }>("SELECT id FROM central.banks");
-  await c.end();
-  expect(r.rows).toEqual([{ id: "CLI-1" }]);
-
-  // a second time without --rotate is refused rather than silently changing the password
-  await expect(tsx("src/central/create-bank.ts", ["--url", db.url, "--bank", "CLI-1", "--role", role])).rejects.toMatchObject({ code: 1 });
+  try {
+    const oldKey = readFileSync(keyFile, "utf8").trim();
+    expect(await ingestAs(c, "CLI-1", oldKey, "[]")).toBe(0);
+    // a second time without --rotate is refused rather than silently changing the key
+    await expect(tsx("src/central/create-bank.ts", ["--url", db.url, "--bank", "CLI-1"])).rejects.toMatchObject({ code: 1 });
+    // a leaked key: rotated, the old one refused from the next call on
+    await tsx("src/central/create-bank.ts", ["--url", db.url, "--bank", "CLI-1", "--key-file", keyFile, "--rotate"]);
+    const newKey = readFileSync(keyFile, "utf8").trim();
+    expect(newKey).not.toBe(oldKey);
+    await expect(ingestAs(c, "CLI-1", oldKey, "[]")).rejects.toMatchObject({ code: "28000" });
+    expect(await ingestAs(c, "CLI-1", newKey, "[]")).toBe(0);
+  } finally {
+    await c.end();
+  }
 });

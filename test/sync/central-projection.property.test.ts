@@ -9,7 +9,7 @@ import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { useTestCentral } from "../support/sync-parts.js";
-import { PARCEL_STATUS } from "../support/central.js";
+import { ingestAs, PARCEL_STATUS } from "../support/central.js";
 
 const LOCKERS = ["A01", "A02", "A03"];
 const T0 = Date.UTC(2026, 5, 1);
@@ -135,9 +135,12 @@ const stream: fc.Arbitrary<Ev[]> = fc
 
 const central = useTestCentral();
 let bank: pg.Client;
+let key: string;
 
 beforeAll(async () => {
-  bank = new pg.Client({ connectionString: (await central.addBank("BQ")).url });
+  const login = await central.addBank("BQ");
+  key = login.key;
+  bank = new pg.Client({ connectionString: login.url });
   await bank.connect();
 });
 afterAll(async () => {
@@ -159,7 +162,7 @@ it("lockers and parcels end as the event-by-event model says, however the stream
           const seq = bounds[i - 1]! + j + 1;
           return [seq, T0 + seq * 1000, true, e.type, e.lockerId, e.parcelId, e.data];
         });
-        const send = () => bank.query(`SELECT central.ingest_events('BQ', $1::jsonb)`, [JSON.stringify(batch)]);
+        const send = () => ingestAs(bank, "BQ", key, JSON.stringify(batch));
         await send();
         if (resend) await send();
       }

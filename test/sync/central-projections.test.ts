@@ -7,12 +7,14 @@
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { batchParams } from "../../src/sync/central-link.js";
+import { ingestAs } from "../support/central.js";
 import { useTestCentral } from "../support/sync-parts.js";
 
 type Ev = [seq: number, type: string, lockerId: string | null, parcelId: string | null, data: Record<string, unknown>];
 
 const central = useTestCentral();
 let bank: pg.Client;
+let key: string;
 const T0 = Date.UTC(2026, 2, 10, 12);
 const at = (seq: number) => T0 + seq * 60_000;
 const X1 = T0 + 86_400_000;
@@ -21,7 +23,9 @@ const X3 = T0 + 3 * 86_400_000;
 const X4 = T0 + 4 * 86_400_000;
 
 beforeAll(async () => {
-  bank = new pg.Client({ connectionString: (await central.addBank("B2")).url });
+  const login = await central.addBank("B2");
+  key = login.key;
+  bank = new pg.Client({ connectionString: login.url });
   await bank.connect();
 });
 afterAll(async () => {
@@ -29,11 +33,7 @@ afterAll(async () => {
 });
 
 async function ingest(events: Ev[]): Promise<number> {
-  const r = await bank.query<{ ack: string }>(`SELECT central.ingest_events($1, $2::jsonb) AS ack`, [
-    "B2",
-    JSON.stringify(events.map((e) => [e[0], at(e[0]), true, e[1], e[2], e[3], e[4]])),
-  ]);
-  return Number(r.rows[0]!.ack);
+  return ingestAs(bank, "B2", key, JSON.stringify(events.map((e) => [e[0], at(e[0]), true, e[1], e[2], e[3], e[4]])));
 }
 
 /** A sealed envelope's shape (src/system/sealed-codes.ts): the center keeps it as it came. */
@@ -117,8 +117,7 @@ it("the bank's hand-built parameters carry quotes, backslashes, NULL and non-ASC
     { seq: 20, type: "locker.flagged", at: at(20), clockSynced: false, lockerId: odd, parcelId: null, data },
     { seq: 21, type: "door.opened", at: at(21), clockSynced: true, lockerId: null, parcelId: "NULL", data: "{}" },
   ]);
-  const r = await bank.query<{ ack: string }>(`SELECT central.ingest_events($1, $2::jsonb) AS ack`, params);
-  expect(Number(r.rows[0]!.ack)).toBe(21);
+  expect(await ingestAs(bank, params[0], key, params[1])).toBe(21);
   const e = await central.db.admin(`SELECT seq::int, type, at, clock_synced, locker_id, parcel_id, data FROM central.events WHERE bank_id = 'B2' AND seq >= 20 ORDER BY seq`);
   expect(e.rows).toEqual([
     { seq: 20, type: "locker.flagged", at: new Date(at(20)), clock_synced: false, locker_id: odd, parcel_id: null, data: JSON.parse(data) },

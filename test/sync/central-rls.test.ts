@@ -1,24 +1,28 @@
-/** A bank's role reads only its own rows, writes only through ingestion, and nothing else. */
+/**
+ * What a bank's login can do (central schema migration 5 on): it logs in as the shared ingest
+ * role and shows its own key; with that it appends its own events and pulls its own commands,
+ * and nothing else: no table to read (so no pickup code), none to write, no other bank's rows.
+ */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { syncBank, syncSettings, useTestCentral } from "../support/sync-parts.js";
+import type { TestBankLogin } from "../support/central.js";
 import { silentLog } from "../support/log.js";
 import { SyncLoop } from "../../src/sync/loop.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
+import { assignLocker } from "../../src/bank/assign.js";
 
 const central = useTestCentral();
-let a: { bankId: string; role: string; url: string };
-let b: { bankId: string; role: string; url: string };
+let a: TestBankLogin;
+let b: TestBankLogin;
 let asA: pg.Client;
 
-async function syncSomething(bank: { bankId: string; url: string }) {
+async function syncSomething(bank: TestBankLogin) {
   const local = syncBank();
   try {
     recordLockerSnapshot(local.ctx);
-    const loop = new SyncLoop(
-      { ctx: local.ctx, link: central.link(bank.url), log: silentLog },
-      syncSettings(bank.bankId, { batchSize: 100, intervalMs: 1000, retentionMs: 86_400_000 }),
-    );
+    await assignLocker(local.ctx, { size: "S", trackingRef: `${bank.bankId}-1` });
+    const loop = new SyncLoop({ ctx: local.ctx, link: central.link(bank), log: silentLog }, syncSettings(bank.bankId, { batchSize: 100, intervalMs: 1000, retentionMs: 86_400_000 }));
     await loop.runOnce();
     await loop.stop();
   } finally {
@@ -39,16 +43,22 @@ afterAll(async () => {
   await asA.end();
 });
 
-it("reads only its own rows in every table", async () => {
-  for (const t of ["banks", "events", "lockers", "parcels", "parcel_history", "bank_commands"]) {
-    const col = t === "banks" ? "id" : "bank_id";
-    const r = await asA.query<{ bank: string }>(`SELECT DISTINCT ${col} AS bank FROM central.${t}`);
-    expect(r.rows.every((x) => x.bank === "bank-a"), t).toBe(true);
+it("reads no table at all, so no pickup code either (the center holds them for the notifier)", async () => {
+  const held = await central.db.admin(`SELECT count(*)::int AS n FROM central.parcels WHERE bank_id = 'bank-a'`);
+  expect(held.rows[0].n).toBe(1);
+  const tables = ["banks", "events", "lockers", "parcels", "parcel_history", "bank_commands", "sequence_conflicts", "events_quarantine", "partition_turn"];
+  // the notifier's (migration 2) and the fleet's (migration 4) too
+  tables.push("advice", "notifications", "operator_tokens", "bank_status", "alarms", "alarm_rules", "locker_counts");
+  for (const t of tables) {
+    await expect(asA.query(`SELECT * FROM central.${t} LIMIT 1`), t).rejects.toMatchObject({ code: "42501" });
   }
-  expect((await asA.query(`SELECT 1 FROM central.events`)).rowCount).toBeGreaterThan(0);
-  expect((await asA.query(`SELECT 1 FROM central.events WHERE bank_id = 'bank-b'`)).rowCount).toBe(0);
-  // the other bank's rows are there
-  expect((await central.db.admin(`SELECT 1 FROM central.events WHERE bank_id = 'bank-b'`)).rowCount).toBeGreaterThan(0);
+  // the only functions it may call are the three that need a bank's key
+  const fns = await central.db.admin<{ fn: string }>(
+    `SELECT p.proname AS fn FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+     WHERE n.nspname IN ('central', 'pgbouncer') AND has_function_privilege($1, p.oid, 'EXECUTE') ORDER BY 1`,
+    [a.role],
+  );
+  expect(fns.rows.map((r) => r.fn)).toEqual(["ingest_batch", "pull_bank_commands", "report_bank_status_by_key"]);
 });
 
 it("cannot write any table directly, its own rows or another bank's", async () => {
@@ -59,42 +69,52 @@ it("cannot write any table directly, its own rows or another bank's", async () =
     `DELETE FROM central.parcels`,
     `UPDATE central.bank_commands SET status = 'done' WHERE bank_id = 'bank-b'`,
     `UPDATE central.banks SET last_seq = 0`,
+    `SELECT 1 FROM central.banks FOR UPDATE`,
     `CREATE TABLE central.mine (x int)`,
     `CREATE TABLE public.mine (x int)`,
   ];
   for (const sql of denied) await expect(asA.query(sql), sql).rejects.toMatchObject({ code: "42501" });
-  // partitions are not reachable around the parent's policies
   const part = (await central.db.admin<{ relname: string }>(`SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'central.events'::regclass LIMIT 1`)).rows[0]!.relname;
   await expect(asA.query(`SELECT * FROM central.${part}`)).rejects.toMatchObject({ code: "42501" });
+  for (const sql of [`SELECT central.ingest_as('bank-b', '[]')`, `SELECT central.bank_by_key('bank-b', 'x')`, `SELECT * FROM central.pull_commands_as('bank-b', 10)`,
+    `SELECT central.ingest_events('bank-a', '[]')`, `SELECT * FROM central.resolve_sequence_conflict('bank-b', 1, 'x')`]) {
+    await expect(asA.query(sql), sql).rejects.toMatchObject({ code: "42501" });
+  }
 });
 
 it("cannot slip its own table in place of the ingest function's batch table", async () => {
   const c = new pg.Client({ connectionString: a.url });
   await c.connect();
   try {
-    // A trigger on it would run with the function's rights: the function must refuse it.
     await c.query(`CREATE TEMP TABLE incoming (seq bigint)`);
-    await expect(c.query(`SELECT central.ingest_events('bank-a', '[]'::jsonb)`)).rejects.toMatchObject({ code: "42501", message: expect.stringContaining("pg_temp.incoming belongs to") });
+    await expect(c.query(`SELECT * FROM central.ingest_batch('bank-a', $1, '[]'::jsonb)`, [a.key])).rejects.toMatchObject({ code: "42501", message: expect.stringContaining("pg_temp.incoming belongs to") });
   } finally {
     await c.end();
   }
-  // on a connection of its own the function makes the table itself, and keeps it for the next call
   for (let i = 0; i < 2; i++) {
-    const ok = await asA.query<{ ack: string }>(`SELECT central.ingest_events('bank-a', '[]'::jsonb) AS ack`);
+    const ok = await asA.query<{ ack: string }>(`SELECT ack FROM central.ingest_batch('bank-a', $1, '[]'::jsonb)`, [a.key]);
     expect(ok.rows[0]!.ack).toBe("0");
   }
 });
 
-it("cannot ingest as or pull the commands of another bank", async () => {
-  await expect(
-    asA.query(`SELECT central.ingest_events('bank-b', '[[999, 0, true, "x", null, null, {}]]'::jsonb)`),
-  ).rejects.toMatchObject({ code: "42501" });
-  await expect(asA.query(`SELECT * FROM central.pull_commands('bank-b', 10)`)).rejects.toMatchObject({ code: "42501" });
-  const own = await asA.query<{ kind: string }>(`SELECT * FROM central.pull_commands('bank-a', 10)`);
+it("its key works for its own bank only; a wrong or another bank's key is refused", async () => {
+  const forged = `[[999, 0, true, "x", null, null, {}]]`;
+  await expect(asA.query(`SELECT * FROM central.ingest_batch('bank-b', $1, $2::jsonb)`, [a.key, forged])).rejects.toMatchObject({ code: "28000" });
+  await expect(asA.query(`SELECT * FROM central.ingest_batch('bank-b', NULL, $1::jsonb)`, [forged])).rejects.toMatchObject({ code: "28000" });
+  await expect(asA.query(`SELECT * FROM central.ingest_batch('nobody', $1, $2::jsonb)`, [a.key, forged])).rejects.toMatchObject({ code: "28000" });
+  await expect(asA.query(`SELECT * FROM central.pull_bank_commands('bank-b', $1, 10)`, [a.key])).rejects.toMatchObject({ code: "28000" });
+  const own = await asA.query<{ kind: string }>(`SELECT * FROM central.pull_bank_commands('bank-a', $1, 10)`, [a.key]);
   expect(own.rows.map((r) => r.kind)).toEqual(["in_service"]);
   const bCmd = await central.db.admin<{ status: string }>(`SELECT status FROM central.bank_commands WHERE bank_id = 'bank-b'`);
   expect(bCmd.rows[0]!.status).toBe("pending");
-  await expect(asA.query(`SELECT central.caller_bank('bank-a')`)).rejects.toMatchObject({ code: "42501" });
+  expect((await central.db.admin(`SELECT 1 FROM central.events WHERE bank_id = 'bank-b' AND seq = 999`)).rowCount).toBe(0);
+});
+
+it("the center keeps only a hash of a bank's key", async () => {
+  const r = await central.db.admin<{ h: Buffer }>(`SELECT key_sha256 AS h FROM central.banks WHERE id = 'bank-a'`);
+  expect(r.rows[0]!.h.length).toBe(32);
+  const dump = JSON.stringify((await central.db.admin(`SELECT * FROM central.banks`)).rows);
+  expect(dump).not.toContain(a.key);
 });
 
 it("a wrong password is refused", async () => {

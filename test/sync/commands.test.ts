@@ -20,7 +20,7 @@ const settings = (bankId: string) => syncSettings(bankId, { batchSize: 1000, ret
 it("applies each kind of command through the bank's use cases and reports the outcome upward", async () => {
   const b = bank();
   issuedAt = b.clock.now();
-  const { bankId, url } = await central.addBank();
+  const { bankId, url, key } = await central.addBank();
   const stored = await assignLocker(b.ctx, { size: "S", trackingRef: "keep" });
   doorOpened(b.ctx, stored.intentId);
   doorClosed(b.ctx, stored.intentId);
@@ -37,7 +37,7 @@ it("applies each kind of command through the bank's use cases and reports the ou
     bad: await queue(bankId, "open_door", { lockerId: "nowhere" }),
     occupied: await queue(bankId, "out_of_service", { lockerId: stored.lockerId }),
   };
-  const loop = new SyncLoop({ ctx: b.ctx, link: central.link(url), log: silentLog, trust: testTrust(bankId) }, settings(bankId));
+  const loop = new SyncLoop({ ctx: b.ctx, link: central.link({ url, key }), log: silentLog, trust: testTrust(bankId) }, settings(bankId));
   const report = await loop.runOnce();
   expect(report.commands).toBe(8);
   // the door command waits for its door: it is done only once the door opened
@@ -74,9 +74,9 @@ it("applies each kind of command through the bank's use cases and reports the ou
 it("a command pulled twice takes effect once", async () => {
   const b = bank();
   issuedAt = b.clock.now();
-  const { bankId, url } = await central.addBank();
+  const { bankId, url, key } = await central.addBank();
   const id = await queue(bankId, "out_of_service", { lockerId: "A02", reason: "wet" });
-  const link = central.link(url);
+  const link = central.link({ url, key });
   const first = await link.pullCommands(bankId, 10);
   const again = await link.pullCommands(bankId, 10); // not yet reported: delivered again
   expect(again.map((c) => c.id)).toEqual([id]);

@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 it("a revocation queued centrally signs the courier out at the kiosk; the open deposit completes and reaches central", async () => {
-  const { bankId, role, url } = await central.addBank();
+  const { bankId, role, url, key } = await central.addBank();
   const u = new URL(url);
   const scanner = new SimScanner();
   const indicator = new SimIndicator();
@@ -37,6 +37,7 @@ it("a revocation queued centrally signs the courier out at the kiosk; the open d
   dirs.push(dir);
   const pwFile = join(dir, "pw");
   writeFileSync(pwFile, decodeURIComponent(u.password) + "\n", { mode: 0o600 });
+  writeFileSync(join(dir, "key"), key + "\n", { mode: 0o600 });
   t = await createTestBank({
     daemon: {
       config: {
@@ -44,7 +45,7 @@ it("a revocation queued centrally signs the courier out at the kiosk; the open d
         couriers: [{ id: "alice", name: "Alice", badgeSha256: badgeSha256(BADGE) }],
         kiosk: { courierIdleMs: 60_000 },
         commands: { trustedKeys: [TEST_OPERATOR_CONFIG] },
-        sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: pwFile, tls: "disable", intervalMs: 60_000, commandPollMs: 50 },
+        sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: pwFile, keyFile: join(dir, "key"), tls: "disable", intervalMs: 60_000, commandPollMs: 50 },
       },
       input: { keypad: new SimKeypad(), scanner, indicator },
       // POST /sync/now below.

@@ -45,13 +45,23 @@ it("without sync: GET /sync says so and POST /sync/now is refused", async () => 
 
 it("with sync: a parcel assigned over HTTP reaches the central database, its code sealed to the notifier's key; it leaves the bank", async () => {
   const notifierKey = generateSealingKeyPair();
-  const { bankId, role, url } = await central.addBank();
+  const { bankId, role, url, key } = await central.addBank();
   const u = new URL(url);
   const dir = mkdtempSync(join(tmpdir(), "lockerd-pw-"));
   dirs.push(dir);
   writeFileSync(join(dir, "pw"), decodeURIComponent(u.password) + "\n", { mode: 0o600 });
+  writeFileSync(join(dir, "key"), key + "\n", { mode: 0o600 });
   const d = await daemonWith(
-    { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: join(dir, "pw"), tls: "disable", intervalMs: 60_000, commandPollMs: 50, notifierKeys: [notifierKey.publicKey] },
+    {
+      enabled: true,
+      url: `postgresql://${role}@${u.host}${u.pathname}`,
+      passwordFile: join(dir, "pw"),
+      keyFile: join(dir, "key"),
+      tls: "disable",
+      intervalMs: 60_000,
+      commandPollMs: 50,
+      notifierKeys: [notifierKey.publicKey],
+    },
     bankId,
   );
   try {

@@ -1,8 +1,8 @@
 /**
  * Through PgBouncer in transaction pooling mode, as an operator with thousands of banks runs it:
- * more banks than server connections, each bank still its own login role (PgBouncer keeps a pool
- * per role), its batch table safe on server sessions it shares with its own other connections,
- * and its statement timeout set per transaction (PgBouncer refuses it as a startup parameter).
+ * more banks than server connections, every bank logging in as the one shared ingest role (one
+ * pool) and showing its own key, the batch table safe on server sessions banks share, and the
+ * statement timeout set per transaction (PgBouncer refuses it as a startup parameter).
  */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
@@ -17,16 +17,17 @@ const { bank, loop: newLoop } = useSyncParts();
 let bouncer: TestBouncer;
 
 beforeAll(async () => {
-  bouncer = await startPgBouncer(central.db, { poolSize: 1, maxServerConnections: 4 });
+  bouncer = await startPgBouncer(central.db, { poolSize: 3, maxServerConnections: 4 });
 });
 afterAll(async () => {
   await bouncer?.stop();
 });
 
 /** A link as the daemon builds it (statement timeout included), to PgBouncer. */
-function bankLink(url: string, statementTimeoutMs = 60_000, beforeCommit?: () => Promise<void>, through = bouncer): PgCentralLink {
+function bankLink(bank: { url: string; key: string }, statementTimeoutMs = 60_000, beforeCommit?: () => Promise<void>, through = bouncer): PgCentralLink {
   return new PgCentralLink({
-    connection: { connectionString: through.via(url), connectionTimeoutMillis: 10_000, statement_timeout: statementTimeoutMs, query_timeout: statementTimeoutMs + 5000 },
+    connection: { connectionString: through.via(bank.url), connectionTimeoutMillis: 10_000, statement_timeout: statementTimeoutMs, query_timeout: statementTimeoutMs + 5000 },
+    bankKey: bank.key,
     beforeCommit,
   });
 }
@@ -38,15 +39,15 @@ async function serverBackends(): Promise<{ pid: number; usename: string }[]> {
   return r.rows;
 }
 
-it("sixteen banks through four server connections: each bank's log once and in order, its own rows, nothing surfaced", async () => {
+it("sixteen banks through one pool of three server connections: each bank's log once and in order, its own rows, nothing surfaced", async () => {
   const fleet: { b: TestBank; bankId: string; url: string; link: ReturnType<typeof recordingLink>; real: PgCentralLink }[] = [];
   for (let i = 0; i < 16; i++) {
     const b = bank();
     b.clock.advance(Date.UTC(2026, 7, 31, 23, 59, 40) - i * 1000 - b.clock.now());
-    const { bankId, url } = await central.addBank(`pooled-${String(i).padStart(2, "0")}`);
+    const { bankId, url, key } = await central.addBank(`pooled-${String(i).padStart(2, "0")}`);
     for (let c = 0; c < 3; c++) await deliverAndCollect(b, `${bankId}-${c}`, 20_000);
     await deliver(b, `${bankId}-kept`);
-    const real = bankLink(url);
+    const real = bankLink({ url, key });
     // two banks lose their first commit's answer and re-send
     fleet.push({ b, bankId, url, real, link: recordingLink(real, i % 8 === 7 ? 1 : 0) });
   }
@@ -55,13 +56,8 @@ it("sixteen banks through four server connections: each bank's log once and in o
   );
   const seen = new Map<number, string>();
   let most = 0;
-  // They come one after another, as thousands of banks' short syncs do: PgBouncer 1.18 gives a
-  // server connection to one bank's pool by closing another pool's idle one, and thrashes (closes
-  // new ones before they are used) when more pools wait at once than it has connections.
-  for (const l of loops) {
-    l.start();
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // all at once: one pool for every bank, so no pool waits on another's idle connection
+  for (const l of loops) l.start();
   await vi.waitFor(
     async () => {
       const now = await serverBackends();
@@ -76,11 +72,8 @@ it("sixteen banks through four server connections: each bank's log once and in o
   expect(surfaced).toEqual([]);
   // never more server connections than PgBouncer was given (its auth lookup's one included)
   expect(most).toBeLessThanOrEqual(4);
-  // every bank logged in to the server as its own role, through server sessions of its own
-  const roles = fleet.map((f) => decodeURIComponent(new URL(f.url).username)).sort();
-  const served = new Set([...bouncer.log().matchAll(/\/(lockerd_bank_[0-9a-f]+)@[^ ]+ new connection to server/g)].map((m) => m[1]!));
-  expect([...served].sort()).toEqual(roles);
-  expect([...seen.values()].filter((u) => u.startsWith("lockerd_bank_")).every((u) => roles.includes(u))).toBe(true);
+  // every bank reached the server as the one ingest role
+  expect(new Set([...seen.values()].filter((u) => u.startsWith("lockerd_ingest")))).toEqual(new Set([decodeURIComponent(new URL(fleet[0]!.url).username)]));
   for (const { b, bankId } of fleet) {
     await expectCentralHoldsLog(central, b, bankId);
     await expectProjectionsOwn(central, b, bankId);
@@ -88,71 +81,84 @@ it("sixteen banks through four server connections: each bank's log once and in o
   for (const f of fleet) await f.real.close();
 }, 40_000);
 
-it("a bank is its own login role through PgBouncer: session_user is its role, another bank's id is refused", async () => {
+it("every bank logs in as the one ingest role through PgBouncer; its key says which bank, another bank's id is refused", async () => {
   const a = await central.addBank();
   const b = await central.addBank();
   const c = new pg.Client({ connectionString: bouncer.via(a.url) });
   await c.connect();
   try {
-    const who = await c.query<{ s: string; u: string }>(`SELECT session_user AS s, current_user AS u`);
-    expect(who.rows[0]).toEqual({ s: a.role, u: a.role });
-    await expect(c.query(`SELECT central.ingest_events($1, '[]'::jsonb)`, [b.bankId])).rejects.toMatchObject({ code: "42501" });
-    const r = await c.query<{ bank_id: string }>(`SELECT DISTINCT bank_id FROM central.events`);
-    expect(r.rows.every((x) => x.bank_id === a.bankId)).toBe(true);
+    const who = await c.query<{ s: string }>(`SELECT session_user AS s`);
+    expect(who.rows[0]!.s).toBe(a.role);
+    expect(b.role).toBe(a.role);
+    await expect(c.query(`SELECT * FROM central.ingest_batch($1, $2, '[]'::jsonb)`, [b.bankId, a.key])).rejects.toMatchObject({ code: "28000" });
+    expect((await c.query(`SELECT * FROM central.ingest_batch($1, $2, '[]'::jsonb)`, [b.bankId, b.key])).rows).toEqual([{ ack: "0", conflict: null }]);
   } finally {
     await c.end();
   }
 });
 
-it("two connections of one bank share its one server session: the batch table is emptied between their transactions and one waits for the other", async () => {
-  const { bankId, url } = await central.addBank();
-  const ev = (seq: number) => ({ seq, at: Date.UTC(2026, 8, 1, 12) + seq, clockSynced: true, type: "test.event", lockerId: null, parcelId: null, data: JSON.stringify({ seq }) });
+it("banks share the pool's server sessions: the batch table is emptied between their transactions and one waits for the other", async () => {
+  const one = await startPgBouncer(central.db, { poolSize: 1, maxServerConnections: 2 });
+  const a = await central.addBank();
+  const b = await central.addBank();
+  const ev = (seq: number) => ({ seq, at: Date.now() + seq, clockSynced: true, type: "test.event", lockerId: null, parcelId: null, data: JSON.stringify({ seq }) });
   let second: Promise<number> | undefined;
-  const other = bankLink(url);
-  const first = bankLink(url, 60_000, async () => {
-    // the first transaction holds the bank's only server session: the second must wait for it
-    second = other.pushBatch(bankId, [ev(4), ev(5)]);
-    await new Promise((r) => setTimeout(r, 200));
-    expect((await central.events(bankId)).length).toBe(0);
-  });
+  const other = bankLink(b, 60_000, undefined, one);
+  const first = bankLink(a, 60_000, async () => {
+    // the first transaction holds the pool's only server session: the second must wait for it
+    second = other.pushBatch(b.bankId, [ev(1), ev(2)]);
+    let done = false;
+    void second.finally(() => (done = true)).catch(() => {});
+    await new Promise((r) => setTimeout(r, 300));
+    expect(done).toBe(false);
+  }, one);
   try {
-    expect(await first.pushBatch(bankId, [ev(1), ev(2), ev(3)])).toBe(3);
-    expect(await second!).toBe(5);
+    expect(await first.pushBatch(a.bankId, [ev(1), ev(2), ev(3)])).toBe(3);
+    expect(await second!).toBe(2);
     // the same session again, its table holding nothing of the transactions before
-    expect(await other.pushBatch(bankId, [ev(6)])).toBe(6);
-    expect((await central.events(bankId)).map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6]);
-    const pids = await central.db.admin<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = (SELECT role_name FROM central.banks WHERE id = $1)`, [bankId]);
-    expect(pids.rows[0]!.n).toBe(1);
+    expect(await other.pushBatch(b.bankId, [ev(3)])).toBe(3);
+    expect((await central.events(a.bankId)).map((e) => e.seq)).toEqual([1, 2, 3]);
+    expect((await central.events(b.bankId)).map((e) => e.seq)).toEqual([1, 2, 3]);
   } finally {
     await first.close();
     await other.close();
+    await one.stop();
   }
 });
 
-it("the statement timeout holds through PgBouncer, set per transaction", async () => {
-  const { bankId, url } = await central.addBank();
+it("through PgBouncer a batch is one statement, holding no transaction open between round trips, bounded by the ingest role's statement_timeout", async () => {
+  const login = await central.addBank();
+  const { bankId } = login;
   const events = Array.from({ length: 20_000 }, (_, i) => ({
-    seq: i + 1, at: Date.UTC(2026, 8, 1, 12) + i, clockSynced: true, type: "test.event", lockerId: null, parcelId: null, data: JSON.stringify({ i }),
+    seq: i + 1, at: Date.now() - 60_000 + i, clockSynced: true, type: "test.event", lockerId: null, parcelId: null, data: JSON.stringify({ i }),
   }));
-  const hasty = bankLink(url, 1);
+  // the server's bound is the ingest role's own (new server sessions take it at login)
+  await central.db.admin(`ALTER ROLE ${login.role} SET statement_timeout = 1`);
+  const strict = await startPgBouncer(central.db, { poolSize: 1, maxServerConnections: 2 });
+  const hasty = bankLink(login, 60_000, undefined, strict);
   try {
     await expect(hasty.pushBatch(bankId, events)).rejects.toMatchObject({ code: "57014" });
   } finally {
     await hasty.close();
+    await strict.stop();
+    await central.db.admin(`ALTER ROLE ${login.role} SET statement_timeout = '120s'`);
   }
-  // a PgBouncer told to ignore the parameter drops it without a word: found out all the same
-  const ignoring = await startPgBouncer(central.db, { extra: { ignore_startup_parameters: "statement_timeout" } });
-  const unaware = bankLink(url, 1, undefined, ignoring);
-  try {
-    await expect(unaware.pushBatch(bankId, events)).rejects.toMatchObject({ code: "57014" });
-  } finally {
-    await unaware.close();
-    await ignoring.stop();
-  }
-  const patient = bankLink(url);
+  const patient = bankLink(login);
+  let idleInTransaction = 0;
+  let sampling = true;
+  const sampler = (async () => {
+    while (sampling) {
+      const r = await central.db.admin<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1 AND state LIKE 'idle in transaction%'`, [login.role]);
+      idleInTransaction += r.rows[0]!.n;
+      await new Promise((res) => setTimeout(res, 5));
+    }
+  })();
   try {
     expect(await patient.pushBatch(bankId, events)).toBe(20_000);
   } finally {
+    sampling = false;
+    await sampler;
     await patient.close();
   }
+  expect(idleInTransaction).toBe(0);
 });

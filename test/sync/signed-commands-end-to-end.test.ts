@@ -5,7 +5,8 @@
  * bank, replayed or expired are refused at the bank and shown refused centrally; a flood of
  * valid signed opens is held to the bank's per-hour limit.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { bankSyncConfig } from "../support/central.js";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -33,19 +34,17 @@ afterEach(async () => {
 
 /** A daemon syncing to the test central database as its own bank role, trusting the test operator's key. */
 async function syncingBank(commands: Record<string, unknown> = {}): Promise<{ bankId: string; t: DaemonTestBank<Clock>; db: pg.Client }> {
-  const { bankId, role, url } = await central.addBank();
-  const u = new URL(url);
+  const login = await central.addBank();
+  const { bankId } = login;
   const dir = mkdtempSync(join(tmpdir(), "lockerd-pw-"));
   dirs.push(dir);
-  const pwFile = join(dir, "pw");
-  writeFileSync(pwFile, decodeURIComponent(u.password) + "\n", { mode: 0o600 });
   t = await createTestBank({
     daemon: {
       config: {
         bank: { id: bankId },
         doors: { openTimeoutMs: 1500 },
         commands: { trustedKeys: [TEST_OPERATOR_CONFIG], ...commands },
-        sync: { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: pwFile, tls: "disable", intervalMs: 200, commandPollMs: 100 },
+        sync: bankSyncConfig(login, dir, { intervalMs: 200, commandPollMs: 100 }),
       },
     },
     clock: "system",

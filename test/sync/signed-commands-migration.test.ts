@@ -6,9 +6,9 @@
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { migrateCentral } from "../../src/central/apply.js";
-import { createBank } from "../../src/central/banks.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { SIGNED_COMMANDS_SQL } from "../../src/central/migrations/003-signed-commands.js";
+import { migration1BankRole } from "../support/central.js";
 import { createTestDatabase, type TestDatabase } from "../support/pg.js";
 
 let db: TestDatabase;
@@ -32,13 +32,11 @@ it("banks created before it keep pulling, now with the signed payload and signat
     await admin.query(CENTRAL_MIGRATIONS[v]!);
     await admin.query(`INSERT INTO public.lockerd_central_migrations (version) VALUES ($1)`, [v + 1]);
   }
-  const role = `lockerd_bank_m${Date.now().toString(36)}`;
-  db.trackRole(role);
-  const creds = await createBank(admin, { bankId: "OLD-1", role });
+  const creds = await migration1BankRole(admin, db, "OLD-1");
   await admin.query(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ('OLD-1', 'in_service', '{"lockerId":"A01"}')`);
 
   expect(await migrateCentral(admin)).toEqual({ from: at, to: CENTRAL_MIGRATIONS.length });
-  const bank = new pg.Client({ connectionString: db.urlAs(creds.role, creds.password) });
+  const bank = new pg.Client({ connectionString: creds.url });
   await bank.connect();
   try {
     const r = await bank.query(`SELECT id, kind, args, signed_payload, signature FROM central.pull_commands('OLD-1', 10)`);

@@ -50,9 +50,9 @@ it("PostgreSQL stopped in the middle of a batch and started again: nothing lost,
   const own = await createTestCentral(cluster.adminUrl);
   try {
     const b = await busyBank(3);
-    const { bankId, url } = await own.addBank();
+    const { bankId, url, key } = await own.addBank();
     let commits = 0;
-    const link = own.link(url, {
+    const link = own.link({ url, key }, {
       beforeCommit: () => {
         // the second batch: ingested, not committed, when the server goes down
         if (++commits === 2) cluster.halt();
@@ -75,9 +75,9 @@ it("PostgreSQL stopped in the middle of a batch and started again: nothing lost,
 
 it("a connection cut in the middle of a batch reconnects and finishes", async () => {
   const b = await busyBank(3);
-  const { bankId, role, url } = await central.addBank();
+  const { bankId, role, url, key } = await central.addBank();
   let commits = 0;
-  const link = central.link(url, {
+  const link = central.link({ url, key }, {
     beforeCommit: async () => {
       if (++commits !== 2) return;
       await central.db.admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1`, [role]);
@@ -91,8 +91,8 @@ it("a connection cut in the middle of a batch reconnects and finishes", async ()
 
 it("keeps retrying with backoff while offline, the bank working on, and catches up by itself", async () => {
   const b = await busyBank(2);
-  const { bankId, url } = await central.addBank();
-  const real = central.link(url);
+  const { bankId, url, key } = await central.addBank();
+  const real = central.link({ url, key });
   let online = false;
   let attempts = 0;
   const link: CentralLink = {
@@ -139,15 +139,15 @@ it("a bank offline for a simulated week catches up a 50,000-event backlog", asyn
     doorClosed(b.ctx, opened.intentId);
     await p;
   }
-  const { bankId, url } = await central.addBank();
-  const unreachable = central.link("postgresql://nobody:x@127.0.0.1:1/none");
+  const { bankId, url, key } = await central.addBank();
+  const unreachable = central.link({ url: "postgresql://nobody:x@127.0.0.1:1/none", key });
   const offline = loopFor(b.ctx, unreachable, settings(bankId));
   await expect(offline.runOnce()).rejects.toThrow();
   const s = offline.status();
   expect(s.backlog).toBe(b.ctx.store.events.lastSeq());
   expect(s.lagMs).toBeGreaterThanOrEqual(week - 86_400_000);
 
-  const loop = loopFor(b.ctx, central.link(url), settings(bankId, { batchSize: 5000 }));
+  const loop = loopFor(b.ctx, central.link({ url, key }), settings(bankId, { batchSize: 5000 }));
   const report = await loop.runOnce();
   expect(report.sent).toBe(b.ctx.store.events.lastSeq());
   expect(report.batches).toBe(Math.ceil(report.sent / 5000));

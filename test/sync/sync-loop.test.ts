@@ -32,13 +32,13 @@ async function expectAgree(b: TestBank, bankId: string, ctx: BankContext = b.ctx
 describe("pushing the outbox", () => {
   it("lands batches exactly once and in order, and removes sent pickup codes locally", async () => {
     const b = bank();
-    const { bankId, url } = await central.addBank();
+    const { bankId, url, key } = await central.addBank();
     const deliveries = [];
     for (let i = 0; i < 4; i++) deliveries.push(await deliver(b, "S", `REF${i}`));
     b.clock.synchronised = false; // an event from before NTP synchronised
     await deliver(b, "M");
     recordLockerSnapshot(b.ctx); // what SyncLoop.start records: lockers no event named yet (B02)
-    const loop = newLoop(b.ctx, central.link(url), settings(bankId, { batchSize: 3 }));
+    const loop = newLoop(b.ctx, central.link({ url, key }), settings(bankId, { batchSize: 3 }));
     const report = await loop.runOnce();
     const total = b.ctx.store.events.lastSeq();
     expect(report.sent).toBe(total);
@@ -72,9 +72,9 @@ describe("pushing the outbox", () => {
 
   it("a batch replayed changes nothing", async () => {
     const b = bank();
-    const { bankId, url } = await central.addBank();
+    const { bankId, url, key } = await central.addBank();
     await deliver(b);
-    const link = central.link(url);
+    const link = central.link({ url, key });
     const loop = newLoop(b.ctx, link, settings(bankId));
     // Build the batch before the loop marks it sent, then deliver it again by hand.
     const { SyncOutbox } = await import("../../src/store/sync-outbox.js");
@@ -91,9 +91,9 @@ describe("pushing the outbox", () => {
 
   it("a sequence number sent again with different content is an error that stays visible", async () => {
     const b = bank();
-    const { bankId, url } = await central.addBank();
+    const { bankId, url, key } = await central.addBank();
     await deliver(b);
-    const loop = newLoop(b.ctx, central.link(url), settings(bankId));
+    const loop = newLoop(b.ctx, central.link({ url, key }), settings(bankId));
     await loop.runOnce();
     const before = await central.events(bankId);
     // A restored backup or a rolled-back log: the backup was taken when only seq 1 had gone
@@ -114,10 +114,10 @@ describe("pushing the outbox", () => {
 
   it("a sender killed between the central commit and the local mark re-sends without duplicates", async () => {
     const b = bank();
-    const { bankId, url } = await central.addBank();
+    const { bankId, url, key } = await central.addBank();
     for (let i = 0; i < 3; i++) await deliver(b);
     let killed = 0;
-    const dying = newLoop(b.ctx, central.link(url), settings(bankId, { batchSize: 4 }), {
+    const dying = newLoop(b.ctx, central.link({ url, key }), settings(bankId, { batchSize: 4 }), {
       afterCommit: () => {
         killed++;
         throw new Error("killed after commit");
@@ -132,7 +132,7 @@ describe("pushing the outbox", () => {
 
     // The restarted daemon: a fresh loop on the same SQLite file.
     const ctx2 = b.reopen().ctx;
-    const loop = newLoop(ctx2, central.link(url), settings(bankId, { batchSize: 4 }));
+    const loop = newLoop(ctx2, central.link({ url, key }), settings(bankId, { batchSize: 4 }));
     await loop.runOnce();
     await expectAgree(b, bankId, ctx2);
   });
@@ -209,9 +209,9 @@ describe("pushing the outbox", () => {
 
   it("prunes sent events past retention and never unsent ones", async () => {
     const b = bank();
-    const { bankId, url } = await central.addBank();
+    const { bankId, url, key } = await central.addBank();
     await deliver(b);
-    const loop = newLoop(b.ctx, central.link(url), settings(bankId, { retentionMs: 86_400_000, pruneEveryMs: 1 }));
+    const loop = newLoop(b.ctx, central.link({ url, key }), settings(bankId, { retentionMs: 86_400_000, pruneEveryMs: 1 }));
     await loop.runOnce();
     const sent = b.ctx.store.events.lastSeq();
     b.clock.advance(2 * 86_400_000);

@@ -1,9 +1,10 @@
 /**
  * The central PostgreSQL schema, as numbered migrations (append only; applied by apply.ts).
  * Everything lives in the schema `central`, owned by the role that migrates. Banks never get
- * table privileges for writing: they call SECURITY DEFINER functions that stamp every row with
- * the bank of the role that logged in, and row-level security limits what a bank may read to
- * its own rows.
+ * table privileges: they call SECURITY DEFINER functions that stamp every row with the bank
+ * they authenticated (from migration 5 by the bank's key, all banks logging in as one ingest
+ * role; before it by each bank's own login role, whose reading was then held to its own rows by
+ * row-level security).
  *
  * A migration that may have been deployed is never edited again: a change is a new file,
  * NNN-what-it-does.ts, appended below. test/sync/central-migrations-frozen.test.ts holds the
@@ -16,6 +17,7 @@ import { TABLES_SQL } from "./001-initial/tables.js";
 import { MIGRATION_002_SQL } from "./002-notifier.js";
 import { SIGNED_COMMANDS_SQL } from "./003-signed-commands.js";
 import { FLEET_VIEWS_SQL } from "./004-fleet-views.js";
+import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -26,4 +28,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   SIGNED_COMMANDS_SQL,
   // 4: fleet API: banks' own status reports, locker counts per size and status, open alarms.
   FLEET_VIEWS_SQL,
+  // 5: fleet scale: a key per bank behind one shared ingest role, bounded partitions, row locks
+  // instead of advisory locks, sequence conflicts for the operator.
+  FLEET_SCALE_SQL,
 ];

@@ -1,0 +1,41 @@
+/**
+ * Create the shared login role every bank syncs as (once per central database):
+ *   npx tsx src/central/create-ingest-role.ts --url postgresql://owner@host/db [--role lockerd_ingest] [--password-file f] [--rotate]
+ * It may call central.ingest_batch, central.pull_bank_commands and central.report_bank_status_by_key, each of which needs a bank's
+ * key as well; it holds no table privilege. Its password goes to every bank (sync.passwordFile)
+ * and to PgBouncer; --rotate gives it a new one.
+ */
+import { writeFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { createIngestRole } from "./banks.js";
+import { connectAdmin, fail } from "./cli-connect.js";
+
+const { values } = parseArgs({
+  options: {
+    url: { type: "string" },
+    role: { type: "string" },
+    "password-file": { type: "string" },
+    rotate: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h" },
+  },
+});
+if (values.help) {
+  console.log("usage: create-ingest-role [--url postgresql://owner@host/db] [--role lockerd_ingest] [--password-file path] [--rotate]");
+  process.exit(0);
+}
+try {
+  const client = await connectAdmin(values.url);
+  try {
+    const { role, password } = await createIngestRole(client, { role: values.role, rotate: values.rotate });
+    if (values["password-file"]) {
+      writeFileSync(values["password-file"], password + "\n", { mode: 0o600, flag: values.rotate ? "w" : "wx" });
+      console.log(JSON.stringify({ role, passwordFile: values["password-file"] }));
+    } else {
+      console.log(JSON.stringify({ role, password }));
+    }
+  } finally {
+    await client.end();
+  }
+} catch (e) {
+  fail(`create-ingest-role: ${(e as Error).message}`);
+}
