@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../basics/code-digits.js";
-import { board8a80Schema, cu16Schema, serialSchema } from "./serial-schema.js";
+import { board8a80Schema, cu16Schema, modbusRelaySchema, serialSchema } from "./serial-schema.js";
 import { commandsSchema } from "./commands-schema.js";
 
 import { courierSchema, indicatorSchema, inputSchema, kioskSchema, limiterSchema } from "./kiosk-schema.js";
@@ -135,16 +135,21 @@ export const configSchema = z
       .prefault({}),
     hardware: z
       .object({
-        driver: z.enum(["sim", "gpio", "cu16", "8a80"]).default("sim"),
+        driver: z.enum(["sim", "gpio", "cu16", "8a80", "modbus-relay"]).default("sim"),
         sim: simSchema,
         gpio: gpioSchema,
         // RS-485 lock boards
         serial: serialSchema,
         cu16: cu16Schema,
         "8a80": board8a80Schema,
+        "modbus-relay": modbusRelaySchema,
       })
       .strict()
-      .prefault({}),
+      .prefault({})
+      .refine((h) => h.driver !== "modbus-relay" || h["modbus-relay"].openInput !== undefined, {
+        message: 'hardware["modbus-relay"].openInput (0 or 1: the door input\'s value when the door is open) is required with hardware.driver "modbus-relay"',
+        path: ["modbus-relay", "openInput"],
+      }),
     storage: z
       .object({
         /** Room kept in reserve beside the database for pickups and alarms when the disk fills up. */

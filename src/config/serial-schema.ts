@@ -1,6 +1,6 @@
 /**
  * Configuration of the RS-485 lock-board drivers (hardware.serial, hardware.cu16,
- * hardware["8a80"]); part of the one schema in schema.ts.
+ * hardware["8a80"], hardware["modbus-relay"]); part of the one schema in schema.ts.
  */
 import { z } from "zod";
 
@@ -8,9 +8,9 @@ const ms = (def: number, max = 600_000) => z.number().int().min(1).max(max).defa
 
 export const serialSchema = z
   .object({
-    /** The bus adapter, e.g. /dev/serial/by-id/usb-FTDI_...; required for cu16 and 8a80. */
+    /** The bus adapter, e.g. /dev/serial/by-id/usb-FTDI_...; required for every board driver. */
     path: z.string().min(1).optional(),
-    /** Default per protocol: 19200 for cu16, 9600 for 8a80. */
+    /** Default per protocol: 19200 for cu16, 9600 for 8a80 and modbus-relay. */
     baudRate: z.union([z.literal(1200), z.literal(2400), z.literal(4800), z.literal(9600), z.literal(19200), z.literal(38400), z.literal(57600), z.literal(115200)]).optional(),
     /** How often every board's feedback is read. */
     pollMs: ms(300, 60_000),
@@ -43,6 +43,20 @@ export const board8a80Schema = z
      * feedback switch is wired, and the query's status bits follow it (set bit = open for "0x11").
      */
     openStatus: z.enum(["0x11", "0x00"]).default("0x11"),
+  })
+  .strict()
+  .prefault({});
+
+export const modbusRelaySchema = z
+  .object({
+    /** Relays (and door inputs) per board: 8 on the Waveshare Relay (D); 16 and 32 on bigger boards. */
+    channels: z.number().int().min(1).max(32).default(8),
+    /**
+     * The door input's bit value when the door is open: 1 when the switch closes (input active)
+     * as the door opens, 0 when it opens. It depends on the switch and its wiring, so there is no
+     * default: required with hardware.driver "modbus-relay".
+     */
+    openInput: z.union([z.literal(0), z.literal(1)]).optional(),
   })
   .strict()
   .prefault({});

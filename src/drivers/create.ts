@@ -15,6 +15,7 @@ export function createLockBank(cfg: ResolvedConfig, layout: BankLayout, log?: Lo
       return new GpioLockBank({ layout, layoutSource: cfg.paths.layout, settings: cfg.hardware.gpio });
     case "cu16":
     case "8a80":
+    case "modbus-relay":
       return createBoardLockBank(cfg.hardware.driver, cfg, layout, { log });
   }
 }

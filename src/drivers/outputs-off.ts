@@ -10,6 +10,7 @@
 import type { BankLayout } from "../config/layout.js";
 import type { ResolvedConfig } from "../config/load.js";
 import { gpioOutputsOff } from "./gpio/outputs-off.js";
+import { modbusRelayOutputsOff } from "./modbus-relay/outputs-off.js";
 import type { GpioClass } from "./gpio/gpio-port.js";
 
 export interface OutputsOffDeps {
@@ -29,6 +30,7 @@ export const OUTPUTS_OFF: Record<ResolvedConfig["hardware"]["driver"], OutputsOf
   gpio: (cfg, layout, deps) => gpioOutputsOff(layout, cfg.paths.layout, cfg.hardware.gpio, deps.loadGpio),
   cu16: boardsTimeTheirPulses,
   "8a80": boardsTimeTheirPulses,
+  "modbus-relay": (cfg, layout) => modbusRelayOutputsOff(cfg, layout),
 };
 
 export function switchOutputsOff(cfg: ResolvedConfig, layout: BankLayout, deps: OutputsOffDeps = {}): Promise<string> {

@@ -79,6 +79,7 @@ export class BoardBus {
       let out: Buffer | null = reply;
       if (b.garbage) out = GARBAGE;
       else if (out && b.badChecksum) out = Buffer.concat([out.subarray(0, -1), Buffer.from([(out[out.length - 1]! ^ 0x5a) & 0xff])]);
+      if (out && b.truncated) out = out.subarray(0, Math.max(1, out.length - 2));
       if (out && b.noise) out = Buffer.concat([GARBAGE, out]);
       if (!out) continue;
       const send = out;

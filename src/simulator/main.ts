@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * The lock-board simulator as a program: a bus of simulated CU16 or 0x8A/0x80 boards on a
+ * The lock-board simulator as a program: a bus of simulated CU16, 0x8A/0x80 or Modbus relay boards on a
  * serial device (usually one end of a socat pty pair; scripts/board-sim sets that up), with a
  * small command prompt on stdin to move doors and inject faults while the daemon runs.
  * Why there are two simulated banks (this one and the other): README, "Two simulators, and why both".
@@ -12,17 +12,18 @@ import { BoardBus, GARBAGE } from "./board-bus.js";
 import type { SimProtocol } from "./responders.js";
 import type { BoardChange } from "./sim-board.js";
 
-const USAGE = `usage: board-sim --protocol cu16|8a80 --device PATH [options]
+const USAGE = `usage: board-sim --protocol cu16|8a80|modbus-relay --device PATH [options]
 
   --boards N          number of boards (default 1), addressed from --first-board
-  --first-board N     first board address (default 0 for cu16, 1 for 8a80)
-  --channels N        channels per board (default 16 for cu16, 24 for 8a80)
-  --baud N            baud rate (default 19200 for cu16, 9600 for 8a80)
+  --first-board N     first board address (default 0 for cu16, 1 for 8a80 and modbus-relay)
+  --channels N        channels per board (default 16 for cu16, 24 for 8a80, 8 for modbus-relay)
+  --baud N            baud rate (default 19200 for cu16, 9600 for 8a80 and modbus-relay)
   --open-delay MS     a person opens an unlocked door after MS (default 1500)
   --close-delay MS    ... and closes it MS later (default 4000)
   --no-person         doors move only by the commands below
   --locked-bit 0|1    cu16: feedback bit value of a closed door (default 1)
   --open-status HEX   8a80: status meaning open, 0x11 or 0x00 (default 0x11)
+  --open-input 0|1    modbus-relay: door input value of an open door (default 1)
   --trace             print every frame read and written
 
 Commands on stdin:
@@ -35,6 +36,9 @@ Commands on stdin:
   noise B on|off               noise on the line before board B's answers
   badsum B on|off              board B answers with a wrong checksum
   delay B MS                   board B answers MS late
+  short B on|off               board B answers with short frames
+  wrongaddr B on|off           board B answers from another address
+  refuse B on|off              board B refuses every command (Modbus exception)
   spray                        put garbage on the line now
   person on|off                the simulated person
   quit`;
@@ -60,6 +64,7 @@ async function main(): Promise<void> {
       "no-person": { type: "boolean" },
       "locked-bit": { type: "string" },
       "open-status": { type: "string" },
+      "open-input": { type: "string" },
       trace: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -69,12 +74,14 @@ async function main(): Promise<void> {
     return;
   }
   const protocol = values.protocol as SimProtocol | undefined;
-  if (protocol !== "cu16" && protocol !== "8a80") throw new Error("--protocol must be cu16 or 8a80");
+  if (protocol !== "cu16" && protocol !== "8a80" && protocol !== "modbus-relay") throw new Error("--protocol must be cu16, 8a80 or modbus-relay");
   if (!values.device) throw new Error("--device is required");
   const first = intArg(values["first-board"], protocol === "cu16" ? 0 : 1, "first-board");
   const count = intArg(values.boards, 1, "boards");
   const lockedBit = intArg(values["locked-bit"], 1, "locked-bit");
   if (lockedBit > 1) throw new Error("--locked-bit must be 0 or 1");
+  const openInput = intArg(values["open-input"], 1, "open-input");
+  if (openInput > 1) throw new Error("--open-input must be 0 or 1");
   const openStatus = (values["open-status"] ?? "0x11").toLowerCase();
   if (openStatus !== "0x11" && openStatus !== "0x00") throw new Error("--open-status must be 0x11 or 0x00");
   const person = { enabled: !values["no-person"], openDelayMs: intArg(values["open-delay"], 1500, "open-delay"), closeDelayMs: intArg(values["close-delay"], 4000, "close-delay") };
@@ -88,6 +95,7 @@ async function main(): Promise<void> {
     boards: Array.from({ length: count }, (_, i) => first + i),
     person,
     lockedBit: lockedBit as 0 | 1,
+    openInput: openInput as 0 | 1,
     openStatus: openStatus === "0x11" ? 0x11 : 0x00,
     onChange: (c: BoardChange) => say(describe(c)),
     ...(values.trace ? { onTraffic: (dir: "in" | "out", bytes: Buffer) => say(`${dir === "in" ? "<-" : "->"} ${hex(bytes)}`) } : {}),
@@ -131,7 +139,7 @@ async function command(bus: BoardBus, person: { enabled: boolean }, cmd: string,
       return USAGE.slice(USAGE.indexOf("Commands"));
     case "status":
       return [...bus.boards.values()]
-        .map((b) => `board ${b.id}: doors open [${channelsWhere(b.doorOpen)}] items [${channelsWhere(b.itemPresent)}] faults ${JSON.stringify(b.behaviour)} jammed [${[...b.jammed].join(",")}]`)
+        .map((b) => `board ${b.id}: doors open [${channelsWhere(b.doorOpen)}] items [${channelsWhere(b.itemPresent)}] relays on [${[...b.energised].join(",")}] faults ${JSON.stringify(b.behaviour)} jammed [${[...b.jammed].join(",")}]`)
         .join("\n");
     case "open":
     case "close":
@@ -150,6 +158,15 @@ async function command(bus: BoardBus, person: { enabled: boolean }, cmd: string,
     case "garbage":
     case "noise":
       bus.board(num(0, "board")).behaviour[cmd] = onOff(1);
+      return "ok";
+    case "short":
+      bus.board(num(0, "board")).behaviour.truncated = onOff(1);
+      return "ok";
+    case "wrongaddr":
+      bus.board(num(0, "board")).behaviour.wrongAddress = onOff(1);
+      return "ok";
+    case "refuse":
+      bus.board(num(0, "board")).behaviour.refuse = onOff(1);
       return "ok";
     case "badsum":
       bus.board(num(0, "board")).behaviour.badChecksum = onOff(1);

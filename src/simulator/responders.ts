@@ -4,10 +4,11 @@
  */
 import * as b8a80 from "../drivers/board8a80/protocol.js";
 import * as cu16 from "../drivers/cu16/protocol.js";
+import * as modbus from "../drivers/modbus-relay/protocol.js";
 import type { FrameFormat } from "../drivers/serial/framing.js";
 import { SimBoard } from "./sim-board.js";
 
-export type SimProtocol = "cu16" | "8a80";
+export type SimProtocol = "cu16" | "8a80" | "modbus-relay";
 
 export interface Responder {
   readonly commandFormat: FrameFormat;
@@ -23,6 +24,8 @@ export interface ResponderSettings {
   lockedBit?: 0 | 1;
   /** 0x8A/0x80: the status meaning "open" (0x11 or 0x00); query bits follow it. */
   openStatus?: 0x11 | 0x00;
+  /** Modbus relay boards: the door input's bit value when the door is open. */
+  openInput?: 0 | 1;
 }
 
 export function cu16Responder(settings: ResponderSettings = {}): Responder {
@@ -82,6 +85,67 @@ export function board8a80Responder(settings: ResponderSettings = {}): Responder 
   };
 }
 
+/**
+ * A Modbus-RTU relay board with discrete inputs, Waveshare "Relay (D)" style: coils 0.. are the
+ * relays (write single / multiple), coils 0x0200.. are "flash on" (relay on for value × 100 ms,
+ * then off by itself), discrete inputs 0.. are the door switches. Anything else is refused with
+ * the exceptions a Modbus server answers.
+ */
+export function modbusRelayResponder(settings: ResponderSettings = {}): Responder {
+  const openInput = settings.openInput ?? 1;
+  return {
+    commandFormat: modbus.commandFormat,
+    defaultBaudRate: modbus.BAUD_RATE,
+    channels: 8,
+    firstBoard: 1,
+    handle(frame, boards) {
+      const cmd = modbus.parseCommand(frame);
+      const board = cmd && boards.get(cmd.board);
+      if (!cmd || !board) return null;
+      const from = board.behaviour.wrongAddress ? (cmd.board % modbus.MAX_BOARD) + 1 : cmd.board;
+      const fc = cmd.kind === "read-inputs" ? modbus.FC.readInputs : cmd.kind === "write-coil" ? modbus.FC.writeCoil : cmd.kind === "write-coils" ? modbus.FC.writeCoils : cmd.fc;
+      const refuse = (code: number) => ({ board, reply: modbus.encodeException(from, fc, code) });
+      if (board.behaviour.refuse) return refuse(4);
+      switch (cmd.kind) {
+        case "read-inputs": {
+          if (cmd.count < 1 || cmd.start + cmd.count > board.channels) return refuse(2);
+          const inputs = board.doorOpen.slice(cmd.start, cmd.start + cmd.count).map((open) => (open ? openInput === 1 : openInput === 0));
+          return { board, reply: modbus.encodeInputsReply(from, cmd.count, SimBoard.bits(inputs)) };
+        }
+        case "write-coil": {
+          const echo = modbus.withCrc([from, ...frame.subarray(1, 6)]);
+          if (cmd.coil >= modbus.FLASH_ON_BASE && cmd.coil < modbus.FLASH_ON_BASE + board.channels) {
+            if (cmd.value < 1 || cmd.value > modbus.MAX_PULSE_UNITS) return refuse(3);
+            board.pulse(cmd.coil - modbus.FLASH_ON_BASE + 1, cmd.value * modbus.PULSE_UNIT_MS);
+            return { board, reply: echo };
+          }
+          if (cmd.coil < board.channels && (cmd.value === 0xff00 || cmd.value === 0)) {
+            if (cmd.value === 0xff00) board.hold(cmd.coil + 1);
+            else board.energised.delete(cmd.coil + 1);
+            return { board, reply: echo };
+          }
+          return refuse(cmd.coil < board.channels ? 3 : 2);
+        }
+        case "write-coils": {
+          if (cmd.start + cmd.count > board.channels) return refuse(2);
+          cmd.values.forEach((on, i) => (on ? board.hold(cmd.start + i + 1) : board.energised.delete(cmd.start + i + 1)));
+          if (cmd.values.every((on) => !on) && cmd.start === 0 && cmd.count === board.channels) board.allOutputsOff();
+          return { board, reply: modbus.withCrc([from, modbus.FC.writeCoils, cmd.start >> 8, cmd.start & 0xff, cmd.count >> 8, cmd.count & 0xff]) };
+        }
+        default:
+          return refuse(1);
+      }
+    },
+  };
+}
+
 export function responderFor(protocol: SimProtocol, settings: ResponderSettings = {}): Responder {
-  return protocol === "cu16" ? cu16Responder(settings) : board8a80Responder(settings);
+  switch (protocol) {
+    case "cu16":
+      return cu16Responder(settings);
+    case "8a80":
+      return board8a80Responder(settings);
+    case "modbus-relay":
+      return modbusRelayResponder(settings);
+  }
 }

@@ -22,6 +22,12 @@ export interface BoardBehaviour {
   badChecksum: boolean;
   /** Answers this many ms late. */
   delayMs: number;
+  /** Answers with its last bytes cut off (a short frame). */
+  truncated: boolean;
+  /** Answers from another address (a second board set to the same DIP address, a wrong table). */
+  wrongAddress: boolean;
+  /** Refuses every command (a Modbus exception: "server device failure"). */
+  refuse: boolean;
 }
 
 export type BoardChange =
@@ -34,7 +40,12 @@ export class SimBoard {
   readonly itemPresent: boolean[];
   /** Channels whose door stays shut whatever happens (a jammed lock). */
   readonly jammed = new Set<number>();
-  readonly behaviour: BoardBehaviour = { silent: false, garbage: false, noise: false, badChecksum: false, delayMs: 0 };
+  readonly behaviour: BoardBehaviour = { silent: false, garbage: false, noise: false, badChecksum: false, delayMs: 0, truncated: false, wrongAddress: false, refuse: false };
+  /** Outputs the board holds switched on now (relay boards; boards that only pulse hold none). */
+  readonly energised = new Set<number>();
+  /** Every board-timed pulse: channel and length (relay boards). */
+  readonly pulses: { channel: number; ms: number }[] = [];
+  private readonly pulseTimers = new Map<number, NodeJS.Timeout>();
   /** Every unlock the board carried out, in order (tests). */
   readonly unlocks: number[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -61,6 +72,33 @@ export class SimBoard {
     });
   }
 
+  /** A relay board's timed pulse: the output is on for ms, then off; the lock is released. */
+  pulse(channel: number, ms: number): void {
+    if (channel < 1 || channel > this.channels) return;
+    this.pulses.push({ channel, ms });
+    this.energised.add(channel);
+    const before = this.pulseTimers.get(channel);
+    if (before) clearTimeout(before);
+    const t = setTimeout(() => {
+      this.pulseTimers.delete(channel);
+      this.energised.delete(channel);
+    }, ms);
+    this.pulseTimers.set(channel, t);
+    this.unlock(channel);
+  }
+
+  /** Switch a relay on and hold it (what a careless command does; tests use it). */
+  hold(channel: number): void {
+    if (channel >= 1 && channel <= this.channels) this.energised.add(channel);
+  }
+
+  /** Every output off now. */
+  allOutputsOff(): void {
+    for (const t of this.pulseTimers.values()) clearTimeout(t);
+    this.pulseTimers.clear();
+    this.energised.clear();
+  }
+
   setDoor(channel: number, open: boolean): void {
     if (channel < 1 || channel > this.channels || this.doorOpen[channel - 1] === open) return;
     this.doorOpen[channel - 1] = open;
@@ -81,6 +119,8 @@ export class SimBoard {
   stop(): void {
     for (const t of this.timers) clearTimeout(t);
     this.timers.clear();
+    for (const t of this.pulseTimers.values()) clearTimeout(t);
+    this.pulseTimers.clear();
   }
 
   private later(ms: number, fn: () => void): void {

@@ -6,7 +6,7 @@ import { parseLayout, type BankLayout } from "../../src/config/layout.js";
 import { loadConfig, type ResolvedConfig } from "../../src/config/load.js";
 import type { DoorPosition, LockBankListener } from "../../src/drivers/lock-bank.js";
 import type { BoardLockBank } from "../../src/drivers/serial/board-bank.js";
-import { createBoardLockBank } from "../../src/drivers/serial/from-config.js";
+import { createBoardLockBank, type BoardDriver } from "../../src/drivers/serial/from-config.js";
 import { BoardBus, type BoardBusOptions } from "../../src/simulator/board-bus.js";
 import { openPtyPair, type PtyPair } from "./pty-pair.js";
 
@@ -25,14 +25,14 @@ export interface Harness {
 }
 
 export interface HarnessOptions {
-  protocol: "cu16" | "8a80";
+  protocol: BoardDriver;
   /** [lockerId, board, channel] */
   wiring: [string, number, number][];
   /** Boards present on the simulated bus (default: those in the wiring). */
   boards?: number[];
   person?: BoardBusOptions["person"];
-  sim?: Partial<Pick<BoardBusOptions, "lockedBit" | "openStatus">>;
-  hardware?: { cu16?: { lockedBit: 0 | 1; itemSensors?: boolean }; "8a80"?: { openStatus: "0x11" | "0x00" } };
+  sim?: Partial<Pick<BoardBusOptions, "lockedBit" | "openStatus" | "openInput" | "channels">>;
+  hardware?: { cu16?: { lockedBit: 0 | 1; itemSensors?: boolean }; "8a80"?: { openStatus: "0x11" | "0x00" }; "modbus-relay"?: { channels: number; openInput?: 0 | 1 } };
   serial?: Partial<ResolvedConfig["hardware"]["serial"]>;
   /** Prepare the simulator before the driver starts. */
   before?: (bus: BoardBus) => void;
@@ -44,7 +44,7 @@ export function boardLayout(wiring: [string, number, number][]): BankLayout {
   return parseLayout({ name: "test-boards", columns: [{ id: "A", lockers }] }, ["S"], "test-layout.json");
 }
 
-export function boardConfig(protocol: "cu16" | "8a80", path: string, opts: Pick<HarnessOptions, "serial" | "hardware"> = {}): ResolvedConfig {
+export function boardConfig(protocol: BoardDriver, path: string, opts: Pick<HarnessOptions, "serial" | "hardware"> = {}): ResolvedConfig {
   const base = loadConfig({ env: {}, cwd: "/tmp" });
   return {
     ...base,
@@ -52,6 +52,7 @@ export function boardConfig(protocol: "cu16" | "8a80", path: string, opts: Pick<
       ...base.hardware,
       ...opts.hardware,
       cu16: { ...base.hardware.cu16, ...opts.hardware?.cu16 },
+      "modbus-relay": { ...base.hardware["modbus-relay"], ...opts.hardware?.["modbus-relay"] },
       driver: protocol,
       serial: { ...base.hardware.serial, path, pollMs: 25, responseTimeoutMs: 200, retries: 1, backoffMaxMs: 300, ...opts.serial },
     },

@@ -3,7 +3,10 @@
  * themselves, so nothing here is ever left energised; door positions come from polling each
  * board's feedback inputs. A board that stops answering takes its lockers offline (reported
  * once), is retried with a capped backoff, and is reported again when it answers. The protocol
- * (CU16, 0x8A/0x80) is a small strategy; this class holds everything they share.
+ * (CU16, 0x8A/0x80, Modbus relay boards) is a small strategy; this class holds everything they
+ * share. A protocol whose boards can hold an output on (a relay board) has an "all off" command:
+ * each board gets it before its first reading (and again after the line was lost), and every
+ * board gets it when the bank stops.
  */
 import { cappedDelay } from "../../basics/backoff.js";
 import type { Logger } from "../../system/logger.js";
@@ -26,8 +29,26 @@ export interface BoardProtocol {
   readonly replyFormat: FrameFormat;
   /** retries: override of the link's (an offline board is probed once per turn). */
   read(link: SerialLink, board: number, retries?: number): Promise<BoardReading>;
-  /** Unlock one channel; a reading when the protocol confirms by reading the board. */
-  unlock(link: SerialLink, board: number, channel: number): Promise<BoardReading | null>;
+  /**
+   * Unlock one channel; a reading when the protocol confirms by reading the board. pulseMs
+   * matters only to protocols that carry the pulse length in the command (the board still times it).
+   */
+  unlock(link: SerialLink, board: number, channel: number, pulseMs: number): Promise<BoardReading | null>;
+  /** Switch every output of the board off (boards that can hold an output on). */
+  allOff?(link: SerialLink, board: number, retries?: number): Promise<void>;
+}
+
+/**
+ * A board answered, with a refusal (a Modbus exception): it is reachable, but did not do what it
+ * was asked. An unlock so refused fails without taking the board offline; a refused reading
+ * takes it offline with the refusal as the reason (its doors cannot be read).
+ */
+export class BoardRefusedError extends Error {
+  readonly code = "BOARD_REFUSED";
+  constructor(message: string) {
+    super(message);
+    this.name = "BoardRefusedError";
+  }
 }
 
 export interface BoardBankOptions {
@@ -55,6 +76,8 @@ interface BoardState {
   seen: boolean;
   failures: number;
   nextTryAt: number;
+  /** Its outputs were switched off since the line (re)opened (protocols with allOff only). */
+  outputsOff: boolean;
 }
 
 export class BoardLockBank implements LockBank {
@@ -85,7 +108,7 @@ export class BoardLockBank implements LockBank {
       onDiscard: (d) => opts.log?.debug({ reason: d.reason, bytes: d.bytes.toString("hex") }, "serial input discarded"),
     });
     opts.line.onClose((err) => this.onLineLost(err));
-    this.boards = [...opts.wiring.boards.entries()].map(([id, wires]) => ({ id, wires, online: true, seen: false, failures: 0, nextTryAt: 0 }));
+    this.boards = [...opts.wiring.boards.entries()].map(([id, wires]) => ({ id, wires, online: true, seen: false, failures: 0, nextTryAt: 0, outputsOff: false }));
     for (const id of opts.wiring.byLocker.keys()) this.positions.set(id, "unknown");
   }
 
@@ -99,14 +122,14 @@ export class BoardLockBank implements LockBank {
     this.schedule();
   }
 
-  async unlock(lockerId: string, _pulseMs: number): Promise<void> {
-    // The board times the pulse (set on the board); pulseMs is the GPIO drivers' business.
+  async unlock(lockerId: string, pulseMs: number): Promise<void> {
+    // The board times the pulse: set on the board (CU16, 0x8A/0x80) or carried in the command.
     const wire = this.opts.wiring.byLocker.get(lockerId);
     if (!wire) throw new Error(`${this.kind}: no locker ${lockerId} in the wiring`);
     const board = this.board(wire.board);
     if (this.offlineSet.has(lockerId) || !this.lineOpen) throw new Error(`${this.kind}: board ${wire.board} of locker ${lockerId} is offline`);
     try {
-      const reading = await this.opts.protocol.unlock(this.link, wire.board, wire.channel);
+      const reading = await this.opts.protocol.unlock(this.link, wire.board, wire.channel, pulseMs);
       if (reading) this.apply(board, reading);
     } catch (e) {
       if (isTimeout(e)) this.markOffline(board, e as Error);
@@ -132,13 +155,57 @@ export class BoardLockBank implements LockBank {
     return { ...this.link.stats };
   }
 
-  /** Nothing to switch off: a board ends its pulse itself and holds no output on. */
-  async allOff(): Promise<void> {}
+  /**
+   * Boards that end every pulse themselves and hold no output on (CU16, 0x8A/0x80): nothing to
+   * do. Relay boards: every board is told to switch every relay off (one try each; a board that
+   * does not answer is logged, and told again before it is next read).
+   */
+  async allOff(): Promise<void> {
+    const off = this.opts.protocol.allOff;
+    if (!off || !this.lineOpen) return;
+    for (const board of this.boards) {
+      try {
+        await off.call(this.opts.protocol, this.link, board.id, 0);
+        board.outputsOff = true;
+      } catch (e) {
+        board.outputsOff = false;
+        this.opts.log?.warn({ board: board.id, err: e }, `${this.kind} board ${board.id}: all-off not confirmed`);
+      }
+    }
+  }
+
+  /**
+   * For the outputs-off tool, without starting the bank: open the line, tell every board to
+   * switch every output off, close. Resolves with the boards that did not confirm it.
+   */
+  async switchOutputsOffOnly(): Promise<number[]> {
+    const off = this.opts.protocol.allOff;
+    if (!off) return [];
+    await this.link.open();
+    this.lineOpen = true;
+    const failed: number[] = [];
+    try {
+      for (const board of this.boards) {
+        try {
+          await off.call(this.opts.protocol, this.link, board.id);
+        } catch (e) {
+          failed.push(board.id);
+          this.opts.log?.warn({ board: board.id, err: e }, `${this.kind} board ${board.id}: all-off not confirmed`);
+        }
+      }
+    } finally {
+      this.lineOpen = false;
+      await this.link.close();
+    }
+    return failed;
+  }
 
   stop(): Promise<void> {
     this.stopped ??= (async () => {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
+      // Outputs to a safe state before the line closes.
+      await this.allOff().catch(() => undefined);
       await this.link.close();
       await this.round?.catch(() => undefined);
       this.listener = null;
@@ -164,10 +231,16 @@ export class BoardLockBank implements LockBank {
       if (!board.online && Date.now() < board.nextTryAt) continue;
       try {
         // An offline board gets one try per turn, so it holds up the other boards' polls as little as possible.
-        this.apply(board, await this.opts.protocol.read(this.link, board.id, board.online ? undefined : 0));
+        const retries = board.online ? undefined : 0;
+        if (this.opts.protocol.allOff && !board.outputsOff) {
+          await this.opts.protocol.allOff(this.link, board.id, retries);
+          board.outputsOff = true;
+        }
+        this.apply(board, await this.opts.protocol.read(this.link, board.id, retries));
       } catch (e) {
         if (this.stopped) return;
         if (isTimeout(e)) this.markOffline(board, e as Error);
+        else if (e instanceof BoardRefusedError) this.markOffline(board, e, `${this.kind} board ${board.id} on ${this.opts.line.path}: ${e.message}`);
         else {
           // Not an unanswered question but the line itself failing (EIO on flush or write: the
           // adapter or pty went away without the port noticing): drop it and reopen with backoff.
@@ -243,7 +316,10 @@ export class BoardLockBank implements LockBank {
     try {
       await this.link.open();
       this.lineOpen = true;
-      for (const b of this.boards) b.nextTryAt = 0;
+      for (const b of this.boards) {
+        b.nextTryAt = 0;
+        b.outputsOff = false;
+      }
       return true;
     } catch (e) {
       this.lineFailures++;
