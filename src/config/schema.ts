@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../basics/code-digits.js";
-import { board8a80Schema, cu16Schema, modbusRelaySchema, serialSchema } from "./serial-schema.js";
+import { board8a80Schema, cu16Schema, modbusRelaySchema, serialSchema, wklySchema } from "./serial-schema.js";
 import { commandsSchema } from "./commands-schema.js";
 
 import { courierSchema, indicatorSchema, inputSchema, kioskSchema, limiterSchema } from "./kiosk-schema.js";
@@ -135,7 +135,7 @@ export const configSchema = z
       .prefault({}),
     hardware: z
       .object({
-        driver: z.enum(["sim", "gpio", "cu16", "8a80", "modbus-relay"]).default("sim"),
+        driver: z.enum(["sim", "gpio", "cu16", "8a80", "modbus-relay", "wkly"]).default("sim"),
         sim: simSchema,
         gpio: gpioSchema,
         // RS-485 lock boards
@@ -143,6 +143,7 @@ export const configSchema = z
         cu16: cu16Schema,
         "8a80": board8a80Schema,
         "modbus-relay": modbusRelaySchema,
+        wkly: wklySchema,
       })
       .strict()
       .prefault({})

@@ -1,6 +1,6 @@
 /**
  * Configuration of the RS-485 lock-board drivers (hardware.serial, hardware.cu16,
- * hardware["8a80"], hardware["modbus-relay"]); part of the one schema in schema.ts.
+ * hardware["8a80"], hardware["modbus-relay"], hardware.wkly); part of the one schema in schema.ts.
  */
 import { z } from "zod";
 
@@ -10,7 +10,7 @@ export const serialSchema = z
   .object({
     /** The bus adapter, e.g. /dev/serial/by-id/usb-FTDI_...; required for every board driver. */
     path: z.string().min(1).optional(),
-    /** Default per protocol: 19200 for cu16, 9600 for 8a80 and modbus-relay. */
+    /** Default per protocol: 19200 for cu16, 9600 for 8a80, modbus-relay and wkly. */
     baudRate: z.union([z.literal(1200), z.literal(2400), z.literal(4800), z.literal(9600), z.literal(19200), z.literal(38400), z.literal(57600), z.literal(115200)]).optional(),
     /** How often every board's feedback is read. */
     pollMs: ms(300, 60_000),
@@ -57,6 +57,19 @@ export const modbusRelaySchema = z
      * default: required with hardware.driver "modbus-relay".
      */
     openInput: z.union([z.literal(0), z.literal(1)]).optional(),
+  })
+  .strict()
+  .prefault({});
+
+export const wklySchema = z
+  .object({
+    /** The lock byte that means closed: 1 in every public source (0 = open); 0 for boards wired the other way. */
+    closedLock: z.union([z.literal(0), z.literal(1)]).default(1),
+    /**
+     * Whether the board answers an unlock (0x82): "answered" as most sources show; "silent" for
+     * boards documented not to, whose unlock is then confirmed by reading the board.
+     */
+    unlockReply: z.enum(["answered", "silent"]).default("answered"),
   })
   .strict()
   .prefault({});

@@ -16,6 +16,7 @@ export function createLockBank(cfg: ResolvedConfig, layout: BankLayout, log?: Lo
     case "cu16":
     case "8a80":
     case "modbus-relay":
+    case "wkly":
       return createBoardLockBank(cfg.hardware.driver, cfg, layout, { log });
   }
 }

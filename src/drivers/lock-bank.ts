@@ -15,7 +15,7 @@ export interface LockBankListener {
 }
 
 export interface LockBank {
-  /** "sim", "gpio", "cu16", "8a80", "modbus-relay". */
+  /** "sim", "gpio", "cu16", "8a80", "modbus-relay", "wkly". */
   readonly kind: string;
   /** Open the hardware. All outputs are switched off before anything else. */
   start(listener: LockBankListener): Promise<void>;

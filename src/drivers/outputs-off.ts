@@ -31,6 +31,7 @@ export const OUTPUTS_OFF: Record<ResolvedConfig["hardware"]["driver"], OutputsOf
   cu16: boardsTimeTheirPulses,
   "8a80": boardsTimeTheirPulses,
   "modbus-relay": (cfg, layout) => modbusRelayOutputsOff(cfg, layout),
+  wkly: boardsTimeTheirPulses,
 };
 
 export function switchOutputsOff(cfg: ResolvedConfig, layout: BankLayout, deps: OutputsOffDeps = {}): Promise<string> {

@@ -12,18 +12,20 @@ import { BoardBus, GARBAGE } from "./board-bus.js";
 import type { SimProtocol } from "./responders.js";
 import type { BoardChange } from "./sim-board.js";
 
-const USAGE = `usage: board-sim --protocol cu16|8a80|modbus-relay --device PATH [options]
+const USAGE = `usage: board-sim --protocol cu16|8a80|modbus-relay|wkly --device PATH [options]
 
   --boards N          number of boards (default 1), addressed from --first-board
-  --first-board N     first board address (default 0 for cu16, 1 for 8a80 and modbus-relay)
-  --channels N        channels per board (default 16 for cu16, 24 for 8a80, 8 for modbus-relay)
-  --baud N            baud rate (default 19200 for cu16, 9600 for 8a80 and modbus-relay)
+  --first-board N     first board address (default 0 for cu16 and wkly, 1 for 8a80 and modbus-relay)
+  --channels N        channels per board (default 16 for cu16, 24 for 8a80 and wkly, 8 for modbus-relay)
+  --baud N            baud rate (default 19200 for cu16, 9600 for the others)
   --open-delay MS     a person opens an unlocked door after MS (default 1500)
   --close-delay MS    ... and closes it MS later (default 4000)
   --no-person         doors move only by the commands below
   --locked-bit 0|1    cu16: feedback bit value of a closed door (default 1)
   --open-status HEX   8a80: status meaning open, 0x11 or 0x00 (default 0x11)
   --open-input 0|1    modbus-relay: door input value of an open door (default 1)
+  --closed-lock 0|1   wkly: lock byte of a closed door (default 1)
+  --silent-unlock     wkly: the board does not answer an unlock
   --trace             print every frame read and written
 
 Commands on stdin:
@@ -65,6 +67,8 @@ async function main(): Promise<void> {
       "locked-bit": { type: "string" },
       "open-status": { type: "string" },
       "open-input": { type: "string" },
+      "closed-lock": { type: "string" },
+      "silent-unlock": { type: "boolean" },
       trace: { type: "boolean" },
       help: { type: "boolean", short: "h" },
     },
@@ -74,14 +78,16 @@ async function main(): Promise<void> {
     return;
   }
   const protocol = values.protocol as SimProtocol | undefined;
-  if (protocol !== "cu16" && protocol !== "8a80" && protocol !== "modbus-relay") throw new Error("--protocol must be cu16, 8a80 or modbus-relay");
+  if (protocol !== "cu16" && protocol !== "8a80" && protocol !== "modbus-relay" && protocol !== "wkly") throw new Error("--protocol must be cu16, 8a80, modbus-relay or wkly");
   if (!values.device) throw new Error("--device is required");
-  const first = intArg(values["first-board"], protocol === "cu16" ? 0 : 1, "first-board");
+  const first = intArg(values["first-board"], protocol === "cu16" || protocol === "wkly" ? 0 : 1, "first-board");
   const count = intArg(values.boards, 1, "boards");
   const lockedBit = intArg(values["locked-bit"], 1, "locked-bit");
   if (lockedBit > 1) throw new Error("--locked-bit must be 0 or 1");
   const openInput = intArg(values["open-input"], 1, "open-input");
   if (openInput > 1) throw new Error("--open-input must be 0 or 1");
+  const closedLock = intArg(values["closed-lock"], 1, "closed-lock");
+  if (closedLock > 1) throw new Error("--closed-lock must be 0 or 1");
   const openStatus = (values["open-status"] ?? "0x11").toLowerCase();
   if (openStatus !== "0x11" && openStatus !== "0x00") throw new Error("--open-status must be 0x11 or 0x00");
   const person = { enabled: !values["no-person"], openDelayMs: intArg(values["open-delay"], 1500, "open-delay"), closeDelayMs: intArg(values["close-delay"], 4000, "close-delay") };
@@ -96,6 +102,8 @@ async function main(): Promise<void> {
     person,
     lockedBit: lockedBit as 0 | 1,
     openInput: openInput as 0 | 1,
+    closedLock: closedLock as 0 | 1,
+    unlockReply: values["silent-unlock"] ? "silent" : "answered",
     openStatus: openStatus === "0x11" ? 0x11 : 0x00,
     onChange: (c: BoardChange) => say(describe(c)),
     ...(values.trace ? { onTraffic: (dir: "in" | "out", bytes: Buffer) => say(`${dir === "in" ? "<-" : "->"} ${hex(bytes)}`) } : {}),

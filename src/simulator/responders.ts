@@ -5,10 +5,11 @@
 import * as b8a80 from "../drivers/board8a80/protocol.js";
 import * as cu16 from "../drivers/cu16/protocol.js";
 import * as modbus from "../drivers/modbus-relay/protocol.js";
+import * as wkly from "../drivers/wkly/protocol.js";
 import type { FrameFormat } from "../drivers/serial/framing.js";
 import { SimBoard } from "./sim-board.js";
 
-export type SimProtocol = "cu16" | "8a80" | "modbus-relay";
+export type SimProtocol = "cu16" | "8a80" | "modbus-relay" | "wkly";
 
 export interface Responder {
   readonly commandFormat: FrameFormat;
@@ -26,6 +27,10 @@ export interface ResponderSettings {
   openStatus?: 0x11 | 0x00;
   /** Modbus relay boards: the door input's bit value when the door is open. */
   openInput?: 0 | 1;
+  /** WKLY: the lock byte of a closed door. */
+  closedLock?: 0 | 1;
+  /** WKLY: whether the board answers an unlock. */
+  unlockReply?: "answered" | "silent";
 }
 
 export function cu16Responder(settings: ResponderSettings = {}): Responder {
@@ -139,6 +144,43 @@ export function modbusRelayResponder(settings: ResponderSettings = {}): Responde
   };
 }
 
+/**
+ * A "WKLY" board: answers "open one lock" (unless it is a silent one) and "read all locks"; a
+ * channel it does not have is refused with status FF. Addresses in its answers come from the
+ * board (a wrong-address fault answers as the next board).
+ */
+export function wklyResponder(settings: ResponderSettings = {}): Responder {
+  const closed = settings.closedLock ?? 1;
+  const silent = settings.unlockReply === "silent";
+  return {
+    commandFormat: wkly.commandFormat,
+    defaultBaudRate: wkly.BAUD_RATE,
+    channels: 24,
+    firstBoard: 0,
+    handle(frame, boards) {
+      const cmd = wkly.parseCommand(frame);
+      const board = cmd && boards.get(cmd.board);
+      if (!cmd || !board) return null;
+      const from = board.behaviour.wrongAddress ? (cmd.board + 1) % (wkly.MAX_BOARD + 1) : cmd.board;
+      const lockOf = (ch: number) => (board.doorOpen[ch - 1] ? 1 - closed : closed);
+      if (cmd.cmd === wkly.CMD.readAll) {
+        if (board.behaviour.refuse) return { board, reply: wkly.encodeReadAllReply(from, wkly.STATUS_FAILED, []) };
+        return { board, reply: wkly.encodeReadAllReply(from, wkly.STATUS_OK, board.doorOpen.map((_, i) => lockOf(i + 1))) };
+      }
+      if (cmd.cmd === wkly.CMD.open && cmd.data.length === 1) {
+        const ch = cmd.data[0]!;
+        const ok = !board.behaviour.refuse && ch >= 1 && ch <= board.channels;
+        if (ok) board.unlock(ch);
+        if (silent) return { board, reply: null };
+        // The lock byte right after the pulse: open unless the lock is jammed.
+        const lock = ok ? (board.jammed.has(ch) ? closed : 1 - closed) : wkly.LOCK_UNKNOWN;
+        return { board, reply: wkly.encodeOpenReply(from, ok ? wkly.STATUS_OK : wkly.STATUS_FAILED, ch, lock) };
+      }
+      return { board, reply: null };
+    },
+  };
+}
+
 export function responderFor(protocol: SimProtocol, settings: ResponderSettings = {}): Responder {
   switch (protocol) {
     case "cu16":
@@ -147,5 +189,7 @@ export function responderFor(protocol: SimProtocol, settings: ResponderSettings 
       return board8a80Responder(settings);
     case "modbus-relay":
       return modbusRelayResponder(settings);
+    case "wkly":
+      return wklyResponder(settings);
   }
 }

@@ -31,8 +31,8 @@ export interface HarnessOptions {
   /** Boards present on the simulated bus (default: those in the wiring). */
   boards?: number[];
   person?: BoardBusOptions["person"];
-  sim?: Partial<Pick<BoardBusOptions, "lockedBit" | "openStatus" | "openInput" | "channels">>;
-  hardware?: { cu16?: { lockedBit: 0 | 1; itemSensors?: boolean }; "8a80"?: { openStatus: "0x11" | "0x00" }; "modbus-relay"?: { channels: number; openInput?: 0 | 1 } };
+  sim?: Partial<Pick<BoardBusOptions, "lockedBit" | "openStatus" | "openInput" | "closedLock" | "unlockReply" | "channels">>;
+  hardware?: { cu16?: { lockedBit: 0 | 1; itemSensors?: boolean }; "8a80"?: { openStatus: "0x11" | "0x00" }; "modbus-relay"?: { channels: number; openInput?: 0 | 1 }; wkly?: { closedLock: 0 | 1; unlockReply: "answered" | "silent" } };
   serial?: Partial<ResolvedConfig["hardware"]["serial"]>;
   /** Prepare the simulator before the driver starts. */
   before?: (bus: BoardBus) => void;

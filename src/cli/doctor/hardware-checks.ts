@@ -35,7 +35,7 @@ export function checkGpio(driver: string, sysGpio = GPIO): CheckResult {
 
 export function checkSerial(driver: string, hardware: unknown): CheckResult {
   const title = "serial ports present";
-  if (driver !== "cu16" && driver !== "8a80" && driver !== "modbus-relay") return info("serial", title, `skipped: driver ${driver} uses no serial port`);
+  if (driver !== "cu16" && driver !== "8a80" && driver !== "modbus-relay" && driver !== "wkly") return info("serial", title, `skipped: driver ${driver} uses no serial port`);
   const ports = devicePaths(get(hardware, driver) ?? hardware);
   if (!ports.length) return warn("serial", title, `no /dev/... path found under hardware.${driver}`, "set the board's serial port (prefer /dev/serial/by-id/...)");
   const missing = ports.filter((p) => !existsSync(p.path));

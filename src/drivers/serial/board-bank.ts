@@ -18,7 +18,8 @@ import type { BoardWiring, LockerWire } from "./wiring.js";
 
 /** One board's feedback, indexed by channel - 1. */
 export interface BoardReading {
-  doorOpen: boolean[];
+  /** null (or missing): the board cannot tell for this channel; the door reads "unknown". */
+  doorOpen: (boolean | null)[];
   /** Infrared "item present" inputs, where the board has them. */
   itemPresent?: boolean[];
 }
@@ -85,7 +86,7 @@ export class BoardLockBank implements LockBank {
   protected readonly link: SerialLink;
   private readonly positions = new Map<string, DoorPosition>();
   /** Position last read from the hardware, kept while a board is offline. */
-  private readonly lastRead = new Map<string, "open" | "closed">();
+  private readonly lastRead = new Map<string, DoorPosition>();
   private readonly itemMap = new Map<string, boolean>();
   private readonly offlineSet = new Set<string>();
   private readonly boards: BoardState[];
@@ -254,7 +255,8 @@ export class BoardLockBank implements LockBank {
   private apply(board: BoardState, reading: BoardReading): void {
     const changes: [string, DoorPosition][] = [];
     for (const w of board.wires) {
-      const pos = reading.doorOpen[w.channel - 1] ? "open" : "closed";
+      const bit = reading.doorOpen[w.channel - 1];
+      const pos: DoorPosition = bit === true ? "open" : bit === false ? "closed" : "unknown";
       const before = this.lastRead.get(w.lockerId);
       this.lastRead.set(w.lockerId, pos);
       this.positions.set(w.lockerId, pos);

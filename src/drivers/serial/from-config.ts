@@ -12,17 +12,20 @@ import * as cu16 from "../cu16/protocol.js";
 import { Cu16LockBank } from "../cu16/cu16-lock-bank.js";
 import { ModbusRelayLockBank } from "../modbus-relay/modbus-relay-lock-bank.js";
 import * as modbus from "../modbus-relay/protocol.js";
+import * as wkly from "../wkly/protocol.js";
+import { WklyLockBank } from "../wkly/wkly-lock-bank.js";
 import type { BoardLockBank } from "./board-bank.js";
 import { SerialPortLine, interFrameGapMs, type SerialLine } from "./line.js";
 import { mapBoardWiring, type BoardLimits } from "./wiring.js";
 
-export type BoardDriver = "cu16" | "8a80" | "modbus-relay";
+export type BoardDriver = "cu16" | "8a80" | "modbus-relay" | "wkly";
 
 export const BOARD_LIMITS: Record<BoardDriver, BoardLimits & { baudRate: number }> = {
   cu16: { protocol: "cu16", minBoard: 0, maxBoard: cu16.MAX_BOARD, channels: cu16.CHANNELS, baudRate: cu16.BAUD_RATE },
   "8a80": { protocol: "8a80", minBoard: b8a80.MIN_BOARD, maxBoard: b8a80.MAX_BOARD, channels: b8a80.CHANNELS, baudRate: b8a80.BAUD_RATE },
   // channels: the most any board has; the bank's own count (hardware["modbus-relay"].channels) is applied below.
   "modbus-relay": { protocol: "modbus-relay", minBoard: modbus.MIN_BOARD, maxBoard: modbus.MAX_BOARD, channels: modbus.MAX_CHANNELS, baudRate: modbus.BAUD_RATE },
+  wkly: { protocol: "wkly", minBoard: wkly.MIN_BOARD, maxBoard: wkly.MAX_BOARD, channels: wkly.MAX_CHANNELS, baudRate: wkly.BAUD_RATE },
 };
 
 export interface BoardBankDeps {
@@ -57,5 +60,7 @@ export function createBoardLockBank(protocol: BoardDriver, cfg: ResolvedConfig, 
       return new Board8a80LockBank({ ...common, settings: { openStatus: cfg.hardware["8a80"].openStatus === "0x11" ? 0x11 : 0x00 } });
     case "modbus-relay":
       return new ModbusRelayLockBank({ ...common, settings: { channels: relay.channels, openInput: relay.openInput! } });
+    case "wkly":
+      return new WklyLockBank({ ...common, settings: { closedLock: cfg.hardware.wkly.closedLock, unlockReply: cfg.hardware.wkly.unlockReply } });
   }
 }

@@ -5,7 +5,7 @@
 import type { BankLayout } from "../../config/layout.js";
 
 export interface BoardLimits {
-  /** "cu16", "8a80", "modbus-relay": named in the problems. */
+  /** "cu16", "8a80", "modbus-relay", "wkly": named in the problems. */
   protocol: string;
   minBoard: number;
   maxBoard: number;
