@@ -13,11 +13,13 @@ import { loadConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import * as b8a80 from "../../src/drivers/board8a80/protocol.js";
 import * as cu16 from "../../src/drivers/cu16/protocol.js";
-import { byteSum, xorBcc } from "../../src/drivers/serial/checksum.js";
+import * as modbus from "../../src/drivers/modbus-relay/protocol.js";
+import { byteSum, crc16Modbus, xorBcc } from "../../src/drivers/serial/checksum.js";
 import { FrameParser, type FrameFormat } from "../../src/drivers/serial/framing.js";
 import type { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
 import { createLogger } from "../../src/system/logger.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
+import * as wkly from "../../src/drivers/wkly/protocol.js";
 import { SeededRandom } from "../support/random.js";
 
 const SEED = Number(process.env.LOCKERD_FUZZ_SEED ?? 20261125);
@@ -34,6 +36,27 @@ describe("fuzzing lock-board replies through the framing parsers", () => {
       name: "8a80",
       format: b8a80.replyFormat,
       valid: (r) => (r.chance(0.5) ? b8a80.encodeQueryReply(1 + r.int(31), r.int(0x1000000)) : b8a80.encodeUnlockReply(1 + r.int(31), 1 + r.int(24), r.chance(0.5) ? 0 : 0x11)),
+      checksumOk: (f) => xorBcc(f.subarray(0, f.length - 1)) === f[f.length - 1],
+    },
+    {
+      name: "modbus-relay",
+      format: modbus.replyFormat,
+      valid: (r) => {
+        const board = 1 + r.int(247);
+        const pick = r.int(3);
+        if (pick === 0) return modbus.encodeInputsReply(board, 8 * (1 + r.int(4)), r.int(0x100000000));
+        if (pick === 1) return modbus.pulseRequest(board, 1 + r.int(32), 100 + r.int(5000)); // a pulse's answer is its echo
+        return modbus.encodeException(board, 0x02, 1 + r.int(4));
+      },
+      checksumOk: (f) => crc16Modbus(f.subarray(0, f.length - 2)) === f.readUInt16LE(f.length - 2),
+    },
+    {
+      name: "wkly",
+      format: wkly.replyFormat,
+      valid: (r) =>
+        r.chance(0.5)
+          ? wkly.encodeReadAllReply(r.int(32), 0, Array.from({ length: 1 + r.int(48) }, () => r.int(2)))
+          : wkly.encodeOpenReply(r.int(32), r.chance(0.9) ? 0 : 0xff, 1 + r.int(48), r.int(2)),
       checksumOk: (f) => xorBcc(f.subarray(0, f.length - 1)) === f[f.length - 1],
     },
   ];
