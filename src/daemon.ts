@@ -13,7 +13,7 @@ import { expireDue } from "./bank/expiry.js";
 import { cryptoRandom, type Clock, type RandomSource } from "./bank/ports.js";
 import { reconcileIntents } from "./bank/reconcile.js";
 import { SizeScale } from "./bank/sizes.js";
-import { AttemptLimiter } from "./bank/attempts.js";
+import { attemptRules, limiterOf, type AttemptLimiter } from "./bank/attempts.js";
 import { kioskDevices, type KioskDeviceOverrides } from "./kiosk/devices.js";
 import { attackSources, checkGuessingBound } from "./kiosk/guessing-check.js";
 import { signInEntries } from "./bank/couriers.js";
@@ -145,7 +145,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       codes,
       sizes,
       doors: supervisor,
-      policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens },
+      policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens, attempts: attemptRules(cfg.limiter) },
       storage: storageGuard,
       couriers: cfg.couriers,
     };
@@ -179,7 +179,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     sweepTimer.unref();
     stopStack.push({ name: "expiry", fn: () => clearInterval(sweepTimer) });
 
-    const attempts = new AttemptLimiter(store, clock, cfg.limiter);
+    const attempts = limiterOf(ctx);
     // A simulated bank gets a simulated keypad and scanner (the bank page types and scans on
     // them) unless real ones are configured.
     const simInput: KioskDeviceOverrides =
@@ -189,7 +189,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
             ...(cfg.input.scanner.type === "none" ? { scanner: new SimScanner({ maxLength: cfg.input.scanner.maxLength, allowedSymbologies: cfg.input.scanner.allowedSymbologies }) } : {}),
           }
         : {};
-    const kiosk = await startKiosk(cfg, { ctx, limiter: attempts, ...(await kioskDevices(cfg, log, opts.input ?? simInput)) }, log);
+    const kiosk = await startKiosk(cfg, { ctx, ...(await kioskDevices(cfg, log, opts.input ?? simInput)) }, log);
     stopStack.push({ name: "kiosk", fn: () => kiosk.stop() });
 
     // Built before the API (GET /sync reads it), started after it, stopped before the store closes.
@@ -225,8 +225,6 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
           scanner: kiosk.devices.scanner instanceof SimScanner ? kiosk.devices.scanner : null,
           indicator: kiosk.devices.indicator instanceof SimIndicator ? kiosk.devices.indicator : null,
         },
-
-        attempts,
 
         ...(sync ? { sync } : {}),
       });

@@ -1,5 +1,4 @@
 /** What the HTTP layer is handed: the bank's context, auth, and door positions for views. */
-import type { AttemptLimiter } from "../bank/attempts.js";
 import type { BankContext } from "../bank/context.js";
 import type { BankLayout } from "../config/layout.js";
 import type { SimLockBank } from "../drivers/sim/sim-lock-bank.js";
@@ -35,9 +34,6 @@ export interface ApiDeps {
   heartbeatMs?: number;
   /** The sync loop's backlog and lag for /metrics, once it exists. */
   syncStatus?: () => SyncStatus;
-
-  /** The attempt limiter shared with the keypad (kiosk slice); pickups go through it. */
-  attempts?: AttemptLimiter;
 
   /** The upward sync loop, when sync is configured (GET /sync, POST /sync/now). */
   sync?: SyncControl;

@@ -8,7 +8,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import type { RandomSource } from "./ports.js";
 
 export const MIN_CODE_DIGITS = 6;
-export const MAX_CODE_DIGITS = 10;
+export const MAX_CODE_DIGITS = 12;
 
 /**
  * Pickup tokens (kiosk slice): 160 random bits as 32 base32 characters (A-Z, 2-7), printed as a
@@ -30,7 +30,7 @@ export class CodeBook {
 
   /** A fresh code of exactly `digits` digits (leading zeros allowed). */
   generate(random: RandomSource): string {
-    // randomInt's bound must stay below 2^48; 10 digits is 10^10, well inside.
+    // randomInt's bound must stay below 2^48; 12 digits is 10^12, well inside.
     return String(random.int(10 ** this.digits)).padStart(this.digits, "0");
   }
 

@@ -106,7 +106,7 @@ export const configSchema = z
       .prefault({}),
     codes: z
       .object({
-        digits: z.number().int().min(MIN_CODE_DIGITS).max(MAX_CODE_DIGITS).default(8),
+        digits: z.number().int().min(MIN_CODE_DIGITS).max(MAX_CODE_DIGITS).default(11),
       })
       .strict()
       .prefault({}),

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, vi } from "vitest";
 import { assignLocker, type Assignment } from "../../src/bank/assign.js";
+import { DEFAULT_ATTEMPTS } from "../../src/bank/attempts.js";
 import { CodeBook } from "../../src/bank/codes.js";
 import type { BankContext, BankPolicy, DoorCommander } from "../../src/bank/context.js";
 import { bankDoorOutcomes } from "../../src/bank/door-events.js";
@@ -263,7 +264,7 @@ function openBank(dbPath: string, clock: FakeClock, opts: TestBankOptions, doors
     codes: new CodeBook(opts.secret ?? TEST_SECRET, opts.digits ?? 8),
     sizes,
     doors: doorsFor(layout),
-    policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, ...opts.policy },
+    policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, attempts: DEFAULT_ATTEMPTS, ...opts.policy },
   };
   return { layout, store, ctx };
 }
