@@ -43,3 +43,17 @@ describe("the yearly guessing bound", () => {
     expect(b.yearlyChance).toBeCloseTo(1 - (1 - codesAlone) * (1 - pinsAlone), 12);
   });
 });
+
+describe("the default configuration's bound (issue 24: short code lockouts paid for with longer codes)", () => {
+  it("stays under 1% a year, as lockerctl doctor computes it, for the demo bank and for a bank with a keypad and two kiosk tokens", async () => {
+    const { loadConfig } = await import("../../src/config/load.js");
+    const { checkBruteForce } = await import("../../src/cli/doctor/bank-checks.js");
+    const demo = loadConfig({ env: {} });
+    expect(checkBruteForce(demo, 24)).toMatchObject({ status: "pass" });
+    const b = guessingBound({ lockers: 24, codeDigits: demo.codes.digits, sources: 3, limiter: demo.limiter, pinLimiter: demo.limiter.pins });
+    // 5 failures per 40 s lockout: 2,160 trips a day, 365 days, plus 4 quiet failures a day.
+    expect(b.guessesPerSourcePerYear).toBe(5 * 2160 * 365 + 4 * 365);
+    expect(b.yearlyChance).toBeLessThan(0.01);
+    expect(b.yearlyChance).toBeCloseTo(1 - Math.exp(-3 * b.guessesPerSourcePerYear * 24e-11), 6);
+  });
+});
