@@ -87,7 +87,27 @@ export const notFound: RequestHandler = (req, res) => {
   sendProblem(res, new LockerdError("NOT_FOUND", `no route ${req.method} ${redactPath(req.path)}`));
 };
 
-/** Pickup codes can appear in paths (POST /pickup/{code}); never echo or log them. */
+/**
+ * Pickup codes can appear in paths (POST /pickup/{code}); never echo or log them. Express routes
+ * paths case-blind, so this is case-blind too, and reads each segment percent-decoded: whatever
+ * spelling reaches the pickup route (/PICKUP/…, /PicKup/…, /%70ickup/…, //pickup/…) is redacted,
+ * and so is the segment after any "pickup" segment of a path no route took.
+ */
 export function redactPath(path: string): string {
-  return path.replace(/^\/pickup\/[^/]*/, "/pickup/[redacted]");
+  const segments = path.split("/");
+  for (let i = 0; i < segments.length - 1; i++) {
+    if (decodeSegment(segments[i]!).toLowerCase() === "pickup" && segments[i + 1] !== "") {
+      segments[i + 1] = "[redacted]";
+      i++;
+    }
+  }
+  return segments.join("/");
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }
