@@ -4,10 +4,10 @@
  * be un-opened), a busy timeout for the technician's tools, foreign keys, a bounded WAL file.
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { LockerdError } from "../bank/errors.js";
 import { MIGRATIONS } from "./migrations.js";
+import { privateDir, privateFile, tighten } from "../system/private-files.js";
 
 export type Db = Database.Database;
 
@@ -17,7 +17,14 @@ export interface OpenOptions {
 }
 
 export function openDatabase(path: string, opts: OpenOptions = {}): Db {
-  if (path !== ":memory:" && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:" && !opts.readonly) {
+    // 0600 in a 0700 directory whatever the umask; SQLite gives the WAL and shared-memory
+    // files it creates the database file's mode.
+    privateDir(dirname(path));
+    privateFile(path);
+    tighten(`${path}-wal`);
+    tighten(`${path}-shm`);
+  }
   const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
   busyTimeouts.set(db, opts.busyTimeoutMs ?? 5000);
