@@ -9,6 +9,7 @@ import { AttemptTable } from "./attempts.js";
 import { CourierCredentialTable } from "./courier-credentials.js";
 import { writeTx, type Db } from "./database.js";
 import { EventLog, type NewEvent } from "./events.js";
+import { IdempotencyTable } from "./idempotency.js";
 import { IntentTable } from "./intents.js";
 import { LockerTable } from "./lockers.js";
 import { ParcelTable } from "./parcels.js";
@@ -21,6 +22,7 @@ export class Store {
   readonly events: EventLog;
   readonly attempts: AttemptTable;
   readonly couriers: CourierCredentialTable;
+  readonly idempotency: IdempotencyTable;
 
   constructor(
     readonly db: Db,
@@ -32,6 +34,7 @@ export class Store {
     this.events = new EventLog(db);
     this.attempts = new AttemptTable(db);
     this.couriers = new CourierCredentialTable(db);
+    this.idempotency = new IdempotencyTable(db);
   }
 
   /**

@@ -33,6 +33,7 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
     defineRoute({
       method: "post",
       path: "/lockers/assign",
+      idempotencyKey: true,
       tag: "lockers",
       summary: "Assign the smallest free locker that fits a parcel and unlock it for the deposit",
       access: ["courier"],
@@ -80,6 +81,7 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
     defineRoute({
       method: "post",
       path: "/lockers/:id/open",
+      idempotencyKey: true,
       tag: "lockers",
       summary: "Open a locker's door (technician)",
       access: [],

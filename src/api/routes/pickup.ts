@@ -26,6 +26,7 @@ export function pickupRoutes(deps: ApiDeps): Route[] {
     access: ["kiosk"],
     responses: { 200: { description: "the parcel's door is unlocking", schema: pickupView } },
     errors: ["INVALID_CODE", "TOO_MANY_ATTEMPTS", "DOOR_UNAVAILABLE", "LOCKER_BUSY"],
+    idempotencyKey: true,
   } as const;
 
   return [
