@@ -14,6 +14,10 @@ import { cancelAssignment, setInService, setOutOfService } from "../../src/bank/
 import type { LockerStatus, ParcelStatus } from "../../src/store/rows.js";
 import { createTestBank, type TestBank } from "../support/bank.js";
 
+/** Each try from its own keypad: the model is of parcels and doors; the limiter has its own tests. */
+let keypads = 0;
+const keypad = () => ({ channel: "keypad", id: `k${++keypads}` }) as const;
+
 const LOCKERS = [["A01", "S"], ["A02", "M"], ["A03", "S"], ["A04", "L"], ["A05", "M"]] as const;
 const RANK: Record<string, number> = { S: 0, M: 1, L: 2 };
 const OPEN_TIMEOUT = 30_000;
@@ -243,15 +247,15 @@ async function run(b: TestBank, m: Model, a: Action): Promise<void> {
       const p = a.wrong ? undefined : target;
       const collectable = p && p.status === "STORED" && p.expiresAt > m.now;
       if (!collectable) {
-        await expect(pickupByCode(b.ctx, code, { channel: "keypad" })).rejects.toMatchObject({ code: "INVALID_CODE" });
+        await expect(pickupByCode(b.ctx, code, keypad())).rejects.toMatchObject({ code: "INVALID_CODE" });
         return;
       }
       const active = m.intents.get(p.lockerId);
       if (active && !(active.purpose === "pickup" && active.parcelId === p.id)) {
-        await expect(pickupByCode(b.ctx, code, { channel: "keypad" })).rejects.toMatchObject({ code: "LOCKER_BUSY" });
+        await expect(pickupByCode(b.ctx, code, keypad())).rejects.toMatchObject({ code: "LOCKER_BUSY" });
         return;
       }
-      await expect(pickupByCode(b.ctx, code, { channel: "keypad" })).resolves.toEqual({ parcelId: p.id, lockerId: p.lockerId });
+      await expect(pickupByCode(b.ctx, code, keypad())).resolves.toEqual({ parcelId: p.id, lockerId: p.lockerId });
       if (!active) m.start(p.lockerId, "pickup", p.id);
       else if (active.phase === "unlocking") active.deadline = m.now + OPEN_TIMEOUT; // pulsed again, timer restarted
       return;
