@@ -228,8 +228,12 @@ async function run(b: TestBank, m: Model, a: Action): Promise<void> {
       const lockerId = LOCKERS[a.pick % LOCKERS.length]![0];
       if (m.intents.has(lockerId)) return;
       const pulses = b.sim.pulses.length;
-      b.sim.setDoor(lockerId, m.open.has(lockerId) ? "closed" : "open");
+      const opening = !m.open.has(lockerId);
+      b.sim.setDoor(lockerId, opening ? "open" : "closed");
       if (!m.open.delete(lockerId)) m.open.add(lockerId);
+      // Forced open over a stored (or expired) parcel: the locker is flagged for inspection.
+      const inside = m.parcels.find((x) => x.lockerId === lockerId && x.inLocker && (x.status === "STORED" || x.status === "EXPIRED"));
+      if (opening && inside) m.lockers.set(lockerId, "OUT_OF_SERVICE");
       expect(b.supervisor.openUnattended()).toEqual(m.open);
       expect(b.sim.pulses.length).toBe(pulses);
       return;
