@@ -12,7 +12,7 @@
  */
 import type { RequestHandler, Response } from "express";
 import type { BankContext } from "../bank/context.js";
-import { LockerdError } from "../bank/errors.js";
+import { LockerdError } from "../basics/errors.js";
 import type { Logger } from "../system/logger.js";
 import type { Caller } from "./auth.js";
 

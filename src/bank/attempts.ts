@@ -11,10 +11,10 @@
 import type { AttemptState } from "../store/attempts.js";
 import type { Store } from "../store/store.js";
 import type { BankContext } from "./context.js";
-import { LockerdError } from "./errors.js";
+import { LockerdError } from "../basics/errors.js";
 import { MAX_TRIPS_KEPT, lockoutMs, type LimiterSettings } from "./guess-bound.js";
 import type { PickupSource } from "./pickup.js";
-import type { Clock } from "./ports.js";
+import type { Clock } from "../basics/ports.js";
 
 export type { LimiterSettings } from "./guess-bound.js";
 

@@ -5,7 +5,7 @@
  */
 import Database from "better-sqlite3";
 import { dirname } from "node:path";
-import { LockerdError } from "../bank/errors.js";
+import { LockerdError } from "../basics/errors.js";
 import { MIGRATIONS } from "./migrations.js";
 import { privateDir, privateFile, tighten } from "../system/private-files.js";
 

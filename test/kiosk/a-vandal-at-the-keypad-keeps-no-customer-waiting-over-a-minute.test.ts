@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { DEFAULT_ATTEMPTS, DEFAULT_PIN_LIMITER, type AttemptRules } from "../../src/bank/attempts.js";
 import type { Assignment } from "../../src/bank/assign.js";
-import { isLockerdError } from "../../src/bank/errors.js";
+import { isLockerdError } from "../../src/basics/errors.js";
 import { pickupByCode, type PickupSource } from "../../src/bank/pickup.js";
 import { createTestBank, type TestBank } from "../support/bank.js";
 

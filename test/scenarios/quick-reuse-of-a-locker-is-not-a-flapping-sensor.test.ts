@@ -5,7 +5,7 @@
  * and no sensor_unstable alarm is raised. Real time (the simulated person uses real timers).
  */
 import { afterEach, expect, it, vi } from "vitest";
-import type { Clock } from "../../src/bank/ports.js";
+import type { Clock } from "../../src/basics/ports.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
 import { loadConfig } from "../../src/config/load.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
