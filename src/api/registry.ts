@@ -62,6 +62,8 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, H extends z.
   responses: Record<number, ResponseSpec>;
   /** Problem codes the route can answer with besides the common ones. */
   errors?: readonly ErrorCode[];
+  /** A non-idempotent POST that honours the Idempotency-Key header (see idempotency.ts). */
+  idempotencyKey?: boolean;
   handler(input: RouteInput<P, Q, H, B>, req: Request, res: Response): unknown;
 }
 
@@ -78,6 +80,7 @@ export interface Route<R extends string = Role> {
   readonly body: z.ZodType | null;
   readonly responses: Record<number, ResponseSpec>;
   readonly errors: readonly ErrorCode[];
+  readonly idempotencyKey: boolean;
   readonly handler: (input: RouteInput<z.ZodType, z.ZodType, z.ZodType, z.ZodType>, req: Request, res: Response) => unknown;
 }
 
@@ -96,12 +99,25 @@ export function defineRoute<P extends z.ZodType = Empty, Q extends z.ZodType = E
     access: def.access,
     params: def.params ?? noParams,
     query: def.query ?? noQuery,
-    headers: def.headers ?? null,
+    headers: def.idempotencyKey ? withIdempotencyKey(def.headers) : (def.headers ?? null),
     body: def.body ?? null,
     responses: def.responses,
-    errors: def.errors ?? [],
+    errors: def.idempotencyKey ? [...(def.errors ?? []), "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS"] : (def.errors ?? []),
+    idempotencyKey: def.idempotencyKey ?? false,
     handler: def.handler as Route<R>["handler"],
   };
+}
+
+const idempotencyKeyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, "1 to 255 printable ASCII characters")
+    .optional()
+    .meta({ description: "the same key and request within a day answer the first answer again; the same key with another request is a 422" }),
+});
+
+function withIdempotencyKey(headers: z.ZodType | undefined): z.ZodType {
+  return headers instanceof z.ZodObject ? headers.extend(idempotencyKeyHeader.shape) : idempotencyKeyHeader;
 }
 
 /** Roles that may call a route (the super role included), or null when it is open. */
@@ -123,6 +139,8 @@ export interface MountOptions<R extends string = Role> {
   bodyLimitBytes: number;
   /** Default: the bank's roles. */
   roles?: RoleModel<R>;
+  /** Answers requests repeated with the same Idempotency-Key (the routes that declare it). */
+  idempotency?: RequestHandler;
 }
 
 /** Mount every route, then a 405 (with Allow) for other methods on the same paths. */
@@ -148,6 +166,7 @@ export function mountRoutes<R extends string = Role>(app: Express, routes: reado
     const roles = rolesOf(route, opts.roles);
     if (roles) chain.push(opts.auth.allow(...roles));
     if (route.body) chain.push(jsonOnly, json);
+    if (route.idempotencyKey && opts.idempotency) chain.push(opts.idempotency);
     chain.push(async (req, res) => {
       const input = {
         params: parse(route.params, req.params, "path"),

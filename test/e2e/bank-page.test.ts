@@ -64,7 +64,7 @@ describe("the bank page", () => {
     await page.fill("#courier-ref", "PKG-1001");
     await page.click("#courier-scan");
     const code = (await page.locator("#last-code").textContent({ timeout: 5000 }))!.trim();
-    expect(code).toMatch(/^\d{8}$/);
+    expect(code).toMatch(/^\d{11}$/);
     const text = await page.textContent("#courier-result");
     const lockerId = /Locker (\w+)/.exec(text!)![1]!;
     expect(lockerId).toBe("A01");

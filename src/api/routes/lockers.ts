@@ -33,12 +33,13 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
     defineRoute({
       method: "post",
       path: "/lockers/assign",
+      idempotencyKey: true,
       tag: "lockers",
       summary: "Assign the smallest free locker that fits a parcel and unlock it for the deposit",
       access: ["courier"],
       body: assignBody,
       responses: { 201: { description: "assigned; the door is unlocking; the pickup code is shown only here", schema: assignmentView } },
-      errors: ["NO_LOCKER_AVAILABLE", "DOOR_UNAVAILABLE", "STORAGE_BUSY", "STORAGE_FULL"],
+      errors: ["NO_LOCKER_AVAILABLE", "PARCEL_ALREADY_IN_BANK", "HARDWARE_OFFLINE", "DOOR_UNAVAILABLE", "STORAGE_BUSY", "STORAGE_FULL"],
       handler: async ({ body }, _req, res) => {
         const a = await assignLocker(ctx, { size: body.size, trackingRef: body.parcel ?? null });
         res.status(201).json({
@@ -80,6 +81,7 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
     defineRoute({
       method: "post",
       path: "/lockers/:id/open",
+      idempotencyKey: true,
       tag: "lockers",
       summary: "Open a locker's door (technician)",
       access: [],

@@ -13,6 +13,7 @@ import { EXIT } from "../exit-codes.js";
 import { bytes } from "../output.js";
 import { bar, Progress } from "../progress.js";
 import { openDatabase } from "../../store/database.js";
+import { privateFile } from "../../system/private-files.js";
 
 export const backupCommand: Command = {
   name: "backup",
@@ -44,6 +45,9 @@ Exit: 0 copied and checked; 1 the target exists (no --force) or the copy failed 
     let source: Database.Database | null = null;
     try {
       source = openDatabase(src, { readonly: true });
+      // The copy holds what the bank holds: 0600 from its first byte (its journal follows its mode).
+      rmSync(tmp, { force: true });
+      privateFile(tmp, { exclusive: true });
       let lastShown = -1;
       let pages = 0;
       progress.update(`copying ${src} to ${dest}`);
