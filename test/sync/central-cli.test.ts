@@ -1,6 +1,6 @@
 /** The operator's commands, run as the README says: migrate the central schema, create a bank's role. */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -42,4 +42,27 @@ it("migrates, then creates a bank role whose password file logs in", async () =>
 
   // a second time without --rotate is refused rather than silently changing the password
   await expect(tsx("src/central/create-bank.ts", ["--url", db.url, "--bank", "CLI-1", "--role", role])).rejects.toMatchObject({ code: 1 });
+});
+
+it("refuses an existing --password-file before creating anything, and leaves the file as it was", async () => {
+  const role = `lockerd_bank_cli2${Date.now().toString(36)}`;
+  db.trackRole(role);
+  const pwFile = join(dir, "already-there.pw");
+  writeFileSync(pwFile, "someone else's password\n");
+  const err = (await tsx("src/central/create-bank.ts", ["--url", db.url, "--bank", "CLI-2", "--role", role, "--password-file", pwFile]).catch((e: unknown) => e)) as {
+    code: number;
+    stderr: string;
+  };
+  expect(err.code).toBe(1);
+  expect(err.stderr).toMatch(/already-there\.pw exists; nothing was created/);
+  expect(readFileSync(pwFile, "utf8")).toBe("someone else's password\n");
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    expect((await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount).toBe(0);
+    expect((await c.query("SELECT 1 FROM central.banks WHERE id = 'CLI-2'")).rowCount).toBe(0);
+  } finally {
+    await c.end();
+  }
+  expect(readdirSync(dir).filter((f) => f.includes(".new-"))).toEqual([]);
 });
