@@ -70,6 +70,7 @@ export class SyncLoop implements SyncControl {
   private stopped = false;
   private again = false;
   private failures = 0;
+  private attempts = 0;
   private lastError: string | null = null;
   private lastSuccessAt: number | null;
   private nextCommandPollAt = 0;
@@ -127,6 +128,7 @@ export class SyncLoop implements SyncControl {
       lastError: this.lastError,
       lagMs: s.oldestUnsentAt === null ? 0 : Math.max(0, now - s.oldestUnsentAt),
       lastSentSeq: s.lastSentSeq,
+      attempts: this.attempts,
     };
   }
 
@@ -151,10 +153,12 @@ export class SyncLoop implements SyncControl {
       this.lastSuccessAt = this.deps.ctx.clock.now();
       this.failures = 0;
       this.lastError = null;
+      this.attempts++;
       return report;
     } catch (e) {
       this.failures++;
       this.lastError = describe(e);
+      this.attempts++;
       const conflict = (e as { code?: unknown }).code === SEQUENCE_CONFLICT;
       // A conflict will not heal by retrying; it stays visible in GET /sync and at error level.
       if (conflict) this.log.error({ err: e, failures: this.failures }, "central database rejected a batch: sequence conflict");
