@@ -46,6 +46,19 @@ export interface Metrics {
   close(): void;
 }
 
+/** Methods that keep their name as a label when no route matched; any other is "OTHER". */
+const PLAIN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
+
+/**
+ * A request's labels, bounded whatever callers send (issue 24, item 14): a matched route's
+ * template and its own method, or the one label "unmatched" with a method from a fixed list.
+ * Statuses are the daemon's own answers, a short list.
+ */
+export function requestLabels(method: string, route: unknown, status: number): { method: string; route: string; status: string } {
+  if (typeof route === "string") return { method, route, status: String(status) };
+  return { method: PLAIN_METHODS.has(method) ? method : "OTHER", route: "unmatched", status: String(status) };
+}
+
 export function createMetrics(opts: MetricsOptions): Metrics {
   const { ctx } = opts;
   const registry = new Registry();
@@ -128,7 +141,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     res.on("finish", () => {
       // Streams last as long as the client stays; they are not request latency.
       if (res.locals.streaming) return;
-      end({ method: req.method, route: typeof res.locals.route === "string" ? res.locals.route : "unmatched", status: String(res.statusCode) });
+      end(requestLabels(req.method, res.locals.route, res.statusCode));
     });
     next();
   };

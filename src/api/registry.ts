@@ -148,8 +148,8 @@ export function mountRoutes(app: Express, routes: readonly Route[], opts: MountO
 
   for (const [path, methods] of methodsByPath) {
     const allow = [...methods, "OPTIONS"].join(", ");
+    // No res.locals.route here: a method the path does not have matched no route (metrics say "unmatched").
     app.all(path, function methodNotAllowed(req, res) {
-      res.locals.route = path;
       res.setHeader("Allow", allow);
       if (req.method === "OPTIONS") {
         res.status(204).end();
