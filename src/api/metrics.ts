@@ -63,6 +63,9 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const { ctx } = opts;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names these three gauges *_total, which Prometheus reserves for counters
+  // (`promtool check metrics` flags them); nodejs_active_handles/_requests/_resources, by type, hold the same.
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
 
   new Gauge({
     name: "lockerd_lockers",

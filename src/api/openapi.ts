@@ -94,11 +94,16 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
     info: {
       title: info.title,
       version: info.version,
+      // package.json says UNLICENSED; LicenseRef- is SPDX for a license of ones own.
+      license: { name: "Proprietary (package.json: UNLICENSED)", identifier: "LicenseRef-Proprietary" },
       description:
         (info.description ? info.description + "\n\n" : "") +
         "Bearer tokens carry one role: courier, kiosk, monitor or technician (who may do everything). " +
         "`x-roles` on each operation lists the roles allowed. Errors are application/problem+json (RFC 9457) with a stable `code`.",
     },
+    // The daemon that served this document: its TCP address (http.host, http.port; port 0 = chosen at
+    // start, logged as "API listening") or its unix socket. A relative URL keeps whichever was used.
+    servers: [{ url: "/", description: "this bank's daemon (the address this document was fetched from)" }],
     paths,
     components: {
       schemas,

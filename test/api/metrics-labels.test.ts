@@ -3,6 +3,7 @@
  * are labelled by the route they matched, or one fixed "unmatched" label, and by a method
  * from a fixed list; made-up methods and paths never become series.
  */
+import { spawnSync } from "node:child_process";
 import { connect } from "node:net";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { call, startBank, TOKENS, type TestBank } from "./support.js";
@@ -48,4 +49,17 @@ it("1,020 requests with made-up methods and paths add only a handful of series",
   expect([...routes].some((r) => /\d{2,}/.test(r))).toBe(false);
   const allowed = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "OTHER"]);
   for (const s of after) expect(allowed.has(s.method), s.method).toBe(true);
+});
+
+/** `promtool check metrics` when Prometheus's tool is installed (.ci/run installs it); the same naming rules checked here either way. */
+it("a scrape passes promtool's naming rules: no _total on a gauge, counters end in _total", async () => {
+  const text = (await call(bank.url, "/metrics", { token: TOKENS.monitor })).text;
+  for (const f of parsePrometheus(text).values()) {
+    if (f.type !== "counter") expect(f.name.endsWith("_total"), `${f.name} is a ${f.type}`).toBe(false);
+    else expect(f.name.endsWith("_total"), `counter ${f.name}`).toBe(true);
+  }
+  const promtool = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+  if (promtool.error) return; // not installed here: the rules above stand in for it
+  expect(`${promtool.stdout}${promtool.stderr}`.trim()).toBe("");
+  expect(promtool.status).toBe(0);
 });
