@@ -63,7 +63,7 @@ describe("the OpenAPI document agrees with the daemon", () => {
   });
 
   it("gives every page file the content type it is served with", async () => {
-    for (const path of ["/", "/page/app.js", "/page/style.css", "/favicon.svg"]) {
+    for (const path of ["/", "/page/app.js", "/page/common.js", "/page/style.css", "/favicon.svg"]) {
       const documented = Object.keys(paths[path]!.get!.responses["200"]!.content ?? {});
       const served = await call(bank.url, path);
       expect(served.status, path).toBe(200);

@@ -38,6 +38,7 @@ const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "POST /sim/scanner": ["technician"],
   "GET /": "open",
   "GET /page/app.js": "open",
+  "GET /page/common.js": "open",
   "GET /page/style.css": "open",
   "GET /favicon.svg": "open",
 };

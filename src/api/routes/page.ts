@@ -5,6 +5,7 @@ import { defineRoute, type Route } from "../registry.js";
 /** Each file its own route, so the OpenAPI document gives each its real content type. */
 const ASSETS = [
   { path: "/page/app.js", file: "app.js", type: "text/javascript", summary: "The bank page's script" },
+  { path: "/page/common.js", file: "common.js", type: "text/javascript", summary: "The bank page's shared script module (state, API client)" },
   { path: "/page/style.css", file: "style.css", type: "text/css", summary: "The bank page's style sheet" },
   { path: "/favicon.svg", file: "favicon.svg", type: "image/svg+xml", summary: "The bank page's icon" },
 ] as const;
