@@ -73,6 +73,8 @@ const PREREQS: readonly Prereq[] = [
   },
   { why: "the systemd unit checks (systemd-analyze)", pkg: "systemd", present: () => onPath("systemd-analyze") },
   { why: "checking a /metrics scrape (promtool check metrics)", pkg: "prometheus", present: () => onPath("promtool") },
+  { why: "the Debian package test's scratch root", pkg: "mmdebstrap", present: () => onPath("mmdebstrap") },
+  { why: "the Debian package test's lintian check", pkg: "lintian", present: () => onPath("lintian") },
 ];
 
 function main(): number {

@@ -3,7 +3,7 @@
  * nothing to re-encode), marking a batch sent (and deleting its plain pickup codes in the same
  * transaction), the backlog, and pruning what was sent long ago.
  */
-import { LockerdError } from "../bank/errors.js";
+import { LockerdError } from "../basics/errors.js";
 import { writeTx, type Db } from "./database.js";
 import type { EventRow } from "./rows.js";
 

@@ -165,6 +165,10 @@ describe("the bank page", () => {
     expect(await page.textContent("#banner")).toMatch(/24 of 24 lockers offline/);
     await expectCountsAddUp();
     expect(await page.textContent("#not-offered")).toMatch(/hardware offline/);
+    // the event list marks it with the catalogue's level and label (GET /events/types)
+    const offlineEvent = '#events li[data-type="hardware.offline"]';
+    await poll(() => page.getAttribute(offlineEvent, "data-level")).toBe("fault");
+    expect(await page.getAttribute(offlineEvent, "title")).toBe("lock hardware offline");
     // "fault" and "offline" are never drawn green
     expect(await page.evaluate('getComputedStyle(document.querySelector("#door-A01 .status")).color')).toBe("rgb(198, 40, 40)");
     await page.screenshot({ path: join(ARTIFACTS, "bank-page-board-unplugged.png"), fullPage: true });

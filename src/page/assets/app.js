@@ -305,7 +305,11 @@ async function refreshEvents() {
       if (e.type === "courier.session_ended") setCourier(null);
       const li = document.createElement("li");
       li.dataset.type = e.type;
-      li.classList.toggle("alarm", e.type.startsWith("alarm.") || e.type.startsWith("hardware.offline"));
+      // label and level from the event catalogue (GET /events/types); without it, alarms and a lost board by type
+      const known = state.eventTypes[e.type];
+      const level = known ? known.level : /^(alarm\.|hardware\.offline)/.test(e.type) ? "alarm" : undefined;
+      if (level) li.dataset.level = level;
+      if (known) li.title = known.label;
       const t = Object.assign(document.createElement("time"), { className: "t", textContent: clockTime(e.at), dateTime: e.at });
       li.append(t, `${e.type}${e.lockerId ? " " + e.lockerId : ""}`);
       list.prepend(li);
@@ -383,6 +387,7 @@ async function start() {
   $("#parcel-form").addEventListener("submit", (ev) => void onForm(ev, $("#parcel-input"), $("#courier-result")));
   $("#scanner-form").addEventListener("submit", (ev) => void onForm(ev, $("#scanner-input"), $("#scanner-result")));
   $("#api-form").addEventListener("submit", (ev) => void apiAssign(ev));
+  state.eventTypes = await api("GET", "/events/types").then((r) => r.types, () => ({})); // else events show by type only
   await refreshStatus();
   await refreshEvents();
   await refreshSync();

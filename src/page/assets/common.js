@@ -2,7 +2,7 @@
 // Plain browser JavaScript, no build step, nothing loaded from outside the daemon.
 
 export const $ = (sel) => document.querySelector(sel);
-export const state = { layout: null, status: null, offline: [], lastSeq: 0, selected: null, simulated: false, boardOnline: true, typed: "", pin: false, courier: null, timeZone: undefined };
+export const state = { layout: null, status: null, offline: [], lastSeq: 0, selected: null, simulated: false, boardOnline: true, typed: "", pin: false, courier: null, timeZone: undefined, eventTypes: {} };
 
 export function token() {
   return localStorage.getItem("lockerd-token") || "";
