@@ -75,6 +75,7 @@ const PREREQS: readonly Prereq[] = [
   { why: "checking a /metrics scrape (promtool check metrics)", pkg: "prometheus", present: () => onPath("promtool") },
   { why: "the Debian package test's scratch root", pkg: "mmdebstrap", present: () => onPath("mmdebstrap") },
   { why: "the Debian package test's lintian check", pkg: "lintian", present: () => onPath("lintian") },
+  { why: "the sealed-code test of a key made by openssl genpkey", pkg: "openssl", present: () => onPath("openssl") },
 ];
 
 function main(): number {

@@ -37,6 +37,7 @@ import { recordDoorEvent } from "./bank/door-outcomes.js";
 import { dirname } from "node:path";
 
 import { createSyncLoop } from "./sync/create.js";
+import { createSealer } from "./system/sealed-codes.js";
 import type { SyncControl } from "./sync/state.js";
 
 export interface DaemonOptions {
@@ -123,6 +124,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     },
     storage: storageGuard,
     couriers: cfg.couriers,
+    ...codeSealing(cfg, log),
   });
   const { store, ctx } = core;
   const supervisor = core.supervisor!;
@@ -274,4 +276,16 @@ function simulatedInput(cfg: ResolvedConfig, sim: SimLockBank | null): KioskDevi
     ...(cfg.input.keypad.type === "none" ? { keypad: new SimKeypad() } : {}),
     ...(cfg.input.scanner.type === "none" ? { scanner: new SimScanner({ maxLength: cfg.input.scanner.maxLength, allowedSymbologies: cfg.input.scanner.allowedSymbologies }) } : {}),
   };
+}
+
+/** With sync and a notifier key, codes are sealed for the center; otherwise no code leaves the answer. */
+function codeSealing(cfg: ResolvedConfig, log: Logger): Pick<BankContext, "sealCodes"> {
+  if (!cfg.sync.enabled) return {};
+  if (cfg.sync.notifierKeys.length === 0) {
+    log.warn("sync.notifierKeys is empty: pickup codes are not sent to the center, which cannot tell customers their codes");
+    return {};
+  }
+  const sealer = createSealer(cfg.sync.notifierKeys);
+  log.info({ keyIds: sealer.keyIds }, "pickup codes are sealed to the notifier's keys");
+  return { sealCodes: (parcelId, codes) => sealer.seal(cfg.bank.id, parcelId, codes) };
 }

@@ -40,6 +40,30 @@ export function requestLabels(method: string, route: unknown, status: number): {
   return { method: PLAIN_METHODS.has(method) ? method : "OTHER", route: "unmatched", status: String(status) };
 }
 
+/**
+ * Times every request by method, route template (res.locals.route, set by the route registry;
+ * never the raw path) and status, into a histogram of this name, labelled by requestLabels.
+ * Shared with lockerd-central.
+ */
+export function httpTiming(registry: Registry, name: string): RequestHandler {
+  const duration = new Histogram({
+    name,
+    help: "API request latency by method, route template and status",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  return (req, res, next) => {
+    const end = duration.startTimer();
+    res.on("finish", () => {
+      // Streams last as long as the client stays; they are not request latency.
+      if (res.locals.streaming) return;
+      end(requestLabels(req.method, res.locals.route, res.statusCode));
+    });
+    next();
+  };
+}
+
 export function createMetrics(opts: MetricsOptions): Metrics {
   const { ctx } = opts;
   const registry = new Registry();
@@ -116,22 +140,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     },
   });
 
-  const duration = new Histogram({
-    name: "lockerd_http_request_duration_seconds",
-    help: "API request latency by method, route template and status",
-    labelNames: ["method", "route", "status"],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  const timing: RequestHandler = (req, res, next) => {
-    const end = duration.startTimer();
-    res.on("finish", () => {
-      // Streams last as long as the client stays; they are not request latency.
-      if (res.locals.streaming) return;
-      end(requestLabels(req.method, res.locals.route, res.statusCode));
-    });
-    next();
-  };
+  const timing = httpTiming(registry, "lockerd_http_request_duration_seconds");
 
   return { registry, timing, close: () => unsubscribe() };
 }

@@ -5,13 +5,14 @@
 import { z } from "zod";
 import { ERROR_CODES, type ErrorCode } from "../basics/errors.js";
 import { HTTP_STATUS } from "./problem.js";
-import { rolesOf, type Route } from "./registry.js";
+import type { Role } from "./auth.js";
+import { rolesOf, type RoleModel, type Route } from "./registry.js";
 import { problemView } from "./views.js";
 
 type Json = Record<string, unknown>;
 
 /** Problems every route can answer with, by what the route has. */
-function commonErrors(route: Route): ErrorCode[] {
+function commonErrors<R extends string>(route: Route<R>): ErrorCode[] {
   const codes: ErrorCode[] = ["VALIDATION_FAILED"];
   if (route.access !== "open") codes.push("UNAUTHORIZED", "FORBIDDEN");
   if (route.body) codes.push("PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE");
@@ -22,7 +23,23 @@ export function openApiPath(path: string): string {
   return path.replace(/:([A-Za-z0-9_]+)/g, "{$1}");
 }
 
-export function openApiDocument(routes: readonly Route[], info: { title: string; version: string; description?: string }): Json {
+export interface OpenApiInfo<R extends string = Role> {
+  title: string;
+  version: string;
+  description?: string;
+  /** Default: the bank's roles and its text about them. */
+  roles?: RoleModel<R>;
+  /** How tokens and roles work, for the document's description. */
+  rolesText?: string;
+  /** How to get a token (the bearer scheme's description). */
+  tokenHint?: string;
+}
+
+const BANK_ROLES_TEXT =
+  "Bearer tokens carry one role: courier, kiosk, monitor or technician (who may do everything). " +
+  "`x-roles` on each operation lists the roles allowed. Errors are application/problem+json (RFC 9457) with a stable `code`.";
+
+export function openApiDocument<R extends string = Role>(routes: readonly Route<R>[], info: OpenApiInfo<R>): Json {
   const schemas: Record<string, Json> = {};
   const toSchema = (schema: z.ZodType, io: "input" | "output"): Json => {
     const js = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as Json;
@@ -72,7 +89,7 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
     }
     responses.default = { description: "INTERNAL: internal error", content: { "application/problem+json": { schema: problemRef } } };
 
-    const roles = rolesOf(route);
+    const roles = rolesOf(route, info.roles);
     const op: Json = {
       operationId: `${route.method}${route.path.replace(/[/:]+([A-Za-z0-9_]?)/g, (_m, c: string) => c.toUpperCase()).replace(/[^A-Za-z0-9]/g, "")}`,
       summary: route.summary,
@@ -96,18 +113,16 @@ export function openApiDocument(routes: readonly Route[], info: { title: string;
       version: info.version,
       // package.json says UNLICENSED; LicenseRef- is SPDX for a license of ones own.
       license: { name: "Proprietary (package.json: UNLICENSED)", identifier: "LicenseRef-Proprietary" },
-      description:
-        (info.description ? info.description + "\n\n" : "") +
-        "Bearer tokens carry one role: courier, kiosk, monitor or technician (who may do everything). " +
-        "`x-roles` on each operation lists the roles allowed. Errors are application/problem+json (RFC 9457) with a stable `code`.",
+      description: (info.description ? info.description + "\n\n" : "") + (info.rolesText ?? BANK_ROLES_TEXT),
     },
-    // The daemon that served this document: its TCP address (http.host, http.port; port 0 = chosen at
-    // start, logged as "API listening") or its unix socket. A relative URL keeps whichever was used.
-    servers: [{ url: "/", description: "this bank's daemon (the address this document was fetched from)" }],
+    // The program that served this document (the bank's daemon: its TCP address, http.host and
+    // http.port, port 0 = chosen at start and logged as "API listening", or its unix socket; or
+    // lockerd-central). A relative URL keeps whichever address was used.
+    servers: [{ url: "/", description: "the server this document was fetched from" }],
     paths,
     components: {
       schemas,
-      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: "a token created with `npm run new-token`" } },
+      securitySchemes: { bearer: { type: "http", scheme: "bearer", description: info.tokenHint ?? "a token created with `npm run new-token`" } },
     },
   };
 }

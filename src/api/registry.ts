@@ -3,15 +3,31 @@
  * schemas of its path, query, headers and body, and its responses — and that one declaration
  * both mounts and validates the route and describes it in the OpenAPI document. A route cannot
  * exist without being described.
+ *
+ * The registry is shared by the bank's API and lockerd-central's: routes are generic in their
+ * role names (R), and a RoleModel says which roles exist and which one may do everything.
  */
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import { z } from "zod";
 import { LockerdError, type ErrorCode } from "../basics/errors.js";
-import { ROLES, type Auth, type Role } from "./auth.js";
+import { ROLES, type Role } from "./auth.js";
 import { parse } from "./validate.js";
 
-/** "open": no token needed; "any": any valid token; else the roles allowed (technician always is). */
-export type Access = "open" | "any" | readonly Role[];
+/** "open": no token needed; "any": any valid token; else the roles allowed (the super role always is). */
+export type Access<R extends string = Role> = "open" | "any" | readonly R[];
+
+/** The roles of one API: all of them, and the one allowed everywhere (the bank's technician). */
+export interface RoleModel<R extends string = Role> {
+  readonly all: readonly R[];
+  readonly superRole: R;
+}
+
+export const BANK_ROLES: RoleModel<Role> = { all: ROLES, superRole: "technician" };
+
+/** What mounting needs of an authenticator: a middleware that lets these roles through. */
+export interface RouteAuth<R extends string = Role> {
+  allow(...roles: R[]): RequestHandler;
+}
 
 export interface ResponseSpec {
   description: string;
@@ -30,14 +46,14 @@ export interface RouteInput<P extends z.ZodType, Q extends z.ZodType, H extends 
   body: z.output<B>;
 }
 
-export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, H extends z.ZodType, B extends z.ZodType> {
+export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, H extends z.ZodType, B extends z.ZodType, R extends string = Role> {
   method: "get" | "post" | "put" | "delete";
   /** Express syntax (/lockers/:id/open). */
   path: string;
   summary: string;
   description?: string;
   tag: string;
-  access: Access;
+  access: Access<R>;
   params?: P;
   query?: Q;
   /** Request headers the route reads (keys in lower case); other headers pass. */
@@ -49,13 +65,13 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, H extends z.
   handler(input: RouteInput<P, Q, H, B>, req: Request, res: Response): unknown;
 }
 
-export interface Route {
+export interface Route<R extends string = Role> {
   readonly method: RouteDef<Empty, Empty, Empty, Empty>["method"];
   readonly path: string;
   readonly summary: string;
   readonly description?: string;
   readonly tag: string;
-  readonly access: Access;
+  readonly access: Access<R>;
   readonly params: z.ZodType;
   readonly query: z.ZodType;
   readonly headers: z.ZodType | null;
@@ -68,9 +84,9 @@ export interface Route {
 const noParams = z.object({}).strict();
 const noQuery = z.object({}).strict();
 
-export function defineRoute<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, H extends z.ZodType = Empty, B extends z.ZodType = Empty>(
-  def: RouteDef<P, Q, H, B>,
-): Route {
+export function defineRoute<P extends z.ZodType = Empty, Q extends z.ZodType = Empty, H extends z.ZodType = Empty, B extends z.ZodType = Empty, R extends string = Role>(
+  def: RouteDef<P, Q, H, B, R>,
+): Route<R> {
   return {
     method: def.method,
     path: def.path,
@@ -84,15 +100,15 @@ export function defineRoute<P extends z.ZodType = Empty, Q extends z.ZodType = E
     body: def.body ?? null,
     responses: def.responses,
     errors: def.errors ?? [],
-    handler: def.handler as Route["handler"],
+    handler: def.handler as Route<R>["handler"],
   };
 }
 
-/** Roles that may call a route (technician included), or null when it is open. */
-export function rolesOf(route: Route): Role[] | null {
+/** Roles that may call a route (the super role included), or null when it is open. */
+export function rolesOf<R extends string = Role>(route: Route<R>, model: RoleModel<R> = BANK_ROLES as unknown as RoleModel<R>): R[] | null {
   if (route.access === "open") return null;
-  if (route.access === "any") return [...ROLES];
-  return [...new Set<Role>(["technician", ...route.access])];
+  if (route.access === "any") return [...model.all];
+  return [...new Set<R>([model.superRole, ...route.access])];
 }
 
 const JSON_TYPES = ["application/json", "application/*+json"];
@@ -102,13 +118,15 @@ function hasBody(req: Request): boolean {
   return req.headers["transfer-encoding"] !== undefined || (len !== undefined && len !== "0");
 }
 
-export interface MountOptions {
-  auth: Auth;
+export interface MountOptions<R extends string = Role> {
+  auth: RouteAuth<R>;
   bodyLimitBytes: number;
+  /** Default: the bank's roles. */
+  roles?: RoleModel<R>;
 }
 
 /** Mount every route, and a 405 (with Allow) for other methods on the same paths. */
-export function mountRoutes(app: Express, routes: readonly Route[], opts: MountOptions): void {
+export function mountRoutes<R extends string = Role>(app: Express, routes: readonly Route<R>[], opts: MountOptions<R>): void {
   const json = express.json({ limit: opts.bodyLimitBytes, strict: true, type: JSON_TYPES });
   // JSON only: anything else with a body is refused before it is read.
   const jsonOnly: RequestHandler = (req, _res, next) => {
@@ -152,7 +170,7 @@ export function mountRoutes(app: Express, routes: readonly Route[], opts: MountO
         next();
       },
     ];
-    const roles = rolesOf(route);
+    const roles = rolesOf(route, opts.roles);
     if (roles) chain.push(opts.auth.allow(...roles));
     if (route.body) chain.push(jsonOnly, json);
     chain.push(async (req, res) => {

@@ -68,9 +68,15 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
         type: "parcel.assigned",
         lockerId: locker.id,
         parcelId,
-        // The plain code travels upward once so the central server can notify the customer;
-        // it is removed from the local outbox once the central side has it.
-        data: { size: req.size, lockerSize: locker.size, trackingRef: req.trackingRef ?? null, expiresAt, pickupCode: code, pickupToken },
+        // The code and token travel upward only sealed to the notifier's key, so the center can
+        // tell the customer; the plain code is kept nowhere (only the keyed hash above).
+        data: {
+          size: req.size,
+          lockerSize: locker.size,
+          trackingRef: req.trackingRef ?? null,
+          expiresAt,
+          ...(ctx.sealCodes ? { sealedCodes: ctx.sealCodes(parcelId, { code, token: pickupToken }) } : {}),
+        },
       },
       now,
     );

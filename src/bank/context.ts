@@ -5,6 +5,7 @@
 import type { Store } from "../store/store.js";
 import type { CodeBook } from "./codes.js";
 import type { ConfiguredCourier } from "./couriers.js";
+import type { EventData } from "../basics/events.js";
 import type { Clock, RandomSource } from "../basics/ports.js";
 import type { SizeScale } from "./sizes.js";
 import type { DoorCommander } from "../doors/commander.js";
@@ -30,4 +31,10 @@ export interface BankContext {
   storage?: { assignmentsPaused(): boolean };
   /** The couriers in the configuration file (central's stored credentials can override them). */
   couriers?: readonly ConfiguredCourier[];
+  /**
+   * Seals a parcel's plain code and QR token to the center's notifier key(s) (see
+   * system/sealed-codes.ts) for the outbox. Absent (no sync, or no notifier key): the plain code
+   * leaves the bank only in the assignment answer and is stored nowhere.
+   */
+  sealCodes?(parcelId: string, codes: { code: string; token: string }): EventData<"parcel.assigned">["sealedCodes"];
 }

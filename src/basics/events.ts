@@ -73,6 +73,12 @@ export const EVENTS = {
       lockerSize: z.string(),
       trackingRef: z.string().nullable(),
       expiresAt: z.number(),
+      /** The code and token sealed to the notifier's keys (src/system/sealed-codes.ts); removed
+       * from the bank's outbox once the center has it. */
+      sealedCodes: z
+        .object({ v: z.literal(1), r: z.array(z.object({ k: z.string(), e: z.string(), n: z.string(), c: z.string() })) })
+        .optional(),
+      /** Plain code and token: only in events recorded before codes were sealed (the center drops them). */
       pickupCode: z.string().optional(),
       pickupToken: z.string().optional(),
     }),
@@ -82,8 +88,14 @@ export const EVENTS = {
     label: "parcel assigned a locker",
     center: { parcel: "ASSIGNED", locker: "RESERVED" },
     counter: counters.assignments,
-    secret: ["pickupCode", "pickupToken"],
-    example: { size: "S", lockerSize: "S", trackingRef: "TRK1", expiresAt: Date.UTC(2026, 2, 3), pickupCode: "12345678", pickupToken: "tok" },
+    secret: ["pickupCode", "pickupToken", "sealedCodes"],
+    example: {
+      size: "S",
+      lockerSize: "S",
+      trackingRef: "TRK1",
+      expiresAt: Date.UTC(2026, 2, 3),
+      sealedCodes: { v: 1, r: [{ k: "key1", e: "ephemeral", n: "nonce", c: "ciphertext" }] },
+    },
   }),
   "parcel.stored": spec({
     data: empty,

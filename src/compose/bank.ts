@@ -39,6 +39,8 @@ export interface BankCoreOptions {
   clockSynced?: () => boolean;
   storage?: BankContext["storage"];
   couriers?: BankContext["couriers"];
+  /** Seal each new parcel's codes for the center's notifier (with sync and a notifier key). */
+  sealCodes?: BankContext["sealCodes"];
 }
 
 export interface BankCore {
@@ -82,6 +84,7 @@ export function createBankCore(o: BankCoreOptions): BankCore {
       policy: o.policy,
       ...(o.storage ? { storage: o.storage } : {}),
       ...(o.couriers ? { couriers: o.couriers } : {}),
+      ...(o.sealCodes ? { sealCodes: o.sealCodes } : {}),
     };
     return {
       store,

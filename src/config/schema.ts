@@ -189,6 +189,15 @@ export const configSchema = z
         commandPollMs: ms(15_000),
         connectTimeoutMs: ms(10_000),
         statementTimeoutMs: ms(120_000),
+        /**
+         * The notifier's X25519 public keys (base64url, 32 bytes; `lockerd-central keygen`):
+         * each parcel's code and QR token are sealed to every key listed before they enter the
+         * outbox. Two during a key rotation. None: the center gets no code (and cannot notify).
+         */
+        notifierKeys: z
+          .array(z.string().regex(/^[A-Za-z0-9_-]{43}$/, "an X25519 public key: 32 bytes, base64url (43 characters)"))
+          .max(2)
+          .default([]),
       })
       .strict()
       .prefault({})

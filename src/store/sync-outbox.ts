@@ -82,11 +82,13 @@ export class SyncOutbox {
       .prepare<[number, number], RawOutbox>(`SELECT seq, type, at, clock_synced, locker_id, parcel_id, data FROM events WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?`)
       .raw(true);
     this.markStmt = db.prepare<[number, number, number]>(`UPDATE events SET sent_at = ? WHERE seq BETWEEN ? AND ? AND sent_at IS NULL`);
-    // The central side holds the code now; the bank keeps only its HMAC.
+    // The central side holds the (sealed) code now; the bank keeps only its HMAC. Plain codes
+    // are found only in events written by an older lockerd; new ones carry sealedCodes.
     this.stripStmt = db.prepare<[number, number]>(
-      `UPDATE events SET data = json_remove(data, '$.pickupCode', '$.pickupToken')
+      `UPDATE events SET data = json_remove(data, '$.pickupCode', '$.pickupToken', '$.sealedCodes')
        WHERE seq BETWEEN ? AND ? AND type = 'parcel.assigned'
-         AND (json_extract(data, '$.pickupCode') IS NOT NULL OR json_extract(data, '$.pickupToken') IS NOT NULL)`,
+         AND (json_extract(data, '$.pickupCode') IS NOT NULL OR json_extract(data, '$.pickupToken') IS NOT NULL
+              OR json_extract(data, '$.sealedCodes') IS NOT NULL)`,
     );
     this.firstUnsentStmt = db.prepare<[], { seq: number }>(`SELECT seq FROM events WHERE sent_at IS NULL ORDER BY seq LIMIT 1`);
     this.readStats = outboxStatsReader(db);

@@ -62,6 +62,8 @@ export interface TestBankOptions {
   secret?: Buffer;
   /** Also told of every error the supervisor swallows while recording an outcome (outcomeErrors keeps them too). */
   onOutcomeError?: (e: unknown, where: string) => void;
+  /** Seal codes for the center (as the daemon does with sync.notifierKeys); none by default. */
+  sealCodes?: BankContext["sealCodes"];
 }
 
 export interface DaemonBankOptions {
@@ -254,6 +256,7 @@ function openBank(dbPath: string, clock: FakeClock, opts: TestBankOptions, doors
     codes: { secret: opts.secret ?? TEST_SECRET, digits: opts.digits ?? 8 },
     policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, ...opts.policy },
     doors: doors(layout),
+    ...(opts.sealCodes ? { sealCodes: opts.sealCodes } : {}),
   });
 }
 

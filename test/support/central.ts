@@ -83,7 +83,7 @@ export async function createTestCentral(adminUrl?: string): Promise<TestCentral>
 /** The local event log as the central side should hold it (codes are never stored in events). */
 export function localAsCentral(rows: SyncedEvent[]): SyncedEvent[] {
   return rows.map((r) => {
-    const { pickupCode: _code, ...data } = r.data;
+    const { pickupCode: _code, pickupToken: _token, sealedCodes: _sealed, ...data } = r.data;
     return { seq: r.seq, type: r.type, at: r.at, clockSynced: r.clockSynced, lockerId: r.lockerId, parcelId: r.parcelId, data };
   });
 }

@@ -30,7 +30,7 @@ interface ParcelModel {
   status: string;
   statusSeq: number;
   lockerId: string | null;
-  code: string | null;
+  code: unknown;
 }
 
 const TERMINAL = new Set(["PICKED_UP", "EXPIRED", "CANCELLED"]);
@@ -81,7 +81,7 @@ function model(events: Ev[]): { lockers: Map<string, LockerModel>; parcels: Map<
       const p = parcels.get(e.parcelId) ?? { status, statusSeq: seq, lockerId: e.lockerId, code: null };
       p.status = status;
       p.statusSeq = seq;
-      if (e.type === "parcel.assigned") p.code = e.data.pickupCode as string;
+      if (e.type === "parcel.assigned") p.code = e.data.sealedCodes;
       if (TERMINAL.has(status)) p.code = null;
       parcels.set(e.parcelId, p);
     }
@@ -105,11 +105,14 @@ const lockerEvent: fc.Arbitrary<Ev> = fc.oneof(
   })),
 );
 
+/** The shape of a sealed envelope (src/system/sealed-codes.ts); the center only keeps it. */
+const sealedStub = (n: number) => ({ v: 1, r: [{ k: "00112233aabbccdd", e: "e", n: "n", c: `c${n}` }] });
+
 /** A parcel's life: assigned, maybe stored, maybe ended; as a list of events in order. */
 const parcelLife = (n: number): fc.Arbitrary<Ev[]> =>
   fc.record({ lockerId, size, stored: fc.boolean(), end: fc.constantFrom(null, "parcel.picked_up", "parcel.expired", "parcel.cancelled") }).map(({ lockerId, size, stored, end }) => {
     const parcelId = `P${n}`;
-    const life: Ev[] = [{ type: "parcel.assigned", lockerId, parcelId, data: { size: "S", ...(size ? { lockerSize: size } : {}), trackingRef: `T${n}`, pickupCode: `${10_000_000 + n}` } }];
+    const life: Ev[] = [{ type: "parcel.assigned", lockerId, parcelId, data: { size: "S", ...(size ? { lockerSize: size } : {}), trackingRef: `T${n}`, sealedCodes: sealedStub(n) } }];
     if (stored) life.push({ type: "parcel.stored", lockerId, parcelId, data: {} });
     if (end) life.push({ type: end, lockerId, parcelId, data: {} });
     return life;
@@ -169,11 +172,11 @@ it("lockers and parcels end as the event-by-event model says, however the stream
           locker_id: id, status: l.status, size: l.size, service_reason: l.reason, parcel_id: l.parcel, status_seq: l.statusSeq, last_seq: l.lastSeq, last_event_type: l.lastType,
         })),
       );
-      const parcels = await central.db.admin<{ parcel_id: string; status: string; status_seq: number; locker_id: string | null; pickup_code: string | null }>(
-        `SELECT parcel_id, status, status_seq::int, locker_id, pickup_code FROM central.parcels WHERE bank_id = 'BQ' ORDER BY parcel_id`,
+      const parcels = await central.db.admin<{ parcel_id: string; status: string; status_seq: number; locker_id: string | null; sealed_codes: unknown }>(
+        `SELECT parcel_id, status, status_seq::int, locker_id, sealed_codes FROM central.parcels WHERE bank_id = 'BQ' ORDER BY parcel_id`,
       );
       expect(parcels.rows).toEqual(
-        [...want.parcels.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, p]) => ({ parcel_id: id, status: p.status, status_seq: p.statusSeq, locker_id: p.lockerId, pickup_code: p.code })),
+        [...want.parcels.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([id, p]) => ({ parcel_id: id, status: p.status, status_seq: p.statusSeq, locker_id: p.lockerId, sealed_codes: p.code })),
       );
     }),
     { numRuns: 60 },

@@ -36,12 +36,16 @@ async function ingest(events: Ev[]): Promise<number> {
   return Number(r.rows[0]!.ack);
 }
 
+/** A sealed envelope's shape (src/system/sealed-codes.ts): the center keeps it as it came. */
+const S1 = { v: 1, r: [{ k: "00112233aabbccdd", e: "eph", n: "nonce", c: "ciphertext" }] };
+
 const batch1: Ev[] = [
   [1, "lockers.snapshot", null, null, { lockers: [{ id: "A01", status: "AVAILABLE", size: "S" }, { id: "A02", status: "OUT_OF_SERVICE", size: "M", serviceReason: "jammed" }] }],
-  [2, "parcel.assigned", "A01", "P1", { size: "S", lockerSize: "S", trackingRef: "T1", expiresAt: X1, pickupCode: "11112222", pickupToken: "tok1" }],
+  [2, "parcel.assigned", "A01", "P1", { size: "S", lockerSize: "S", trackingRef: "T1", expiresAt: X1, sealedCodes: S1 }],
   [3, "locker.out_of_service", "A01", null, { reason: "broken" }],
   [4, "parcel.stored", "A01", "P1", {}],
-  [5, "parcel.assigned", "A02", "P2", { size: "M", lockerSize: "M", trackingRef: "T2", expiresAt: X2, pickupCode: "33334444" }],
+  // a bank older than sealing sends the plain code: the center drops it
+  [5, "parcel.assigned", "A02", "P2", { size: "M", lockerSize: "M", trackingRef: "T2", expiresAt: X2, pickupCode: "33334444", pickupToken: "tok2" }],
   [6, "parcel.deadline_changed", "A02", "P2", { to: X3 }],
 ];
 const batch2: Ev[] = [
@@ -52,18 +56,20 @@ const batch2: Ev[] = [
   [11, "parcel.deadline_changed", "A02", "P2", { to: X4 }],
 ];
 
-it("after the first batch: out of service holds through parcel events, codes are kept while useful", async () => {
+it("after the first batch: out of service holds through parcel events, sealed codes are kept while useful, plain codes never", async () => {
   expect(await ingest(batch1)).toBe(6);
   const l = await central.db.admin(`SELECT locker_id, status, service_reason, size, parcel_id, status_seq::int, last_seq::int FROM central.lockers WHERE bank_id = 'B2' ORDER BY 1`);
   expect(l.rows).toEqual([
     { locker_id: "A01", status: "OUT_OF_SERVICE", service_reason: "broken", size: "S", parcel_id: "P1", status_seq: 4, last_seq: 4 },
     { locker_id: "A02", status: "OUT_OF_SERVICE", service_reason: "jammed", size: "M", parcel_id: "P2", status_seq: 5, last_seq: 6 },
   ]);
-  const p = await central.db.admin(`SELECT parcel_id, status, pickup_code, pickup_token, expires_at, expires_seq::int FROM central.parcels WHERE bank_id = 'B2' ORDER BY 1`);
+  const p = await central.db.admin(`SELECT parcel_id, status, sealed_codes, expires_at, expires_seq::int FROM central.parcels WHERE bank_id = 'B2' ORDER BY 1`);
   expect(p.rows).toEqual([
-    { parcel_id: "P1", status: "STORED", pickup_code: "11112222", pickup_token: "tok1", expires_at: new Date(X1), expires_seq: 2 },
-    { parcel_id: "P2", status: "ASSIGNED", pickup_code: "33334444", pickup_token: null, expires_at: new Date(X3), expires_seq: 6 },
+    { parcel_id: "P1", status: "STORED", sealed_codes: S1, expires_at: new Date(X1), expires_seq: 2 },
+    { parcel_id: "P2", status: "ASSIGNED", sealed_codes: null, expires_at: new Date(X3), expires_seq: 6 },
   ]);
+  const plain = await central.db.admin(`SELECT count(*)::int AS n FROM central.parcels p WHERE p::text LIKE '%33334444%' OR p::text LIKE '%tok2%'`);
+  expect(plain.rows[0]).toEqual({ n: 0 });
 });
 
 it("later batches merge with what is held; a re-sent batch changes nothing", async () => {
@@ -76,13 +82,13 @@ it("later batches merge with what is held; a re-sent batch changes nothing", asy
     { locker_id: "A02", status: "OUT_OF_SERVICE", service_reason: "jammed", size: "M", parcel_id: "P2", status_seq: 5, last_seq: 12, last_event_type: "parcel.cancelled" },
   ]);
   const p = await central.db.admin(
-    `SELECT parcel_id, locker_id, tracking_ref, status, status_seq::int, pickup_code, pickup_token, expires_at, stored_at, picked_up_at, removed_at, cancelled_at
+    `SELECT parcel_id, locker_id, tracking_ref, status, status_seq::int, sealed_codes, expires_at, stored_at, picked_up_at, removed_at, cancelled_at
      FROM central.parcels WHERE bank_id = 'B2' ORDER BY 1`,
   );
   expect(p.rows).toEqual([
-    { parcel_id: "P1", locker_id: "A01", tracking_ref: "T1", status: "PICKED_UP", status_seq: 8, pickup_code: null, pickup_token: null, expires_at: new Date(X1),
+    { parcel_id: "P1", locker_id: "A01", tracking_ref: "T1", status: "PICKED_UP", status_seq: 8, sealed_codes: null, expires_at: new Date(X1),
       stored_at: new Date(at(4)), picked_up_at: new Date(at(8)), removed_at: new Date(at(10)), cancelled_at: null },
-    { parcel_id: "P2", locker_id: "A02", tracking_ref: "T2", status: "CANCELLED", status_seq: 12, pickup_code: null, pickup_token: null, expires_at: new Date(X4),
+    { parcel_id: "P2", locker_id: "A02", tracking_ref: "T2", status: "CANCELLED", status_seq: 12, sealed_codes: null, expires_at: new Date(X4),
       stored_at: null, picked_up_at: null, removed_at: null, cancelled_at: new Date(at(12)) },
   ]);
   const h = await central.db.admin(`SELECT parcel_id, seq::int, status FROM central.parcel_history WHERE bank_id = 'B2' ORDER BY seq`);
@@ -90,7 +96,7 @@ it("later batches merge with what is held; a re-sent batch changes nothing", asy
     "P1:2:ASSIGNED", "P1:4:STORED", "P2:5:ASSIGNED", "P2:6:-", "P1:8:PICKED_UP", "P1:10:-", "P2:11:-", "P2:12:CANCELLED",
   ]);
   const e = await central.db.admin<{ n: string; coded: string }>(
-    `SELECT count(*) AS n, count(*) FILTER (WHERE data ? 'pickupCode' OR data ? 'pickupToken') AS coded FROM central.events WHERE bank_id = 'B2'`,
+    `SELECT count(*) AS n, count(*) FILTER (WHERE data ?| ARRAY['pickupCode', 'pickupToken', 'sealedCodes']) AS coded FROM central.events WHERE bank_id = 'B2'`,
   );
   expect(e.rows[0]).toEqual({ n: "12", coded: "0" });
 });

@@ -1,4 +1,5 @@
 /** The daemon with sync configured: GET /sync, POST /sync/now, and a parcel reaching the central database. */
+import { createOpener, generateSealingKeyPair } from "../../src/system/sealed-codes.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,23 +43,26 @@ it("without sync: GET /sync says so and POST /sync/now is refused", async () => 
   }
 });
 
-it("with sync: a parcel assigned over HTTP reaches the central database, its code leaves the bank", async () => {
+it("with sync: a parcel assigned over HTTP reaches the central database, its code sealed to the notifier's key; it leaves the bank", async () => {
+  const notifierKey = generateSealingKeyPair();
   const { bankId, role, url } = await central.addBank();
   const u = new URL(url);
   const dir = mkdtempSync(join(tmpdir(), "lockerd-pw-"));
   dirs.push(dir);
   writeFileSync(join(dir, "pw"), decodeURIComponent(u.password) + "\n", { mode: 0o600 });
   const d = await daemonWith(
-    { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: join(dir, "pw"), tls: "disable", intervalMs: 60_000, commandPollMs: 50 },
+    { enabled: true, url: `postgresql://${role}@${u.host}${u.pathname}`, passwordFile: join(dir, "pw"), tls: "disable", intervalMs: 60_000, commandPollMs: 50, notifierKeys: [notifierKey.publicKey] },
     bankId,
   );
   try {
-    const a = (await (await fetch(`${d.url}/lockers/assign`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ size: "S", parcel: "HTTP-1" }) })).json()) as { parcelId: string; pickupCode: string };
+    const a = (await (await fetch(`${d.url}/lockers/assign`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ size: "S", parcel: "HTTP-1" }) })).json()) as { parcelId: string; pickupCode: string; pickupToken: string };
     expect((await fetch(`${d.url}/sync/now`, { method: "POST" })).status).toBe(202);
     await vi.waitFor(
       async () => {
-        const r = await central.db.admin(`SELECT pickup_code FROM central.parcels WHERE bank_id = $1 AND parcel_id = $2`, [bankId, a.parcelId]);
-        expect(r.rows[0]?.pickup_code).toBe(a.pickupCode);
+        const r = await central.db.admin(`SELECT sealed_codes FROM central.parcels WHERE bank_id = $1 AND parcel_id = $2`, [bankId, a.parcelId]);
+        expect(r.rows[0]?.sealed_codes).toBeTruthy();
+        expect(JSON.stringify(r.rows[0]!.sealed_codes)).not.toContain(a.pickupCode);
+        expect(createOpener([notifierKey.privatePem]).open(bankId, a.parcelId, r.rows[0]!.sealed_codes)).toEqual({ code: a.pickupCode, token: a.pickupToken });
       },
       { timeout: 10_000, interval: 50 },
     );
@@ -70,6 +74,7 @@ it("with sync: a parcel assigned over HTTP reaches the central database, its cod
     const assigned = d.store.events.query({ type: "parcel.assigned" });
     expect(assigned[0]!.data).not.toHaveProperty("pickupCode");
     expect(assigned[0]!.data).not.toHaveProperty("pickupToken");
+    expect(assigned[0]!.data).not.toHaveProperty("sealedCodes");
     // the lockers snapshot made every locker of the layout known centrally
     const lockers = await central.db.admin<{ n: number }>(`SELECT count(*)::int AS n FROM central.lockers WHERE bank_id = $1`, [bankId]);
     expect(lockers.rows[0]!.n).toBe(d.layout.lockers.length);

@@ -44,14 +44,14 @@ describe("pushing the outbox", () => {
     expect(report.sent).toBe(total);
     expect(report.batches).toBe(Math.ceil(total / 3));
     await expectAgree(b, bankId);
-    expect(b.ctx.store.events.query({ type: "parcel.assigned" }).every((e) => !("pickupCode" in e.data) && !("pickupToken" in e.data))).toBe(true);
+    expect(b.ctx.store.events.query({ type: "parcel.assigned" }).every((e) => !("pickupCode" in e.data) && !("pickupToken" in e.data) && !("sealedCodes" in e.data))).toBe(true);
     expect((await central.events(bankId)).some((e) => !e.clockSynced)).toBe(true);
 
-    const parcels = await central.db.admin<{ parcel_id: string; status: string; pickup_code: string; tracking_ref: string }>(
-      `SELECT parcel_id, status, pickup_code, tracking_ref FROM central.parcels WHERE bank_id = $1 AND tracking_ref IS NOT NULL ORDER BY tracking_ref`,
+    const parcels = await central.db.admin<{ parcel_id: string; status: string; tracking_ref: string }>(
+      `SELECT parcel_id, status, tracking_ref FROM central.parcels WHERE bank_id = $1 AND tracking_ref IS NOT NULL ORDER BY tracking_ref`,
       [bankId],
     );
-    expect(parcels.rows).toEqual(deliveries.map((d, i) => ({ parcel_id: d.parcelId, status: "STORED", pickup_code: d.pickupCode, tracking_ref: `REF${i}` })));
+    expect(parcels.rows).toEqual(deliveries.map((d, i) => ({ parcel_id: d.parcelId, status: "STORED", tracking_ref: `REF${i}` })));
     const history = await central.db.admin<{ status: string }>(
       `SELECT status FROM central.parcel_history WHERE bank_id = $1 AND parcel_id = $2 AND status IS NOT NULL ORDER BY seq`,
       [bankId, deliveries[0]!.parcelId],

@@ -13,8 +13,11 @@ import { COMMANDS_SQL } from "./001-initial/commands.js";
 import { INGEST_SQL } from "./001-initial/ingest.js";
 import { ROW_SECURITY_SQL } from "./001-initial/row-security.js";
 import { TABLES_SQL } from "./001-initial/tables.js";
+import { MIGRATION_002_SQL } from "./002-notifier.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
   [TABLES_SQL, ROW_SECURITY_SQL, COMMANDS_SQL, INGEST_SQL].join("\n"),
+  // 2: lockerd-central: operator tokens; the notifier (pre-advice, messages, sealed codes).
+  MIGRATION_002_SQL,
 ];

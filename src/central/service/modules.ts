@@ -1,0 +1,16 @@
+/**
+ * The parts of lockerd-central, in start order (stopped in reverse). To add a part of the
+ * center (the fleet API, signed commands, ...): write a module (module.ts: a name that is also
+ * its configuration key, a settings schema, routes, background work) and add it to this list.
+ * Nothing else needs to change: its routes are mounted, validated and documented in the
+ * OpenAPI document, its settings are validated with the rest of the configuration.
+ */
+import { notifierModule } from "../notifier/module.js";
+import type { CentralModule } from "./module.js";
+
+export const CENTRAL_MODULES: readonly CentralModule[] = [
+  // notifier: pre-advice, customer messages, deadline extensions
+  notifierModule,
+  // fleet API: add here
+  // signed commands: add here
+];
