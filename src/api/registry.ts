@@ -143,7 +143,7 @@ export interface MountOptions<R extends string = Role> {
   idempotency?: RequestHandler;
 }
 
-/** Mount every route, then a 405 (with Allow) for other methods on the same paths. */
+/** Mount every route, and a 405 (with Allow) for other methods on the same paths. */
 export function mountRoutes<R extends string = Role>(app: Express, routes: readonly Route<R>[], opts: MountOptions<R>): void {
   const json = express.json({ limit: opts.bodyLimitBytes, strict: true, type: JSON_TYPES });
   // JSON only: anything else with a body is refused before it is read.
@@ -156,6 +156,31 @@ export function mountRoutes<R extends string = Role>(app: Express, routes: reado
   };
 
   const methodsByPath = new Map<string, string[]>();
+  for (const route of routes) {
+    const methods = methodsByPath.get(route.path) ?? [];
+    methods.push(route.method.toUpperCase());
+    if (route.method === "get") methods.push("HEAD");
+    methodsByPath.set(route.path, methods);
+  }
+  const methodNotAllowed = (path: string): RequestHandler => {
+    const methods = methodsByPath.get(path)!;
+    const allow = [...methods, "OPTIONS"].join(", ");
+    return function methodNotAllowed(req, res, next) {
+      if (methods.includes(req.method)) return next();
+      res.setHeader("Allow", allow);
+      if (req.method === "OPTIONS") {
+        res.status(204).end();
+        return;
+      }
+      throw new LockerdError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here; allowed: ${allow}`);
+    };
+  };
+  // A fixed path's 405 goes first: GET /lockers/assign is a wrong method on a known path, not
+  // GET /lockers/:id with the id "assign" (a 400). Paths with parameters get theirs after every route.
+  // No res.locals.route in a 405: a method the path does not have matched no route (metrics say "unmatched").
+  const fixed = [...methodsByPath.keys()].filter((p) => !p.includes(":"));
+  for (const path of fixed) app.all(path, methodNotAllowed(path));
+
   for (const route of routes) {
     const chain: RequestHandler[] = [
       (_req, res, next) => {
@@ -177,22 +202,7 @@ export function mountRoutes<R extends string = Role>(app: Express, routes: reado
       await route.handler(input, req, res);
     });
     app[route.method](route.path, ...chain);
-    const methods = methodsByPath.get(route.path) ?? [];
-    methods.push(route.method.toUpperCase());
-    if (route.method === "get") methods.push("HEAD");
-    methodsByPath.set(route.path, methods);
   }
 
-  for (const [path, methods] of methodsByPath) {
-    const allow = [...methods, "OPTIONS"].join(", ");
-    app.all(path, function methodNotAllowed(req, res) {
-      res.locals.route = path;
-      res.setHeader("Allow", allow);
-      if (req.method === "OPTIONS") {
-        res.status(204).end();
-        return;
-      }
-      throw new LockerdError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here; allowed: ${allow}`);
-    });
-  }
+  for (const path of methodsByPath.keys()) if (path.includes(":")) app.all(path, methodNotAllowed(path));
 }

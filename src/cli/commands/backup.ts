@@ -26,7 +26,8 @@ codes not yet sent upward: keep it as safe as the bank itself.
 
 Options:
   -f, --force   overwrite <file> if it exists
-  --db FILE     the database to copy (default: from the configuration)
+  --db FILE     the database to copy (default: the running daemon's, as it reports it; when it
+                is down, from the configuration and LOCKERD_DB)
 
 Exit: 0 copied and checked; 1 the target exists (no --force) or the copy failed its check;
 4 no database; 74 an I/O error (disk full, permissions).`,
@@ -35,6 +36,7 @@ Exit: 0 copied and checked; 1 the target exists (no --force) or the copy failed 
     const target = args[0];
     if (!target) throw usageError("backup needs a target file, e.g. lockerctl backup /var/backups/lockerd-$(date +%F).db");
     const dest = resolve(target);
+    await ctx.askDaemonForDatabase();
     const src = ctx.databasePath();
     if (resolve(src) === dest) throw usageError("the backup target is the database itself");
     if (!existsSync(src)) throw new CliError(`no database at ${src}`, EXIT.NOT_FOUND, "NO_DATABASE");
