@@ -104,9 +104,26 @@ function compile(src: string, outDir: string): void {
 /** The Debian changelog dpkg tools expect, one entry for this version, pointing at CHANGELOG.md's section. */
 function debianChangelog(markdown: string, version: string, date: string): string {
   const section = markdown.split(/^## /m).find((s) => s.startsWith(version) || (s.startsWith("Unreleased") && !markdown.includes(`## ${version}`)));
-  const lines = (section ?? "").split("\n").slice(1).map((l) => l.trim()).filter((l) => l.startsWith("- ")).map((l) => `  * ${l.slice(2)}`);
+  // an entry is a "- " line and the indented lines that continue it
+  const entries: string[] = [];
+  for (const l of (section ?? "").split("\n").slice(1)) {
+    if (l.startsWith("- ")) entries.push(l.slice(2).trim());
+    else if (/^\s+\S/.test(l) && entries.length > 0) entries[entries.length - 1] += ` ${l.trim()}`;
+  }
+  const lines = entries.map((e) => wrap(e, 76).map((w, i) => (i === 0 ? `  * ${w}` : `    ${w}`)).join("\n"));
   const body = lines.length > 0 ? lines.join("\n") : `  * lockerd ${version}: see README.md.`;
   return `lockerd (${version}) unstable; urgency=medium\n\n${body}\n\n -- lockerd team <lockerd@example.org>  ${date}\n`;
+}
+
+/** Words into lines of at most width characters (a longer word stands alone). */
+function wrap(text: string, width: number): string[] {
+  const out: string[] = [];
+  for (const word of text.split(/\s+/)) {
+    const last = out.length - 1;
+    if (last >= 0 && out[last]!.length + 1 + word.length <= width) out[last] += ` ${word}`;
+    else out.push(word);
+  }
+  return out;
 }
 
 function commitDate(ref: string | undefined): string {

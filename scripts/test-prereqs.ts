@@ -72,6 +72,7 @@ const PREREQS: readonly Prereq[] = [
     present: () => existsSync(process.env.CHROMIUM_PATH ? at(process.env.CHROMIUM_PATH) : at("/usr/bin/chromium")),
   },
   { why: "the systemd unit checks (systemd-analyze)", pkg: "systemd", present: () => onPath("systemd-analyze") },
+  { why: "checking a /metrics scrape (promtool check metrics)", pkg: "prometheus", present: () => onPath("promtool") },
   { why: "the Debian package test's scratch root", pkg: "mmdebstrap", present: () => onPath("mmdebstrap") },
   { why: "the Debian package test's lintian check", pkg: "lintian", present: () => onPath("lintian") },
   { why: "the sealed-code test of a key made by openssl genpkey", pkg: "openssl", present: () => onPath("openssl") },

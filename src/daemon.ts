@@ -11,7 +11,7 @@ import { listenApi } from "./api/listen.js";
 import type { BankContext } from "./bank/context.js";
 import { expireDue } from "./bank/expiry.js";
 import { cryptoRandom, type Clock, type RandomSource } from "./basics/ports.js";
-import { AttemptLimiter } from "./bank/attempts.js";
+import { attemptRules, limiterOf, type AttemptLimiter } from "./bank/attempts.js";
 import { kioskDevices, type KioskDeviceOverrides } from "./kiosk/devices.js";
 import { attackSources, checkGuessingBound } from "./kiosk/guessing-check.js";
 import { signInEntries } from "./bank/couriers.js";
@@ -108,7 +108,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     clock,
     random: opts.random ?? cryptoRandom,
     codes: { secret: loadOrCreateSecret(cfg.paths.secret), digits: cfg.codes.digits },
-    policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens },
+    policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens, attempts: attemptRules(cfg.limiter) },
     doors: {
       lockBank,
       settings: {
@@ -165,9 +165,9 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     stopStack.push({ name: "expiry", fn: every(cfg.parcels.expirySweepMs, sweep, log, "expiry sweep failed", true) });
 
     // 7. the kiosk: keypad, scanner, indicator and the sessions at them
-    const attempts = new AttemptLimiter(store, clock, cfg.limiter);
+    const attempts = limiterOf(ctx);
     const simulated = lockBank instanceof SimLockBank ? lockBank : null;
-    const kiosk = await startKiosk(cfg, { ctx, limiter: attempts, ...(await kioskDevices(cfg, log, opts.input ?? simulatedInput(cfg, simulated))) }, log);
+    const kiosk = await startKiosk(cfg, { ctx, ...(await kioskDevices(cfg, log, opts.input ?? simulatedInput(cfg, simulated))) }, log);
     stopStack.push({ name: "kiosk", fn: () => kiosk.stop() });
 
     // 8. sync: built before the API (GET /sync reads it), started after it
@@ -200,7 +200,6 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
           scanner: kiosk.devices.scanner instanceof SimScanner ? kiosk.devices.scanner : null,
           indicator: kiosk.devices.indicator instanceof SimIndicator ? kiosk.devices.indicator : null,
         },
-        attempts,
         ...(sync ? { sync } : {}),
         commandTrust: commandTrust(cfg),
       });

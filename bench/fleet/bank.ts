@@ -3,6 +3,7 @@
  * database copied from a template (a day's backlog), so one process can host thousands of banks
  * each with its own outbox. No doors: a fleet's storm is about the sync, not the hardware.
  */
+import { DEFAULT_ATTEMPTS } from "../../src/bank/attempts.js";
 import Database from "better-sqlite3";
 import { CodeBook } from "../../src/bank/codes.js";
 import type { BankContext, DoorCommander } from "../../src/bank/context.js";
@@ -56,5 +57,5 @@ function fillDay(db: Db, n: number, from: number): void {
 export function fleetBankContext(template: Buffer): BankContext {
   const db = new Database(template);
   db.pragma("foreign_keys = ON");
-  return { store: new Store(db, () => true), clock, random: cryptoRandom, codes, sizes, doors: noDoors, policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3 } };
+  return { store: new Store(db, () => true), clock, random: cryptoRandom, codes, sizes, doors: noDoors, policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, attempts: DEFAULT_ATTEMPTS } };
 }

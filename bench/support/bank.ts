@@ -2,6 +2,7 @@
  * A bank for benchmarks: the real store on a real file with the production durability
  * settings, the real door supervisor, and the simulated lock bank with doors moved by code.
  */
+import { DEFAULT_ATTEMPTS } from "../../src/bank/attempts.js";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -37,7 +38,7 @@ export async function openBenchBank(dbPath?: string): Promise<BenchBank> {
     clockSynced: () => true,
     random: cryptoRandom,
     codes: { secret: Buffer.alloc(32, 7), digits: 8 },
-    policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3 },
+    policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, attempts: DEFAULT_ATTEMPTS },
     doors: {
       lockBank: sim,
       settings: {

@@ -3,6 +3,7 @@ import express from "express";
 import type { ApiDeps } from "./deps.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
+import { idempotencyKeys } from "./idempotency.js";
 import { notFound, problemHandler, redactPath } from "./problem.js";
 import { mountRoutes, type Route } from "./registry.js";
 import { eventRoutes } from "./routes/events.js";
@@ -63,7 +64,7 @@ export function createApi(deps: ApiDeps): Api {
     ...simRoutes(deps),
     ...pageRoutes(),
   ];
-  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes });
+  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes, idempotency: idempotencyKeys(deps.ctx, log) });
   app.use(notFound);
   app.use(problemHandler(log));
   return { app, routes, metrics, openapi, close: () => metrics.close() };

@@ -1,5 +1,4 @@
 /** What the HTTP layer is handed: the bank's context, auth, and door positions for views. */
-import type { AttemptLimiter } from "../bank/attempts.js";
 import type { CommandTrust } from "../bank/remote-commands.js";
 import type { BankContext } from "../bank/context.js";
 import type { BankLayout } from "../config/layout.js";
@@ -33,9 +32,6 @@ export interface ApiDeps {
   onDoorPosition?: (l: DoorPositionListener) => () => void;
   /** The live stream's keepalive comment interval (default 15 s). */
   heartbeatMs?: number;
-
-  /** The attempt limiter shared with the keypad; pickups go through it. */
-  attempts?: AttemptLimiter;
 
   /** The upward sync loop, when sync is configured (GET /sync, POST /sync/now). */
   sync?: SyncControl;

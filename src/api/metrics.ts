@@ -27,9 +27,23 @@ export interface Metrics {
   close(): void;
 }
 
+/** Methods that keep their name as a label when no route matched; any other is "OTHER". */
+const PLAIN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
+
+/**
+ * A request's labels, bounded whatever callers send (issue 24, item 14): a matched route's
+ * template and its own method, or the one label "unmatched" with a method from a fixed list.
+ * Statuses are the daemon's own answers, a short list.
+ */
+export function requestLabels(method: string, route: unknown, status: number): { method: string; route: string; status: string } {
+  if (typeof route === "string") return { method, route, status: String(status) };
+  return { method: PLAIN_METHODS.has(method) ? method : "OTHER", route: "unmatched", status: String(status) };
+}
+
 /**
  * Times every request by method, route template (res.locals.route, set by the route registry;
- * never the raw path) and status, into a histogram of this name. Shared with lockerd-central.
+ * never the raw path) and status, into a histogram of this name, labelled by requestLabels.
+ * Shared with lockerd-central.
  */
 export function httpTiming(registry: Registry, name: string): RequestHandler {
   const duration = new Histogram({
@@ -44,7 +58,7 @@ export function httpTiming(registry: Registry, name: string): RequestHandler {
     res.on("finish", () => {
       // Streams last as long as the client stays; they are not request latency.
       if (res.locals.streaming) return;
-      end({ method: req.method, route: typeof res.locals.route === "string" ? res.locals.route : "unmatched", status: String(res.statusCode) });
+      end(requestLabels(req.method, res.locals.route, res.statusCode));
     });
     next();
   };
@@ -54,6 +68,9 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   const { ctx } = opts;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  // prom-client names these three gauges *_total, which Prometheus reserves for counters
+  // (`promtool check metrics` flags them); nodejs_active_handles/_requests/_resources, by type, hold the same.
+  for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
 
   new Gauge({
     name: "lockerd_lockers",

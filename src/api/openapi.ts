@@ -111,8 +111,14 @@ export function openApiDocument<R extends string = Role>(routes: readonly Route<
     info: {
       title: info.title,
       version: info.version,
+      // package.json says UNLICENSED; LicenseRef- is SPDX for a license of ones own.
+      license: { name: "Proprietary (package.json: UNLICENSED)", identifier: "LicenseRef-Proprietary" },
       description: (info.description ? info.description + "\n\n" : "") + (info.rolesText ?? BANK_ROLES_TEXT),
     },
+    // The program that served this document (the bank's daemon: its TCP address, http.host and
+    // http.port, port 0 = chosen at start and logged as "API listening", or its unix socket; or
+    // lockerd-central). A relative URL keeps whichever address was used.
+    servers: [{ url: "/", description: "the server this document was fetched from" }],
     paths,
     components: {
       schemas,

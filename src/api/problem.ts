@@ -9,6 +9,10 @@ import type { Logger } from "../system/logger.js";
 export const HTTP_STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   NO_LOCKER_AVAILABLE: 409,
+  PARCEL_ALREADY_IN_BANK: 409,
+  HARDWARE_OFFLINE: 503,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  IDEMPOTENCY_IN_PROGRESS: 409,
   INVALID_CODE: 403,
   PARCEL_NOT_FOUND: 404,
   LOCKER_NOT_FOUND: 404,
@@ -83,7 +87,27 @@ export const notFound: RequestHandler = (req, res) => {
   sendProblem(res, new LockerdError("NOT_FOUND", `no route ${req.method} ${redactPath(req.path)}`));
 };
 
-/** Pickup codes can appear in paths (POST /pickup/{code}); never echo or log them. */
+/**
+ * Pickup codes can appear in paths (POST /pickup/{code}); never echo or log them. Express routes
+ * paths case-blind, so this is case-blind too, and reads each segment percent-decoded: whatever
+ * spelling reaches the pickup route (/PICKUP/…, /PicKup/…, /%70ickup/…, //pickup/…) is redacted,
+ * and so is the segment after any "pickup" segment of a path no route took.
+ */
 export function redactPath(path: string): string {
-  return path.replace(/^\/pickup\/[^/]*/, "/pickup/[redacted]");
+  const segments = path.split("/");
+  for (let i = 0; i < segments.length - 1; i++) {
+    if (decodeSegment(segments[i]!).toLowerCase() === "pickup" && segments[i + 1] !== "") {
+      segments[i + 1] = "[redacted]";
+      i++;
+    }
+  }
+  return segments.join("/");
+}
+
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    return s;
+  }
 }

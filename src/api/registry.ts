@@ -62,6 +62,8 @@ export interface RouteDef<P extends z.ZodType, Q extends z.ZodType, H extends z.
   responses: Record<number, ResponseSpec>;
   /** Problem codes the route can answer with besides the common ones. */
   errors?: readonly ErrorCode[];
+  /** A non-idempotent POST that honours the Idempotency-Key header (see idempotency.ts). */
+  idempotencyKey?: boolean;
   handler(input: RouteInput<P, Q, H, B>, req: Request, res: Response): unknown;
 }
 
@@ -78,6 +80,7 @@ export interface Route<R extends string = Role> {
   readonly body: z.ZodType | null;
   readonly responses: Record<number, ResponseSpec>;
   readonly errors: readonly ErrorCode[];
+  readonly idempotencyKey: boolean;
   readonly handler: (input: RouteInput<z.ZodType, z.ZodType, z.ZodType, z.ZodType>, req: Request, res: Response) => unknown;
 }
 
@@ -96,12 +99,25 @@ export function defineRoute<P extends z.ZodType = Empty, Q extends z.ZodType = E
     access: def.access,
     params: def.params ?? noParams,
     query: def.query ?? noQuery,
-    headers: def.headers ?? null,
+    headers: def.idempotencyKey ? withIdempotencyKey(def.headers) : (def.headers ?? null),
     body: def.body ?? null,
     responses: def.responses,
-    errors: def.errors ?? [],
+    errors: def.idempotencyKey ? [...(def.errors ?? []), "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_PROGRESS"] : (def.errors ?? []),
+    idempotencyKey: def.idempotencyKey ?? false,
     handler: def.handler as Route<R>["handler"],
   };
+}
+
+const idempotencyKeyHeader = z.object({
+  "idempotency-key": z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, "1 to 255 printable ASCII characters")
+    .optional()
+    .meta({ description: "the same key and request within a day answer the first answer again; the same key with another request is a 422" }),
+});
+
+function withIdempotencyKey(headers: z.ZodType | undefined): z.ZodType {
+  return headers instanceof z.ZodObject ? headers.extend(idempotencyKeyHeader.shape) : idempotencyKeyHeader;
 }
 
 /** Roles that may call a route (the super role included), or null when it is open. */
@@ -123,9 +139,11 @@ export interface MountOptions<R extends string = Role> {
   bodyLimitBytes: number;
   /** Default: the bank's roles. */
   roles?: RoleModel<R>;
+  /** Answers requests repeated with the same Idempotency-Key (the routes that declare it). */
+  idempotency?: RequestHandler;
 }
 
-/** Mount every route, then a 405 (with Allow) for other methods on the same paths. */
+/** Mount every route, and a 405 (with Allow) for other methods on the same paths. */
 export function mountRoutes<R extends string = Role>(app: Express, routes: readonly Route<R>[], opts: MountOptions<R>): void {
   const json = express.json({ limit: opts.bodyLimitBytes, strict: true, type: JSON_TYPES });
   // JSON only: anything else with a body is refused before it is read.
@@ -139,6 +157,31 @@ export function mountRoutes<R extends string = Role>(app: Express, routes: reado
 
   const methodsByPath = new Map<string, string[]>();
   for (const route of routes) {
+    const methods = methodsByPath.get(route.path) ?? [];
+    methods.push(route.method.toUpperCase());
+    if (route.method === "get") methods.push("HEAD");
+    methodsByPath.set(route.path, methods);
+  }
+  const methodNotAllowed = (path: string): RequestHandler => {
+    const methods = methodsByPath.get(path)!;
+    const allow = [...methods, "OPTIONS"].join(", ");
+    return function methodNotAllowed(req, res, next) {
+      if (methods.includes(req.method)) return next();
+      res.setHeader("Allow", allow);
+      if (req.method === "OPTIONS") {
+        res.status(204).end();
+        return;
+      }
+      throw new LockerdError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here; allowed: ${allow}`);
+    };
+  };
+  // A fixed path's 405 goes first: GET /lockers/assign is a wrong method on a known path, not
+  // GET /lockers/:id with the id "assign" (a 400). Paths with parameters get theirs after every route.
+  // No res.locals.route in a 405: a method the path does not have matched no route (metrics say "unmatched").
+  const fixed = [...methodsByPath.keys()].filter((p) => !p.includes(":"));
+  for (const path of fixed) app.all(path, methodNotAllowed(path));
+
+  for (const route of routes) {
     const chain: RequestHandler[] = [
       (_req, res, next) => {
         res.locals.route = route.path;
@@ -148,6 +191,7 @@ export function mountRoutes<R extends string = Role>(app: Express, routes: reado
     const roles = rolesOf(route, opts.roles);
     if (roles) chain.push(opts.auth.allow(...roles));
     if (route.body) chain.push(jsonOnly, json);
+    if (route.idempotencyKey && opts.idempotency) chain.push(opts.idempotency);
     chain.push(async (req, res) => {
       const input = {
         params: parse(route.params, req.params, "path"),
@@ -158,22 +202,7 @@ export function mountRoutes<R extends string = Role>(app: Express, routes: reado
       await route.handler(input, req, res);
     });
     app[route.method](route.path, ...chain);
-    const methods = methodsByPath.get(route.path) ?? [];
-    methods.push(route.method.toUpperCase());
-    if (route.method === "get") methods.push("HEAD");
-    methodsByPath.set(route.path, methods);
   }
 
-  for (const [path, methods] of methodsByPath) {
-    const allow = [...methods, "OPTIONS"].join(", ");
-    app.all(path, function methodNotAllowed(req, res) {
-      res.locals.route = path;
-      res.setHeader("Allow", allow);
-      if (req.method === "OPTIONS") {
-        res.status(204).end();
-        return;
-      }
-      throw new LockerdError("METHOD_NOT_ALLOWED", `${req.method} is not allowed here; allowed: ${allow}`);
-    });
-  }
+  for (const path of methodsByPath.keys()) if (path.includes(":")) app.all(path, methodNotAllowed(path));
 }

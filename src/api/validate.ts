@@ -15,18 +15,21 @@ export function parse<T extends z.ZodType>(schema: T, value: unknown, where: "bo
 }
 
 // C0/C1 controls (tab excepted) and unpaired surrogates have no place in a reason or a label.
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f-\u009f]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
-/** Free text a person typed (a reason): printable Unicode, well formed, bounded. */
+/** As a pattern, so the OpenAPI document states it (JSON Schema `pattern`). */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const NO_CONTROL = /^[^\u0000-\u0008\u000a-\u001f\u007f-\u009f]*$/;
+
+/** Free text a person typed (a reason): printable Unicode (no control characters but tab), well formed, bounded. */
 export function text(max: number) {
   return z
     .string()
     .min(1)
     .max(max)
-    .refine((s) => !CONTROL.test(s), "control characters are not allowed")
-    .refine((s) => !LONE_SURROGATE.test(s), "not well-formed Unicode");
+    .regex(NO_CONTROL, "control characters are not allowed")
+    .refine((s) => !LONE_SURROGATE.test(s), "not well-formed Unicode")
+    .meta({ description: "free text: no control characters (tab allowed), well-formed Unicode" });
 }
 
 export const lockerId = z.string().regex(/^[A-Z][0-9]{2,3}$/, "a locker id such as A01");

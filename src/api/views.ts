@@ -52,7 +52,10 @@ export const availabilityView = z
   .object({
     lockers: z.array(lockerView),
     available: z.record(z.string(), z.number().int()).meta({ description: "free lockers per size that can be opened now" }),
-    counts: z.record(z.string(), z.record(lockerStatus, z.number().int())),
+    counts: z.record(
+      z.string(),
+      z.object({ AVAILABLE: z.number().int(), RESERVED: z.number().int(), OCCUPIED: z.number().int(), OUT_OF_SERVICE: z.number().int() }).strict(),
+    ).meta({ description: "lockers per size and status" }),
   })
   .strict()
   .meta({ id: "Availability" });

@@ -30,59 +30,131 @@ export interface Assignment {
 const MAX_CODE_TRIES = 50;
 
 export async function assignLocker(ctx: BankContext, req: AssignRequest): Promise<Assignment> {
-  if (!ctx.sizes.has(req.size)) {
-    throw new LockerdError("VALIDATION_FAILED", `size must be one of ${ctx.sizes.sizes.join(", ")}`, { field: "size" });
-  }
+  checkSize(ctx, req.size);
   if (ctx.storage?.assignmentsPaused()) {
     throw new LockerdError("STORAGE_FULL", "new assignments are paused because the bank's storage is full; pickups still work");
   }
-  const rank = ctx.sizes.rankOf(req.size);
+  const now = ctx.clock.now();
+  const assignment = ctx.store.write((): Assignment => {
+    refuseLiveRef(ctx, req.trackingRef ?? null);
+    return reserve(ctx, req.size, req.trackingRef ?? null, now);
+  });
+  return unlockForDeposit(ctx, assignment);
+}
+
+export interface DoesntFitRules {
+  /** How long after the deposit door opened the courier may still say "doesn't fit". */
+  windowMs: number;
+}
+
+/**
+ * "Doesn't fit": the courier opened the assigned locker and the parcel is too big. In one
+ * transaction the assignment is cancelled (its locker is freed when its door closes) and the
+ * next larger size is reserved for the same parcel; then that door is unlocked. Refused
+ * (INVALID_STATE) unless the parcel is still ASSIGNED and its door opened within the window.
+ */
+export async function reassignLarger(ctx: BankContext, parcelId: string, rules: DoesntFitRules): Promise<Assignment> {
+  if (ctx.storage?.assignmentsPaused()) {
+    throw new LockerdError("STORAGE_FULL", "new assignments are paused because the bank's storage is full; pickups still work");
+  }
+  const now = ctx.clock.now();
+  const assignment = ctx.store.write((): Assignment => {
+    const p = ctx.store.parcels.get(parcelId);
+    if (!p) throw new LockerdError("PARCEL_NOT_FOUND", `no parcel ${parcelId}`);
+    const intent = ctx.store.intents.active(p.lockerId);
+    const opened = intent?.parcelId === p.id && intent.purpose === "deposit" && intent.state === "opened" ? intent.openedAt : null;
+    if (p.status !== "ASSIGNED" || opened === null || now - opened > rules.windowMs) {
+      throw new LockerdError("INVALID_STATE", `parcel ${parcelId} is not a deposit whose door opened within the last ${Math.round(rules.windowMs / 1000)} s`);
+    }
+    const locker = ctx.store.lockers.get(p.lockerId);
+    const next = ctx.sizes.sizes[ctx.sizes.rankOf(locker?.size ?? p.size) + 1];
+    if (!next) throw new LockerdError("NO_LOCKER_AVAILABLE", `no locker size is larger than ${locker?.size ?? p.size}`, { size: locker?.size ?? p.size });
+    // The door is open: the locker is released when it closes (the courier takes the parcel back out).
+    ctx.store.parcels.update(p.id, { status: "CANCELLED", stamp: "cancelled_at", at: now, dropCode: true });
+    ctx.store.record({ type: "parcel.cancelled", lockerId: p.lockerId, parcelId: p.id, data: { reason: "doesnt_fit" } }, now);
+    return reserve(ctx, next, p.trackingRef, now);
+  });
+  return unlockForDeposit(ctx, assignment);
+}
+
+function checkSize(ctx: BankContext, size: string): void {
+  if (!ctx.sizes.has(size)) {
+    throw new LockerdError("VALIDATION_FAILED", `size must be one of ${ctx.sizes.sizes.join(", ")}`, { field: "size" });
+  }
+}
+
+/** Inside the assignment transaction: one tracking reference, one live parcel, on every path. */
+function refuseLiveRef(ctx: BankContext, trackingRef: string | null): void {
+  if (trackingRef === null) return;
+  const live = ctx.store.parcels.liveByTrackingRef(trackingRef);
+  if (live) {
+    throw new LockerdError("PARCEL_ALREADY_IN_BANK", `parcel ${trackingRef} is already in the bank, in locker ${live.lockerId} (${live.status})`, {
+      lockerId: live.lockerId,
+      parcelId: live.id,
+      parcelStatus: live.status,
+    });
+  }
+}
+
+/** Inside a write transaction: reserve the smallest free locker that fits, with its parcel, code, intent and event. */
+function reserve(ctx: BankContext, size: string, trackingRef: string | null, now: number): Assignment {
+  const rank = ctx.sizes.rankOf(size);
   // Also skipped: a door standing open with nothing under way (forced or left open). Its
   // courier would find it open, and the door is someone else's alarm to look at first.
-  const unavailable = new Set([...ctx.doors.unavailableLockers(), ...ctx.doors.openUnattended()]);
-  const now = ctx.clock.now();
+  const openUnattended = ctx.doors.openUnattended();
+  const unreachable = ctx.doors.unavailableLockers();
+  const fitting = ctx.store.lockers.fitting(rank);
+  // A free locker whose IR sensor sees something inside (left behind) is not free in fact.
+  const locker = fitting.find((l) => !unreachable.has(l.id) && !openUnattended.has(l.id) && ctx.doors.itemPresent?.(l.id) !== true);
+  if (!locker) {
+    // Say what is true: free lockers exist, but their lock hardware does not answer.
+    const offline = fitting.filter((l) => unreachable.has(l.id)).length;
+    if (offline > 0) {
+      throw new LockerdError("HARDWARE_OFFLINE", `the lock hardware of the ${offline} free locker(s) that fit a parcel of size ${size} does not answer; try again later`, {
+        size,
+        lockersOffline: offline,
+      });
+    }
+    throw new LockerdError("NO_LOCKER_AVAILABLE", `no free locker fits a parcel of size ${size}`, { size });
+  }
 
-  const assignment = ctx.store.write((): Assignment => {
-    // A free locker whose IR sensor sees something inside (left behind) is not free in fact.
-    const locker = ctx.store.lockers.fitting(rank).find((l) => !unavailable.has(l.id) && ctx.doors.itemPresent?.(l.id) !== true);
-    if (!locker) throw new LockerdError("NO_LOCKER_AVAILABLE", `no free locker fits a parcel of size ${req.size}`, { size: req.size });
-
-    const { code, hash } = freshCode(ctx);
-    const pickupToken = ctx.codes.generateToken(ctx.random);
-    const parcelId = newParcelId(ctx.random);
-    const expiresAt = now + ctx.policy.pickupWindowMs;
-    ctx.store.parcels.insert({
-      id: parcelId,
-      trackingRef: req.trackingRef ?? null,
-      size: req.size,
-      lockerId: locker.id,
-      codeHash: hash,
-      tokenHash: ctx.codes.hashToken(pickupToken),
-      createdAt: now,
-      expiresAt,
-    });
-    ctx.store.lockers.setStatus(locker.id, "RESERVED", null, now);
-    const intentId = ctx.store.intents.create(locker.id, parcelId, "deposit", now);
-    ctx.store.record(
-      {
-        type: "parcel.assigned",
-        lockerId: locker.id,
-        parcelId,
-        // The code and token travel upward only sealed to the notifier's key, so the center can
-        // tell the customer; the plain code is kept nowhere (only the keyed hash above).
-        data: {
-          size: req.size,
-          lockerSize: locker.size,
-          trackingRef: req.trackingRef ?? null,
-          expiresAt,
-          ...(ctx.sealCodes ? { sealedCodes: ctx.sealCodes(parcelId, { code, token: pickupToken }) } : {}),
-        },
-      },
-      now,
-    );
-    return { parcelId, lockerId: locker.id, size: locker.size, parcelSize: req.size, pickupCode: code, pickupToken, expiresAt, intentId };
+  const { code, hash } = freshCode(ctx);
+  const pickupToken = ctx.codes.generateToken(ctx.random);
+  const parcelId = newParcelId(ctx.random);
+  const expiresAt = now + ctx.policy.pickupWindowMs;
+  ctx.store.parcels.insert({
+    id: parcelId,
+    trackingRef,
+    size,
+    lockerId: locker.id,
+    codeHash: hash,
+    tokenHash: ctx.codes.hashToken(pickupToken),
+    createdAt: now,
+    expiresAt,
   });
+  ctx.store.lockers.setStatus(locker.id, "RESERVED", null, now);
+  const intentId = ctx.store.intents.create(locker.id, parcelId, "deposit", now);
+  ctx.store.record(
+    {
+      type: "parcel.assigned",
+      lockerId: locker.id,
+      parcelId,
+      // The code and token travel upward only sealed to the notifier's key, so the center can
+      // tell the customer; the plain code is kept nowhere (only the keyed hash above).
+      data: {
+        size,
+        lockerSize: locker.size,
+        trackingRef,
+        expiresAt,
+        ...(ctx.sealCodes ? { sealedCodes: ctx.sealCodes(parcelId, { code, token: pickupToken }) } : {}),
+      },
+    },
+    now,
+  );
+  return { parcelId, lockerId: locker.id, size: locker.size, parcelSize: size, pickupCode: code, pickupToken, expiresAt, intentId };
+}
 
+async function unlockForDeposit(ctx: BankContext, assignment: Assignment): Promise<Assignment> {
   crashPoint("assign.committed");
   try {
     await ctx.doors.unlock(assignment.lockerId, assignment.intentId);

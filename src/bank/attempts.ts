@@ -1,28 +1,63 @@
 /**
- * The attempt limiter: failed pickup codes (and courier PINs) per source — a keypad, an HTTP
- * caller — over a sliding window, with a lockout that grows with repeated trips. Kept in SQLite
- * so a restart does not forgive, and never reset by a success: at a shared keypad a success is
- * usually someone else's. Each trip records an alarm event. The rules and the yearly bound they
- * give are in guess-bound.ts.
+ * The attempt limiter, part of the bank: every pickup code and courier PIN typed or sent passes
+ * through it (pickup.ts, pinSignIn below); no caller chooses whether it applies. Failures are
+ * counted per source — a keypad, an HTTP caller — and per kind: codes and PINs are kept apart
+ * ("keypad:main" and "keypad:main:pin"), so a vandal typing PINs cannot lock customers out and
+ * the courier PINs keep their own, stricter rules. Kept in SQLite so a restart does not
+ * forgive, and never reset by a success: at a shared keypad a success is usually someone
+ * else's. The rules and the yearly bound they give are in guess-bound.ts; why codes use short,
+ * fixed lockouts is in the README ("Guessing codes does not pay").
  */
 import type { AttemptState } from "../store/attempts.js";
 import type { Store } from "../store/store.js";
 import type { BankContext } from "./context.js";
-import { LockerdError, isLockerdError } from "../basics/errors.js";
-import { lockoutMs, type LimiterSettings } from "./guess-bound.js";
-import { pickupByCode, type PickupResult, type PickupSource } from "./pickup.js";
+import { LockerdError } from "../basics/errors.js";
+import { MAX_TRIPS_KEPT, lockoutMs, type LimiterSettings } from "./guess-bound.js";
+import type { PickupSource } from "./pickup.js";
 import type { Clock } from "../basics/ports.js";
 
 export type { LimiterSettings } from "./guess-bound.js";
 
-export const DEFAULT_LIMITER: LimiterSettings = {
+/**
+ * Pickup codes: five failures lock the source for 40 s, every time. A vandal typing at human
+ * speed (one code every 2 s) needs 8 s to use up the next five tries after each lockout, so a
+ * customer retrying within that time is served within 40 + 8 s. The price is paid in code
+ * length (codes.digits 11 by default), see guess-bound.ts.
+ */
+export const DEFAULT_CODE_LIMITER: LimiterSettings = {
+  maxFailures: 5,
+  windowMs: 86_400_000,
+  baseLockoutMs: 40_000,
+  lockoutGrowth: 1,
+  maxLockoutMs: 40_000,
+  memoryMs: 86_400_000,
+  alarmEveryMs: 3_600_000,
+};
+
+/** Courier PINs: lockouts doubling from 1 min to 24 h, remembered for 30 days; every trip alarms. */
+export const DEFAULT_PIN_LIMITER: LimiterSettings = {
   maxFailures: 5,
   windowMs: 86_400_000,
   baseLockoutMs: 60_000,
   lockoutGrowth: 2,
   maxLockoutMs: 86_400_000,
   memoryMs: 30 * 86_400_000,
+  alarmEveryMs: 0,
 };
+
+/** The limiter's rules for each kind of secret. */
+export interface AttemptRules {
+  codes: LimiterSettings;
+  pins: LimiterSettings;
+}
+
+export const DEFAULT_ATTEMPTS: AttemptRules = { codes: DEFAULT_CODE_LIMITER, pins: DEFAULT_PIN_LIMITER };
+
+/** The rules from the configuration's `limiter` section (codes at the top, PINs under `pins`). */
+export function attemptRules(limiter: LimiterSettings & { pins: LimiterSettings }): AttemptRules {
+  const { maxFailures, windowMs, baseLockoutMs, lockoutGrowth, maxLockoutMs, memoryMs, alarmEveryMs, pins } = limiter;
+  return { codes: { maxFailures, windowMs, baseLockoutMs, lockoutGrowth, maxLockoutMs, memoryMs, alarmEveryMs: alarmEveryMs ?? 0 }, pins };
+}
 
 export interface FailureOutcome {
   /** > 0 when this failure tripped a lockout. */
@@ -31,15 +66,29 @@ export interface FailureOutcome {
   remaining: number;
 }
 
-/** The limiter's key for a source, e.g. "keypad:main", "http:10.0.0.7". */
+/** The limiter's key for codes from a source, e.g. "keypad:main", "http:token:front-kiosk". */
 export const sourceKey = (s: PickupSource) => `${s.channel}:${s.id ?? "-"}`;
+/** The limiter's key for courier PINs from a source, e.g. "keypad:main:pin". */
+export const pinSourceKey = (s: PickupSource) => `${sourceKey(s)}:pin`;
+
+const isPinKey = (source: string) => source.endsWith(":pin");
+
+/** The bank's limiter, with the bank's rules. */
+export function limiterOf(ctx: BankContext): AttemptLimiter {
+  return new AttemptLimiter(ctx.store, ctx.clock, ctx.policy.attempts);
+}
 
 export class AttemptLimiter {
   constructor(
     private readonly store: Store,
     private readonly clock: Clock,
-    readonly settings: LimiterSettings,
+    readonly rules: AttemptRules,
   ) {}
+
+  /** The rules that apply to a limiter key. */
+  settingsFor(source: string): LimiterSettings {
+    return isPinKey(source) ? this.rules.pins : this.rules.codes;
+  }
 
   /** Milliseconds this source stays locked out (0 when it may try). */
   lockedForMs(source: string): number {
@@ -55,7 +104,7 @@ export class AttemptLimiter {
   }
 
   lockouts(): LockoutView[] {
-    return lockoutViews(this.store, this.settings, this.clock.now());
+    return lockoutViews(this.store, this.rules, this.clock.now());
   }
 
   /**
@@ -65,21 +114,22 @@ export class AttemptLimiter {
    */
   clear(source: string, by: string): LockoutView {
     const now = this.clock.now();
+    const settings = this.settingsFor(source);
     return this.store.write(() => {
       const st = this.store.attempts.get(source);
-      const before = lockoutView(st, this.settings, now);
+      const before = lockoutView(st, settings, now);
       if (!before) throw new LockerdError("NOT_FOUND", `no failed attempts recorded from ${JSON.stringify(source)}`);
       st.failures = [];
       st.lockedUntil = 0;
       this.store.attempts.put(st, now);
       this.store.record({ type: "kiosk.lockout_cleared", data: { source, by, wasLockedForMs: before.lockedForMs, failures: before.failures } }, now);
-      return { ...before, lockedUntil: null, lockedForMs: 0, failures: 0, remaining: this.settings.maxFailures };
+      return { ...before, lockedUntil: null, lockedForMs: 0, failures: 0, remaining: settings.maxFailures };
     });
   }
 
   recordFailure(source: string): FailureOutcome {
     const now = this.clock.now();
-    const s = this.settings;
+    const s = this.settingsFor(source);
     return this.store.write(() => {
       const st = this.store.attempts.get(source);
       st.failures = st.failures.filter((t) => t > now - s.windowMs);
@@ -89,12 +139,19 @@ export class AttemptLimiter {
       if (st.failures.length >= s.maxFailures) {
         lockedForMs = lockoutMs(s, st.trips.length);
         st.trips.push(now);
+        // Bounded: lockoutMs stops growing at MAX_TRIPS_KEPT trips (and so does the bound).
+        if (st.trips.length > MAX_TRIPS_KEPT) st.trips = st.trips.slice(-MAX_TRIPS_KEPT);
         st.failures = [];
         st.lockedUntil = now + lockedForMs;
-        this.store.record(
-          { type: "alarm.pickup_lockout", data: { source, trips: st.trips.length, lockedForMs, lockedUntil: new Date(st.lockedUntil).toISOString() } },
-          now,
-        );
+        // A vandal at the keypad trips a short code lockout every minute: one alarm an hour
+        // (alarmEveryMs) says so without flooding the outbox; 0 alarms at every trip.
+        if (!s.alarmEveryMs || now - st.alarmedAt >= s.alarmEveryMs) {
+          st.alarmedAt = now;
+          this.store.record(
+            { type: "alarm.pickup_lockout", data: { source, trips: st.trips.length, lockedForMs, lockedUntil: new Date(st.lockedUntil).toISOString() } },
+            now,
+          );
+        }
       }
       this.store.attempts.put(st, now);
       return { lockedForMs, remaining: lockedForMs > 0 ? 0 : s.maxFailures - st.failures.length };
@@ -111,13 +168,14 @@ export interface LockoutView {
   failures: number;
   /** Failures left before the next lockout. */
   remaining: number;
-  /** Lockouts remembered (each makes the next one longer). */
+  /** Lockouts remembered (each makes the next one longer when the rules grow them). */
   trips: number;
 }
 
 /** What the limiter holds about each source that failed recently: the technician's view. */
-export function lockoutViews(store: Store, settings: LimiterSettings, now: number): LockoutView[] {
-  return store.attempts.recent(now - settings.memoryMs).flatMap((st) => lockoutView(st, settings, now) ?? []);
+export function lockoutViews(store: Store, rules: AttemptRules, now: number): LockoutView[] {
+  const since = now - Math.max(rules.codes.memoryMs, rules.pins.memoryMs);
+  return store.attempts.recent(since).flatMap((st) => lockoutView(st, isPinKey(st.source) ? rules.pins : rules.codes, now) ?? []);
 }
 
 /** One source's view; null when nothing about it counts any more. */
@@ -137,21 +195,17 @@ function lockoutView(st: AttemptState, settings: LimiterSettings, now: number): 
 }
 
 /**
- * A pickup by code through the limiter: refused while the source is locked out, a wrong code
- * counts against it. A wrong code is rejected without any I/O, so its failure is recorded
- * before another request's check can run: concurrent requests cannot slip guesses past it.
+ * A courier's PIN through the limiter (its own ":pin" key, its own rules): refused while that
+ * key is locked out; `verify` answers who the PIN belongs to (null: nobody), and a wrong PIN
+ * counts. The answer for a wrong PIN is INVALID_CODE, or TOO_MANY_ATTEMPTS when it tripped.
  */
-export async function limitedPickupByCode(ctx: BankContext, limiter: AttemptLimiter, code: string, source: PickupSource): Promise<PickupResult> {
-  const key = sourceKey(source);
+export async function pinSignIn<T>(ctx: BankContext, source: PickupSource, verify: () => Promise<T | null>): Promise<T> {
+  const limiter = limiterOf(ctx);
+  const key = pinSourceKey(source);
   limiter.check(key);
-  const attempt = pickupByCode(ctx, code, source);
-  try {
-    return await attempt;
-  } catch (e) {
-    if (isLockerdError(e, "INVALID_CODE")) {
-      const outcome = limiter.recordFailure(key);
-      if (outcome.lockedForMs > 0) throw new LockerdError("TOO_MANY_ATTEMPTS", "the code is not valid; too many failed attempts from here, try again later", { retryAfterSeconds: Math.ceil(outcome.lockedForMs / 1000) });
-    }
-    throw e;
-  }
+  const who = await verify();
+  if (who !== null) return who;
+  const outcome = limiter.recordFailure(key);
+  if (outcome.lockedForMs > 0) throw new LockerdError("TOO_MANY_ATTEMPTS", "the PIN is not valid; too many failed attempts from here, try again later", { retryAfterSeconds: Math.ceil(outcome.lockedForMs / 1000) });
+  throw new LockerdError("INVALID_CODE", "the PIN is not valid");
 }

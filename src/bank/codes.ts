@@ -4,7 +4,7 @@
  * A plain code exists in memory only long enough to hash it, and once more in the outbox event
  * that lets the central server notify the customer. Never log one.
  */
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { RandomSource } from "../basics/ports.js";
 
 import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../basics/code-digits.js";
@@ -30,7 +30,7 @@ export class CodeBook {
 
   /** A fresh code of exactly `digits` digits (leading zeros allowed). */
   generate(random: RandomSource): string {
-    // randomInt's bound must stay below 2^48; 10 digits is 10^10, well inside.
+    // randomInt's bound must stay below 2^48; 12 digits is 10^12, well inside.
     return String(random.int(10 ** this.digits)).padStart(this.digits, "0");
   }
 
@@ -68,5 +68,34 @@ export class CodeBook {
   matches(code: string, stored: Buffer): boolean {
     const h = this.hash(code);
     return h.length === stored.length && timingSafeEqual(h, stored);
+  }
+
+  /** A keyed digest of request parts (Idempotency-Key lookups): nothing readable is stored. */
+  digest(purpose: string, ...parts: string[]): Buffer {
+    const h = createHmac("sha256", this.secret).update(`${purpose}:`);
+    for (const p of parts) h.update(`${Buffer.byteLength(p)}:${p}`);
+    return h.digest();
+  }
+
+  /**
+   * Seal an answer kept for an Idempotency-Key: AES-256-GCM under a key derived from the code
+   * secret and the client's key, which is not stored. Nonce, tag, then the ciphertext.
+   */
+  seal(clientKey: string, plain: Buffer): Buffer {
+    const nonce = randomBytes(12);
+    const c = createCipheriv("aes-256-gcm", this.digest("idempotency-seal", clientKey), nonce);
+    const body = Buffer.concat([c.update(plain), c.final()]);
+    return Buffer.concat([nonce, c.getAuthTag(), body]);
+  }
+
+  /** The plain answer, or null when it was not sealed with this client key. */
+  unseal(clientKey: string, sealed: Buffer): Buffer | null {
+    try {
+      const d = createDecipheriv("aes-256-gcm", this.digest("idempotency-seal", clientKey), sealed.subarray(0, 12));
+      d.setAuthTag(sealed.subarray(12, 28));
+      return Buffer.concat([d.update(sealed.subarray(28)), d.final()]);
+    } catch {
+      return null;
+    }
   }
 }

@@ -3,6 +3,7 @@
  * the bank's policy settings. Nothing here knows about HTTP, HID, serial or PostgreSQL.
  */
 import type { Store } from "../store/store.js";
+import type { AttemptRules } from "./attempts.js";
 import type { CodeBook } from "./codes.js";
 import type { ConfiguredCourier } from "./couriers.js";
 import type { EventData } from "../basics/events.js";
@@ -17,6 +18,8 @@ export interface BankPolicy {
   pickupWindowMs: number;
   /** After this many consecutive failed opens a locker is taken out of service. */
   maxFailedOpens: number;
+  /** The attempt limiter's rules for codes and PINs: every pickup and PIN passes through them. */
+  attempts: AttemptRules;
 }
 
 export interface BankContext {

@@ -145,3 +145,15 @@ export function revokeCourierCredential(ctx: BankContext, name: string, commandI
   ctx.store.record({ type: "courier.credential_revoked", data: { name, ...(commandId !== null ? { commandId } : {}) } }, now);
   return { alreadyRevoked: false };
 }
+
+/** A courier signed in at the kiosk (by badge or PIN): the session's start, in the outbox. */
+export function courierSessionStarted(ctx: BankContext, courierId: string, via: "badge" | "pin"): void {
+  const now = ctx.clock.now();
+  ctx.store.write(() => void ctx.store.record({ type: "courier.session_started", data: { courierId, via } }, now));
+}
+
+/** A courier's kiosk session ended (a key, the badge again, inactivity, or central revoked the credential). */
+export function courierSessionEnded(ctx: BankContext, courierId: string, reason: string, extra: Record<string, unknown> = {}): void {
+  const now = ctx.clock.now();
+  ctx.store.write(() => void ctx.store.record({ type: "courier.session_ended", data: { courierId, reason, ...extra } }, now));
+}

@@ -2,14 +2,14 @@
 import type { DoorOutcomes } from "../doors/supervisor.js";
 import type { BankContext } from "./context.js";
 import { doorClosed, doorDidNotOpen, doorOpened, recordDoorEvent } from "./door-outcomes.js";
-import { doorFoundOpen } from "./found-open.js";
+import { doorForced } from "./found-open.js";
 
 export function bankDoorOutcomes(ctx: BankContext): DoorOutcomes {
   return {
     opened: (_lockerId, intentId) => doorOpened(ctx, intentId),
     closed: (_lockerId, intentId) => doorClosed(ctx, intentId),
     didNotOpen: (_lockerId, intentId, reason) => doorDidNotOpen(ctx, intentId, reason),
-    forced: (lockerId, how) => (how === "found_open" ? doorFoundOpen(ctx, lockerId) : recordDoorEvent(ctx, "alarm.door_forced", lockerId)),
+    forced: (lockerId, how) => doorForced(ctx, lockerId, how),
     leftOpen: (lockerId, openForMs) => recordDoorEvent(ctx, "alarm.door_left_open", lockerId, { openForMs }),
     closedAfterAlarm: (lockerId) => recordDoorEvent(ctx, "alarm.door_closed", lockerId),
     health: (lockerIds, online, detail) =>

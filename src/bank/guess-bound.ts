@@ -23,11 +23,16 @@ export interface LimiterSettings {
   lockoutGrowth: number;
   maxLockoutMs: number;
   memoryMs: number;
+  /** At most one alarm.pickup_lockout per source this often (0 or absent: every trip). */
+  alarmEveryMs?: number;
 }
+
+/** A source remembers at most this many trips; lockouts stop growing there. */
+export const MAX_TRIPS_KEPT = 256;
 
 /** Lockout length for a trip with `priorTrips` other trips still remembered. */
 export function lockoutMs(s: LimiterSettings, priorTrips: number): number {
-  return Math.min(s.baseLockoutMs * s.lockoutGrowth ** priorTrips, s.maxLockoutMs);
+  return Math.min(s.baseLockoutMs * s.lockoutGrowth ** Math.min(priorTrips, MAX_TRIPS_KEPT), s.maxLockoutMs);
 }
 
 /** The most trips a source can make within any span shorter than memoryMs. */
@@ -36,7 +41,7 @@ export function maxTripsPerMemory(s: LimiterSettings): number {
   let sum = 0;
   for (;;) {
     const l = lockoutMs(s, gaps);
-    if (l >= s.maxLockoutMs || s.lockoutGrowth === 1) break;
+    if (l >= s.maxLockoutMs || s.lockoutGrowth === 1 || gaps >= MAX_TRIPS_KEPT) break;
     if (sum + l >= s.memoryMs) return gaps + 1;
     sum += l;
     gaps++;
@@ -66,26 +71,40 @@ export interface GuessingInput {
   codeDigits: number;
   /** Independent limiter sources an attacker can use (keypads, HTTP callers). */
   sources: number;
+  /** The rules for pickup codes. */
   limiter: LimiterSettings;
-  /** Couriers with a PIN and the PIN length: a PIN guess at the same keypad also pays. */
+  /** Couriers with a PIN and the PIN length: PIN guesses, limited by their own rules, also pay. */
   pinCouriers?: number;
   pinDigits?: number;
+  /** The rules for PINs (kept apart from codes); default: the code rules. */
+  pinLimiter?: LimiterSettings;
 }
 
 export interface GuessingBound {
+  /** Failed code guesses one source can make in a year. */
   guessesPerSourcePerYear: number;
+  /** Code guesses of every source. */
   guessesPerYear: number;
-  /** Chance a single guess opens something (the better of a code and a PIN guess). */
+  /** Chance a single code guess opens something. */
   perGuess: number;
-  /** Chance of at least one success in a year. */
+  /** PIN guesses of every source in a year, and the chance one signs in (0 without PINs). */
+  pinGuessesPerYear: number;
+  perPinGuess: number;
+  /** Chance of at least one success (a door opened or a courier signed in) in a year. */
   yearlyChance: number;
 }
 
+/**
+ * Codes and PINs are limited separately, so an attacker may use both budgets: the chance that
+ * neither ever succeeds is the product of the two.
+ */
 export function guessingBound(i: GuessingInput): GuessingBound {
   const perSource = maxGuessesPerYear(i.limiter);
   const guessesPerYear = perSource * i.sources;
-  const codeChance = i.lockers / 10 ** i.codeDigits;
-  const pinChance = i.pinCouriers && i.pinDigits ? i.pinCouriers / 10 ** i.pinDigits : 0;
-  const perGuess = Math.max(codeChance, pinChance);
-  return { guessesPerSourcePerYear: perSource, guessesPerYear, perGuess, yearlyChance: chanceOfAnySuccess(perGuess, guessesPerYear) };
+  const perGuess = i.lockers / 10 ** i.codeDigits;
+  const perPinGuess = i.pinCouriers && i.pinDigits ? i.pinCouriers / 10 ** i.pinDigits : 0;
+  const pinGuessesPerYear = perPinGuess > 0 ? maxGuessesPerYear(i.pinLimiter ?? i.limiter) * i.sources : 0;
+  const missCodes = 1 - chanceOfAnySuccess(perGuess, guessesPerYear);
+  const missPins = 1 - chanceOfAnySuccess(perPinGuess, pinGuessesPerYear);
+  return { guessesPerSourcePerYear: perSource, guessesPerYear, perGuess, pinGuessesPerYear, perPinGuess, yearlyChance: 1 - missCodes * missPins };
 }

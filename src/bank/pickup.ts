@@ -1,13 +1,15 @@
 /**
- * Pickup by code. A wrong, used or expired code opens nothing, and the answer is the same for
- * all three. A valid code's door is unlocked; the code is spent only when the door opens, so a
- * jammed door leaves it usable for a retry.
+ * Pickup by code, through the bank's attempt limiter (there is no other way to try a code). A
+ * wrong, used or expired code opens nothing, and the answer is the same for all three. A valid
+ * code's door is unlocked; the code is spent only when the door opens, so a jammed door leaves it
+ * usable for a retry.
  */
 import type { ParcelRow } from "../store/rows.js";
 import type { BankContext } from "./context.js";
 import { LockerdError } from "../basics/errors.js";
 import { crashPoint } from "../system/crash-points.js";
 import { abortIntent } from "./door-outcomes.js";
+import { limiterOf, sourceKey } from "./attempts.js";
 
 export interface PickupResult {
   parcelId: string;
@@ -22,7 +24,15 @@ export interface PickupSource {
 
 export const invalidCode = () => new LockerdError("INVALID_CODE", "the code is not valid");
 
+/**
+ * Refused while the source is locked out; a wrong code counts against it. A wrong code is
+ * rejected without any I/O, so its failure is recorded before another request's check can
+ * run: concurrent requests cannot slip guesses past the limiter.
+ */
 export async function pickupByCode(ctx: BankContext, code: string, source: PickupSource): Promise<PickupResult> {
+  const limiter = limiterOf(ctx);
+  const key = sourceKey(source);
+  limiter.check(key);
   const now = ctx.clock.now();
   const hash = ctx.codes.isWellFormed(code) ? ctx.codes.hash(code) : null;
   const candidate = hash ? ctx.store.parcels.byCodeHash(hash) : undefined;
@@ -30,6 +40,10 @@ export async function pickupByCode(ctx: BankContext, code: string, source: Picku
     ctx.store.write(() => {
       ctx.store.record({ type: "pickup.rejected", data: { source: source.channel, sourceId: source.id ?? null } }, now);
     });
+    const outcome = limiter.recordFailure(key);
+    if (outcome.lockedForMs > 0) {
+      throw new LockerdError("TOO_MANY_ATTEMPTS", "the code is not valid; too many failed attempts from here, try again later", { retryAfterSeconds: Math.ceil(outcome.lockedForMs / 1000) });
+    }
     throw invalidCode();
   }
   return openForParcel(ctx, candidate.id, "pickup", now, source);

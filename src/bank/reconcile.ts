@@ -6,11 +6,13 @@ import type { DoorPosition } from "../drivers/lock-bank.js";
 import type { BankContext } from "./context.js";
 import { doorClosed, doorOpened } from "./door-outcomes.js";
 import { settleRemoteOpen } from "./remote-commands.js";
+import { doorForced } from "./found-open.js";
 
 export interface ReconcileResult {
   lockerId: string;
-  intentId: number;
-  action: "waiting_for_close" | "completed" | "aborted" | "inspect";
+  /** null: no operation was under way (a door standing open at start over a parcel: "flagged"). */
+  intentId: number | null;
+  action: "waiting_for_close" | "completed" | "aborted" | "inspect" | "flagged";
 }
 
 export function reconcileIntents(
@@ -50,6 +52,15 @@ export function reconcileIntents(
       });
       results.push({ lockerId: intent.lockerId, intentId: intent.id, action: "aborted" });
     }
+  }
+  // Open with nothing under way while a parcel should be inside: it opened unseen (the daemon
+  // was down). An alarm and an inspection, as for a door forced while it watched.
+  for (const locker of ctx.store.lockers.list()) {
+    if (!locker.inLayout || ctx.store.intents.active(locker.id) || doorNow(locker.id) !== "open") continue;
+    const parcel = ctx.store.parcels.inLocker(locker.id);
+    if (parcel?.status !== "STORED" && parcel?.status !== "EXPIRED") continue;
+    doorForced(ctx, locker.id, "open_at_start");
+    results.push({ lockerId: locker.id, intentId: null, action: "flagged" });
   }
   return results;
 }

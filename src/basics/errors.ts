@@ -5,6 +5,10 @@
 export const ERROR_CODES = {
   VALIDATION_FAILED: "the request is malformed",
   NO_LOCKER_AVAILABLE: "no free locker fits the parcel",
+  PARCEL_ALREADY_IN_BANK: "a live parcel with this tracking reference is already in the bank",
+  HARDWARE_OFFLINE: "the lock hardware of the lockers that would fit does not answer",
+  IDEMPOTENCY_KEY_REUSED: "the Idempotency-Key was used with another request",
+  IDEMPOTENCY_IN_PROGRESS: "a request with this Idempotency-Key is still being answered",
   INVALID_CODE: "the code is not valid",
   PARCEL_NOT_FOUND: "no such parcel",
   LOCKER_NOT_FOUND: "no such locker",

@@ -263,13 +263,14 @@ export const EVENTS = {
     example: {},
   }),
   "locker.flagged": spec({
-    data: z.object({ reason: z.string(), door: position.optional() }),
+    // parcelStatus: the parcel it holds, when a forced door or one found open is why (bank/found-open.ts).
+    data: z.object({ reason: z.string(), door: position.optional(), parcelStatus: parcelStatus.optional() }),
     locker: "always",
     parcel: "maybe",
     level: "fault",
     label: "locker taken out of service for inspection",
     center: { locker: "OUT_OF_SERVICE" },
-    example: { reason: "door did not open 3 times" },
+    example: { reason: "inspect: door forced open while holding parcel p_1", parcelStatus: "STORED" },
   }),
   "locker.item_left_behind": spec({
     data: z.object({ purpose }),
@@ -315,6 +316,8 @@ export const EVENTS = {
   // ---- alarms and hardware ------------------------------------------------------------------
   "alarm.door_forced": spec({
     data: z.object({
+      /** opened while watched, found open when its position was first known, or standing open at start (bank/found-open.ts). */
+      how: z.enum(["opened", "found_open", "open_at_start"]).optional(),
       foundOpen: z.boolean().optional(),
       holdsParcel: z.boolean().optional(),
       lockerStatus: lockerStatus.nullable().optional(),
@@ -326,7 +329,7 @@ export const EVENTS = {
     label: "door forced open",
     center: {},
     doorFault: "forced",
-    example: {},
+    example: { how: "opened", holdsParcel: true, lockerStatus: "OCCUPIED", parcelStatus: "STORED" },
   }),
   "alarm.command_refused": spec({
     data: z.object({

@@ -6,7 +6,8 @@
 import { request, type IncomingMessage } from "node:http";
 import { ApiError, UnreachableError } from "./errors.js";
 
-export type Target = { kind: "socket"; path: string; token: string | null } | { kind: "url"; url: URL; token: string | null };
+/** Where the daemon is; `note` is said with every "not reachable" (e.g. why the address cannot be known). */
+export type Target = ({ kind: "socket"; path: string; token: string | null } | { kind: "url"; url: URL; token: string | null }) & { note?: string };
 
 export function describeTarget(t: Target): string {
   return t.kind === "socket" ? `unix:${t.path}` : t.url.origin;
@@ -76,8 +77,9 @@ export class Client {
         req.setTimeout(timeoutMs, () => req.destroy(Object.assign(new Error(`no answer within ${timeoutMs} ms`), { code: "ETIMEDOUT" })));
       }
       req.on("error", (e: NodeJS.ErrnoException) => {
-        if (e.code && NETWORK_CODES.has(e.code)) reject(new UnreachableError(`the daemon is not reachable at ${this.where} (${e.code})`));
-        else reject(new UnreachableError(`the daemon is not reachable at ${this.where}: ${e.message}`));
+        const note = t.note ? `\n${t.note}` : "";
+        if (e.code && NETWORK_CODES.has(e.code)) reject(new UnreachableError(`the daemon is not reachable at ${this.where} (${e.code})${note}`));
+        else reject(new UnreachableError(`the daemon is not reachable at ${this.where}: ${e.message}${note}`));
       });
       if (payload !== undefined) req.write(payload);
       req.end();

@@ -100,9 +100,29 @@ export class CliContext {
     }
   }
 
-  /** Where the database file is: --db, else the configuration (LOCKERD_DB included). */
+  /** The database file the running daemon reported (askDaemonForDatabase), if it did. */
+  private daemonDatabase: string | null = null;
+
+  /**
+   * Learn the running daemon's database file from the daemon itself (GET /daemon): it may have
+   * been started with LOCKERD_DB or another configuration than lockerctl sees. Quiet when the
+   * daemon is down, older, or not reachable: databasePath() then falls back to the configuration.
+   */
+  async askDaemonForDatabase(): Promise<string | null> {
+    if (this.opts.db) return null;
+    try {
+      const d = await this.client().get<{ database?: unknown }>("/daemon");
+      if (typeof d.database === "string" && d.database !== "" && d.database !== ":memory:") this.daemonDatabase = d.database;
+    } catch {
+      /* down, older (no GET /daemon), or no way to reach it: the configuration decides */
+    }
+    return this.daemonDatabase;
+  }
+
+  /** Where the database file is: --db, else the running daemon's (once asked), else the configuration (LOCKERD_DB included). */
   databasePath(): string {
     if (this.opts.db) return this.opts.db;
+    if (this.daemonDatabase) return this.daemonDatabase;
     return this.config().paths.database;
   }
 
@@ -140,7 +160,9 @@ export class CliContext {
     const socket = configuredSocket(cfg);
     if (socket && existsSync(socket)) return { kind: "socket", path: socket, token: this.opts.token ?? null };
     const host = cfg.http.host.includes(":") ? `[${cfg.http.host}]` : cfg.http.host;
-    return { kind: "url", url: new URL(`http://${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${cfg.http.port}`), token };
+    const target: Target = { kind: "url", url: new URL(`http://${host === "0.0.0.0" ? "127.0.0.1" : host === "[::]" ? "[::1]" : host}:${cfg.http.port}`), token };
+    if (cfg.http.port === 0) target.note = portChosenAtStart(socket);
+    return target;
   }
 }
 
@@ -152,4 +174,14 @@ export function configuredSocket(cfg: ResolvedConfig): string | null {
   if (http.socket === null || http.socket === false) return null;
   if (typeof http.socket === "string") return resolve(cfg.paths.config ? dirname(cfg.paths.config) : process.cwd(), http.socket);
   return join(dirname(cfg.paths.secret), "lockerd.sock");
+}
+
+/** http.port 0: no address to try until the daemon has started; say where to find it. */
+function portChosenAtStart(socket: string | null): string {
+  return (
+    "http.port is 0: the daemon chooses its port when it starts, so there is no address to try while it is down. " +
+    "Once it runs, its log line \"API listening\" gives the URL (journalctl -u lockerd | grep 'API listening'); " +
+    (socket ? `lockerctl reaches it through its unix socket ${socket} without asking, ` : "") +
+    "or pass that URL with --url (or LOCKERD_URL)."
+  );
 }

@@ -37,6 +37,10 @@ export const EXIT_FOR_ERROR: Record<ErrorCode, ExitCode> = {
   METHOD_NOT_ALLOWED: EXIT.USAGE,
   UNSUPPORTED_MEDIA_TYPE: EXIT.USAGE,
   NO_LOCKER_AVAILABLE: EXIT.FAILED,
+  PARCEL_ALREADY_IN_BANK: EXIT.FAILED,
+  IDEMPOTENCY_KEY_REUSED: EXIT.USAGE,
+  IDEMPOTENCY_IN_PROGRESS: EXIT.TRY_LATER,
+  HARDWARE_OFFLINE: EXIT.HARDWARE,
   INVALID_CODE: EXIT.FAILED,
   LOCKER_OCCUPIED: EXIT.FAILED,
   LOCKER_BUSY: EXIT.FAILED,
@@ -65,7 +69,7 @@ export const EXIT_HELP = `Exit codes:
   3   daemon unreachable, or needed and down
   4   not found (LOCKER_NOT_FOUND, PARCEL_NOT_FOUND, NOT_FOUND: also an endpoint this daemon lacks)
   5   unauthorized or forbidden (UNAUTHORIZED, FORBIDDEN)
-  69  hardware unavailable (DOOR_UNAVAILABLE)
+  69  hardware unavailable (DOOR_UNAVAILABLE, HARDWARE_OFFLINE)
   70  internal error in the daemon (INTERNAL)
   74  storage full or I/O error (STORAGE_FULL, backup write failed)
   75  busy or rate-limited, try again (STORAGE_BUSY, TOO_MANY_ATTEMPTS)

@@ -4,7 +4,7 @@
  * we read). Door positions are unknown without the daemon. Codes are never read.
  */
 import { existsSync } from "node:fs";
-import { lockoutViews, type LimiterSettings, type LockoutView } from "../bank/attempts.js";
+import { attemptRules, lockoutViews, type LimiterSettings, type LockoutView } from "../bank/attempts.js";
 import { courierViews, type ConfiguredCourier, type CourierView } from "../bank/couriers.js";
 import { commandTrustView, type CommandTrust, type CommandTrustView } from "../bank/remote-commands.js";
 import { countAvailability, parcelView, type ParcelView } from "../bank/queries.js";
@@ -63,8 +63,8 @@ export class OfflineBank {
   }
 
   /** The attempt limiter's state per source, as GET /lockouts gives it. */
-  lockouts(settings: LimiterSettings, now: number): LockoutView[] {
-    return lockoutViews(this.store, settings, now);
+  lockouts(settings: LimiterSettings & { pins: LimiterSettings }, now: number): LockoutView[] {
+    return lockoutViews(this.store, attemptRules(settings), now);
   }
 
   /** Couriers as GET /couriers lists them; a database from before the credential store has none stored. */

@@ -16,6 +16,8 @@ export interface LockerView {
   parcelId: string | null;
   /** The IR "item present" sensor (null: none, or not readable now); absent when the daemon is down. */
   itemPresent?: boolean | null;
+  /** The locker's hardware cannot be driven now (offline, unstable sensor, door standing open); absent when the daemon is down. */
+  fault?: boolean;
 }
 
 export interface StatusView {
@@ -39,5 +41,5 @@ export interface EventsPage {
   lastSeq: number;
 }
 
-/** GET /sync: the sync loop's status as the daemon answers it. */
-export type SyncView = SyncStatus;
+/** GET /sync: the sync loop's status as the daemon answers it (an older daemon has no `attempts`). */
+export type SyncView = Omit<SyncStatus, "attempts"> & { attempts?: number };

@@ -89,14 +89,29 @@ export const courierSchema = z
   .strict()
   .refine((c) => c.badgeSha256 !== undefined || c.pinHash !== undefined, "a courier needs badgeSha256 or pinHash");
 
+/** One kind of secret's limiter rules; the defaults differ for codes and for PINs. */
+const limiterRules = (d: { baseLockoutMs: number; lockoutGrowth: number; maxLockoutMs: number; memoryMs: number; alarmEveryMs: number }) => ({
+  maxFailures: z.number().int().min(1).max(1000).default(5),
+  windowMs: ms(86_400_000),
+  baseLockoutMs: ms(d.baseLockoutMs),
+  lockoutGrowth: z.number().min(1).max(100).default(d.lockoutGrowth),
+  maxLockoutMs: ms(d.maxLockoutMs),
+  memoryMs: z.number().int().min(60_000).max(366 * 86_400_000).default(d.memoryMs),
+  /** At most one alarm.pickup_lockout per source this often; 0: every trip. */
+  alarmEveryMs: z.number().int().min(0).max(86_400_000).default(d.alarmEveryMs),
+});
+
+/**
+ * Pickup codes (the keys at the top) and courier PINs (`pins`) are limited apart. Codes: five
+ * failures lock a source for 40 s, always (see README for why); PINs: lockouts doubling to 24 h.
+ */
 export const limiterSchema = z
   .object({
-    maxFailures: z.number().int().min(1).max(1000).default(5),
-    windowMs: ms(86_400_000),
-    baseLockoutMs: ms(60_000),
-    lockoutGrowth: z.number().min(1).max(100).default(2),
-    maxLockoutMs: ms(86_400_000),
-    memoryMs: z.number().int().min(60_000).max(366 * 86_400_000).default(30 * 86_400_000),
+    ...limiterRules({ baseLockoutMs: 40_000, lockoutGrowth: 1, maxLockoutMs: 40_000, memoryMs: 86_400_000, alarmEveryMs: 3_600_000 }),
+    pins: z
+      .object(limiterRules({ baseLockoutMs: 60_000, lockoutGrowth: 2, maxLockoutMs: 86_400_000, memoryMs: 30 * 86_400_000, alarmEveryMs: 0 }))
+      .strict()
+      .prefault({}),
     /** Start even when the yearly chance of a guessed door is 1% or more. */
     allowWeakCodes: z.boolean().default(false),
   })

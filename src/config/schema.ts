@@ -107,7 +107,7 @@ export const configSchema = z
       .prefault({}),
     codes: z
       .object({
-        digits: z.number().int().min(MIN_CODE_DIGITS).max(MAX_CODE_DIGITS).default(8),
+        digits: z.number().int().min(MIN_CODE_DIGITS).max(MAX_CODE_DIGITS).default(11),
       })
       .strict()
       .prefault({}),
@@ -229,7 +229,19 @@ export const configSchema = z
       .strict()
       .prefault({}),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    // A simulated person who shuts the door before its sensor has settled is never seen opening
+    // it: every deposit would time out quietly. Say so at start instead.
+    const person = c.hardware.sim.person;
+    if (c.hardware.driver === "sim" && person.enabled && person.closeDelayMs <= c.doors.sensorSettleMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["hardware", "sim", "person", "closeDelayMs"],
+        message: `must be longer than doors.sensorSettleMs (${c.doors.sensorSettleMs} ms), or the simulated door closes before its opening is seen`,
+      });
+    }
+  });
 
 export type Config = z.infer<typeof configSchema>;
 export type SimFaultConfig = z.infer<typeof simFaultSchema>;

@@ -6,7 +6,10 @@
  * Sensor changes pass a settle filter first: a change counts once the sensor has held still
  * for sensorSettleMs. A sensor that changes more than flapMaxChanges times within flapWindowMs
  * is reported unstable (once); its changes are then held until it has been quiet for a whole
- * window, and only the position it settles on reaches the state machine.
+ * window, and only the position it settles on reaches the state machine. Flapping is about
+ * changes nobody commanded: a change while an unlock is under way (the door unlocking, or open
+ * for an operation) is not counted, and is never held: a door that moved after an unlock is an
+ * opening (or its close), however quickly the same locker is reused.
  *
  * A door that stands open with no operation (forced open, or found open when the supervisor
  * starts) is an "open" phase without an intent. An unlock that meets such a door pulses
@@ -223,16 +226,18 @@ export class DoorSupervisor implements DoorCommander {
     this.sensors.set(lockerId, s);
     const now = this.clock.now();
     const windowMs = this.settings.flapWindowMs ?? 10_000;
+    const phase = this.phase(lockerId);
+    const commanded = phase.kind === "unlocking" || (phase.kind === "open" && phase.intentId !== null);
     s.pending = pos;
     s.changes = s.changes.filter((t) => now - t < windowMs);
-    s.changes.push(now);
-    if (!s.unstable && s.changes.length > (this.settings.flapMaxChanges ?? 6)) {
+    if (!commanded) s.changes.push(now);
+    if (!commanded && !s.unstable && s.changes.length > (this.settings.flapMaxChanges ?? 6)) {
       s.unstable = true;
       this.safely("sensorUnstable", () => this.outcomes?.sensorUnstable(lockerId, s.changes.length, windowMs));
     }
     s.timer?.cancel();
     s.timer = null;
-    const wait = s.unstable ? windowMs : (this.settings.sensorSettleMs ?? 0);
+    const wait = s.unstable && !commanded ? windowMs : (this.settings.sensorSettleMs ?? 0);
     if (wait === 0) this.onSettled(lockerId, s);
     else s.timer = this.clock.after(wait, () => this.onSettled(lockerId, s));
   }

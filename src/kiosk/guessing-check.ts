@@ -17,7 +17,7 @@ export function attackSources(cfg: ResolvedConfig, openForSimulator: boolean): n
 
 /** `couriersWithPin`: PINs that can sign in, central's included (default: the configuration's). */
 export function checkGuessingBound(cfg: ResolvedConfig, lockers: number, sources: number, log: Logger, couriersWithPin = cfg.couriers.filter((c) => c.pinHash).length): GuessingBound {
-  const bound = guessingBound({ lockers, codeDigits: cfg.codes.digits, sources, limiter: cfg.limiter, pinCouriers: couriersWithPin, pinDigits: cfg.kiosk.pinDigits });
+  const bound = guessingBound({ lockers, codeDigits: cfg.codes.digits, sources, limiter: cfg.limiter, pinLimiter: cfg.limiter.pins, pinCouriers: couriersWithPin, pinDigits: cfg.kiosk.pinDigits });
   const numbers = {
     lockers,
     codeDigits: cfg.codes.digits,
@@ -26,6 +26,7 @@ export function checkGuessingBound(cfg: ResolvedConfig, lockers: number, sources
     pinDigits: cfg.kiosk.pinDigits,
     guessesPerSourcePerYear: bound.guessesPerSourcePerYear,
     guessesPerYear: bound.guessesPerYear,
+    pinGuessesPerYear: bound.pinGuessesPerYear,
     yearlyChancePercent: Number((bound.yearlyChance * 100).toPrecision(3)),
   };
   if (bound.yearlyChance < MAX_YEARLY_CHANCE) {
@@ -39,9 +40,11 @@ export function checkGuessingBound(cfg: ResolvedConfig, lockers: number, sources
   throw new ConfigError(cfg.paths.config ?? "configuration", [
     `limiter: with ${lockers} lockers full, ${cfg.codes.digits}-digit codes` +
       (couriersWithPin ? ` and ${couriersWithPin} courier PINs of ${cfg.kiosk.pinDigits} digits` : "") +
-      ` and ${sources} attempt source(s) allowed ${bound.guessesPerSourcePerYear} failed guesses each a year,` +
+      ` and ${sources} attempt source(s) allowed ${bound.guessesPerSourcePerYear} failed code guesses each a year` +
+      (couriersWithPin ? ` (and ${bound.pinGuessesPerYear} PIN guesses in all)` : "") +
+      `,` +
       ` an attacker opens some door within a year with a chance of ${numbers.yearlyChancePercent}% (limit ${MAX_YEARLY_CHANCE * 100}%).` +
       ` Use more code digits (codes.digits), a stricter limiter (maxFailures ${cfg.limiter.maxFailures}, baseLockoutMs ${cfg.limiter.baseLockoutMs},` +
-      ` maxLockoutMs ${cfg.limiter.maxLockoutMs}, memoryMs ${cfg.limiter.memoryMs}, windowMs ${cfg.limiter.windowMs}), or set limiter.allowWeakCodes: true`,
+      ` maxLockoutMs ${cfg.limiter.maxLockoutMs}, memoryMs ${cfg.limiter.memoryMs}, windowMs ${cfg.limiter.windowMs}; PINs: limiter.pins.*), or set limiter.allowWeakCodes: true`,
   ]);
 }

@@ -4,16 +4,16 @@
  * a courier signs in with a badge or a PIN (# first, then the PIN and #) and fills lockers.
  * Every action runs in order on one queue; the indicator tells the person what happened.
  */
-import { newEvent, type DataArg, type EventType, type RecordedEvent } from "../basics/events.js";
-import { limitedPickupByCode, sourceKey, type AttemptLimiter } from "../bank/attempts.js";
-import { assignLocker } from "../bank/assign.js";
+import type { RecordedEvent } from "../basics/events.js";
+import { pinSignIn } from "../bank/attempts.js";
+import { assignLocker, reassignLarger, type Assignment } from "../bank/assign.js";
 import type { BankContext } from "../bank/context.js";
+import { courierSessionEnded, courierSessionStarted } from "../bank/couriers.js";
 import { isLockerdError } from "../basics/errors.js";
 import { collectExpired } from "../bank/expiry.js";
 import { looksLikePickupToken, pickupByToken } from "../bank/pickup-token.js";
-import type { PickupSource } from "../bank/pickup.js";
+import { pickupByCode, type PickupSource } from "../bank/pickup.js";
 import type { TimerHandle } from "../basics/ports.js";
-import { cancelAssignment } from "../bank/service.js";
 import type { KeypadKey, Scan } from "../input/devices.js";
 import type { Indicator, Pattern } from "../output/indicator.js";
 import type { Logger } from "../system/logger.js";
@@ -33,7 +33,6 @@ export interface KioskSettings {
 
 export interface KioskDeps {
   ctx: BankContext;
-  limiter: AttemptLimiter;
   couriers: CourierDirectory;
   indicator: Indicator;
   log: Logger;
@@ -46,9 +45,6 @@ const MAX_ENTRY = 16;
 interface Deposit {
   parcelId: string;
   lockerId: string;
-  lockerSize: string;
-  trackingRef: string;
-  openedAt: number | null;
 }
 
 type Mode =
@@ -150,7 +146,7 @@ export class Kiosk {
 
   private async submitCode(code: string): Promise<void> {
     try {
-      const r = await limitedPickupByCode(this.deps.ctx, this.deps.limiter, code, this.keypadSource());
+      const r = await pickupByCode(this.deps.ctx, code, this.keypadSource());
       this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup at the keypad");
       this.show("door_opening");
     } catch (e) {
@@ -159,13 +155,13 @@ export class Kiosk {
   }
 
   private async submitPin(pin: string): Promise<void> {
-    const source = sourceKey(this.keypadSource());
-    if (this.deps.limiter.lockedForMs(source) > 0) return this.show("locked_out");
-    const courier = pin.length === this.deps.settings.pinDigits && /^[0-9]+$/.test(pin) ? await this.deps.couriers.byPin(pin) : null;
-    if (!courier) {
-      const outcome = this.deps.limiter.recordFailure(source);
-      this.log.warn({ lockedForMs: outcome.lockedForMs }, "courier PIN rejected");
-      return this.show(outcome.lockedForMs > 0 ? "locked_out" : "rejected");
+    const wellFormed = pin.length === this.deps.settings.pinDigits && /^[0-9]+$/.test(pin);
+    let courier: Courier;
+    try {
+      courier = await pinSignIn(this.deps.ctx, this.keypadSource(), () => (wellFormed ? this.deps.couriers.byPin(pin) : Promise.resolve(null)));
+    } catch (e) {
+      if (isLockerdError(e, "INVALID_CODE")) this.log.warn("courier PIN rejected");
+      return this.showFailure(e, "courier sign-in failed");
     }
     this.startCourier(courier, "pin");
   }
@@ -198,7 +194,7 @@ export class Kiosk {
     }
     const size = this.deps.settings.sizeKeys["1"] ?? this.deps.ctx.sizes.sizes[0]!;
     this.mode = { kind: "courier", courier, size, last: null, collecting: null };
-    this.record("courier.session_started", { courierId: courier.id, via });
+    this.record(() => courierSessionStarted(this.deps.ctx, courier.id, via));
     this.log.info({ courierId: courier.id, via }, "courier session started");
     this.show("courier_mode");
     this.touchCourier();
@@ -211,7 +207,7 @@ export class Kiosk {
     this.idleTimer?.cancel();
     this.idleTimer = null;
     this.mode = { kind: "customer", entry: "", pin: false };
-    this.record("courier.session_ended", { courierId: m.courier.id, reason, ...extra });
+    this.record(() => courierSessionEnded(this.deps.ctx, m.courier.id, reason, extra));
     this.log.info({ courierId: m.courier.id, reason }, "courier session ended");
     this.show(reason === "revoked" || reason === "replaced" ? "session_ended" : "accepted");
   }
@@ -246,18 +242,14 @@ export class Kiosk {
       this.endCourier("badge");
       return this.startCourier(badge, "badge");
     }
-    const live = this.deps.ctx.store.parcels.find({ trackingRef: s.text, limit: 10 }).some((p) => p.status === "ASSIGNED" || p.status === "STORED");
-    if (live) {
-      this.log.warn({ trackingRef: s.text }, "parcel already in the bank; scan ignored");
-      return this.show("rejected");
-    }
-    await this.deposit(m, s.text, m.size);
+    // A parcel already in the bank is refused by the bank (PARCEL_ALREADY_IN_BANK), on every path.
+    await this.deposit(m, () => assignLocker(this.deps.ctx, { size: m.size, trackingRef: s.text }));
   }
 
-  private async deposit(m: Mode & { kind: "courier" }, trackingRef: string, size: string): Promise<void> {
+  private async deposit(m: Mode & { kind: "courier" }, assign: () => Promise<Assignment>): Promise<void> {
     try {
-      const a = await assignLocker(this.deps.ctx, { size, trackingRef });
-      m.last = { parcelId: a.parcelId, lockerId: a.lockerId, lockerSize: a.size, trackingRef, openedAt: null };
+      const a = await assign();
+      m.last = { parcelId: a.parcelId, lockerId: a.lockerId };
       this.log.info({ courierId: m.courier.id, lockerId: a.lockerId, parcelId: a.parcelId, size: a.size }, "locker assigned to a courier's parcel");
       this.show("door_opening");
     } catch (e) {
@@ -265,27 +257,11 @@ export class Kiosk {
     }
   }
 
-  /** "Doesn't fit": give the locker back and open the next larger size for the same parcel. */
+  /** "Doesn't fit": the bank gives the locker back and opens the next larger size for the same parcel. */
   private async doesntFit(m: Mode & { kind: "courier" }): Promise<void> {
     const last = m.last;
-    const now = this.deps.ctx.clock.now();
-    const parcel = last ? this.deps.ctx.store.parcels.get(last.parcelId) : undefined;
-    if (!last || last.openedAt === null || now - last.openedAt > this.deps.settings.doesntFitWindowMs || parcel?.status !== "ASSIGNED") {
-      return this.show("rejected");
-    }
-    const sizes = this.deps.ctx.sizes.sizes;
-    const next = sizes[this.deps.ctx.sizes.rankOf(last.lockerSize) + 1];
-    try {
-      cancelAssignment(this.deps.ctx, last.parcelId, "doesnt_fit");
-    } catch (e) {
-      return this.showFailure(e, "cancelling the assignment failed");
-    }
-    m.last = null;
-    if (!next) {
-      this.log.warn({ lockerId: last.lockerId }, "no larger locker size exists");
-      return this.show("rejected");
-    }
-    await this.deposit(m, last.trackingRef, next);
+    if (!last) return this.show("rejected");
+    await this.deposit(m, () => reassignLarger(this.deps.ctx, last.parcelId, { windowMs: this.deps.settings.doesntFitWindowMs }));
   }
 
   /** Open the next expired parcel still in a locker; the one after opens when its door closes. */
@@ -338,8 +314,7 @@ export class Kiosk {
     const m = this.mode;
     if (m.kind !== "courier") return;
     this.touchCourier();
-    if (e.type === "door.opened" && m.last && e.parcelId === m.last.parcelId) m.last.openedAt = e.at;
-    else if (e.type === "parcel.stored") this.show("accepted");
+    if (e.type === "parcel.stored") this.show("accepted");
     else if (e.type === "door.closed" && e.parcelId === m.collecting) {
       m.collecting = null;
       await this.collectNext(m);
@@ -357,8 +332,8 @@ export class Kiosk {
       this.log.warn({ retryAfterSeconds: e.details.retryAfterSeconds }, "keypad locked out");
       return this.show("locked_out");
     }
-    if (isLockerdError(e, "NO_LOCKER_AVAILABLE")) {
-      this.log.warn(e.message);
+    if (isLockerdError(e, "NO_LOCKER_AVAILABLE") || isLockerdError(e, "PARCEL_ALREADY_IN_BANK") || isLockerdError(e, "INVALID_STATE")) {
+      this.log.warn({ code: e.code, lockerId: e.details.lockerId }, e.message);
       return this.show("rejected");
     }
     this.log.error({ err: e }, what);
@@ -373,12 +348,12 @@ export class Kiosk {
     }
   }
 
-  private record<T extends EventType>(type: T, ...data: DataArg<T>): void {
-    const now = this.deps.ctx.clock.now();
+  /** A session event through the bank; the session goes on if it cannot be recorded. */
+  private record(useCase: () => void): void {
     try {
-      this.deps.ctx.store.write(() => void this.deps.ctx.store.record(newEvent(type, {}, ...data), now));
+      useCase();
     } catch (err) {
-      this.log.error({ err, type }, "kiosk event could not be recorded");
+      this.log.error({ err }, "kiosk event could not be recorded");
     }
   }
 

@@ -2,7 +2,6 @@
  * Starting the bank's kiosk: settings from the configuration, the kiosk itself, then the input
  * devices feeding it. Stopping goes the other way: devices, kiosk, indicator off.
  */
-import type { AttemptLimiter } from "../bank/attempts.js";
 import type { BankContext } from "../bank/context.js";
 import { ConfigError } from "../config/errors.js";
 import type { ResolvedConfig } from "../config/load.js";
@@ -14,7 +13,6 @@ import { Kiosk, type KioskSettings } from "./kiosk.js";
 
 export interface KioskParts {
   ctx: BankContext;
-  limiter: AttemptLimiter;
   keypad: KeypadDevice | null;
   scanner: ScannerDevice | null;
   indicator: Indicator;
@@ -56,7 +54,6 @@ export async function startKiosk(cfg: ResolvedConfig, parts: KioskParts, log: Lo
   const klog = log.child({ component: "kiosk" });
   const kiosk = new Kiosk({
     ctx: parts.ctx,
-    limiter: parts.limiter,
     couriers: new CourierDirectory(cfg.couriers, () => parts.ctx.store.couriers.all()),
     indicator: parts.indicator,
     log: klog,

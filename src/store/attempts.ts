@@ -8,6 +8,8 @@ export interface AttemptState {
   /** Times of recent lockout trips, oldest first. */
   trips: number[];
   lockedUntil: number;
+  /** When the source's last alarm.pickup_lockout was recorded (0: never). */
+  alarmedAt: number;
 }
 
 interface RawState {
@@ -15,6 +17,7 @@ interface RawState {
   failures: string;
   trips: string;
   lockedUntil: number;
+  alarmedAt: number;
 }
 
 export class AttemptTable {
@@ -25,28 +28,28 @@ export class AttemptTable {
 
   constructor(db: Db) {
     this.getStmt = db.prepare<[string], RawState>(
-      `SELECT source, failures, trips, locked_until AS lockedUntil FROM attempt_sources WHERE source = ?`,
+      `SELECT source, failures, trips, locked_until AS lockedUntil, alarmed_at AS alarmedAt FROM attempt_sources WHERE source = ?`,
     );
     this.putStmt = db.prepare(
-      `INSERT INTO attempt_sources (source, failures, trips, locked_until, updated_at) VALUES (@source, @failures, @trips, @lockedUntil, @now)
-       ON CONFLICT(source) DO UPDATE SET failures = @failures, trips = @trips, locked_until = @lockedUntil, updated_at = @now`,
+      `INSERT INTO attempt_sources (source, failures, trips, locked_until, alarmed_at, updated_at) VALUES (@source, @failures, @trips, @lockedUntil, @alarmedAt, @now)
+       ON CONFLICT(source) DO UPDATE SET failures = @failures, trips = @trips, locked_until = @lockedUntil, alarmed_at = @alarmedAt, updated_at = @now`,
     );
     this.lockedStmt = db.prepare<[number], RawState>(
-      `SELECT source, failures, trips, locked_until AS lockedUntil FROM attempt_sources WHERE locked_until > ? ORDER BY source`,
+      `SELECT source, failures, trips, locked_until AS lockedUntil, alarmed_at AS alarmedAt FROM attempt_sources WHERE locked_until > ? ORDER BY source`,
     );
     this.recentStmt = db.prepare<[number], RawState>(
-      `SELECT source, failures, trips, locked_until AS lockedUntil FROM attempt_sources WHERE updated_at > ? ORDER BY source`,
+      `SELECT source, failures, trips, locked_until AS lockedUntil, alarmed_at AS alarmedAt FROM attempt_sources WHERE updated_at > ? ORDER BY source`,
     );
   }
 
   get(source: string): AttemptState {
     const r = this.getStmt.get(source);
-    if (!r) return { source, failures: [], trips: [], lockedUntil: 0 };
-    return { source, failures: JSON.parse(r.failures) as number[], trips: JSON.parse(r.trips) as number[], lockedUntil: r.lockedUntil };
+    if (!r) return { source, failures: [], trips: [], lockedUntil: 0, alarmedAt: 0 };
+    return parse(r);
   }
 
   put(s: AttemptState, now: number): void {
-    this.putStmt.run({ source: s.source, failures: JSON.stringify(s.failures), trips: JSON.stringify(s.trips), lockedUntil: s.lockedUntil, now });
+    this.putStmt.run({ source: s.source, failures: JSON.stringify(s.failures), trips: JSON.stringify(s.trips), lockedUntil: s.lockedUntil, alarmedAt: s.alarmedAt, now });
   }
 
   /** Sources locked out at `now` (technician views). */
@@ -61,5 +64,5 @@ export class AttemptTable {
 }
 
 function parse(r: RawState): AttemptState {
-  return { source: r.source, failures: JSON.parse(r.failures) as number[], trips: JSON.parse(r.trips) as number[], lockedUntil: r.lockedUntil };
+  return { source: r.source, failures: JSON.parse(r.failures) as number[], trips: JSON.parse(r.trips) as number[], lockedUntil: r.lockedUntil, alarmedAt: r.alarmedAt };
 }

@@ -4,10 +4,10 @@
  * be un-opened), a busy timeout for the technician's tools, foreign keys, a bounded WAL file.
  */
 import Database from "better-sqlite3";
-import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { LockerdError } from "../basics/errors.js";
 import { MIGRATIONS } from "./migrations.js";
+import { privateDir, privateFile, tighten } from "../system/private-files.js";
 
 export type Db = Database.Database;
 
@@ -17,10 +17,21 @@ export interface OpenOptions {
 }
 
 export function openDatabase(path: string, opts: OpenOptions = {}): Db {
-  if (path !== ":memory:" && !opts.readonly) mkdirSync(dirname(path), { recursive: true });
+  if (path !== ":memory:" && !opts.readonly) {
+    // 0600 in a 0700 directory whatever the umask; SQLite gives the WAL and shared-memory
+    // files it creates the database file's mode.
+    privateDir(dirname(path));
+    privateFile(path);
+    tighten(`${path}-wal`);
+    tighten(`${path}-shm`);
+  }
   const db = new Database(path, { readonly: opts.readonly ?? false, fileMustExist: opts.readonly ?? false });
   db.pragma(`busy_timeout = ${opts.busyTimeoutMs ?? 5000}`);
+  busyTimeouts.set(db, opts.busyTimeoutMs ?? 5000);
   if (!opts.readonly) {
+    // Deleted and overwritten content (a purged pickup code) is zeroed in the page, not left
+    // readable in free space; scrubWal below drops the WAL frames that still hold it.
+    db.pragma("secure_delete = ON");
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("journal_size_limit = 16777216");
@@ -57,6 +68,27 @@ export function migrate(db: Db): number {
       .immediate();
     if (!applied) return ran;
     ran++;
+  }
+}
+
+const busyTimeouts = new WeakMap<Db, number>();
+
+/**
+ * After plain secrets were removed (pickup codes stripped from the outbox): copy the WAL into
+ * the database and truncate it to nothing, so no old frame still holds them. Never waits: with
+ * a reader in the way (lockerctl) it gives up and the next removal tries again. Returns whether
+ * the WAL is empty now.
+ */
+export function scrubWal(db: Db): boolean {
+  if (db.inTransaction || db.readonly || db.memory) return false;
+  db.pragma("busy_timeout = 0");
+  try {
+    const [r] = db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number; log: number }[];
+    return r !== undefined && r.busy === 0 && r.log <= 0;
+  } catch {
+    return false;
+  } finally {
+    db.pragma(`busy_timeout = ${busyTimeouts.get(db) ?? 5000}`);
   }
 }
 

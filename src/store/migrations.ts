@@ -137,4 +137,24 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX signed_command_ids_forget ON signed_command_ids(forget_after);
   `,
+  // 6 (first users): the limiter's last alarm per source (code lockouts are short and frequent:
+  // one alarm an hour), and the answers to requests sent with an Idempotency-Key.
+  `
+  ALTER TABLE attempt_sources ADD COLUMN alarmed_at INTEGER NOT NULL DEFAULT 0;
+
+  -- One row per (caller, Idempotency-Key), kept a day. Neither the caller nor the key is stored:
+  -- id is an HMAC of both under the code secret, request an HMAC of method, path and body. The
+  -- answer (which for an assignment holds the pickup code) is sealed with AES-256-GCM under a key
+  -- derived from the code secret and the Idempotency-Key, so only a retry that knows the key can
+  -- read it back; the row is deleted after a day (secure_delete zeroes it).
+  CREATE TABLE idempotency_keys (
+    id         BLOB PRIMARY KEY,
+    request    BLOB NOT NULL,
+    state      TEXT NOT NULL CHECK (state IN ('started','done')),
+    status     INTEGER,
+    answer     BLOB,
+    created_at INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX idempotency_keys_age ON idempotency_keys(created_at);
+  `,
 ];

@@ -33,6 +33,7 @@ export class ParcelTable {
   private readonly insertStmt;
   private readonly codeInUse;
   private readonly dueStmt;
+  private readonly liveRefStmt;
 
   constructor(private readonly db: Db) {
     this.byId = db.prepare<[string], RawParcel>(`SELECT ${COLUMNS} FROM parcels WHERE id = ?`);
@@ -44,6 +45,9 @@ export class ParcelTable {
        VALUES (@id, @trackingRef, @size, @lockerId, 'ASSIGNED', 1, @codeHash, @tokenHash, @createdAt, @expiresAt)`,
     );
     this.codeInUse = db.prepare<[Buffer], { n: number }>(`SELECT 1 AS n FROM parcels WHERE code_hash = ?`);
+    this.liveRefStmt = db.prepare<[string], RawParcel>(
+      `SELECT ${COLUMNS} FROM parcels WHERE tracking_ref = ? AND status IN ('ASSIGNED','STORED') ORDER BY created_at DESC LIMIT 1`,
+    );
     // A parcel whose door is being opened for its pickup is not expired under the customer's
     // hand; the next sweep catches it if that door never opens.
     this.dueStmt = db.prepare<[number], RawParcel>(
@@ -71,6 +75,12 @@ export class ParcelTable {
 
   inLocker(lockerId: string): ParcelRow | undefined {
     const r = this.inLockerStmt.get(lockerId);
+    return r && toRow(r);
+  }
+
+  /** The live parcel (reserved or stored) carrying this tracking reference, if any. */
+  liveByTrackingRef(trackingRef: string): ParcelRow | undefined {
+    const r = this.liveRefStmt.get(trackingRef);
     return r && toRow(r);
   }
 

@@ -9,6 +9,7 @@ import { AttemptTable } from "./attempts.js";
 import { CourierCredentialTable } from "./courier-credentials.js";
 import { writeTx, type Db } from "./database.js";
 import { EventLog, type NewEvent, type RecordedEvent } from "./events.js";
+import { IdempotencyTable } from "./idempotency.js";
 import { IntentTable } from "./intents.js";
 import { LockerTable } from "./lockers.js";
 import { ParcelTable } from "./parcels.js";
@@ -22,6 +23,7 @@ export class Store {
   readonly attempts: AttemptTable;
   readonly couriers: CourierCredentialTable;
   readonly commands: SyncCommandTable;
+  readonly idempotency: IdempotencyTable;
 
   constructor(
     readonly db: Db,
@@ -34,6 +36,7 @@ export class Store {
     this.attempts = new AttemptTable(db);
     this.couriers = new CourierCredentialTable(db);
     this.commands = new SyncCommandTable(db);
+    this.idempotency = new IdempotencyTable(db);
   }
 
   /**

@@ -4,7 +4,7 @@
  * transaction), the backlog, and pruning what was sent long ago.
  */
 import { LockerdError } from "../basics/errors.js";
-import { writeTx, type Db } from "./database.js";
+import { scrubWal, writeTx, type Db } from "./database.js";
 import type { EventRow } from "./rows.js";
 
 /** An event as it goes upward: its data as stored, JSON text (nothing to re-encode). */
@@ -115,15 +115,17 @@ export class SyncOutbox {
    * on it): a range starting above the first unsent event is refused and nothing changes.
    */
   markSent(firstSeq: number, lastSeq: number, at: number): number {
-    return writeTx(this.db, () => {
+    const { n, stripped } = writeTx(this.db, () => {
       const first = this.firstUnsentStmt.get()?.seq;
       if (first !== undefined && first < firstSeq && firstSeq <= lastSeq) {
         throw new LockerdError("INVALID_STATE", `cannot mark events ${firstSeq}..${lastSeq} sent while ${first} before them is not`, { firstSeq, lastSeq, firstUnsent: first });
       }
       const n = this.markStmt.run(at, firstSeq, lastSeq).changes;
-      this.stripStmt.run(firstSeq, lastSeq);
-      return n;
+      return { n, stripped: this.stripStmt.run(firstSeq, lastSeq).changes };
     });
+    // The codes are gone from the rows (secure_delete zeroed them); drop the WAL frames too.
+    if (stripped > 0) scrubWal(this.db);
+    return n;
   }
 
   /** Backlog, oldest unsent event, last sent seq: index lookups, however long the backlog. */

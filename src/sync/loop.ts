@@ -74,6 +74,7 @@ export class SyncLoop implements SyncControl {
   private stopped = false;
   private again = false;
   private failures = 0;
+  private attempts = 0;
   private lastError: string | null = null;
   private lastSuccessAt: number | null;
   private nextCommandPollAt = 0;
@@ -138,6 +139,7 @@ export class SyncLoop implements SyncControl {
       lastError: this.lastError,
       lagMs: s.oldestUnsentAt === null ? 0 : Math.max(0, now - s.oldestUnsentAt),
       lastSentSeq: s.lastSentSeq,
+      attempts: this.attempts,
     };
   }
 
@@ -163,10 +165,12 @@ export class SyncLoop implements SyncControl {
       this.lastSuccessAt = this.deps.ctx.clock.now();
       this.failures = 0;
       this.lastError = null;
+      this.attempts++;
       return report;
     } catch (e) {
       this.failures++;
       this.lastError = describe(e);
+      this.attempts++;
       const conflict = (e as { code?: unknown }).code === SEQUENCE_CONFLICT;
       // A conflict will not heal by retrying; it stays visible in GET /sync and at error level.
       if (conflict) {

@@ -7,6 +7,8 @@ export interface SyncStatus {
   lastError: string | null;
   lagMs: number | null;
   lastSentSeq: number;
+  /** Push cycles ended since the daemon started, successful or not (a client that asked for a push sees its outcome). */
+  attempts: number;
 }
 
 export interface SyncControl {

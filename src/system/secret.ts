@@ -3,8 +3,9 @@
  * daemon's user can read (0600). Pickup codes are stored as HMACs keyed with it.
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, statSync, writeSync } from "node:fs";
 import { dirname } from "node:path";
+import { privateDir } from "./private-files.js";
 
 export function loadOrCreateSecret(path: string): Buffer {
   try {
@@ -16,7 +17,7 @@ export function loadOrCreateSecret(path: string): Buffer {
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
   }
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  privateDir(dirname(path));
   const secret = randomBytes(32);
   // wx: never overwrite a secret another process wrote meanwhile; if one did, use that one.
   let fd: number;
@@ -27,6 +28,7 @@ export function loadOrCreateSecret(path: string): Buffer {
     throw e;
   }
   try {
+    fchmodSync(fd, 0o600);
     writeSync(fd, secret);
     fsyncSync(fd);
   } finally {

@@ -17,7 +17,7 @@ const wrong = (n: number) => String(10_000_000 + n);
 
 it("lists failing sources, lifts a lockout on request, and keeps the lockout growing", async () => {
   expect((await call(bank.url, "/lockouts", { token: TOKENS.monitor })).json()).toEqual({ lockouts: [] });
-  const max = bank.daemon.attempts.settings.maxFailures;
+  const max = bank.daemon.attempts.rules.codes.maxFailures;
   for (let i = 0; i < max; i++) await call(bank.url, "/pickup", { token: TOKENS.kiosk, body: { code: wrong(i) } });
   const locked = (await call(bank.url, "/pickup", { token: TOKENS.kiosk, body: { code: wrong(99) } }));
   expect(locked.status).toBe(429);

@@ -116,7 +116,7 @@ describe("the OpenAPI document", () => {
     const op = (doc.paths as Record<string, Record<string, Json>>)["/lockers/assign"]!.post!;
     const schema = ((op.requestBody as Json).content as Record<string, { schema: Json }>)["application/json"]!.schema;
     expect(schema).toMatchObject({ type: "object", required: ["size"], additionalProperties: false });
-    expect((schema.properties as Record<string, Json>).size).toMatchObject({ type: "string", minLength: 1, maxLength: 8 });
+    expect((schema.properties as Record<string, Json>).size).toMatchObject({ type: "string", enum: bank.daemon.cfg.bank.sizes });
     const events = (doc.paths as Record<string, Record<string, Json>>)["/events"]!.get!;
     const limit = (events.parameters as Json[]).find((p) => p.name === "limit")!;
     expect(limit.schema).toMatchObject({ type: "integer", minimum: 1, maximum: 1000 });

@@ -12,6 +12,7 @@ const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "GET /lockouts": ["monitor", "technician"],
   "DELETE /lockouts/:source": ["technician"],
   "GET /openapi.json": "any",
+  "GET /daemon": ["technician"],
   "GET /metrics": ["monitor", "technician"],
   "POST /lockers/assign": ["courier", "technician"],
   "GET /lockers/status": ["courier", "kiosk", "monitor", "technician"],
@@ -38,7 +39,10 @@ const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "POST /sim/keypad": ["technician"],
   "POST /sim/scanner": ["technician"],
   "GET /": "open",
-  "GET /page/:file": "open",
+  "GET /page/app.js": "open",
+  "GET /page/common.js": "open",
+  "GET /page/style.css": "open",
+  "GET /favicon.svg": "open",
 };
 
 const samplePath = (path: string) =>

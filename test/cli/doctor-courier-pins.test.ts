@@ -84,7 +84,7 @@ describe("counting courier PINs", () => {
     const cfg = { ...loadConfig({ env: {} }), kiosk: { ...loadConfig({ env: {} }).kiosk, pinDigits: 6 } };
     const one = checkBruteForce(cfg, 24, { count: 1, source: "database" });
     expect(one.status).toBe("pass");
-    expect(one.detail).toMatch(/^8-digit codes, all 24 lockers full, 1 courier PIN\(s\) of 6 digits \(configuration and central, read from the database\): /);
+    expect(one.detail).toMatch(/^11-digit codes, all 24 lockers full, 1 courier PIN\(s\) of 6 digits \(configuration and central, read from the database\): /);
     const four = checkBruteForce(cfg, 24, { count: 4, source: "daemon" });
     expect(four.status).toBe("fail");
     expect(four.hint).toMatch(/courier PINs count too \(kiosk\.pinDigits 6\)/);

@@ -27,12 +27,14 @@ function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
 export class Bank {
   readonly dir = mkdtempSync(join(tmpdir(), "lockerctl-"));
   readonly config = join(this.dir, "lockerd.json");
-  readonly db = join(this.dir, "lockerd.db");
+  /** The daemon's database: <dataDir>/lockerd.db unless given (then the daemon gets it as LOCKERD_DB). */
+  readonly db: string;
   url = "";
   private daemon: DaemonProcess | null = null;
   readonly outputs: string[] = [];
 
-  constructor(extraConfig: Record<string, unknown> = {}) {
+  constructor(extraConfig: Record<string, unknown> = {}, opts: { db?: string } = {}) {
+    this.db = opts.db ?? join(this.dir, "lockerd.db");
     writeFileSync(
       this.config,
       JSON.stringify({ dataDir: this.dir, hardware: { driver: "sim", sim: { person: { enabled: true, openDelayMs: 50, closeDelayMs: 300 } } }, log: { level: "info", pretty: false }, ...extraConfig }),

@@ -39,7 +39,7 @@ describe("help and usage", () => {
     const [top, one] = await Promise.all([bank.cli(["--help"]), bank.cli(["status", "--help"])]);
     expect(top.code).toBe(0);
     for (const n of ["status", "open", "disable", "enable", "test", "watch", "events", "parcels", "lockouts", "sync", "doctor", "backup"]) expect(top.stdout).toMatch(new RegExp(`^  ${n} +\\S`, "m"));
-    expect(top.stdout).toMatch(/^ {2}69 +hardware unavailable \(DOOR_UNAVAILABLE\)$/m);
+    expect(top.stdout).toMatch(/^ {2}69 +hardware unavailable \(DOOR_UNAVAILABLE, HARDWARE_OFFLINE\)$/m);
     expect(one.code).toBe(0);
     expect(one.stdout).toContain("usage: lockerctl status");
     expect(one.stdout).toContain("Exit codes:");
@@ -296,7 +296,7 @@ describe("sync, doctor, backup", () => {
     expect(byId.config!.status).toBe("pass");
     expect(byId.daemon!.status).toBe("pass");
     expect(byId.database!.detail).toContain("quick_check ok");
-    expect(byId.bruteforce!.detail).toMatch(/8-digit codes, all 24 lockers full.*failed guesses a year by the limiter/);
+    expect(byId.bruteforce!.detail).toMatch(/11-digit codes, all 24 lockers full.*failed guesses a year by the limiter/);
     expect(byId.bruteforce!.status).toBe("pass");
     expect(r.code).toBe(d.checks.some((c) => c.status === "fail") ? 1 : 0);
     const human = await bank.cli(["doctor"]);
@@ -429,7 +429,7 @@ describe("with the daemon stopped", () => {
 describe("pickup codes", () => {
   it("never appear in anything lockerctl printed", () => {
     expect(codes).toHaveLength(4);
-    for (const c of codes) expect(c).toMatch(/^\d{8}$/);
+    for (const c of codes) expect(c).toMatch(/^\d{11}$/);
     expect(bank.outputs.length).toBeGreaterThan(60);
     const all = bank.outputs.join("\n");
     for (const c of codes) expect(all).not.toContain(c);

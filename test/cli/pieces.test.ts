@@ -46,9 +46,9 @@ describe("doctor's brute-force bound", () => {
 
   it("computes the daemon's own bound from the live configuration", () => {
     const base = loadConfig({ env: {} });
-    const eight = checkBruteForce(base, 24);
-    expect(eight.status).toBe("pass");
-    expect(eight.detail).toMatch(/^8-digit codes, all 24 lockers full: .*1 attempt source\(s\), each allowed [\d,]+ failed guesses a year .*→ .*% chance .*\(limit 1\.0%\)$/);
+    const eleven = checkBruteForce(base, 24);
+    expect(eleven.status).toBe("pass");
+    expect(eleven.detail).toMatch(/^11-digit codes, all 24 lockers full: .*1 attempt source\(s\), each allowed [\d,]+ failed guesses a year .*→ .*% chance .*\(limit 1\.0%\)$/);
     // Six digits and a full 100-locker bank: over the 1% limit.
     const six = checkBruteForce(cfgWith({ codes: { digits: 6 } }), 100);
     expect(six.status).toBe("fail");

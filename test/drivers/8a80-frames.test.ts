@@ -4,7 +4,7 @@ import { hex, xorBcc } from "../../src/drivers/serial/checksum.js";
 
 const bytes = (s: string) => Buffer.from(s.replace(/ /g, ""), "hex");
 
-describe("0x8A/0x80 frames, byte for byte (hardware-notes/lock-boards.md)", () => {
+describe("0x8A/0x80 frames, byte for byte (docs/lock-boards.md)", () => {
   it("encodes the query of board 1", () => {
     expect(hex(queryRequest(1))).toBe("80 01 00 33 B2");
   });

@@ -4,7 +4,7 @@ import { hex } from "../../src/drivers/serial/checksum.js";
 
 const bytes = (s: string) => Buffer.from(s.replace(/ /g, ""), "hex");
 
-describe("CU16 frames, byte for byte (hardware-notes/lock-boards.md)", () => {
+describe("CU16 frames, byte for byte (docs/lock-boards.md)", () => {
   it("encodes the status request of board 0", () => {
     expect(hex(statusRequest(0))).toBe("02 00 30 03 35");
   });

@@ -78,7 +78,7 @@ describe("the daemon over HTTP", () => {
     expect(assigned.status).toBe(201);
     const a = assigned.json as { parcelId: string; lockerId: string; size: string; pickupCode: string; expiresAt: string };
     expect(a).toMatchObject({ lockerId: "A05", size: "M", parcelSize: "M" });
-    expect(a.pickupCode).toMatch(/^[0-9]{8}$/);
+    expect(a.pickupCode).toMatch(/^[0-9]{11}$/);
     expect(Date.parse(a.expiresAt) - Date.now()).toBeGreaterThan(71 * 3_600_000);
 
     // The simulated person opens and closes the door: the parcel is stored.

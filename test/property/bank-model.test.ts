@@ -14,6 +14,10 @@ import { cancelAssignment, setInService, setOutOfService } from "../../src/bank/
 import type { LockerStatus, ParcelStatus } from "../../src/store/rows.js";
 import { createTestBank, type TestBank } from "../support/bank.js";
 
+/** Each try from its own keypad: the model is of parcels and doors; the limiter has its own tests. */
+let keypads = 0;
+const keypad = () => ({ channel: "keypad", id: `k${++keypads}` }) as const;
+
 const LOCKERS = [["A01", "S"], ["A02", "M"], ["A03", "S"], ["A04", "L"], ["A05", "M"]] as const;
 const RANK: Record<string, number> = { S: 0, M: 1, L: 2 };
 const OPEN_TIMEOUT = 30_000;
@@ -224,8 +228,12 @@ async function run(b: TestBank, m: Model, a: Action): Promise<void> {
       const lockerId = LOCKERS[a.pick % LOCKERS.length]![0];
       if (m.intents.has(lockerId)) return;
       const pulses = b.sim.pulses.length;
-      b.sim.setDoor(lockerId, m.open.has(lockerId) ? "closed" : "open");
+      const opening = !m.open.has(lockerId);
+      b.sim.setDoor(lockerId, opening ? "open" : "closed");
       if (!m.open.delete(lockerId)) m.open.add(lockerId);
+      // Forced open over a stored (or expired) parcel: the locker is flagged for inspection.
+      const inside = m.parcels.find((x) => x.lockerId === lockerId && x.inLocker && (x.status === "STORED" || x.status === "EXPIRED"));
+      if (opening && inside) m.lockers.set(lockerId, "OUT_OF_SERVICE");
       expect(b.supervisor.openUnattended()).toEqual(m.open);
       expect(b.sim.pulses.length).toBe(pulses);
       return;
@@ -243,15 +251,15 @@ async function run(b: TestBank, m: Model, a: Action): Promise<void> {
       const p = a.wrong ? undefined : target;
       const collectable = p && p.status === "STORED" && p.expiresAt > m.now;
       if (!collectable) {
-        await expect(pickupByCode(b.ctx, code, { channel: "keypad" })).rejects.toMatchObject({ code: "INVALID_CODE" });
+        await expect(pickupByCode(b.ctx, code, keypad())).rejects.toMatchObject({ code: "INVALID_CODE" });
         return;
       }
       const active = m.intents.get(p.lockerId);
       if (active && !(active.purpose === "pickup" && active.parcelId === p.id)) {
-        await expect(pickupByCode(b.ctx, code, { channel: "keypad" })).rejects.toMatchObject({ code: "LOCKER_BUSY" });
+        await expect(pickupByCode(b.ctx, code, keypad())).rejects.toMatchObject({ code: "LOCKER_BUSY" });
         return;
       }
-      await expect(pickupByCode(b.ctx, code, { channel: "keypad" })).resolves.toEqual({ parcelId: p.id, lockerId: p.lockerId });
+      await expect(pickupByCode(b.ctx, code, keypad())).resolves.toEqual({ parcelId: p.id, lockerId: p.lockerId });
       if (!active) m.start(p.lockerId, "pickup", p.id);
       else if (active.phase === "unlocking") active.deadline = m.now + OPEN_TIMEOUT; // pulsed again, timer restarted
       return;

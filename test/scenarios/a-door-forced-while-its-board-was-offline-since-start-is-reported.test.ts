@@ -53,9 +53,9 @@ it("a door forced while its board was offline since start is reported when the b
   const c05 = alarms.find((e) => e.lockerId === "C05")!;
   const d03 = alarms.find((e) => e.lockerId === "D03")!;
   expect(c05.parcelId).toBe(inC05.parcelId);
-  expect(c05.data).toEqual({ foundOpen: true, holdsParcel: true, lockerStatus: "OCCUPIED", parcelStatus: "STORED" });
+  expect(c05.data).toEqual({ foundOpen: true, how: "found_open", holdsParcel: true, lockerStatus: "OCCUPIED", parcelStatus: "STORED" });
   expect(d03.parcelId).toBeNull();
-  expect(d03.data).toEqual({ foundOpen: true, holdsParcel: false, lockerStatus: "AVAILABLE", parcelStatus: null });
+  expect(d03.data).toEqual({ foundOpen: true, how: "found_open", holdsParcel: false, lockerStatus: "AVAILABLE", parcelStatus: null });
   expect(store.events.query({ type: "hardware.online" })).toHaveLength(1);
   // The forced doors are not handed to a new parcel; the parcel is not consumed.
   expect(daemon.supervisor.openUnattended()).toEqual(new Set(["C05", "D03"]));

@@ -10,6 +10,7 @@
  */
 import { createInterface } from "node:readline";
 import { assignLocker } from "../../src/bank/assign.js";
+import { DEFAULT_ATTEMPTS } from "../../src/bank/attempts.js";
 import { CodeBook } from "../../src/bank/codes.js";
 import type { BankContext, DoorCommander } from "../../src/bank/context.js";
 import { doorClosed, doorDidNotOpen, doorOpened } from "../../src/bank/door-outcomes.js";
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
   // Set up with the normal patience, then work with the configured one.
   store.db.pragma(`busy_timeout = ${Number(busyArg ?? 5000)}`);
   const doors: DoorCommander = { unlock: async () => {}, unavailableLockers: () => new Set(), openUnattended: () => new Set() };
-  const ctx: BankContext = { store, clock, random: cryptoRandom, codes: new CodeBook(TEST_SECRET, 8), sizes, doors, policy: { pickupWindowMs: 3_600_000, maxFailedOpens: 1000 } };
+  const ctx: BankContext = { store, clock, random: cryptoRandom, codes: new CodeBook(TEST_SECRET, 8), sizes, doors, policy: { pickupWindowMs: 3_600_000, maxFailedOpens: 1000, attempts: DEFAULT_ATTEMPTS } };
 
   process.stdout.write("ready\n");
   await new Promise<void>((resolve) => {

@@ -15,6 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, vi } from "vitest";
 import { assignLocker, type Assignment } from "../../src/bank/assign.js";
+import { DEFAULT_ATTEMPTS } from "../../src/bank/attempts.js";
 import type { BankContext, BankPolicy, DoorCommander } from "../../src/bank/context.js";
 import type { Clock, RandomSource } from "../../src/basics/ports.js";
 import type { ReconcileResult } from "../../src/bank/reconcile.js";
@@ -254,7 +255,7 @@ function openBank(dbPath: string, clock: FakeClock, opts: TestBankOptions, doors
     clock,
     random: opts.random ?? new SeededRandom(42),
     codes: { secret: opts.secret ?? TEST_SECRET, digits: opts.digits ?? 8 },
-    policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, ...opts.policy },
+    policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, attempts: DEFAULT_ATTEMPTS, ...opts.policy },
     doors: doors(layout),
     ...(opts.sealCodes ? { sealCodes: opts.sealCodes } : {}),
   });

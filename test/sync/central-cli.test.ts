@@ -1,6 +1,6 @@
 /** The operator's commands, run as the README says: migrate the central schema, the ingest role, a bank's key. */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
@@ -55,4 +55,24 @@ it("migrates, creates the ingest role and a bank whose key file, with the role's
   } finally {
     await c.end();
   }
+});
+
+it("refuses an existing --key-file before registering anything, and leaves the file as it was", async () => {
+  const keyFile = join(dir, "already-there.key");
+  writeFileSync(keyFile, "someone else's key\n");
+  const err = (await tsx("src/central/create-bank.ts", ["--url", db.url, "--bank", "CLI-2", "--key-file", keyFile]).catch((e: unknown) => e)) as {
+    code: number;
+    stderr: string;
+  };
+  expect(err.code).toBe(1);
+  expect(err.stderr).toMatch(/already-there\.key exists; nothing was registered/);
+  expect(readFileSync(keyFile, "utf8")).toBe("someone else's key\n");
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    expect((await c.query("SELECT 1 FROM central.banks WHERE id = 'CLI-2'")).rowCount).toBe(0);
+  } finally {
+    await c.end();
+  }
+  expect(readdirSync(dir).filter((f) => f.includes(".new-"))).toEqual([]);
 });

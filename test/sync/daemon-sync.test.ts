@@ -34,7 +34,7 @@ it("without sync: GET /sync says so and POST /sync/now is refused", async () => 
   const d = await daemonWith(null);
   try {
     const s = (await (await fetch(`${d.url}/sync`)).json()) as Record<string, unknown>;
-    expect(s).toEqual({ configured: false, backlog: 0, oldestUnsentAt: null, lastSuccessAt: null, lastError: null, lagMs: null, lastSentSeq: 0 });
+    expect(s).toEqual({ configured: false, backlog: 0, oldestUnsentAt: null, lastSuccessAt: null, lastError: null, lagMs: null, lastSentSeq: 0, attempts: 0 });
     const r = await fetch(`${d.url}/sync/now`, { method: "POST" });
     expect(r.status).toBe(409);
     expect(((await r.json()) as { code: string }).code).toBe("INVALID_STATE");

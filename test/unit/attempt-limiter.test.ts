@@ -2,7 +2,10 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { AttemptLimiter, DEFAULT_LIMITER } from "../../src/bank/attempts.js";
+import { AttemptLimiter, DEFAULT_PIN_LIMITER, type LimiterSettings } from "../../src/bank/attempts.js";
+
+// The doubling rules (the PINs' defaults), applied here to every key.
+const DEFAULT_LIMITER: LimiterSettings = { ...DEFAULT_PIN_LIMITER, alarmEveryMs: 0 };
 import { openDatabase } from "../../src/store/database.js";
 import { Store } from "../../src/store/store.js";
 import { FakeClock } from "../support/clock.js";
@@ -17,7 +20,7 @@ function setup(settings = DEFAULT_LIMITER) {
   dir = mkdtempSync(join(tmpdir(), "lockerd-limiter-"));
   const clock = new FakeClock(1_700_000_000_000);
   const store = new Store(openDatabase(join(dir, "db.sqlite")));
-  return { limiter: new AttemptLimiter(store, clock, settings), store, advance: (ms: number) => clock.advance(ms) };
+  return { limiter: new AttemptLimiter(store, clock, { codes: settings, pins: settings }), store, advance: (ms: number) => clock.advance(ms) };
 }
 
 describe("the attempt limiter", () => {

@@ -42,7 +42,7 @@ describe("configuration", () => {
     expect(cfg.http).toEqual({ host: "127.0.0.1", port: 8080, bodyLimitBytes: 16_384, tls: null, socketMode: "0660", socketGroup: null });
     expect(cfg.hardware.driver).toBe("sim");
     expect(cfg.hardware.sim.person).toEqual({ enabled: true, openDelayMs: 1500, closeDelayMs: 4000 });
-    expect(cfg.codes.digits).toBe(8);
+    expect(cfg.codes.digits).toBe(11);
     expect(cfg.parcels.pickupWindowHours).toBe(72);
     expect(cfg.bank.sizes).toEqual(["S", "M", "L"]);
     expect(cfg.envToken).toBeNull();
@@ -100,12 +100,12 @@ describe("configuration", () => {
   });
 
   it("bad environment overrides are listed like file problems, together with them", () => {
-    const path = write("cfg.json", { codes: { digits: 11 } });
+    const path = write("cfg.json", { codes: { digits: 13 } });
     const problems = problemsOf(() => loadConfig({ path, env: { LOCKERD_HTTP: "localhost", LOCKERD_API_TOKEN: "short" } }));
     expect(problems).toHaveLength(3);
     expect(problems[0]).toMatch(/^LOCKERD_HTTP: expected host:port.*found "localhost"/);
     expect(problems[1]).toMatch(/^LOCKERD_API_TOKEN: expected at least 16 characters$/);
-    expect(problems[2]).toMatch(/^codes\.digits: .*<=10.*found 11/);
+    expect(problems[2]).toMatch(/^codes\.digits: .*<=12.*found 13/);
     expect(problemsOf(() => loadConfig({ env: { LOCKERD_HTTP: "127.0.0.1:70000" } }))[0]).toMatch(/LOCKERD_HTTP/);
   });
 

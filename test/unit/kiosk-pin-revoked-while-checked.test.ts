@@ -4,7 +4,7 @@
  * matched courier until the test has revoked it.
  */
 import { afterEach, expect, it } from "vitest";
-import { AttemptLimiter, sourceKey } from "../../src/bank/attempts.js";
+import { pinSourceKey } from "../../src/bank/attempts.js";
 import { revokeCourierCredential } from "../../src/bank/couriers.js";
 import { loadConfig } from "../../src/config/load.js";
 import { CourierDirectory, hashPin, type Courier } from "../../src/kiosk/couriers.js";
@@ -47,10 +47,9 @@ it("a PIN whose courier is revoked while it is being checked starts no session a
   const couriers = [{ id: "alice", name: "Alice", pinHash: await hashPin("24681357") }];
   ctx.couriers = couriers;
   const cfg = loadConfig({ env: {} });
-  const limiter = new AttemptLimiter(ctx.store, ctx.clock, cfg.limiter);
   const indicator = new SimIndicator();
   const directory = new HeldDirectory(couriers, () => ctx.store.couriers.all());
-  const kiosk = new Kiosk({ ctx, limiter, couriers: directory, indicator, log: silentLog, settings: kioskSettings(cfg) });
+  const kiosk = new Kiosk({ ctx, couriers: directory, indicator, log: silentLog, settings: kioskSettings(cfg) });
   kiosk.start();
   try {
     for (const k of "#24681357#") kiosk.key(k as "#");
@@ -61,7 +60,7 @@ it("a PIN whose courier is revoked while it is being checked starts no session a
     expect(kiosk.state().mode).toBe("customer");
     expect(indicator.patterns()).toEqual(["rejected"]);
     expect(ctx.store.events.query({ type: "courier.session_started" })).toEqual([]);
-    expect(ctx.store.attempts.get(sourceKey({ channel: "keypad", id: kioskSettings(cfg).keypadName })).failures).toEqual([]);
+    expect(ctx.store.attempts.get(pinSourceKey({ channel: "keypad", id: kioskSettings(cfg).keypadName })).failures).toEqual([]);
   } finally {
     await kiosk.stop();
   }

@@ -13,6 +13,7 @@ export const bankView = z.object({
   driver: z.string(),
   simulated: z.boolean(),
   role: z.string().nullable(),
+  timeZone: z.string().meta({ description: "the bank's time zone (IANA name, the daemon's TZ), for showing times as the bank's clock does" }),
   hardwareOffline: z.array(z.string()).meta({ description: "lockers whose lock board or GPIO does not answer right now" }),
   columns: z.array(z.object({ id: z.string(), lockers: z.array(z.object({ id: z.string(), size: z.string() })) })),
 });
@@ -35,6 +36,7 @@ export function bankRoutes(deps: ApiDeps): Route[] {
           driver: deps.driverKind,
           simulated: deps.sim !== undefined,
           role: caller?.role ?? null,
+          timeZone: Intl.DateTimeFormat().resolvedOptions().timeZone,
           hardwareOffline: [...deps.hardwareOffline()].sort(),
           columns: deps.layout.columns.map((c) => ({ id: c.id, lockers: c.lockers.map((l) => ({ id: l.id, size: l.size })) })),
         });

@@ -10,12 +10,14 @@ import { assignmentView, availabilityView, doorActionView, lockerView, serviceVi
 
 const printable = /^[\x21-\x7e]+$/;
 
-export const assignBody = z
-  .object({
-    size: z.string().min(1).max(8).meta({ description: "the parcel's size; the smallest free locker that fits is chosen" }),
-    parcel: z.string().min(1).max(64).regex(printable, "printable ASCII without spaces").nullish().meta({ description: "the carrier's tracking reference" }),
-  })
-  .strict();
+/** The assign body; `size` is one of this bank's configured sizes (bank.sizes), smallest first. */
+export const assignBody = (sizes: readonly string[]) =>
+  z
+    .object({
+      size: z.enum(sizes as [string, ...string[]]).meta({ description: "the parcel's size, one of the bank's configured sizes (smallest first); the smallest free locker that fits is chosen" }),
+      parcel: z.string().min(1).max(64).regex(printable, "printable ASCII without spaces").nullish().meta({ description: "the carrier's tracking reference" }),
+    })
+    .strict();
 
 const lockerParam = z.object({ id: lockerId }).strict();
 const openBody = z.object({ force: z.boolean().default(false).meta({ description: "open even though a parcel is inside" }) }).strict().prefault({});
@@ -33,12 +35,13 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
     defineRoute({
       method: "post",
       path: "/lockers/assign",
+      idempotencyKey: true,
       tag: "lockers",
       summary: "Assign the smallest free locker that fits a parcel and unlock it for the deposit",
       access: ["courier"],
-      body: assignBody,
+      body: assignBody(ctx.sizes.sizes),
       responses: { 201: { description: "assigned; the door is unlocking; the pickup code is shown only here", schema: assignmentView } },
-      errors: ["NO_LOCKER_AVAILABLE", "DOOR_UNAVAILABLE", "STORAGE_BUSY", "STORAGE_FULL"],
+      errors: ["NO_LOCKER_AVAILABLE", "PARCEL_ALREADY_IN_BANK", "HARDWARE_OFFLINE", "DOOR_UNAVAILABLE", "STORAGE_BUSY", "STORAGE_FULL"],
       handler: async ({ body }, _req, res) => {
         const a = await assignLocker(ctx, { size: body.size, trackingRef: body.parcel ?? null });
         res.status(201).json({
@@ -80,6 +83,7 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
     defineRoute({
       method: "post",
       path: "/lockers/:id/open",
+      idempotencyKey: true,
       tag: "lockers",
       summary: "Open a locker's door (technician)",
       access: [],

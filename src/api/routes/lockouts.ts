@@ -1,14 +1,13 @@
 /** /lockouts: the attempt limiter's view of who failed and who is locked out, and lifting a lockout. */
 import { z } from "zod";
-import { DEFAULT_LIMITER, lockoutViews } from "../../bank/attempts.js";
-import { LockerdError } from "../../basics/errors.js";
+import { limiterOf } from "../../bank/attempts.js";
 import type { Caller } from "../auth.js";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";
 
 export const lockoutView = z
   .object({
-    source: z.string().meta({ description: 'where the attempts came from: "keypad:<id>", "scanner:<id>", "http:<token name or address>"' }),
+    source: z.string().meta({ description: 'where the attempts came from: "keypad:<id>", "http:<token name or address>"; courier PINs have their own, ending ":pin"' }),
     lockedUntil: z.string().nullable(),
     lockedForMs: z.number().int(),
     failures: z.number().int(),
@@ -20,7 +19,7 @@ export const lockoutView = z
 const sourceParam = z.object({ source: z.string().min(1).max(200) }).strict();
 
 export function lockoutRoutes(deps: ApiDeps): Route[] {
-  const limiter = deps.attempts;
+  const limiter = limiterOf(deps.ctx);
   return [
     defineRoute({
       method: "get",
@@ -30,8 +29,7 @@ export function lockoutRoutes(deps: ApiDeps): Route[] {
       access: ["monitor"],
       responses: { 200: { description: "the limiter's state per source", schema: z.object({ lockouts: z.array(lockoutView) }) } },
       handler: (_input, _req, res) => {
-        const now = deps.ctx.clock.now();
-        res.json({ lockouts: limiter ? limiter.lockouts() : lockoutViews(deps.ctx.store, DEFAULT_LIMITER, now) });
+        res.json({ lockouts: limiter.lockouts() });
       },
     }),
     defineRoute({
@@ -42,9 +40,8 @@ export function lockoutRoutes(deps: ApiDeps): Route[] {
       access: [],
       params: sourceParam,
       responses: { 200: { description: "the source's state after clearing", schema: lockoutView } },
-      errors: ["NOT_FOUND", "INVALID_STATE"],
+      errors: ["NOT_FOUND"],
       handler: ({ params }, _req, res) => {
-        if (!limiter) throw new LockerdError("INVALID_STATE", "this daemon has no attempt limiter");
         const caller = res.locals.caller as Caller | undefined;
         res.json(limiter.clear(params.source, caller?.name ?? "technician"));
       },

@@ -53,6 +53,7 @@ export function packageRoutes(deps: ApiDeps): Route[] {
     defineRoute({
       method: "post",
       path: "/packages/:id/cancel",
+      idempotencyKey: true,
       tag: "packages",
       summary: "Cancel an assignment whose parcel was never stored",
       access: ["courier"],
@@ -68,6 +69,7 @@ export function packageRoutes(deps: ApiDeps): Route[] {
     defineRoute({
       method: "post",
       path: "/packages/:id/collect",
+      idempotencyKey: true,
       tag: "packages",
       summary: "Open the door of an expired parcel so the courier can take it back",
       access: ["courier"],

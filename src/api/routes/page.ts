@@ -1,10 +1,14 @@
 /** The bank page: static files served by the daemon itself, nothing fetched from outside. */
-import { z } from "zod";
 import { PAGE_DIR } from "../../system/paths.js";
 import { defineRoute, type Route } from "../registry.js";
 
-const ASSETS = { "app.js": "text/javascript", "style.css": "text/css" } as const;
-const assetParam = z.object({ file: z.enum(Object.keys(ASSETS) as [keyof typeof ASSETS, ...(keyof typeof ASSETS)[]]) }).strict();
+/** Each file its own route, so the OpenAPI document gives each its real content type. */
+const ASSETS = [
+  { path: "/page/app.js", file: "app.js", type: "text/javascript", summary: "The bank page's script" },
+  { path: "/page/common.js", file: "common.js", type: "text/javascript", summary: "The bank page's shared script module (state, API client)" },
+  { path: "/page/style.css", file: "style.css", type: "text/css", summary: "The bank page's style sheet" },
+  { path: "/favicon.svg", file: "favicon.svg", type: "image/svg+xml", summary: "The bank page's icon" },
+] as const;
 
 export function pageRoutes(): Route[] {
   return [
@@ -19,17 +23,18 @@ export function pageRoutes(): Route[] {
         res.sendFile("index.html", { root: PAGE_DIR });
       },
     }),
-    defineRoute({
-      method: "get",
-      path: "/page/:file",
-      tag: "page",
-      summary: "The bank page's script and style sheet",
-      access: "open",
-      params: assetParam,
-      responses: { 200: { description: "the file", contentType: "text/javascript" } },
-      handler: ({ params }, _req, res) => {
-        res.type(ASSETS[params.file]).sendFile(params.file, { root: PAGE_DIR });
-      },
-    }),
+    ...ASSETS.map((a) =>
+      defineRoute({
+        method: "get",
+        path: a.path,
+        tag: "page",
+        summary: a.summary,
+        access: "open",
+        responses: { 200: { description: "the file", contentType: a.type } },
+        handler: (_input, _req, res) => {
+          res.type(a.type).sendFile(a.file, { root: PAGE_DIR });
+        },
+      }),
+    ),
   ];
 }

@@ -1,7 +1,6 @@
 /** /pickup: a customer's code (in the body, so it stays out of URLs, or in the path as the design has it). */
 import type { Request, Response } from "express";
 import { z } from "zod";
-import { limitedPickupByCode } from "../../bank/attempts.js";
 import { pickupByCode } from "../../bank/pickup.js";
 import type { Caller } from "../auth.js";
 import type { ApiDeps } from "../deps.js";
@@ -19,7 +18,7 @@ export function pickupRoutes(deps: ApiDeps): Route[] {
   /** Both routes: the code, tried on behalf of the caller (the limiter's source), opens its parcel's door. */
   const pickup = async (code: string, req: Request, res: Response) => {
     const from = { channel: "http", id: sourceOf(req.socket.remoteAddress, res.locals.caller as Caller | undefined) } as const;
-    const result = deps.attempts ? await limitedPickupByCode(ctx, deps.attempts, code, from) : await pickupByCode(ctx, code, from);
+    const result = await pickupByCode(ctx, code, from);
     res.json({ parcelId: result.parcelId, lockerId: result.lockerId, door: "unlocking" });
   };
   const common = {
@@ -27,6 +26,7 @@ export function pickupRoutes(deps: ApiDeps): Route[] {
     access: ["kiosk"],
     responses: { 200: { description: "the parcel's door is unlocking", schema: pickupView } },
     errors: ["INVALID_CODE", "TOO_MANY_ATTEMPTS", "DOOR_UNAVAILABLE", "LOCKER_BUSY"],
+    idempotencyKey: true,
   } as const;
 
   return [

@@ -12,7 +12,18 @@ import { lockerId } from "../validate.js";
 const lockerParam = z.object({ id: lockerId }).strict();
 const doorBody = z.object({ action: z.enum(["open", "close", "jam", "force", "flap", "clear"]) }).strict();
 const hardwareBody = z.object({ online: z.boolean() }).strict();
-const keypadBody = z.object({ keys: z.string().min(1).max(32).regex(/^[0-9*#]+$/, "digits, * and #") }).strict();
+const keypadBody = z
+  .object({
+    keys: z.string().min(1).max(32).regex(/^[0-9*#]+$/, "digits, * and #"),
+    waitMs: z
+      .number()
+      .int()
+      .min(0)
+      .max(3000)
+      .default(3000)
+      .meta({ description: "how long to wait for the bank's lights and buzzer to answer (0: press and return, as the bank page does for each digit)" }),
+  })
+  .strict();
 const scannerBody = z.object({ data: z.string().min(1).max(4096) }).strict();
 const feedbackView = z.object({
   accepted: z.boolean().meta({ description: "whether the device took the input (a scan the filter dropped is false)" }),
@@ -28,12 +39,12 @@ export function simRoutes(deps: ApiDeps): Route[] {
   const input = deps.simInput;
 
   /** Run an input and wait (briefly) for the bank's feedback to it. */
-  const withFeedback = async (act: () => boolean): Promise<z.infer<typeof feedbackView>> => {
+  const withFeedback = async (act: () => boolean, waitMs = 3000): Promise<z.infer<typeof feedbackView>> => {
     const indicator = input?.indicator;
-    if (!indicator) return { accepted: act(), pattern: null };
+    if (!indicator || waitMs === 0) return { accepted: act(), pattern: null };
     let unsubscribe = () => {};
     const answered = new Promise<string | null>((resolve) => {
-      const timer = setTimeout(() => resolve(null), 3000);
+      const timer = setTimeout(() => resolve(null), waitMs);
       unsubscribe = indicator.subscribe((p) => {
         if (!ANSWERS.has(p)) return;
         clearTimeout(timer);
@@ -49,7 +60,7 @@ export function simRoutes(deps: ApiDeps): Route[] {
   };
 
   /** A simulated input device's route: run the input, answer with the bank's feedback to it. */
-  const inputRoute = <B extends z.ZodType>(path: string, summary: string, answer: string, body: B, act: (input: z.output<B>) => boolean): Route =>
+  const inputRoute = <B extends z.ZodType>(path: string, summary: string, answer: string, body: B, act: (input: z.output<B>) => boolean, waitOf: (input: z.output<B>) => number = () => 3000): Route =>
     defineRoute({
       method: "post",
       path,
@@ -59,7 +70,7 @@ export function simRoutes(deps: ApiDeps): Route[] {
       body,
       responses: { 200: { description: answer, schema: feedbackView } },
       handler: async (given, _req, res) => {
-        res.json(await withFeedback(() => act(given.body)));
+        res.json(await withFeedback(() => act(given.body), waitOf(given.body)));
       },
     });
 
@@ -67,10 +78,17 @@ export function simRoutes(deps: ApiDeps): Route[] {
   if (input?.keypad) {
     const keypad = input.keypad;
     inputRoutes.push(
-      inputRoute("/sim/keypad", "Simulated bank: press keys on the bank's keypad (digits, * to clear, # to enter)", "the keys were pressed; the bank's feedback", keypadBody, ({ keys }) => {
-        keypad.press(keys);
-        return true;
-      }),
+      inputRoute(
+        "/sim/keypad",
+        "Simulated bank: press keys on the bank's keypad (digits, * to clear, # to enter)",
+        "the keys were pressed; the bank's feedback",
+        keypadBody,
+        ({ keys }) => {
+          keypad.press(keys);
+          return true;
+        },
+        ({ waitMs }) => waitMs,
+      ),
     );
   }
   if (input?.scanner) {

@@ -15,6 +15,7 @@ export const syncView = z
     lastError: z.string().nullable(),
     lagMs: z.number().nullable(),
     lastSentSeq: z.number().int(),
+    attempts: z.number().int().meta({ description: "push cycles ended since the daemon started, successful or not" }),
   })
   .passthrough()
   .meta({ id: "SyncState" });
@@ -41,6 +42,7 @@ export function syncRoutes(deps: ApiDeps): Route[] {
           lastError: null,
           lagMs: null,
           lastSentSeq: s.lastSentSeq,
+          attempts: 0,
         });
       },
     }),

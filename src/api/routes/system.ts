@@ -5,6 +5,14 @@ import type { Metrics } from "../metrics.js";
 import { defineRoute, type Route } from "../registry.js";
 import { healthView } from "../views.js";
 
+export const daemonView = z
+  .object({
+    pid: z.number().int(),
+    database: z.string().meta({ description: "the SQLite file this daemon runs on (LOCKERD_DB or the configuration)" }),
+  })
+  .strict()
+  .meta({ id: "Daemon" });
+
 export function systemRoutes(deps: ApiDeps, metrics: Metrics, openapi: () => unknown): Route[] {
   return [
     defineRoute({
@@ -17,6 +25,17 @@ export function systemRoutes(deps: ApiDeps, metrics: Metrics, openapi: () => unk
       handler: (_input, _req, res) => {
         if (deps.isReady()) res.json({ status: "ok" });
         else res.status(503).json({ status: "starting" });
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/daemon",
+      tag: "system",
+      summary: "The running daemon's process and database file, for lockerctl's doctor and backup (technician)",
+      access: [],
+      responses: { 200: { description: "the daemon", schema: daemonView } },
+      handler: (_input, _req, res) => {
+        res.json({ pid: process.pid, database: deps.ctx.store.db.name });
       },
     }),
     defineRoute({

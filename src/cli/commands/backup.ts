@@ -13,6 +13,7 @@ import { EXIT } from "../exit-codes.js";
 import { bytes } from "../output.js";
 import { bar, Progress } from "../progress.js";
 import { openDatabase } from "../../store/database.js";
+import { privateFile } from "../../system/private-files.js";
 
 export const backupCommand: Command = {
   name: "backup",
@@ -25,7 +26,8 @@ codes not yet sent upward: keep it as safe as the bank itself.
 
 Options:
   -f, --force   overwrite <file> if it exists
-  --db FILE     the database to copy (default: from the configuration)
+  --db FILE     the database to copy (default: the running daemon's, as it reports it; when it
+                is down, from the configuration and LOCKERD_DB)
 
 Exit: 0 copied and checked; 1 the target exists (no --force) or the copy failed its check;
 4 no database; 74 an I/O error (disk full, permissions).`,
@@ -34,6 +36,7 @@ Exit: 0 copied and checked; 1 the target exists (no --force) or the copy failed 
     const target = args[0];
     if (!target) throw usageError("backup needs a target file, e.g. lockerctl backup /var/backups/lockerd-$(date +%F).db");
     const dest = resolve(target);
+    await ctx.askDaemonForDatabase();
     const src = ctx.databasePath();
     if (resolve(src) === dest) throw usageError("the backup target is the database itself");
     if (!existsSync(src)) throw new CliError(`no database at ${src}`, EXIT.NOT_FOUND, "NO_DATABASE");
@@ -44,6 +47,9 @@ Exit: 0 copied and checked; 1 the target exists (no --force) or the copy failed 
     let source: Database.Database | null = null;
     try {
       source = openDatabase(src, { readonly: true });
+      // The copy holds what the bank holds: 0600 from its first byte (its journal follows its mode).
+      rmSync(tmp, { force: true });
+      privateFile(tmp, { exclusive: true });
       let lastShown = -1;
       let pages = 0;
       progress.update(`copying ${src} to ${dest}`);

@@ -70,6 +70,8 @@ async function runChecks(ctx: CliContext, unit: string): Promise<CheckResult[]> 
   if (client) {
     const health = await daemonHealth(client);
     daemonUp = health.reachable;
+    // The database checks look at the file the running daemon uses (LOCKERD_DB included).
+    if (daemonUp) await ctx.askDaemonForDatabase();
     checks.push(checkDaemon(health, unit));
   }
   checks.push(checkDatabase(ctx), checkDisk(ctx));

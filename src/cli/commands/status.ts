@@ -4,7 +4,8 @@ import type { CliContext } from "../context.js";
 import { drawGrid, columnsOf } from "../grid.js";
 import { daemonHealth, describeDaemon, describeSync, syncHealth, type DaemonHealth, type SyncHealth } from "../health.js";
 import { liveOrOffline } from "../source.js";
-import type { StatusView } from "../views.js";
+import type { Client } from "../client.js";
+import type { LockerView, StatusView } from "../views.js";
 
 export const statusCommand: Command = {
   name: "status",
@@ -26,6 +27,7 @@ read-only (door positions unknown) and the output says so.`,
       (bank) => bank.status(sizesOf(ctx)),
     );
     const sync: SyncHealth | null = source === "daemon" ? await syncHealth(client) : null;
+    const offline = source === "daemon" ? await hardwareOffline(client) : null;
     const layout = ctx.layout();
     if (ctx.out.json) {
       ctx.out.printJson({
@@ -34,10 +36,12 @@ read-only (door positions unknown) and the output says so.`,
         sync,
         layout: { name: layout?.name ?? null, columns: columnsOf(layout, view.lockers) },
         ...view,
+        hardwareOffline: offline,
+        notOffered: source === "daemon" ? notOffered(view.lockers, offline ?? []) : null,
       });
       return 0;
     }
-    printStatus(ctx, view, daemon, sync, layout?.name ?? null);
+    printStatus(ctx, view, daemon, sync, layout?.name ?? null, offline);
     return 0;
   },
 };
@@ -47,7 +51,47 @@ function sizesOf(ctx: CliContext): string[] {
   return "cfg" in r ? r.cfg.bank.sizes : ["S", "M", "L"];
 }
 
-function printStatus(ctx: CliContext, view: StatusView, daemon: DaemonHealth, sync: SyncHealth | null, layoutName: string | null): void {
+/** The lockers whose hardware does not answer, exactly as GET /bank reports them (null: an older daemon). */
+async function hardwareOffline(client: Client): Promise<string[] | null> {
+  try {
+    return (await client.get<{ hardwareOffline?: string[] }>("/bank")).hardwareOffline ?? null;
+  } catch {
+    return null;
+  }
+}
+
+export interface NotOffered {
+  /** Free lockers assign would not hand out now (free minus available): offline, faulted, door open or item inside. */
+  total: number;
+  /** Every locker (free or not) whose lock hardware does not answer: GET /bank's hardwareOffline. */
+  offline: string[];
+  /** Doors standing open. */
+  open: string[];
+  /** Other hardware faults the daemon reports (an unstable door sensor). */
+  fault: string[];
+  /** Free lockers whose IR sensor sees something inside. */
+  itemInside: string[];
+}
+
+/**
+ * Why free lockers are not offered, one reason per locker in this order: hardware offline, door
+ * open, another fault, item inside. Open and faulted doors are not "offline" (issue 24, item 5).
+ */
+export function notOffered(lockers: readonly LockerView[], offlineIds: readonly string[]): NotOffered {
+  const offline = new Set(offlineIds);
+  const r: NotOffered = { total: 0, offline: [...offlineIds].sort(), open: [], fault: [], itemInside: [] };
+  for (const l of lockers) {
+    if (offline.has(l.id)) continue;
+    if (l.door === "open") r.open.push(l.id);
+    else if (l.fault === true) r.fault.push(l.id);
+    else if (l.status === "AVAILABLE" && l.itemPresent === true) r.itemInside.push(l.id);
+  }
+  // What assign skips: exactly the free lockers the daemon does not count as available.
+  r.total = lockers.filter((l) => l.status === "AVAILABLE" && (offline.has(l.id) || l.fault === true || l.itemPresent === true)).length;
+  return r;
+}
+
+function printStatus(ctx: CliContext, view: StatusView, daemon: DaemonHealth, sync: SyncHealth | null, layoutName: string | null, offlineIds: string[] | null): void {
   const out = ctx.out;
   const total = view.lockers.length;
   out.line(`${out.paint("bold", "lockerd bank")}${layoutName ? ` (layout ${layoutName})` : ""}: ${total} lockers`);
@@ -65,13 +109,20 @@ function printStatus(ctx: CliContext, view: StatusView, daemon: DaemonHealth, sy
     out.line(out.paint("bold", "Out of service:"));
     for (const l of oos) out.line(`  ${l.id}: ${l.serviceReason ?? "(no reason given)"}${l.parcelId ? ` — holds parcel ${l.parcelId}` : ""}`);
   }
-  const left = view.lockers.filter((l) => l.status === "AVAILABLE" && l.itemPresent === true);
-  if (left.length) out.line(`${out.paint(["bold", "red"], "Left behind:")} ${left.map((l) => l.id).join(", ")} free but the IR sensor sees an item inside (not assigned)`);
-  const open = view.lockers.filter((l) => l.door === "open");
-  if (open.length) out.line(`${out.paint(["bold", "yellow"], "Doors open:")} ${open.map((l) => l.id).join(", ")}`);
-  // Lockers free but not offered: their hardware is offline.
-  const offline = Object.entries(view.counts).reduce((n, [s, c]) => n + Math.max(0, c.AVAILABLE - (view.available[s] ?? 0)), 0);
-  if (daemon.reachable && offline > 0) out.line(`${out.paint(["bold", "red"], "Hardware offline:")} ${offline} free locker${offline === 1 ? "" : "s"} cannot be offered (board or lock not answering)`);
+  if (daemon.reachable && offlineIds !== null) {
+    const why = notOffered(view.lockers, offlineIds);
+    const list = (ids: string[]) => (ids.length > 12 ? `${ids.slice(0, 12).join(", ")} … (${ids.length})` : ids.join(", "));
+    if (why.offline.length) out.line(`${out.paint(["bold", "red"], "Hardware offline:")} ${why.offline.length} locker${why.offline.length === 1 ? "" : "s"} (${list(why.offline)}): board or lock not answering`);
+    if (why.open.length) out.line(`${out.paint(["bold", "yellow"], "Doors open:")} ${list(why.open)}`);
+    if (why.fault.length) out.line(`${out.paint(["bold", "red"], "Faulted:")} ${list(why.fault)} (door sensor unstable or not settled)`);
+    if (why.itemInside.length) out.line(`${out.paint(["bold", "red"], "Left behind:")} ${list(why.itemInside)} free but the IR sensor sees an item inside (not assigned)`);
+    const free = Object.values(view.counts).reduce((n, c) => n + c.AVAILABLE, 0);
+    const offered = Object.values(view.available).reduce((n, c) => n + c, 0);
+    if (why.total) out.line(`${free} free, ${offered} offered, ${why.total} not offered now (hardware offline, door open, fault or item inside)`);
+  } else {
+    const open = view.lockers.filter((l) => l.door === "open");
+    if (open.length) out.line(`${out.paint(["bold", "yellow"], "Doors open:")} ${open.map((l) => l.id).join(", ")}`);
+  }
   out.line();
   out.line(`daemon: ${describeDaemon(out, daemon)}`);
   out.line(`sync:   ${sync ? describeSync(out, sync) : out.paint("dim", "unknown (daemon down)")}`);

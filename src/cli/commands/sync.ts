@@ -77,27 +77,39 @@ async function syncNow(ctx: CliContext, noWait: boolean, timeoutMs: number): Pro
       else ctx.out.line(`push requested (${before.backlog} events waiting)`);
       return EXIT.OK;
     }
-    const progress = new Progress(ctx.io.stderr, ctx.io.stderr.isTTY === true, "sync");
+    // Progress is drawn in place on a terminal only; in a log or a pipe the result line says it all.
+    const tty = ctx.io.stderr.isTTY === true;
+    const progress = tty ? new Progress(ctx.io.stderr, true, "sync") : null;
     const start = before.backlog;
     const started = Date.now();
     let s = before;
     for (;;) {
-      await sleep(500);
+      await sleep(tty ? 500 : 250);
       s = await client.get<SyncView>("/sync");
-      progress.update(`${bar(start ? (start - Math.min(start, s.backlog)) / start : 1)} ${s.backlog} left`);
+      progress?.update(`${bar(start ? (start - Math.min(start, s.backlog)) / start : 1)} ${s.backlog} left`);
       if (s.backlog === 0) break;
-      const failedNow = s.lastError && s.lastError !== before.lastError;
-      if (failedNow || Date.now() - started > timeoutMs) break;
+      if (failedSince(before, s) || Date.now() - started > timeoutMs) break;
     }
-    progress.done();
+    progress?.done();
     const ok = s.backlog === 0;
     if (ctx.out.json) ctx.out.printJson({ ok, before: before.backlog, ...s });
     else if (ok) ctx.out.line(`sync: caught up (${start} event${start === 1 ? "" : "s"} sent)`);
-    else ctx.out.line(`sync: ${s.backlog} events still waiting${s.lastError ? `; last error: ${s.lastError}` : ` after ${duration(timeoutMs)}`}`);
+    else ctx.out.line(`sync: ${s.backlog} events still waiting${s.lastError ? `; the push failed: ${s.lastError}` : ` after ${duration(timeoutMs)}`}`);
     return ok ? EXIT.OK : EXIT.FAILED;
   } catch (e) {
     if (e instanceof ApiError && e.noSuchRoute) throw new CliError(NO_SYNC, EXIT.NOT_FOUND, e.code);
     if (e instanceof ApiError && e.code === "INVALID_STATE") throw new CliError(`sync is not configured on this bank (${e.message})`, EXIT.FAILED, e.code);
     return needsDaemon(e, "sync now");
   }
+}
+
+/**
+ * The push asked for has failed: a push cycle ended since (the daemon counts them) and the
+ * sync reports an error. A center that was already down keeps the same error text, so the text
+ * changing is only the sign an older daemon (no `attempts`) gives.
+ */
+export function failedSince(before: SyncView, now: SyncView): boolean {
+  if (!now.lastError) return false;
+  if (before.attempts !== undefined && now.attempts !== undefined) return now.attempts > before.attempts;
+  return now.lastError !== before.lastError;
 }

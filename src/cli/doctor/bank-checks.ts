@@ -62,7 +62,7 @@ export function checkBruteForce(cfg: ResolvedConfig, lockers: number, pins: PinC
   const title = "brute-force bound of the codes";
   const openForSimulator = apiOpenForSimulator(cfg, cfg.hardware.driver);
   const sources = attackSources(cfg, openForSimulator);
-  const b = guessingBound({ lockers, codeDigits: cfg.codes.digits, sources, limiter: cfg.limiter, pinCouriers: pins.count, pinDigits: cfg.kiosk.pinDigits });
+  const b = guessingBound({ lockers, codeDigits: cfg.codes.digits, sources, limiter: cfg.limiter, pinLimiter: cfg.limiter.pins, pinCouriers: pins.count, pinDigits: cfg.kiosk.pinDigits });
   const pct = (x: number) => (x < 0.0001 ? `${(x * 100).toExponential(1)}%` : `${(x * 100).toFixed(x < 0.01 ? 3 : 1)}%`);
   const counted =
     pins.source === "configuration" ? (pins.why ? `configuration only: central's unknown, ${pins.why}` : "configuration") : `configuration and central, read from the ${pins.source}`;

@@ -43,13 +43,25 @@ export function checkSerial(driver: string, hardware: unknown): CheckResult {
   return pass("serial", title, ports.map((p) => p.path).join(", "));
 }
 
-/** Offline lockers as the daemon's driver reports them now. */
+/**
+ * Offline lockers as the daemon's driver reports them now (GET /bank), whatever the driver: a
+ * simulated bank whose board is unplugged fails like a real one (issue 24, item 9).
+ */
 export function checkBoards(driver: string, offline: string[] | null, daemonUp: boolean): CheckResult {
   const title = "boards answering";
-  if (driver === "sim") return info("boards", title, "simulated bank: no boards");
-  if (!daemonUp || offline === null) return warn("boards", title, "cannot tell: the daemon is down", "start lockerd; it reports boards that stop answering");
-  if (offline.length) return fail("boards", title, `no answer for lockers ${offline.join(", ")}`, "check the board's power, the RS-485 wiring (A/B, termination) and its address; `lockerctl watch` shows when it returns");
-  return pass("boards", title, "every locker's lock hardware answers");
+  if (!daemonUp || offline === null) {
+    if (driver === "sim") return info("boards", title, "simulated bank, daemon down: cannot tell whether its simulated board is plugged in");
+    return warn("boards", title, "cannot tell: the daemon is down", "start lockerd; it reports boards that stop answering");
+  }
+  if (offline.length) {
+    const ids = offline.length > 12 ? `${offline.slice(0, 12).join(", ")} … (${offline.length} lockers)` : offline.join(", ");
+    const hint =
+      driver === "sim"
+        ? "the simulated board is unplugged: plug it back in on the bank page, or POST /sim/hardware {\"online\": true}"
+        : "check the board's power, the RS-485 wiring (A/B, termination) and its address; `lockerctl watch` shows when it returns";
+    return fail("boards", title, `no answer for lockers ${ids}`, hint);
+  }
+  return pass("boards", title, driver === "sim" ? "every locker of the simulated bank answers" : "every locker's lock hardware answers");
 }
 
 export function checkInput(input: unknown): CheckResult[] {

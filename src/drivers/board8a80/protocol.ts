@@ -1,5 +1,5 @@
 /**
- * Generic "0x8A unlock / 0x80 query" lock boards (see hardware-notes/lock-boards.md). Every
+ * Generic "0x8A unlock / 0x80 query" lock boards (see docs/lock-boards.md). Every
  * frame ends with the XOR of the bytes before it (BCC).
  *   unlock  8A BOARD CHANNEL 11 BCC        → 8A BOARD CHANNEL STATUS BCC
  *   query   80 BOARD 00 33 BCC             → 80 BOARD S3 S2 S1 33 BCC (channels 17-24, 9-16, 1-8)

@@ -1,5 +1,5 @@
 /**
- * Kerong KR-CU16 frames (see hardware-notes/lock-boards.md). Host → board: STX ADDR CMD ETX SUM,
+ * Kerong KR-CU16 frames (see docs/lock-boards.md). Host → board: STX ADDR CMD ETX SUM,
  * ADDR = board id << 4 | lock index (0-15). Board → host status: STX ADDR 0x35 L1-8 L9-16
  * IR1-8 IR9-16 ETX SUM. SUM is the low byte of the sum of the bytes before it. Channels in
  * lockerd's layout are 1-based (lock 1 = index 0), as the notes and the board labels count.

@@ -64,6 +64,10 @@ describe("allocation order", () => {
     bank.store.write(() => bank.store.lockers.setStatus("A02", "OUT_OF_SERVICE", "test", 0));
     bank.sim.setOnline(["A03"], false);
     expect(await fill(bank, "S")).toBe("A04");
+    // The one free locker that fits is there, but its board does not answer: say so.
+    await expect(bank.assign("S")).rejects.toMatchObject({ code: "HARDWARE_OFFLINE", details: { size: "S", lockersOffline: 1 } });
+    bank.sim.setOnline(["A03"], true);
+    expect((await bank.assign("S")).lockerId).toBe("A03");
     await expect(bank.assign("S")).rejects.toMatchObject({ code: "NO_LOCKER_AVAILABLE" });
   });
 

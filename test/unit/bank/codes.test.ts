@@ -19,8 +19,8 @@ afterEach(async () => {
 });
 
 describe("pickup codes", () => {
-  it("have exactly the configured number of digits, 6 to 10, leading zeros kept", () => {
-    for (const digits of [6, 7, 8, 9, 10]) {
+  it("have exactly the configured number of digits, 6 to 12, leading zeros kept", () => {
+    for (const digits of [6, 7, 8, 9, 10, 11, 12]) {
       const book = new CodeBook(TEST_SECRET, digits);
       const random = new SeededRandom(digits);
       for (let i = 0; i < 200; i++) expect(book.generate(random)).toMatch(new RegExp(`^[0-9]{${digits}}$`));
@@ -28,8 +28,8 @@ describe("pickup codes", () => {
       expect(book.generate(scriptedRandom([42]))).toBe("42".padStart(digits, "0"));
       expect(book.generate(scriptedRandom([10 ** digits - 1]))).toBe("9".repeat(digits));
     }
-    expect(() => new CodeBook(TEST_SECRET, 5)).toThrow(/6-10/);
-    expect(() => new CodeBook(TEST_SECRET, 11)).toThrow(/6-10/);
+    expect(() => new CodeBook(TEST_SECRET, 5)).toThrow(/6-12/);
+    expect(() => new CodeBook(TEST_SECRET, 13)).toThrow(/6-12/);
     expect(() => new CodeBook(Buffer.alloc(16), 8)).toThrow(/32 bytes/);
   });
 
