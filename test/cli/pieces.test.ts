@@ -102,6 +102,11 @@ describe("doctor's hardware checks", () => {
     expect(missing.status).toBe("fail");
     expect(missing.detail).toContain("/dev/ttyNOPE0 (boards[0].path)");
     expect(checkSerial("sim", {}).status).toBe("info");
+    // The adapter is hardware.serial.path; a driver key holding only settings names no device.
+    const relay = checkSerial("modbus-relay", { driver: "modbus-relay", serial: { path: "/dev/null" }, "modbus-relay": { openInput: 1 } });
+    expect([relay.status, relay.detail]).toEqual(["pass", "/dev/null"]);
+    expect(checkSerial("wkly", { serial: { path: "/dev/ttyNOPE1" }, wkly: { closedLock: 1 } }).detail).toContain("/dev/ttyNOPE1 (serial.path)");
+    expect(checkSerial("cu16", { cu16: { lockedBit: 1 } }).status).toBe("warn");
     const input = checkInput({ keypad: { path: "/dev/null" }, scanner: { path: "/dev/ttyACM-missing" } });
     expect(input.map((c) => [c.id, c.status])).toEqual([
       ["input.keypad", "pass"],

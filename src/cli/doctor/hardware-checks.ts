@@ -36,8 +36,11 @@ export function checkGpio(driver: string, sysGpio = GPIO): CheckResult {
 export function checkSerial(driver: string, hardware: unknown): CheckResult {
   const title = "serial ports present";
   if (driver !== "cu16" && driver !== "8a80" && driver !== "modbus-relay" && driver !== "wkly") return info("serial", title, `skipped: driver ${driver} uses no serial port`);
-  const ports = devicePaths(get(hardware, driver) ?? hardware);
-  if (!ports.length) return warn("serial", title, `no /dev/... path found under hardware.${driver}`, "set the board's serial port (prefer /dev/serial/by-id/...)");
+  // The bus adapter is hardware.serial.path; the driver's own key (hardware.cu16, ...) holds
+  // its settings, which may name no device at all (hardware["modbus-relay"] never does).
+  const named = [...devicePaths(get(hardware, "serial"), "serial"), ...devicePaths(get(hardware, driver))];
+  const ports = named.length ? named : devicePaths(hardware);
+  if (!ports.length) return warn("serial", title, `no /dev/... path found under hardware.serial.path`, "set the board's serial port (prefer /dev/serial/by-id/...)");
   const missing = ports.filter((p) => !existsSync(p.path));
   if (missing.length) return fail("serial", title, `missing: ${missing.map((p) => `${p.path} (${p.key})`).join(", ")}`, "check the USB-RS485 adapter's cable; prefer /dev/serial/by-id/... names, which do not move");
   return pass("serial", title, ports.map((p) => p.path).join(", "));
