@@ -9,6 +9,7 @@ import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { createLogger } from "../../src/system/logger.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
 import { BoardBus } from "../../src/simulator/board-bus.js";
+import type { SimProtocol } from "../../src/simulator/responders.js";
 import { openPtyPair, type PtyPair } from "../support/pty-pair.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -28,7 +29,7 @@ function exampleConfig(name: string, dir: string, serialPath: string): ResolvedC
   };
 }
 
-async function rehearsal(protocol: "cu16" | "8a80", boards: number[]): Promise<{ daemon: Daemon; bus: BoardBus; pty: PtyPair }> {
+async function rehearsal(protocol: SimProtocol, boards: number[]): Promise<{ daemon: Daemon; bus: BoardBus; pty: PtyPair }> {
   const dir = mkdtempSync(join(tmpdir(), `lockerd-${protocol}-daemon-`));
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const pty = await openPtyPair();
@@ -82,5 +83,34 @@ describe("the daemon on RS-485 lock boards (simulated over a pty)", () => {
     bus.board(1).behaviour.silent = false;
     await waitFor("board 1 back", () => store.events.query({ type: "hardware.online" }).length === 1);
     expect(daemon.lockBank.offline().size).toBe(0);
+  });
+
+  it("assign → deposit → pickup with the modbus-relay driver: the board times each pulse, every relay ends off", async () => {
+    const { daemon, bus } = await rehearsal("modbus-relay", [1, 2, 3]);
+    expect(daemon.lockBank.kind).toBe("modbus-relay");
+    const { ctx, store } = daemon;
+    const a = await assignLocker(ctx, { size: "M", trackingRef: "REF-MB" });
+    const wire = daemon.layout.lockers.find((l) => l.id === a.lockerId)!.lock;
+    const board = bus.board(wire.board!);
+    expect(board.pulses).toEqual([{ channel: wire.channel, ms: Math.ceil(daemon.cfg.doors.pulseMs / 100) * 100 }]);
+    await waitFor("the deposit to be stored", () => store.parcels.get(a.parcelId)?.status === "STORED");
+    await pickupByCode(ctx, a.pickupCode, { channel: "http" });
+    await waitFor("the pickup to finish", () => store.lockers.get(a.lockerId)?.status === "AVAILABLE");
+    expect(store.parcels.get(a.parcelId)?.status).toBe("PICKED_UP");
+    await waitFor("the board to end the pulse", () => board.energised.size === 0);
+    expect(store.events.query({ lockerId: a.lockerId }).map((e) => e.type)).not.toContain("alarm.door_forced");
+  });
+
+  it("assign → deposit → pickup with the wkly driver", async () => {
+    const { daemon, bus } = await rehearsal("wkly", [0]);
+    expect(daemon.lockBank.kind).toBe("wkly");
+    const { ctx, store } = daemon;
+    const a = await assignLocker(ctx, { size: "S", trackingRef: "REF-WK" });
+    const wire = daemon.layout.lockers.find((l) => l.id === a.lockerId)!.lock;
+    expect(bus.board(0).unlocks).toEqual([wire.channel]);
+    await waitFor("the deposit to be stored", () => store.parcels.get(a.parcelId)?.status === "STORED");
+    await pickupByCode(ctx, a.pickupCode, { channel: "http" });
+    await waitFor("the pickup to finish", () => store.lockers.get(a.lockerId)?.status === "AVAILABLE");
+    expect(store.parcels.get(a.parcelId)?.status).toBe("PICKED_UP");
   });
 });
