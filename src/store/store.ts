@@ -13,6 +13,7 @@ import { IntentTable } from "./intents.js";
 import { LockerTable } from "./lockers.js";
 import { ParcelTable } from "./parcels.js";
 import type { EventRow } from "./rows.js";
+import { SyncOutbox } from "./sync-outbox.js";
 
 export class Store {
   readonly lockers: LockerTable;
@@ -21,6 +22,8 @@ export class Store {
   readonly events: EventLog;
   readonly attempts: AttemptTable;
   readonly couriers: CourierCredentialTable;
+  /** The event log as the sync outbox; its marks and prunes go through write() below. */
+  readonly outbox: SyncOutbox;
 
   constructor(
     readonly db: Db,
@@ -32,6 +35,7 @@ export class Store {
     this.events = new EventLog(db);
     this.attempts = new AttemptTable(db);
     this.couriers = new CourierCredentialTable(db);
+    this.outbox = new SyncOutbox(db, (fn) => this.write(fn));
   }
 
   /**
