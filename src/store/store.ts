@@ -15,6 +15,11 @@ import { ParcelTable } from "./parcels.js";
 import type { EventRow } from "./rows.js";
 import { SyncOutbox } from "./sync-outbox.js";
 
+export interface WriteOptions {
+  /** Lost on power failure without harm, because it is redone (see Store.write). */
+  redoable?: boolean;
+}
+
 export class Store {
   readonly lockers: LockerTable;
   readonly parcels: ParcelTable;
@@ -35,7 +40,7 @@ export class Store {
     this.events = new EventLog(db);
     this.attempts = new AttemptTable(db);
     this.couriers = new CourierCredentialTable(db);
-    this.outbox = new SyncOutbox(db, (fn) => this.write(fn));
+    this.outbox = new SyncOutbox(db, (fn) => this.write(fn, { redoable: true }));
   }
 
   /**
@@ -44,8 +49,26 @@ export class Store {
    */
   onFull: (() => boolean) | null = null;
 
-  /** One immediate write transaction; its events are published after commit. */
-  write<T>(fn: () => T): T {
+  /**
+   * One immediate write transaction; its events are published after commit.
+   *
+   * `redoable`: a write whose loss on power failure is harmless because it is done again (sync
+   * marks: a batch not marked is re-sent and recognised centrally; prunes: deleted again). It
+   * commits without flushing the disk (synchronous=NORMAL for this transaction): the next
+   * ordinary commit's flush carries it, and the event loop does not wait for the card. Never
+   * for a change a customer or a door depends on.
+   */
+  write<T>(fn: () => T, opts: WriteOptions = {}): T {
+    if (!opts.redoable) return this.writeRetrying(fn);
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      return this.writeRetrying(fn);
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
+  }
+
+  private writeRetrying<T>(fn: () => T): T {
     try {
       return this.writeOnce(fn);
     } catch (e) {

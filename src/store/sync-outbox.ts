@@ -101,7 +101,7 @@ export class OutboxReader {
   }
 }
 
-/** The store's write path: one immediate transaction (see Store.write). */
+/** The store's write path for redoable writes: one immediate transaction (see Store.write). */
 export type StoreWrite = <T>(fn: () => T) => T;
 
 /** The outbox as the store holds it: reading, and marking and pruning through the store's writes. */
@@ -111,7 +111,11 @@ export class SyncOutbox extends OutboxReader {
   private readonly firstUnsentStmt;
   private readonly pruneStmt;
 
-  /** Built by the Store (`store.outbox`), which hands in its own write path. */
+  /**
+   * Built by the Store (`store.outbox`), which hands in its own write path. Marks and prunes
+   * are redoable: lost on power failure, the batch is re-sent (and recognised centrally) or the
+   * rows pruned again, so they commit without waiting for the disk flush.
+   */
   constructor(
     private readonly db: Db,
     private readonly write: StoreWrite,

@@ -54,3 +54,30 @@ describe("the outbox's writes", () => {
     expect(store.outbox.stats()).toMatchObject({ backlog: 0, lastSentSeq: 3000 });
   });
 });
+
+describe("redoable writes", () => {
+  it("commit without a flush of their own, and every other write stays FULL", () => {
+    const store = storeWith(10);
+    const level = () => store.db.pragma("synchronous", { simple: true }) as number;
+    const FULL = 2;
+    const NORMAL = 1;
+    expect(level()).toBe(FULL);
+    let during: number | null = null;
+    store.write(
+      () => {
+        during = level();
+        store.outbox.markSentInTransaction(1, 5, 5000);
+      },
+      { redoable: true },
+    );
+    expect(during).toBe(NORMAL);
+    expect(level()).toBe(FULL);
+    // the outbox's own marks and prunes are redoable; a failing one still restores FULL
+    expect(() => store.outbox.markSent(8, 9, 5000)).toThrow(/cannot mark events 8..9/);
+    expect(level()).toBe(FULL);
+    store.write(() => {
+      during = level();
+    });
+    expect(during).toBe(FULL);
+  });
+});
