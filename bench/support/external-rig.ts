@@ -80,7 +80,7 @@ export class ExternalRig {
   private readonly waiters = new Map<string, (at: number) => void>();
   private readonly replies: ((o: Record<string, unknown>) => void)[] = [];
   /** The simulated person, shared by every board: opens an unlocked door at once, shuts it a little later. */
-  private readonly personSettings = { enabled: true, openDelayMs: 20, closeDelayMs: 250 };
+  private readonly personSettings = { enabled: true, openDelayMs: 20, closeDelayMs: 1500 };
   readonly dbPath: string;
   /** A technician's API token (a bank with real boards has a closed API without one). */
   readonly token = randomBytes(18).toString("base64url");
@@ -124,7 +124,7 @@ export class ExternalRig {
       dataDir: this.dir,
       http: { host: "127.0.0.1", port: 0, socket: false },
       api: { tokens: [{ name: "bench", role: "technician", sha256: createHash("sha256").update(this.token).digest("hex") }] },
-      log: { level: process.env.BENCH_DAEMON_LOG ?? "warn", pretty: false },
+      log: { level: process.env.BENCH_DAEMON_LOG ?? "info", pretty: false },
       hardware: { driver: "cu16", serial: { path: board.device, pollMs: 100, responseTimeoutMs: 250, retries: 2 }, cu16: { lockedBit: 1 } },
       input: { scanner: { type: "serial", path: scanner.device, suffix: "CR" } },
       // Doors here move many times a minute, far faster than people: no flap detection.
@@ -158,7 +158,7 @@ export class ExternalRig {
           this.pid = Number(o.pid);
           resolve();
         } else if ("loop" in o || "loopReset" in o) this.replies.shift()?.(o);
-        else process.stderr.write(`  daemon: ${line}\n`);
+        else if (Number(o.level) >= 40 || /fail|reject|refus/i.test(String(o.msg))) process.stderr.write(`  daemon: ${line}\n`);
       });
       child.once("exit", (code) => reject(new Error(`bench daemon exited with ${code} before it was ready`)));
     });
@@ -244,14 +244,14 @@ export class ExternalRig {
   }
 
   async post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
-    const r = await fetch(this.url + path, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` }, body: JSON.stringify(body) });
+    const r = await retried(() => fetch(this.url + path, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${this.token}` }, body: JSON.stringify(body) }));
     const res = { status: r.status, body: (await r.json()) as Record<string, unknown> };
     if (r.status === 401 || r.status === 403) throw new Error(`${path}: ${r.status} ${JSON.stringify(res.body)}`);
     return res;
   }
 
   async get(path: string): Promise<Record<string, unknown>> {
-    const r = await fetch(this.url + path, { headers: { authorization: `Bearer ${this.token}` } });
+    const r = await retried(() => fetch(this.url + path, { headers: { authorization: `Bearer ${this.token}` } }));
     if (!r.ok) throw new Error(`${path}: ${r.status}`);
     return (await r.json()) as Record<string, unknown>;
   }
@@ -270,5 +270,20 @@ export class ExternalRig {
     this.fifoFd = this.scannerFd = -1;
     for (const p of this.ptys.splice(0)) await p.close();
     if (!opts.keepDir) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * A request again when the connection was reset: a kept-alive connection the daemon closed as
+ * it was reused (a starved daemon, under the Pi profile's CPU quota, closes them late).
+ */
+async function retried(send: () => Promise<Response>): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await send();
+    } catch (e) {
+      if (attempt >= 3) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 }
