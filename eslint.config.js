@@ -2,6 +2,7 @@
 // command nobody checks.
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
+import { layerConfigs } from "./eslint.layers.js";
 
 export default tseslint.config(
   { ignores: ["dist/", "node_modules/", "var/", "coverage/", "test-artifacts/", "src/page/assets/"] },
@@ -20,4 +21,6 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
     },
   },
+  // the layers of src/, kept by lint (eslint.layers.js)
+  ...layerConfigs,
 );

@@ -72,6 +72,8 @@ const PREREQS: readonly Prereq[] = [
     present: () => existsSync(process.env.CHROMIUM_PATH ? at(process.env.CHROMIUM_PATH) : at("/usr/bin/chromium")),
   },
   { why: "the systemd unit checks (systemd-analyze)", pkg: "systemd", present: () => onPath("systemd-analyze") },
+  { why: "the Debian package test's scratch root", pkg: "mmdebstrap", present: () => onPath("mmdebstrap") },
+  { why: "the Debian package test's lintian check", pkg: "lintian", present: () => onPath("lintian") },
 ];
 
 function main(): number {

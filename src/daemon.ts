@@ -1,18 +1,16 @@
 /**
- * The daemon, composed: configuration → store → hardware → door supervisor → bank → API.
- * Parts start in this order and stop in reverse, outputs off first. This is the only place
- * that knows which driver a bank uses.
+ * The daemon, composed: the bank's core (store, codes, door supervisor, context; see
+ * compose/bank.ts) → storage → doors → expiry → kiosk → API → sync. The numbered steps of
+ * startDaemon start the parts in this order; each pushes its stop, and they stop once, in
+ * reverse, outputs off first. This is the only place that knows which driver a bank uses.
  */
 import { createApi } from "./api/app.js";
+import { eventLevel } from "./basics/events.js";
 import { createAuth, hashToken, type TokenEntry } from "./api/auth.js";
 import { listenApi } from "./api/listen.js";
-import { CodeBook } from "./bank/codes.js";
 import type { BankContext } from "./bank/context.js";
-import { bankDoorOutcomes } from "./bank/door-events.js";
 import { expireDue } from "./bank/expiry.js";
-import { cryptoRandom, type Clock, type RandomSource } from "./bank/ports.js";
-import { reconcileIntents } from "./bank/reconcile.js";
-import { SizeScale } from "./bank/sizes.js";
+import { cryptoRandom, type Clock, type RandomSource } from "./basics/ports.js";
 import { AttemptLimiter } from "./bank/attempts.js";
 import { kioskDevices, type KioskDeviceOverrides } from "./kiosk/devices.js";
 import { attackSources, checkGuessingBound } from "./kiosk/guessing-check.js";
@@ -20,15 +18,15 @@ import { signInEntries } from "./bank/couriers.js";
 import type { Kiosk } from "./kiosk/kiosk.js";
 import { startKiosk, type RunningKiosk } from "./kiosk/start.js";
 
+import { createBankCore, type BankCore } from "./compose/bank.js";
 import { loadLayout, type BankLayout } from "./config/layout.js";
-import { ConfigError } from "./config/errors.js";
+import { apiOpenForSimulator } from "./config/open-api.js";
 import type { ResolvedConfig } from "./config/load.js";
-import { DoorSupervisor } from "./doors/supervisor.js";
 import { createLockBank } from "./drivers/create.js";
+import type { DoorSupervisor } from "./doors/supervisor.js";
 import type { LockBank } from "./drivers/lock-bank.js";
 import { SimLockBank } from "./drivers/sim/sim-lock-bank.js";
-import { openDatabase, quickCheck } from "./store/database.js";
-import { Store } from "./store/store.js";
+import type { Store } from "./store/store.js";
 import { createSystemClock } from "./system/clock.js";
 import type { Logger } from "./system/logger.js";
 import { loadOrCreateSecret } from "./system/secret.js";
@@ -72,21 +70,17 @@ export interface Daemon {
   stop(): Promise<void>;
 }
 
+/** One part of the running daemon: parts start in the order below and stop once, in reverse. */
+interface StopStep {
+  name: string;
+  fn: () => Promise<void> | void;
+}
+
 export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: DaemonOptions = {}): Promise<Daemon> {
   const clock = opts.clock ?? createSystemClock();
-  const random = opts.random ?? cryptoRandom;
   const layout = loadLayout(cfg.paths.layout, cfg.bank.sizes);
-  const sizes = new SizeScale(cfg.bank.sizes);
-
-  const db = openDatabase(cfg.paths.database);
-  const check = quickCheck(db);
-  if (check.length !== 1 || check[0] !== "ok") {
-    db.close();
-    throw new Error(`database ${cfg.paths.database} failed its integrity check: ${check.slice(0, 5).join("; ")}`);
-  }
-  const store = new Store(db, () => clock.isSynchronised());
-  if (!clock.isSynchronised()) log.warn("the clock is not synchronised yet (no NTP); events are marked until it is");
-  const stopStack: { name: string; fn: () => Promise<void> | void }[] = [{ name: "database", fn: () => store.close() }];
+  const doorLog = log.child({ component: "doors" });
+  const stopStack: StopStep[] = [];
   const stopAll = async () => {
     while (stopStack.length) {
       const part = stopStack.pop()!;
@@ -98,36 +92,25 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     }
   };
 
-  try {
-    const problems = store.write(() => store.lockers.applyLayout(layout.lockers.map((l, i) => ({ id: l.id, size: l.size, sizeRank: sizes.rankOf(l.size), position: i })), clock.now()));
-    if (problems.length) throw new ConfigError(cfg.paths.layout, problems);
-
-    const storageGuard = new StorageGuard(dirname(cfg.paths.database), cfg.storage.ballastBytes, log.child({ component: "storage" }), {
-      full: () => recordDoorEvent(ctx, "alarm.storage_full", null, { freeBytes: storageGuard.freeBytes() }),
-      recovered: (freeBytes) => recordDoorEvent(ctx, "alarm.storage_recovered", null, { freeBytes }),
-    });
-    storageGuard.ensureBallast();
-    store.onFull = () => storageGuard.onFull();
-    const storageTimer = setInterval(() => {
-      try {
-        storageGuard.check();
-      } catch (e) {
-        log.error({ err: e }, "storage check failed");
-      }
-    }, cfg.storage.checkIntervalMs);
-    storageTimer.unref();
-    stopStack.push({ name: "storage", fn: () => clearInterval(storageTimer) });
-
-    const codes = new CodeBook(loadOrCreateSecret(cfg.paths.secret), cfg.codes.digits);
-    const lockBank = opts.lockBank ?? createLockBank(cfg, layout, log.child({ component: "lock-bank" }));
-    const openApi = cfg.api.tokens.length === 0 && !cfg.envToken && lockBank.kind === "sim";
-    const pinCouriers = signInEntries(cfg.couriers, store.couriers.all()).filter((c) => c.pinHash).length; // couriers slice: central's PINs count too
-    checkGuessingBound(cfg, layout.lockers.length, attackSources(cfg, openApi), log.child({ component: "limiter" }), pinCouriers);
-    const doorLog = log.child({ component: "doors" });
-    const supervisor = new DoorSupervisor(
+  // 1. the lock bank (built, not started), the storage guard, and the bank's core on the database
+  const lockBank = opts.lockBank ?? createLockBank(cfg, layout, log.child({ component: "lock-bank" }));
+  const storageGuard = new StorageGuard(dirname(cfg.paths.database), cfg.storage.ballastBytes, log.child({ component: "storage" }), {
+    full: () => recordDoorEvent(core.ctx, "alarm.storage_full", null, { freeBytes: storageGuard.freeBytes() }),
+    recovered: (freeBytes) => recordDoorEvent(core.ctx, "alarm.storage_recovered", null, { freeBytes }),
+  });
+  const core: BankCore = createBankCore({
+    database: cfg.paths.database,
+    integrityCheck: true,
+    layout,
+    layoutSource: cfg.paths.layout,
+    sizes: cfg.bank.sizes,
+    clock,
+    random: opts.random ?? cryptoRandom,
+    codes: { secret: loadOrCreateSecret(cfg.paths.secret), digits: cfg.codes.digits },
+    policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens },
+    doors: {
       lockBank,
-      clock,
-      {
+      settings: {
         pulseMs: cfg.doors.pulseMs,
         openTimeoutMs: cfg.doors.openTimeoutMs,
         leftOpenMs: cfg.doors.leftOpenMs,
@@ -136,79 +119,70 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         flapWindowMs: cfg.doors.flapWindowMs,
         flapMaxChanges: cfg.doors.flapMaxChanges,
       },
-      (err, where) => doorLog.error({ err, where }, "door outcome could not be recorded"),
-    );
-    const ctx: BankContext = {
-      store,
-      clock,
-      random,
-      codes,
-      sizes,
-      doors: supervisor,
-      policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens },
-      storage: storageGuard,
-      couriers: cfg.couriers,
-    };
+      onOutcomeError: (err, where) => doorLog.error({ err, where }, "door outcome could not be recorded"),
+    },
+    storage: storageGuard,
+    couriers: cfg.couriers,
+  });
+  const { store, ctx } = core;
+  const supervisor = core.supervisor!;
+  stopStack.push({ name: "database", fn: () => store.close() });
+  if (!clock.isSynchronised()) log.warn("the clock is not synchronised yet (no NTP); events are marked until it is");
 
-    // gpio-doors slice: every door fault and hardware change is in the outbox; log it too.
+  try {
+    // 2. storage: ballast, full-disk handling, the periodic check
+    storageGuard.ensureBallast();
+    store.onFull = () => storageGuard.onFull();
+    stopStack.push({ name: "storage", fn: every(cfg.storage.checkIntervalMs, () => storageGuard.check(), log, "storage check failed") });
+
+    // 3. the guessing bound: refuse to start when codes are too easy to guess with this configuration
+    const pinCouriers = signInEntries(cfg.couriers, store.couriers.all()).filter((c) => c.pinHash).length; // central's PINs count too
+    const openApi = apiOpenForSimulator(cfg, lockBank.kind);
+    checkGuessingBound(cfg, layout.lockers.length, attackSources(cfg, openApi), log.child({ component: "limiter" }), pinCouriers);
+
+    // 4. the fault log (every fault and alarm is in the outbox; the catalogue's level says which to log too)
     const unlogFaults = store.events.subscribe((e) => {
-      if (/^(alarm|hardware)\.|^locker\.(flagged|item_left_behind)$|^door\.(open_timeout|unlock_failed)$/.test(e.type)) {
-        const recovered = e.type === "hardware.online" || e.type === "alarm.sensor_settled" || e.type === "alarm.door_closed";
-        doorLog[recovered ? "info" : "warn"]({ event: e.type, lockerId: e.lockerId, data: e.data }, recovered ? "door fault cleared" : "door fault");
-      }
+      const level = eventLevel(e.type);
+      if (level === "info") return;
+      const cleared = level === "cleared";
+      doorLog[cleared ? "info" : "warn"]({ event: e.type, lockerId: e.lockerId, data: e.data }, cleared ? "door fault cleared" : "door fault");
     });
     stopStack.push({ name: "fault log", fn: () => void unlogFaults() });
-    await supervisor.start(bankDoorOutcomes(ctx));
+
+    // 5. the doors: all outputs off, sensors read, interrupted operations reconciled
+    const reconciled = await core.start();
     stopStack.push({ name: "doors", fn: () => supervisor.stop() });
     doorLog.info({ driver: lockBank.kind, lockers: layout.lockers.length }, "lock bank started, all outputs off");
+    for (const r of reconciled) doorLog.warn(r, "reconciled a door operation interrupted by a restart");
 
-    for (const r of reconcileIntents(ctx, (id) => supervisor.position(id), (id, intent) => supervisor.adoptOpen(id, intent))) {
-      doorLog.warn(r, "reconciled a door operation interrupted by a restart");
-    }
-
+    // 6. expiry: parcels past their deadline, now and periodically
     const sweep = () => {
-      try {
-        const expired = expireDue(ctx);
-        if (expired.length) log.info({ count: expired.length }, "parcels expired");
-      } catch (e) {
-        log.error({ err: e }, "expiry sweep failed");
-      }
+      const expired = expireDue(ctx);
+      if (expired.length) log.info({ count: expired.length }, "parcels expired");
     };
-    sweep();
-    const sweepTimer = setInterval(sweep, cfg.parcels.expirySweepMs);
-    sweepTimer.unref();
-    stopStack.push({ name: "expiry", fn: () => clearInterval(sweepTimer) });
+    stopStack.push({ name: "expiry", fn: every(cfg.parcels.expirySweepMs, sweep, log, "expiry sweep failed", true) });
 
+    // 7. the kiosk: keypad, scanner, indicator and the sessions at them
     const attempts = new AttemptLimiter(store, clock, cfg.limiter);
-    // A simulated bank gets a simulated keypad and scanner (the bank page types and scans on
-    // them) unless real ones are configured.
-    const simInput: KioskDeviceOverrides =
-      !opts.input && lockBank instanceof SimLockBank
-        ? {
-            ...(cfg.input.keypad.type === "none" ? { keypad: new SimKeypad() } : {}),
-            ...(cfg.input.scanner.type === "none" ? { scanner: new SimScanner({ maxLength: cfg.input.scanner.maxLength, allowedSymbologies: cfg.input.scanner.allowedSymbologies }) } : {}),
-          }
-        : {};
-    const kiosk = await startKiosk(cfg, { ctx, limiter: attempts, ...(await kioskDevices(cfg, log, opts.input ?? simInput)) }, log);
+    const simulated = lockBank instanceof SimLockBank ? lockBank : null;
+    const kiosk = await startKiosk(cfg, { ctx, limiter: attempts, ...(await kioskDevices(cfg, log, opts.input ?? simulatedInput(cfg, simulated))) }, log);
     stopStack.push({ name: "kiosk", fn: () => kiosk.stop() });
 
-    // Built before the API (GET /sync reads it), started after it, stopped before the store closes.
+    // 8. sync: built before the API (GET /sync reads it), started after it
     const sync = createSyncLoop(cfg, ctx, log);
 
+    // 9. the API
     let ready = false;
     let url: string | null = null;
     let socketPath: string | null = null;
     if (opts.http !== false) {
       const tokens: TokenEntry[] = [...cfg.api.tokens];
       if (cfg.envToken) tokens.push({ name: "LOCKERD_API_TOKEN", role: "technician", sha256: hashToken(cfg.envToken) });
-      // Open only for a simulated bank on loopback; real hardware without tokens is closed.
-      const loopback = /^(127\.|::1$|localhost$)/.test(cfg.http.host);
-      const openForSimulator = tokens.length === 0 && lockBank.kind === "sim" && loopback;
-      if (openForSimulator) log.warn("no API tokens configured: the simulated bank's API is open to every local caller");
+      if (openApi) log.warn("no API tokens configured: the simulated bank's API is open to every local caller");
       else if (tokens.length === 0) log.warn("no API tokens configured: the API answers only /healthz (and the unix socket)");
       const api = createApi({
         ctx,
-        auth: createAuth({ tokens, openForSimulator }),
+        auth: createAuth({ tokens, openForSimulator: openApi }),
         log,
         doorOf: (id) => supervisor.doorOf(id),
         isReady: () => ready,
@@ -217,17 +191,14 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         layout,
         driverKind: lockBank.kind,
         hardwareOffline: () => lockBank.offline(),
-        sim: lockBank instanceof SimLockBank ? lockBank : undefined,
-
+        sim: simulated ?? undefined,
         onDoorPosition: (l) => supervisor.onPosition(l),
         simInput: {
           keypad: kiosk.devices.keypad instanceof SimKeypad ? kiosk.devices.keypad : null,
           scanner: kiosk.devices.scanner instanceof SimScanner ? kiosk.devices.scanner : null,
           indicator: kiosk.devices.indicator instanceof SimIndicator ? kiosk.devices.indicator : null,
         },
-
         attempts,
-
         ...(sync ? { sync } : {}),
       });
       stopStack.push({ name: "metrics", fn: () => api.close() });
@@ -238,6 +209,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       socketPath = listening.socketPath;
       log.info({ url }, "API listening");
     }
+
+    // 10. sync started
     if (sync) {
       sync.start();
       stopStack.push({ name: "sync", fn: () => sync.stop() });
@@ -257,7 +230,6 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       attempts,
       kiosk: kiosk.kiosk,
       kioskDevices: kiosk.devices,
-
       sync,
       url,
       socketPath,
@@ -278,4 +250,28 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     await stopAll();
     throw e;
   }
+}
+
+/** Run fn every ms (first now, when `now`), logging its failures; returns the stop. */
+function every(ms: number, fn: () => void, log: Logger, failed: string, now = false): () => void {
+  const run = () => {
+    try {
+      fn();
+    } catch (e) {
+      log.error({ err: e }, failed);
+    }
+  };
+  if (now) run();
+  const timer = setInterval(run, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+}
+
+/** A simulated bank gets a simulated keypad and scanner (the bank page types and scans on them) unless real ones are configured. */
+function simulatedInput(cfg: ResolvedConfig, sim: SimLockBank | null): KioskDeviceOverrides {
+  if (!sim) return {};
+  return {
+    ...(cfg.input.keypad.type === "none" ? { keypad: new SimKeypad() } : {}),
+    ...(cfg.input.scanner.type === "none" ? { scanner: new SimScanner({ maxLength: cfg.input.scanner.maxLength, allowedSymbologies: cfg.input.scanner.allowedSymbologies }) } : {}),
+  };
 }

@@ -5,16 +5,11 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CodeBook } from "../../src/bank/codes.js";
 import type { BankContext } from "../../src/bank/context.js";
-import { bankDoorOutcomes } from "../../src/bank/door-events.js";
-import { cryptoRandom } from "../../src/bank/ports.js";
-import { SizeScale } from "../../src/bank/sizes.js";
+import { cryptoRandom } from "../../src/basics/ports.js";
+import { createBankCore } from "../../src/compose/bank.js";
 import { loadLayout } from "../../src/config/layout.js";
-import { DoorSupervisor } from "../../src/doors/supervisor.js";
 import { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
-import { openDatabase } from "../../src/store/database.js";
-import { Store } from "../../src/store/store.js";
 import { createSystemClock } from "../../src/system/clock.js";
 import { DEFAULT_LAYOUT } from "../../src/system/paths.js";
 
@@ -31,32 +26,36 @@ export interface BenchBank {
 export async function openBenchBank(dbPath?: string): Promise<BenchBank> {
   const dir = mkdtempSync(join(tmpdir(), "lockerd-bench-"));
   const path = dbPath ?? join(dir, "bench.db");
-  const sizes = new SizeScale(["S", "M", "L"]);
-  const layout = loadLayout(DEFAULT_LAYOUT, sizes.sizes);
-  const clock = createSystemClock();
-  const store = new Store(openDatabase(path), () => true);
-  store.write(() => store.lockers.applyLayout(layout.lockers.map((l, i) => ({ id: l.id, size: l.size, sizeRank: sizes.rankOf(l.size), position: i })), clock.now()));
+  const layout = loadLayout(DEFAULT_LAYOUT, ["S", "M", "L"]);
   const sim = new SimLockBank({ lockerIds: layout.lockers.map((l) => l.id), person: { enabled: false, openDelayMs: 0, closeDelayMs: 0 } });
-  const supervisor = new DoorSupervisor(sim, clock, {
-      pulseMs: 500,
-      openTimeoutMs: 60_000,
-      leftOpenMs: 600_000,
-      leftOpenRepeatMs: 600_000,
-      // The benchmark opens and closes doors far faster than any person: no flap detection.
-      flapMaxChanges: Number.MAX_SAFE_INTEGER,
-    }, (e) => {
-    throw e;
-  });
-  const ctx: BankContext = {
-    store,
-    clock,
+  const core = createBankCore({
+    database: path,
+    layout,
+    layoutSource: DEFAULT_LAYOUT,
+    sizes: ["S", "M", "L"],
+    clock: createSystemClock(),
+    clockSynced: () => true,
     random: cryptoRandom,
-    codes: new CodeBook(Buffer.alloc(32, 7), 8),
-    sizes,
-    doors: supervisor,
+    codes: { secret: Buffer.alloc(32, 7), digits: 8 },
     policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3 },
-  };
-  await supervisor.start(bankDoorOutcomes(ctx));
+    doors: {
+      lockBank: sim,
+      settings: {
+        pulseMs: 500,
+        openTimeoutMs: 60_000,
+        leftOpenMs: 600_000,
+        leftOpenRepeatMs: 600_000,
+        // The benchmark opens and closes doors far faster than any person: no flap detection.
+        flapMaxChanges: Number.MAX_SAFE_INTEGER,
+      },
+      onOutcomeError: (e) => {
+        throw e;
+      },
+    },
+  });
+  const { ctx, store } = core;
+  const supervisor = core.supervisor!;
+  await core.start();
   return {
     ctx,
     sim,

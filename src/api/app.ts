@@ -33,7 +33,7 @@ export function createApi(deps: ApiDeps): Api {
   app.disable("x-powered-by");
   app.set("query parser", "simple");
   const log = deps.log.child({ component: "api" });
-  const metrics = createMetrics({ ctx: deps.ctx, ...(deps.syncStatus ? { syncStatus: deps.syncStatus } : {}) });
+  const metrics = createMetrics({ ctx: deps.ctx });
 
   // Access log: method, path with any code redacted, status, time. Never bodies or headers.
   app.use((req, res, next) => {
@@ -65,9 +65,4 @@ export function createApi(deps: ApiDeps): Api {
   app.use(notFound);
   app.use(problemHandler(log));
   return { app, routes, metrics, openapi, close: () => metrics.close() };
-}
-
-/** The app alone (tests that need no metrics handle). */
-export function createApp(deps: ApiDeps): express.Express {
-  return createApi(deps).app;
 }

@@ -8,7 +8,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Socket } from "node:net";
 import type { Request, RequestHandler } from "express";
-import { LockerdError } from "../bank/errors.js";
+import { LockerdError } from "../basics/errors.js";
 
 export const ROLES = ["courier", "kiosk", "technician", "monitor"] as const;
 export type Role = (typeof ROLES)[number];

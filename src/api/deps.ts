@@ -10,7 +10,6 @@ import type { SyncControl } from "../sync/state.js";
 import type { Logger } from "../system/logger.js";
 import type { Auth } from "./auth.js";
 import type { DoorPositionListener } from "./event-stream.js";
-import type { SyncStatus } from "./metrics.js";
 
 export interface ApiDeps {
   ctx: BankContext;
@@ -33,10 +32,8 @@ export interface ApiDeps {
   onDoorPosition?: (l: DoorPositionListener) => () => void;
   /** The live stream's keepalive comment interval (default 15 s). */
   heartbeatMs?: number;
-  /** The sync loop's backlog and lag for /metrics, once it exists. */
-  syncStatus?: () => SyncStatus;
 
-  /** The attempt limiter shared with the keypad (kiosk slice); pickups go through it. */
+  /** The attempt limiter shared with the keypad; pickups go through it. */
   attempts?: AttemptLimiter;
 
   /** The upward sync loop, when sync is configured (GET /sync, POST /sync/now). */

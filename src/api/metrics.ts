@@ -5,38 +5,19 @@
  */
 import type { RequestHandler } from "express";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { EVENT_TYPES, EVENTS, type EventSpec, type EventType, type RecordedEvent } from "../basics/events.js";
 import type { BankContext } from "../bank/context.js";
-import type { EventRow } from "../store/rows.js";
 import { outboxStatsReader } from "../store/sync-outbox.js";
-
-/** Event types that count as door faults, by the kind label they get. */
-export const DOOR_FAULTS: Record<string, string> = {
-  "door.open_timeout": "did_not_open",
-  "door.unlock_failed": "unlock_failed",
-  "alarm.door_forced": "forced",
-  "alarm.door_left_open": "left_open",
-  "hardware.offline": "offline",
-};
-
-const COUNTED: Record<string, string> = {
-  "parcel.assigned": "assignments",
-  "parcel.stored": "deposits",
-  "parcel.picked_up": "pickups",
-  "pickup.rejected": "failedCodes",
-  "parcel.expired": "expired",
-};
 
 const STATUSES = ["AVAILABLE", "RESERVED", "OCCUPIED", "OUT_OF_SERVICE"] as const;
 
-export interface SyncStatus {
+interface SyncStatus {
   backlog: number;
   lagMs: number | null;
 }
 
 export interface MetricsOptions {
   ctx: BankContext;
-  /** The sync loop's view when it exists; otherwise derived from the events table. */
-  syncStatus?: () => SyncStatus;
 }
 
 export interface Metrics {
@@ -71,34 +52,37 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     },
   });
 
-  const counters = {
-    assignments: new Counter({ name: "lockerd_assignments_total", help: "Parcels assigned a locker", registers: [registry] }),
-    deposits: new Counter({ name: "lockerd_deposits_total", help: "Parcels stored in a locker", registers: [registry] }),
-    pickups: new Counter({ name: "lockerd_pickups_total", help: "Parcels picked up", registers: [registry] }),
-    failedCodes: new Counter({ name: "lockerd_failed_codes_total", help: "Pickup codes rejected", registers: [registry] }),
-    expired: new Counter({ name: "lockerd_parcels_expired_total", help: "Parcels that passed their pickup deadline", registers: [registry] }),
-  };
+  // Counters and door-fault kinds come from the event catalogue (basics/events.ts).
+  const byName = new Map<string, Counter>();
+  const counterOf = new Map<EventType, Counter>();
+  const faultKind = new Map<EventType, string>();
+  for (const type of EVENT_TYPES) {
+    const spec: EventSpec = EVENTS[type];
+    if (spec.counter) {
+      const { name, help } = spec.counter;
+      if (!byName.has(name)) byName.set(name, new Counter({ name, help, registers: [registry] }));
+      counterOf.set(type, byName.get(name)!);
+    }
+    if (spec.doorFault) faultKind.set(type, spec.doorFault);
+  }
   const doorFaults = new Counter({ name: "lockerd_door_faults_total", help: "Door faults by kind", labelNames: ["kind"], registers: [registry] });
-  for (const kind of Object.values(DOOR_FAULTS)) doorFaults.inc({ kind }, 0);
+  for (const kind of faultKind.values()) doorFaults.inc({ kind }, 0);
   const events = new Counter({ name: "lockerd_events_total", help: "Events recorded, by type", labelNames: ["type"], registers: [registry] });
 
-  const onEvent = (e: EventRow) => {
+  const onEvent = (e: RecordedEvent) => {
     events.inc({ type: e.type });
-    const c = COUNTED[e.type] as keyof typeof counters | undefined;
-    if (c) counters[c].inc();
-    const kind = DOOR_FAULTS[e.type];
+    counterOf.get(e.type)?.inc();
+    const kind = faultKind.get(e.type);
     if (kind) doorFaults.inc({ kind });
   };
   const unsubscribe = ctx.store.events.subscribe(onEvent);
 
   // Index lookups, not a count of the backlog: a scrape must not hold the event loop.
-  const outboxStats = opts.syncStatus ? null : outboxStatsReader(ctx.store.db);
-  const syncStatus =
-    opts.syncStatus ??
-    ((): SyncStatus => {
-      const b = outboxStats!();
-      return { backlog: b.backlog, lagMs: b.oldestUnsentAt === null ? null : Math.max(0, ctx.clock.now() - b.oldestUnsentAt) };
-    });
+  const outboxStats = outboxStatsReader(ctx.store.db);
+  const syncStatus = (): SyncStatus => {
+    const b = outboxStats();
+    return { backlog: b.backlog, lagMs: b.oldestUnsentAt === null ? null : Math.max(0, ctx.clock.now() - b.oldestUnsentAt) };
+  };
   new Gauge({
     name: "lockerd_sync_backlog_events",
     help: "Events not yet sent to the central database",

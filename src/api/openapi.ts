@@ -3,7 +3,7 @@
  * validate requests describe them here (OpenAPI 3.1 schemas are JSON Schema 2020-12).
  */
 import { z } from "zod";
-import { ERROR_CODES, type ErrorCode } from "../bank/errors.js";
+import { ERROR_CODES, type ErrorCode } from "../basics/errors.js";
 import { HTTP_STATUS } from "./problem.js";
 import { rolesOf, type Route } from "./registry.js";
 import { problemView } from "./views.js";

@@ -3,7 +3,7 @@
  * application/problem+json (RFC 9457) with a stable `code`, never a stack trace.
  */
 import type { ErrorRequestHandler, RequestHandler, Response } from "express";
-import { LockerdError, type ErrorCode } from "../bank/errors.js";
+import { LockerdError, type ErrorCode } from "../basics/errors.js";
 import type { Logger } from "../system/logger.js";
 
 export const HTTP_STATUS: Record<ErrorCode, number> = {

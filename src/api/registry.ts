@@ -6,7 +6,7 @@
  */
 import express, { type Express, type Request, type RequestHandler, type Response } from "express";
 import { z } from "zod";
-import { LockerdError, type ErrorCode } from "../bank/errors.js";
+import { LockerdError, type ErrorCode } from "../basics/errors.js";
 import { ROLES, type Auth, type Role } from "./auth.js";
 import { parse } from "./validate.js";
 

@@ -1,6 +1,6 @@
 /** Request validation with zod: the first problem names its field; nothing reaches a use case unchecked. */
 import { z } from "zod";
-import { LockerdError } from "../bank/errors.js";
+import { LockerdError } from "../basics/errors.js";
 
 export function parse<T extends z.ZodType>(schema: T, value: unknown, where: "body" | "query" | "path" | "header"): z.infer<T> {
   const r = schema.safeParse(value);

@@ -108,6 +108,13 @@ export const eventsView = z
   .strict()
   .meta({ id: "EventList" });
 
+export const eventTypesView = z
+  .object({
+    types: z.record(z.string(), z.object({ label: z.string(), level: z.enum(["info", "fault", "alarm", "cleared"]) }).strict()),
+  })
+  .strict()
+  .meta({ id: "EventTypes" });
+
 export const healthView = z.object({ status: z.enum(["ok", "starting"]) }).strict().meta({ id: "Health" });
 
 export const problemView = z

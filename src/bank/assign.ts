@@ -4,8 +4,8 @@
  * unlocked for the deposit.
  */
 import type { BankContext } from "./context.js";
-import { LockerdError } from "./errors.js";
-import { newParcelId } from "./ids.js";
+import { LockerdError } from "../basics/errors.js";
+import { newParcelId } from "../basics/ids.js";
 import { crashPoint } from "../system/crash-points.js";
 import { abortIntent } from "./door-outcomes.js";
 
@@ -21,7 +21,7 @@ export interface Assignment {
   size: string;
   parcelSize: string;
   pickupCode: string;
-  /** The QR/barcode pickup token, returned once like the code (kiosk slice). */
+  /** The QR/barcode pickup token, returned once like the code. */
   pickupToken: string;
   expiresAt: number;
   intentId: number;

@@ -8,10 +8,10 @@
 import type { AttemptState } from "../store/attempts.js";
 import type { Store } from "../store/store.js";
 import type { BankContext } from "./context.js";
-import { LockerdError, isLockerdError } from "./errors.js";
+import { LockerdError, isLockerdError } from "../basics/errors.js";
 import { lockoutMs, type LimiterSettings } from "./guess-bound.js";
 import { pickupByCode, type PickupResult, type PickupSource } from "./pickup.js";
-import type { Clock } from "./ports.js";
+import type { Clock } from "../basics/ports.js";
 
 export type { LimiterSettings } from "./guess-bound.js";
 

@@ -5,13 +5,13 @@
  * that lets the central server notify the customer. Never log one.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import type { RandomSource } from "./ports.js";
+import type { RandomSource } from "../basics/ports.js";
 
-export const MIN_CODE_DIGITS = 6;
-export const MAX_CODE_DIGITS = 10;
+import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../basics/code-digits.js";
+export { MAX_CODE_DIGITS, MIN_CODE_DIGITS };
 
 /**
- * Pickup tokens (kiosk slice): 160 random bits as 32 base32 characters (A-Z, 2-7), printed as a
+ * Pickup tokens: 160 random bits as 32 base32 characters (A-Z, 2-7), printed as a
  * QR code or barcode. Capitals and digits are the only characters a keyboard-wedge scanner sends
  * the same under every keyboard layout. Far too long to guess, so no attempt limit applies.
  */

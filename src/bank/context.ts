@@ -5,29 +5,11 @@
 import type { Store } from "../store/store.js";
 import type { CodeBook } from "./codes.js";
 import type { ConfiguredCourier } from "./couriers.js";
-import type { Clock, RandomSource } from "./ports.js";
+import type { Clock, RandomSource } from "../basics/ports.js";
 import type { SizeScale } from "./sizes.js";
+import type { DoorCommander } from "../doors/commander.js";
 
-/** How the use cases ask for a door to be unlocked (the door supervisor implements it). */
-export interface DoorCommander {
-  /**
-   * Pulse the lock of a locker for an intent already committed. Resolves once the command has
-   * left for the hardware; rejects (DOOR_UNAVAILABLE) when the lock cannot be driven.
-   */
-  unlock(lockerId: string, intentId: number): Promise<void>;
-  /** Lockers whose hardware cannot currently be driven (board offline, ...). */
-  unavailableLockers(): ReadonlySet<string>;
-  /**
-   * Lockers whose door stands open with no operation under way (forced or left open): in an
-   * alarm state, so never handed to a new parcel. A pickup there is still served.
-   */
-  openUnattended(): ReadonlySet<string>;
-  /**
-   * What a locker's IR "item present" sensor says: true = something is inside; null = no
-   * sensor, or it cannot be read now. Absent: the bank has no such sensors.
-   */
-  itemPresent?(lockerId: string): boolean | null;
-}
+export type { DoorCommander };
 
 export interface BankPolicy {
   /** How long a stored parcel's code stays valid. */

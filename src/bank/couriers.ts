@@ -7,7 +7,7 @@
  */
 import type { StoredCredential } from "../store/courier-credentials.js";
 import type { BankContext } from "./context.js";
-import { LockerdError } from "./errors.js";
+import { LockerdError } from "../basics/errors.js";
 
 export interface ConfiguredCourier {
   id: string;

@@ -3,6 +3,7 @@
  * into outcomes (opened, closed, did not open); these functions turn outcomes into state, each
  * in one immediate transaction with its events.
  */
+import { newEvent, type DataArg, type EventType } from "../basics/events.js";
 import type { IntentRow } from "../store/rows.js";
 import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "./context.js";
@@ -112,10 +113,10 @@ export function abortIntent(ctx: BankContext, intentId: number, reason: string):
 }
 
 /** A door fault or alarm the supervisor saw (forced, left open, flapping, board offline...). */
-export function recordDoorEvent(ctx: BankContext, type: string, lockerId: string | null, data: Record<string, unknown> = {}): void {
+export function recordDoorEvent<T extends EventType>(ctx: BankContext, type: T, lockerId: string | null, ...data: DataArg<T>): void {
   const now = ctx.clock.now();
   ctx.store.write(() => {
-    ctx.store.record({ type, lockerId, data }, now);
+    ctx.store.record(newEvent(type, { lockerId }, ...data), now);
   });
 }
 
@@ -132,7 +133,7 @@ function releaseLocker(ctx: BankContext, intent: IntentRow, now: number): void {
   if (intent.parcelId) ctx.store.parcels.update(intent.parcelId, { at: now, release: true });
   setLockerUnlessOutOfService(ctx, intent.lockerId, "AVAILABLE", now);
   ctx.store.record({ type: "locker.released", lockerId: intent.lockerId, parcelId: intent.parcelId }, now);
-  // boards-offline slice: the door shut on a locker that should now be empty, and its IR sensor
+  // The door shut on a locker that should now be empty, and its IR sensor
   // sees something inside (the parcel, or part of it, was not taken). Not assigned while so.
   if (ctx.doors.itemPresent?.(intent.lockerId) === true) {
     ctx.store.record({ type: "locker.item_left_behind", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose } }, now);

@@ -3,7 +3,7 @@
  * parcel stays in its locker until an operator or courier collects it (collectExpired).
  */
 import type { BankContext } from "./context.js";
-import { LockerdError } from "./errors.js";
+import { LockerdError } from "../basics/errors.js";
 import { abortIntent } from "./door-outcomes.js";
 
 /** Expire every parcel whose deadline has passed; returns their ids. */

@@ -5,7 +5,7 @@
  */
 import type { ParcelRow } from "../store/rows.js";
 import type { BankContext } from "./context.js";
-import { LockerdError } from "./errors.js";
+import { LockerdError } from "../basics/errors.js";
 import { crashPoint } from "../system/crash-points.js";
 import { abortIntent } from "./door-outcomes.js";
 

@@ -1,7 +1,7 @@
 /** Read-only views of the bank: availability, lockers, parcels. Codes never leave here. */
 import type { LockerRow, ParcelRow } from "../store/rows.js";
 import type { BankContext } from "./context.js";
-import { LockerdError } from "./errors.js";
+import { LockerdError } from "../basics/errors.js";
 
 export interface LockerView {
   id: string;

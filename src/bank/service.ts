@@ -4,7 +4,7 @@
  */
 import type { LockerRow } from "../store/rows.js";
 import type { BankContext } from "./context.js";
-import { LockerdError } from "./errors.js";
+import { LockerdError } from "../basics/errors.js";
 import { abortIntent } from "./door-outcomes.js";
 
 function lockerOrThrow(ctx: BankContext, lockerId: string): LockerRow {

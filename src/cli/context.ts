@@ -144,7 +144,7 @@ export class CliContext {
   }
 }
 
-/** http.socket (api slice): a path, default <dataDir>/lockerd.sock; null or false disables it. */
+/** http.socket: a path, default <dataDir>/lockerd.sock; null or false disables it. */
 export function configuredSocket(cfg: ResolvedConfig): string | null {
   const fromPaths = (cfg.paths as Record<string, unknown>).socket;
   if (typeof fromPaths === "string") return fromPaths;

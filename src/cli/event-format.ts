@@ -1,11 +1,12 @@
 /** One event as a line for people: sequence, time, type, locker, parcel, the rest of its data. */
+import { eventLevel } from "../basics/events.js";
 import { shortTime, type Output, type Style } from "./output.js";
 import { scrub } from "./output.js";
 import type { EventView } from "./views.js";
 
 function styleOf(type: string): Style | Style[] | null {
   if (type.startsWith("alarm.")) return ["bold", "red"];
-  if (type === "door.open_timeout" || type === "door.unlock_failed" || type === "hardware.offline" || type === "locker.flagged" || type === "locker.item_left_behind") return "red";
+  if (eventLevel(type) === "fault") return "red";
   if (type.startsWith("door.")) return "yellow";
   if (type.startsWith("parcel.")) return "cyan";
   if (type.startsWith("locker.")) return "magenta";

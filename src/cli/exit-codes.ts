@@ -1,8 +1,8 @@
 /**
- * lockerctl's exit codes: the one table that maps the daemon's error codes (src/bank/errors.ts)
+ * lockerctl's exit codes: the one table that maps the daemon's error codes (src/basics/errors.ts)
  * to what a script can test. Codes a newer daemon invents fall back to 1 ("refused").
  */
-import type { ErrorCode } from "../bank/errors.js";
+import type { ErrorCode } from "../basics/errors.js";
 
 export const EXIT = {
   OK: 0,

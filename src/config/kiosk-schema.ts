@@ -1,10 +1,10 @@
 /**
- * Configuration of the bank's own input and feedback (kiosk slice): keypad and scanner devices,
+ * Configuration of the bank's own input and feedback: keypad and scanner devices,
  * kiosk session timings and keys, courier credentials, the attempt limiter and the indicator.
  * Mounted into the one schema in schema.ts.
  */
 import { z } from "zod";
-import { KEYPAD_KEYS } from "../input/devices.js";
+import { KEYPAD_KEYS } from "../basics/keypad-keys.js";
 
 const ms = (def: number) => z.number().int().min(1).max(86_400_000).default(def);
 const usbId = z.number().int().min(0).max(0xffff);

@@ -3,7 +3,7 @@
  * nowhere else. A bad file stops startup with every problem listed (see load.ts).
  */
 import { z } from "zod";
-import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../bank/codes.js";
+import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../basics/code-digits.js";
 import { board8a80Schema, cu16Schema, serialSchema } from "./serial-schema.js";
 
 import { courierSchema, indicatorSchema, inputSchema, kioskSchema, limiterSchema } from "./kiosk-schema.js";
@@ -19,7 +19,7 @@ const tokenSchema = z
   })
   .strict();
 
-// gpio-doors slice: simulated faults (what the simulated hardware does wrong, and when).
+// Simulated faults (what the simulated hardware does wrong, and when).
 const simFaultSchema = z
   .object({
     kind: z.enum(["jammed", "left_open", "flapping", "forced", "offline"]),
@@ -46,7 +46,7 @@ const simSchema = z
   .strict()
   .prefault({});
 
-// gpio-doors slice: a bank wired to the Pi's own GPIO pins (layout lock fields relay, sensor).
+// A bank wired to the Pi's own GPIO pins (layout lock fields relay, sensor).
 const gpioSchema = z
   .object({
     /** gpiochip labels that are the Pi's main GPIO controller, first match wins. */
@@ -124,7 +124,7 @@ export const configSchema = z
         leftOpenMs: ms(120_000),
         leftOpenRepeatMs: ms(300_000),
         maxFailedOpens: z.number().int().min(1).max(100).default(3),
-        // gpio-doors slice: a door sensor must hold still this long before a change counts;
+        // A door sensor must hold still this long before a change counts;
         // more than flapMaxChanges changes within flapWindowMs is an unstable sensor.
         sensorSettleMs: z.number().int().min(0).max(10_000).default(100),
         flapWindowMs: ms(10_000),
@@ -137,7 +137,7 @@ export const configSchema = z
         driver: z.enum(["sim", "gpio", "cu16", "8a80"]).default("sim"),
         sim: simSchema,
         gpio: gpioSchema,
-        // RS-485 lock boards (boards slice)
+        // RS-485 lock boards
         serial: serialSchema,
         cu16: cu16Schema,
         "8a80": board8a80Schema,
@@ -152,21 +152,21 @@ export const configSchema = z
       })
       .strict()
       .prefault({}),
-    // pi-install slice: how long an ordered stop may take before the exit is forced (outputs off).
+    // How long an ordered stop may take before the exit is forced (outputs off).
     system: z
       .object({
         stopTimeoutMs: z.number().int().min(100).max(60_000).default(5000),
       })
       .strict()
       .prefault({}),
-    // kiosk slice: keypad/scanner, sessions, couriers, attempt limiter, indicator.
+    // Keypad/scanner, sessions, couriers, attempt limiter, indicator.
     input: inputSchema,
     kiosk: kioskSchema,
     couriers: z.array(courierSchema).default([]),
     limiter: limiterSchema,
     indicator: indicatorSchema,
 
-    // Upward sync to the central PostgreSQL (sync slice); the bank's id there is bank.id.
+    // Upward sync to the central PostgreSQL; the bank's id there is bank.id.
     sync: z
       .object({
         enabled: z.boolean().default(false),

@@ -28,7 +28,7 @@ export const cu16Schema = z
   .object({
     /** The lock feedback bit value that means locked/closed: 1 on most boards, 0 on some NCU16 variants. */
     lockedBit: z.union([z.literal(0), z.literal(1)]).default(1),
-    // boards-offline slice: the board always sends its IR inputs; only a bank that wired IR
+    // The board always sends its IR inputs; only a bank that wired IR
     // sensors may read them as "item present" (an unwired input reads "empty" forever).
     /** The lockers have IR "item present" sensors wired to the boards' IR inputs. */
     itemSensors: z.boolean().default(false),

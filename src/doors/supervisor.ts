@@ -14,9 +14,9 @@
  * door completes it. Every intent the supervisor accepts thus ends in opened+closed, a timeout,
  * or a rejected unlock (which the caller aborts).
  */
-import type { Clock, TimerHandle } from "../bank/ports.js";
-import { LockerdError } from "../bank/errors.js";
-import type { DoorCommander } from "../bank/context.js";
+import type { Clock, TimerHandle } from "../basics/ports.js";
+import { LockerdError } from "../basics/errors.js";
+import type { DoorCommander } from "./commander.js";
 import { PulseInProgressError, type DoorPosition, type LockBank } from "../drivers/lock-bank.js";
 
 /** Why an unlocked door was not seen to open: it stayed shut, or its hardware stopped answering. */

@@ -4,7 +4,8 @@
  * report facts only: "door A03 is open", "board 1 stopped answering". What a fact means is
  * the door supervisor's business.
  */
-export type DoorPosition = "open" | "closed" | "unknown";
+import type { DoorPosition } from "../basics/door-position.js";
+export type { DoorPosition };
 
 export interface LockBankListener {
   /** A door's sensor changed (debounced by the driver where the hardware needs it). */

@@ -3,8 +3,8 @@
  * and simulated implementations. Devices deliver decoded intents only — a key, a scan — and
  * never decide what they mean; the kiosk does.
  */
-export const KEYPAD_KEYS = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "#", "backspace", "escape"] as const;
-export type KeypadKey = (typeof KEYPAD_KEYS)[number];
+import { KEYPAD_KEYS, type KeypadKey } from "../basics/keypad-keys.js";
+export { KEYPAD_KEYS, type KeypadKey };
 
 export interface Scan {
   /** The printable payload, AIM prefix removed. */

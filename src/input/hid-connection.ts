@@ -3,6 +3,7 @@
  * read error) log it, close it and look for it again with growing pauses until it is back.
  * The daemon never restarts for a replugged keypad or scanner.
  */
+import { Backoff } from "../basics/backoff.js";
 import type { Logger } from "../system/logger.js";
 import { pickDevice, type HidAccess, type HidHandle, type HidMatch } from "./hid-access.js";
 
@@ -21,7 +22,7 @@ export interface HidConnectionEvents {
 export class HidConnection {
   private handle: HidHandle | null = null;
   private timer: NodeJS.Timeout | null = null;
-  private delay: number;
+  private readonly backoff: Backoff;
   private stopped = false;
   private missingLogged = false;
 
@@ -31,7 +32,7 @@ export class HidConnection {
     private readonly events: HidConnectionEvents,
     private readonly log: Logger,
   ) {
-    this.delay = opts.retryMinMs ?? 250;
+    this.backoff = new Backoff({ minMs: opts.retryMinMs ?? 250, maxMs: opts.retryMaxMs ?? 5000 });
   }
 
   /** Try to open now; if the device is not there, keep looking in the background. */
@@ -67,7 +68,7 @@ export class HidConnection {
         if (this.handle === handle) this.events.report(r);
       });
       handle.onError((err) => this.lost(handle, err));
-      this.delay = this.opts.retryMinMs ?? 250;
+      this.backoff.reset();
       this.missingLogged = false;
       this.log.info({ path: info.path, product: info.product }, "HID device open");
       this.events.connected(true);
@@ -97,8 +98,7 @@ export class HidConnection {
 
   private retry(): void {
     if (this.stopped || this.timer) return;
-    const wait = this.delay;
-    this.delay = Math.min(this.delay * 2, this.opts.retryMaxMs ?? 5000);
+    const wait = this.backoff.next();
     this.timer = setTimeout(() => this.attempt(), wait);
   }
 }

@@ -2,6 +2,7 @@
  * A serial scanner (RS-232, or USB CDC-ACM as /dev/ttyACM*): bytes → codes at the configured
  * suffix. A port that closes or errors (unplugged) is reopened with growing pauses.
  */
+import { Backoff } from "../basics/backoff.js";
 import type { SerialPort } from "serialport";
 import { loadSerialPort } from "../system/lazy-modules.js";
 import type { Logger } from "../system/logger.js";
@@ -25,14 +26,14 @@ export class SerialScanner implements ScannerDevice {
   private SerialPortClass: typeof SerialPort | null = null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = true;
-  private delay: number;
+  private readonly backoff: Backoff;
   pipeline: ScanPipeline | null = null;
 
   constructor(
     private readonly opts: SerialScannerOptions,
     private readonly log: Logger,
   ) {
-    this.delay = opts.retryMinMs ?? 250;
+    this.backoff = new Backoff({ minMs: opts.retryMinMs ?? 250, maxMs: opts.retryMaxMs ?? 5000 });
   }
 
   async start(listener: DeviceListener<Scan>): Promise<void> {
@@ -69,7 +70,7 @@ export class SerialScanner implements ScannerDevice {
           return resolve();
         }
         this.port = port;
-        this.delay = this.opts.retryMinMs ?? 250;
+        this.backoff.reset();
         framer.reset();
         // latin1 keeps every byte one character, so garbage stays countable and never throws.
         port.on("data", (d: Buffer) => framer.push(d.toString("latin1")));
@@ -91,8 +92,7 @@ export class SerialScanner implements ScannerDevice {
 
   private retry(framer: ScanFramer, listener: DeviceListener<Scan>): void {
     if (this.stopped || this.timer) return;
-    const wait = this.delay;
-    this.delay = Math.min(this.delay * 2, this.opts.retryMaxMs ?? 5000);
+    const wait = this.backoff.next();
     this.timer = setTimeout(() => {
       this.timer = null;
       void this.open(framer, listener);

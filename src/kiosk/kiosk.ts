@@ -4,18 +4,18 @@
  * a courier signs in with a badge or a PIN (# first, then the PIN and #) and fills lockers.
  * Every action runs in order on one queue; the indicator tells the person what happened.
  */
+import { newEvent, type DataArg, type EventType, type RecordedEvent } from "../basics/events.js";
 import { limitedPickupByCode, sourceKey, type AttemptLimiter } from "../bank/attempts.js";
 import { assignLocker } from "../bank/assign.js";
 import type { BankContext } from "../bank/context.js";
-import { isLockerdError } from "../bank/errors.js";
+import { isLockerdError } from "../basics/errors.js";
 import { collectExpired } from "../bank/expiry.js";
 import { looksLikePickupToken, pickupByToken } from "../bank/pickup-token.js";
 import type { PickupSource } from "../bank/pickup.js";
-import type { TimerHandle } from "../bank/ports.js";
+import type { TimerHandle } from "../basics/ports.js";
 import { cancelAssignment } from "../bank/service.js";
 import type { KeypadKey, Scan } from "../input/devices.js";
 import type { Indicator, Pattern } from "../output/indicator.js";
-import type { EventRow } from "../store/rows.js";
 import type { Logger } from "../system/logger.js";
 import type { Courier, CourierDirectory, Standing } from "./couriers.js";
 
@@ -309,10 +309,10 @@ export class Kiosk {
 
   // ---- door events ----------------------------------------------------------------------
 
-  private onEvent(e: EventRow): void {
+  private onEvent(e: RecordedEvent): void {
     const m = this.mode;
     if (m.kind !== "courier") return;
-    if (e.type.startsWith("courier.credential_")) return this.credentialsChanged(m.courier, e);
+    if (e.type === "courier.credential_added" || e.type === "courier.credential_revoked") return this.credentialsChanged(m.courier, e);
     if (!e.parcelId) return;
     if (e.parcelId === m.last?.parcelId || e.parcelId === m.collecting) this.enqueue(() => this.courierEvent(e));
   }
@@ -322,7 +322,7 @@ export class Kiosk {
    * now, not through the queue, so no scan or key still waiting there acts for it. An action
    * already under way completes (a door already opening for a parcel opens; the deposit stands).
    */
-  private credentialsChanged(courier: Courier, e: EventRow): void {
+  private credentialsChanged(courier: Courier, e: RecordedEvent<"courier.credential_added" | "courier.credential_revoked">): void {
     let standing: Standing;
     try {
       standing = this.deps.couriers.standing(courier);
@@ -334,7 +334,7 @@ export class Kiosk {
     this.endCourier(standing, typeof e.data.commandId === "number" ? { commandId: e.data.commandId } : {});
   }
 
-  private async courierEvent(e: EventRow): Promise<void> {
+  private async courierEvent(e: RecordedEvent): Promise<void> {
     const m = this.mode;
     if (m.kind !== "courier") return;
     this.touchCourier();
@@ -373,10 +373,10 @@ export class Kiosk {
     }
   }
 
-  private record(type: string, data: Record<string, unknown>): void {
+  private record<T extends EventType>(type: T, ...data: DataArg<T>): void {
     const now = this.deps.ctx.clock.now();
     try {
-      this.deps.ctx.store.write(() => void this.deps.ctx.store.record({ type, data }, now));
+      this.deps.ctx.store.write(() => void this.deps.ctx.store.record(newEvent(type, {}, ...data), now));
     } catch (err) {
       this.log.error({ err, type }, "kiosk event could not be recorded");
     }

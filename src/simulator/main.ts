@@ -3,6 +3,7 @@
  * The lock-board simulator as a program: a bus of simulated CU16 or 0x8A/0x80 boards on a
  * serial device (usually one end of a socat pty pair; scripts/board-sim sets that up), with a
  * small command prompt on stdin to move doors and inject faults while the daemon runs.
+ * Why there are two simulated banks (this one and the other): README, "Two simulators, and why both".
  */
 import { createInterface } from "node:readline";
 import { parseArgs } from "node:util";

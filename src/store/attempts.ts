@@ -1,4 +1,4 @@
-/** Queries on attempt_sources: the attempt limiter's per-source state (kiosk slice). */
+/** Queries on attempt_sources: the attempt limiter's per-source state. */
 import type { Db } from "./database.js";
 
 export interface AttemptState {

@@ -1,4 +1,4 @@
-/** Queries on courier_credentials: credentials central issued or revoked (couriers slice). */
+/** Queries on courier_credentials: credentials central issued or revoked. */
 import type { Db } from "./database.js";
 
 export interface StoredCredential {

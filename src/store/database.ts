@@ -7,7 +7,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { LockerdError } from "../bank/errors.js";
+import { LockerdError } from "../basics/errors.js";
 import { MIGRATIONS } from "./migrations.js";
 
 export type Db = Database.Database;

@@ -3,15 +3,11 @@
  * the same transaction as the change they record; seq is AUTOINCREMENT so a number is never
  * reused, even after old events are pruned.
  */
+import type { NewEvent, RecordedEvent } from "../basics/events.js";
 import type { Db } from "./database.js";
 import type { EventRow } from "./rows.js";
 
-export interface NewEvent {
-  type: string;
-  lockerId?: string | null;
-  parcelId?: string | null;
-  data?: Record<string, unknown>;
-}
+export type { NewEvent, RecordedEvent };
 
 interface RawEvent {
   seq: number;
@@ -27,14 +23,15 @@ interface RawEvent {
 const COLUMNS = `seq, type, at, clock_synced AS clockSynced, locker_id AS lockerId, parcel_id AS parcelId, data, sent_at AS sentAt`;
 const toRow = (r: RawEvent): EventRow => ({ ...r, clockSynced: r.clockSynced === 1, data: JSON.parse(r.data) as Record<string, unknown> });
 
-export type EventListener = (e: EventRow) => void;
+/** Hears each event as its transaction commits, typed by the catalogue (basics/events.ts). */
+export type EventListener = (e: RecordedEvent) => void;
 
 export class EventLog {
   private readonly insertStmt;
   private readonly afterStmt;
   private readonly unsentStmt;
   private readonly listeners = new Set<EventListener>();
-  private pending: EventRow[] = [];
+  private pending: RecordedEvent[] = [];
 
   constructor(private readonly db: Db) {
     this.insertStmt = db.prepare<[string, number, number, string | null, string | null, string]>(
@@ -47,10 +44,10 @@ export class EventLog {
   }
 
   /** Append inside the caller's transaction. Listeners hear of it after commit (see flush). */
-  append(e: NewEvent, at: number, clockSynced: boolean): EventRow {
+  append(e: NewEvent, at: number, clockSynced: boolean): RecordedEvent {
     const data = e.data ?? {};
     const info = this.insertStmt.run(e.type, at, clockSynced ? 1 : 0, e.lockerId ?? null, e.parcelId ?? null, JSON.stringify(data));
-    const row: EventRow = {
+    const row = {
       seq: Number(info.lastInsertRowid),
       type: e.type,
       at,
@@ -59,7 +56,7 @@ export class EventLog {
       parcelId: e.parcelId ?? null,
       data,
       sentAt: null,
-    };
+    } as RecordedEvent; // (TypeScript cannot follow the pairing of type and data through the union)
     this.pending.push(row);
     return row;
   }

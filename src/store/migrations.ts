@@ -74,7 +74,7 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX events_unsent ON events(seq) WHERE sent_at IS NULL;
   CREATE INDEX events_type ON events(type, seq);
   `,
-  // 2 (kiosk slice): pickup tokens (QR/barcode) alongside codes, and the attempt limiter's state.
+  // 2: pickup tokens (QR/barcode) alongside codes, and the attempt limiter's state.
   `
   -- HMAC of the long random pickup token; NULL once it can no longer be used (like code_hash).
   ALTER TABLE parcels ADD COLUMN token_hash BLOB;
@@ -90,7 +90,7 @@ export const MIGRATIONS: readonly string[] = [
     updated_at   INTEGER NOT NULL
   ) STRICT;
   `,
-  // 3 (sync slice): commands pulled from the central database, remembered so each is applied once.
+  // 3: commands pulled from the central database, remembered so each is applied once.
   `
   CREATE TABLE sync_commands (
     id          INTEGER PRIMARY KEY,
@@ -101,7 +101,7 @@ export const MIGRATIONS: readonly string[] = [
     result      TEXT
   ) STRICT;
   `,
-  // 4 (couriers slice): courier credentials issued and revoked by central commands. A row also
+  // 4: courier credentials issued and revoked by central commands. A row also
   // shadows a configured courier of the same id or name: revoked, it locks that courier out
   // (a leaked badge) until central issues a new credential.
   `

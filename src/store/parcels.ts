@@ -16,7 +16,7 @@ export interface NewParcel {
   size: string;
   lockerId: string;
   codeHash: Buffer;
-  /** HMAC of the QR/barcode pickup token (kiosk slice); null for none. */
+  /** HMAC of the QR/barcode pickup token; null for none. */
   tokenHash?: Buffer | null;
   createdAt: number;
   expiresAt: number;

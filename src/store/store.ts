@@ -3,16 +3,15 @@
  * BEGIN IMMEDIATE transaction; events appended inside it reach live listeners only after it
  * commits.
  */
-import { isLockerdError } from "../bank/errors.js";
+import { isLockerdError } from "../basics/errors.js";
 
 import { AttemptTable } from "./attempts.js";
 import { CourierCredentialTable } from "./courier-credentials.js";
 import { writeTx, type Db } from "./database.js";
-import { EventLog, type NewEvent } from "./events.js";
+import { EventLog, type NewEvent, type RecordedEvent } from "./events.js";
 import { IntentTable } from "./intents.js";
 import { LockerTable } from "./lockers.js";
 import { ParcelTable } from "./parcels.js";
-import type { EventRow } from "./rows.js";
 import { SyncOutbox } from "./sync-outbox.js";
 
 export interface WriteOptions {
@@ -89,8 +88,8 @@ export class Store {
     return result;
   }
 
-  /** Append an event inside the current write transaction. */
-  record(e: NewEvent, at: number): EventRow {
+  /** Append an event of the catalogue (basics/events.ts) inside the current write transaction. */
+  record(e: NewEvent, at: number): RecordedEvent {
     return this.events.append(e, at, this.clockSynced());
   }
 

@@ -8,7 +8,7 @@
  * every change goes through the store's single write path (one BEGIN IMMEDIATE transaction,
  * full-disk handling, events published after commit).
  */
-import { LockerdError } from "../bank/errors.js";
+import { LockerdError } from "../basics/errors.js";
 import type { Db } from "./database.js";
 import type { EventRow } from "./rows.js";
 

@@ -5,9 +5,10 @@
  * centrally. Opening a door cannot share a transaction with the door itself: it is claimed
  * first, so a restart in between reports it failed rather than opening the door twice.
  */
+import { newEvent } from "../basics/events.js";
 import { z } from "zod";
 import type { BankContext } from "../bank/context.js";
-import { isLockerdError } from "../bank/errors.js";
+import { isLockerdError } from "../basics/errors.js";
 import { extendDeadline } from "../bank/expiry.js";
 import { addCourierCredential, revokeCourierCredential } from "../bank/couriers.js";
 import { cancelAssignment, setInService, setOutOfService, technicianOpen } from "../bank/service.js";
@@ -155,18 +156,11 @@ export class CommandApplier {
   /** Inside a write transaction: close the claim and record the outcome event. */
   private recordOutcome(id: number, kind: string, args: Record<string, unknown>, result: Record<string, unknown> | Error, now: number): void {
     const failed = result instanceof Error;
-    const data: Record<string, unknown> = failed
-      ? { commandId: id, kind, error: { code: isLockerdError(result) ? result.code : "COMMAND_FAILED", message: result.message } }
-      : { commandId: id, kind, ...result };
-    this.table.finish(id, failed ? "failed" : "done", data, now);
-    this.ctx.store.record(
-      {
-        type: failed ? "command.failed" : "command.done",
-        lockerId: typeof args.lockerId === "string" ? args.lockerId : null,
-        parcelId: typeof args.parcelId === "string" ? args.parcelId : null,
-        data,
-      },
-      now,
-    );
+    const ids = { lockerId: typeof args.lockerId === "string" ? args.lockerId : null, parcelId: typeof args.parcelId === "string" ? args.parcelId : null };
+    const event = failed
+      ? newEvent("command.failed", ids, { commandId: id, kind, error: { code: isLockerdError(result) ? result.code : "COMMAND_FAILED", message: result.message } })
+      : newEvent("command.done", ids, { commandId: id, kind, ...result });
+    this.table.finish(id, failed ? "failed" : "done", event.data ?? {}, now);
+    this.ctx.store.record(event, now);
   }
 }

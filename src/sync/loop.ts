@@ -11,7 +11,7 @@ import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "../bank/context.js";
 import type { SyncOutbox } from "../store/sync-outbox.js";
 import type { Logger } from "../system/logger.js";
-import { backoffDelay } from "./backoff.js";
+import { backoffDelay } from "../basics/backoff.js";
 import { SEQUENCE_CONFLICT, type CentralLink } from "./central-link.js";
 import { CommandApplier } from "./commands.js";
 import { recordLockerSnapshot } from "./snapshot.js";
@@ -32,7 +32,7 @@ export interface SyncSettings {
 }
 
 export interface SyncHooks {
-  /** Test hook: runs after the central commit, before the local mark ("killed" in between). */
+  /** Test hook (listed in system/crash-points.ts): runs after the central commit, before the local mark ("killed" in between). */
   afterCommit?: (lastSeq: number) => Promise<void> | void;
 }
 

@@ -4,7 +4,7 @@
  * systemd-timesyncd creates /run/systemd/timesync/synchronized once it has synchronised.
  */
 import { existsSync } from "node:fs";
-import type { Clock } from "../bank/ports.js";
+import type { Clock } from "../basics/ports.js";
 
 const SYNC_FLAG = "/run/systemd/timesync/synchronized";
 const RECHECK_MS = 30_000;

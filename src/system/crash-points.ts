@@ -1,4 +1,8 @@
 /**
+ * The test hooks production code keeps, all named here: the crash points below, and the sync
+ * loop's SyncHooks.afterCommit (sync/loop.ts: a test stops the loop between the central commit
+ * and the local mark). No other production code exists for tests.
+ *
  * Crash points for the crash-at-every-step harness (test/faults): when LOCKERD_CRASH_AT names
  * a point, the process kills itself with SIGKILL the moment it gets there — no cleanup, no
  * flush, exactly like a power cut. Unset (always, in production), a crash point costs one

@@ -27,6 +27,7 @@ const EXPECTED: Record<string, Role[] | "open" | "any"> = {
   "POST /packages/:id/deadline": ["technician"],
   "GET /events": ["monitor", "technician"],
   "GET /events/stream": ["kiosk", "monitor", "technician"],
+  "GET /events/types": "any",
   "GET /sync": ["monitor", "technician"],
   "POST /sync/now": ["technician"],
   "GET /couriers": ["technician"],

@@ -5,6 +5,7 @@ import { createApi } from "../../src/api/app.js";
 import { createAuth } from "../../src/api/auth.js";
 import { createLogger } from "../../src/system/logger.js";
 import { bankDeps, call, openStream, startBank, TOKENS, until, type TestBank } from "./support.js";
+import { recordAnyEvent } from "../support/events.js";
 
 let bank: TestBank;
 beforeAll(async () => {
@@ -76,7 +77,7 @@ describe("the event stream", () => {
   it("replays a long backlog in batches and then carries on live without a gap or a repeat", async () => {
     const now = Date.now();
     bank.daemon.store.write(() => {
-      for (let i = 0; i < 1200; i++) bank.daemon.store.record({ type: "test.filler", data: { i } }, now);
+      for (let i = 0; i < 1200; i++) recordAnyEvent(bank.daemon.store, { type: "test.filler", data: { i } }, now);
     });
     const s = openStream(bank.url, "/events/stream?after=0", { token: TOKENS.monitor });
     try {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ERROR_CODES } from "../../src/bank/errors.js";
+import { ERROR_CODES } from "../../src/basics/errors.js";
 import { checkBruteForce, checkItemsLeftBehind } from "../../src/cli/doctor/bank-checks.js";
 import { loadConfig, type ResolvedConfig } from "../../src/config/load.js";
 import { devicePaths } from "../../src/cli/doctor/check.js";
@@ -117,7 +117,7 @@ describe("doctor's hardware checks", () => {
   });
 });
 
-describe("IR 'item present' sensors in the CLI (boards-offline slice)", () => {
+describe("IR 'item present' sensors in the CLI", () => {
   const locker = (id: string, status: LockerView["status"], itemPresent: boolean | null | undefined): LockerView => ({ id, size: "S", status, serviceReason: null, door: "closed", parcelId: null, ...(itemPresent === undefined ? {} : { itemPresent }) });
 
   it("doctor warns of a free locker whose sensor sees an item, passes when every free one is empty", () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { isLockerdError } from "../../src/bank/errors.js";
+import { isLockerdError } from "../../src/basics/errors.js";
 import { createTestBank, type TestBank } from "../support/bank.js";
 
 let bank: TestBank;

@@ -9,8 +9,8 @@ import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { createLogger } from "../../src/system/logger.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
 import { BoardBus } from "../../src/simulator/board-bus.js";
-import { openPtyPair, type PtyPair } from "../helpers/pty-pair.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { openPtyPair, type PtyPair } from "../support/pty-pair.js";
+import { waitFor } from "../support/wait-for.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -33,10 +33,10 @@ async function rehearsal(protocol: "cu16" | "8a80", boards: number[]): Promise<{
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const pty = await openPtyPair();
   cleanups.push(() => pty.close());
-  const bus = new BoardBus({ protocol, device: pty.b, boards, person: { enabled: true, openDelayMs: 80, closeDelayMs: 600 } });
+  const bus = new BoardBus({ protocol, device: pty.peer, boards, person: { enabled: true, openDelayMs: 80, closeDelayMs: 600 } });
   await bus.start();
   cleanups.push(() => bus.stop());
-  const daemon = await startDaemon(exampleConfig(`config.${protocol}-sim.example.json`, dir, pty.a), createLogger({ level: "silent" }));
+  const daemon = await startDaemon(exampleConfig(`config.${protocol}-sim.example.json`, dir, pty.device), createLogger({ level: "silent" }));
   cleanups.push(() => daemon.stop());
   return { daemon, bus, pty };
 }

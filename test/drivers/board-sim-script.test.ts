@@ -7,8 +7,8 @@ import type { DoorPosition } from "../../src/drivers/lock-bank.js";
 import type { BoardLockBank } from "../../src/drivers/serial/board-bank.js";
 import { createBoardLockBank } from "../../src/drivers/serial/from-config.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
-import { boardConfig, boardLayout } from "../helpers/board-harness.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { boardConfig, boardLayout } from "../support/board-harness.js";
+import { waitFor } from "../support/wait-for.js";
 
 let child: ChildProcess | null = null;
 let bank: BoardLockBank | null = null;

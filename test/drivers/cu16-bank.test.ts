@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { hex } from "../../src/drivers/serial/checksum.js";
 import { GARBAGE } from "../../src/simulator/board-bus.js";
-import { startHarness, type Harness } from "../helpers/board-harness.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { startHarness, type Harness } from "../support/board-harness.js";
+import { waitFor } from "../support/wait-for.js";
 
 const WIRING: [string, number, number][] = [
   ["A01", 0, 1],

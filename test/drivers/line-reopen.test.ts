@@ -13,8 +13,8 @@ import { hex } from "../../src/drivers/serial/checksum.js";
 import { createBoardLockBank } from "../../src/drivers/serial/from-config.js";
 import { BoardBus } from "../../src/simulator/board-bus.js";
 import { openPtyPair } from "../support/pty-pair.js";
-import { boardConfig, boardLayout } from "../helpers/board-harness.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { boardConfig, boardLayout } from "../support/board-harness.js";
+import { waitFor } from "../support/wait-for.js";
 
 const WIRING: [string, number, number][] = [
   ["A01", 0, 1],

@@ -8,7 +8,7 @@ import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { CommandApplier } from "../../src/sync/commands.js";
-import type { Clock } from "../../src/bank/ports.js";
+import type { Clock } from "../../src/basics/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 import { silentLog, testLogger } from "../support/log.js";
 

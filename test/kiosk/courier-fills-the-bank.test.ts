@@ -3,9 +3,9 @@ import { expireDue } from "../../src/bank/expiry.js";
 import { badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
-import type { Clock } from "../../src/bank/ports.js";
+import type { Clock } from "../../src/basics/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { waitFor } from "../support/wait-for.js";
 
 const BADGE = "COURIER-BADGE-4f1c9e2a7b";
 let t: DaemonTestBank<Clock> | null = null;

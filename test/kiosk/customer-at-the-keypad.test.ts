@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { SimKeypad } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
-import type { Clock } from "../../src/bank/ports.js";
+import type { Clock } from "../../src/basics/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { waitFor } from "../support/wait-for.js";
 
 let t: DaemonTestBank<Clock> | null = null;
 afterEach(async () => {

@@ -7,7 +7,7 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isLockerdError } from "../../src/bank/errors.js";
+import { isLockerdError } from "../../src/basics/errors.js";
 import { collectExpired, expireDue } from "../../src/bank/expiry.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
 import { cancelAssignment, setInService, setOutOfService } from "../../src/bank/service.js";

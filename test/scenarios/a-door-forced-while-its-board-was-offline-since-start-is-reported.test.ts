@@ -9,8 +9,8 @@ import { assignLocker } from "../../src/bank/assign.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { hex } from "../../src/drivers/serial/checksum.js";
 import { createLogger } from "../../src/system/logger.js";
-import { cu16SimBank } from "../helpers/cu16-sim-bank.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { cu16SimBank } from "../support/cu16-sim-bank.js";
+import { waitFor } from "../support/wait-for.js";
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {

@@ -10,8 +10,8 @@ import { assignLocker } from "../../src/bank/assign.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
 import { startDaemon } from "../../src/daemon.js";
 import { createLogger } from "../../src/system/logger.js";
-import { cu16SimBank } from "../helpers/cu16-sim-bank.js";
-import { waitFor } from "../helpers/wait-for.js";
+import { cu16SimBank } from "../support/cu16-sim-bank.js";
+import { waitFor } from "../support/wait-for.js";
 
 const TOKEN = "monitor-token-for-the-ir-test-0123456789";
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { assignLocker } from "../../src/bank/assign.js";
 import type { BankContext } from "../../src/bank/context.js";
-import { isLockerdError } from "../../src/bank/errors.js";
+import { isLockerdError } from "../../src/basics/errors.js";
 import { collectExpired, expireDue } from "../../src/bank/expiry.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
 import { cancelAssignment, setInService, setOutOfService } from "../../src/bank/service.js";

@@ -15,21 +15,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { expect, vi } from "vitest";
 import { assignLocker, type Assignment } from "../../src/bank/assign.js";
-import { CodeBook } from "../../src/bank/codes.js";
 import type { BankContext, BankPolicy, DoorCommander } from "../../src/bank/context.js";
-import { bankDoorOutcomes } from "../../src/bank/door-events.js";
-import type { Clock, RandomSource } from "../../src/bank/ports.js";
-import { reconcileIntents, type ReconcileResult } from "../../src/bank/reconcile.js";
-import { SizeScale } from "../../src/bank/sizes.js";
+import type { Clock, RandomSource } from "../../src/basics/ports.js";
+import type { ReconcileResult } from "../../src/bank/reconcile.js";
+import { createBankCore, type BankDoors } from "../../src/compose/bank.js";
 import { loadLayout, parseLayout, type BankLayout } from "../../src/config/layout.js";
 import { loadConfig, type ResolvedConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon, type DaemonOptions } from "../../src/daemon.js";
-import { DoorSupervisor, type SupervisorSettings } from "../../src/doors/supervisor.js";
+import type { DoorSupervisor, SupervisorSettings } from "../../src/doors/supervisor.js";
 import type { DoorPosition } from "../../src/drivers/lock-bank.js";
 import { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
-import { openDatabase } from "../../src/store/database.js";
 import type { EventRow } from "../../src/store/rows.js";
-import { Store } from "../../src/store/store.js";
+import type { Store } from "../../src/store/store.js";
 import { createSystemClock } from "../../src/system/clock.js";
 import type { Logger } from "../../src/system/logger.js";
 import { DEFAULT_LAYOUT } from "../../src/system/paths.js";
@@ -244,28 +241,20 @@ function simDoors(parts: () => { sim: SimLockBank; ctx: BankContext }, personEna
   };
 }
 
-/** The store on the bank's file with the layout applied, and the bank's context around it. */
-function openBank(dbPath: string, clock: FakeClock, opts: TestBankOptions, doorsFor: (layout: BankLayout) => DoorCommander) {
+/** The bank's core on its file (compose/bank.ts, as the daemon builds it), with the test's doors. */
+function openBank(dbPath: string, clock: FakeClock, opts: TestBankOptions, doors: (layout: BankLayout) => BankDoors) {
   const layout = opts.lockers ? layoutOf(opts.lockers) : loadLayout(DEFAULT_LAYOUT, SIZES);
-  const sizes = new SizeScale(SIZES);
-  const store = new Store(openDatabase(dbPath), () => clock.isSynchronised());
-  const problems = store.write(() =>
-    store.lockers.applyLayout(layout.lockers.map((l, i) => ({ id: l.id, size: l.size, sizeRank: sizes.rankOf(l.size), position: i })), clock.now()),
-  );
-  if (problems.length) {
-    store.close();
-    throw new Error(problems.join("; "));
-  }
-  const ctx: BankContext = {
-    store,
+  return createBankCore({
+    database: dbPath,
+    layout,
+    layoutSource: "test layout",
+    sizes: SIZES,
     clock,
     random: opts.random ?? new SeededRandom(42),
-    codes: new CodeBook(opts.secret ?? TEST_SECRET, opts.digits ?? 8),
-    sizes,
-    doors: doorsFor(layout),
+    codes: { secret: opts.secret ?? TEST_SECRET, digits: opts.digits ?? 8 },
     policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, ...opts.policy },
-  };
-  return { layout, store, ctx };
+    doors: doors(layout),
+  });
 }
 
 /** What a restart carries over: the file, the clock and the random stream go on; the doors are where the test says. */
@@ -283,18 +272,18 @@ async function startBank(first: TestBankOptions): Promise<TestBank> {
   const boot = async (opts: TestBankOptions) => {
     const supervisorSettings: SupervisorSettings = { ...DEFAULT_DOORS, ...(opts.doors as Partial<SupervisorSettings> | undefined) };
     let sim!: SimLockBank;
-    let supervisor!: DoorSupervisor;
-    const { layout, store, ctx } = openBank(dbPath, clock, opts, (layout) => {
+    const core = openBank(dbPath, clock, opts, (layout) => {
       sim = opts.sim ?? newSim(layout.lockers.map((l) => l.id));
       for (const [id, pos] of Object.entries(opts.doorsAtStart ?? {})) sim.setDoor(id, pos);
-      supervisor = new DoorSupervisor(sim, clock, supervisorSettings, (e, where) => {
+      const onOutcomeError = (e: unknown, where: string) => {
         outcomeErrors.push(e);
         opts.onOutcomeError?.(e, where);
-      });
-      return supervisor;
+      };
+      return { lockBank: sim, settings: supervisorSettings, onOutcomeError };
     });
-    await supervisor.start(bankDoorOutcomes(ctx));
-    const reconciled = reconcileIntents(ctx, (id) => supervisor.position(id), (id, intent) => supervisor.adoptOpen(id, intent));
+    const { layout, store, ctx } = core;
+    const supervisor = core.supervisor!;
+    const reconciled = await core.start();
     let down = false;
     const shutdown = async () => {
       if (down) return;
@@ -345,7 +334,7 @@ export function recordedDoorsBank(first: Omit<TestBankOptions, "doors" | "doorsA
   const random = first.random ?? new SeededRandom(42);
   const doors = recordingDoors();
   let opts: TestBankOptions = { ...first, dir, clock, random };
-  let now = openBank(dbPath, clock, opts, () => doors);
+  let now = openBank(dbPath, clock, opts, () => ({ commander: doors }));
   const bank: RecordedDoorsBank = live(
     {
       dir,
@@ -359,7 +348,7 @@ export function recordedDoorsBank(first: Omit<TestBankOptions, "doors" | "doorsA
       reopen(more: Omit<TestBankOptions, "dir" | "doors" | "doorsAtStart"> = {}) {
         bank.shutdown();
         opts = carryOver(opts, more, { dir, clock, random });
-        now = openBank(dbPath, clock, opts, () => doors);
+        now = openBank(dbPath, clock, opts, () => ({ commander: doors }));
         return bank;
       },
       dispose() {

@@ -1,20 +1,20 @@
 /** A migrated central database and bank roles on the test PostgreSQL. */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import { EVENT_TYPES, EVENTS, type EventSpec } from "../../src/basics/events.js";
 import { migrateCentral } from "../../src/central/apply.js";
 import { createBank } from "../../src/central/banks.js";
 import { PgCentralLink, type PgLinkOptions } from "../../src/sync/central-link.js";
 import type { OutboxEvent } from "../../src/store/sync-outbox.js";
 import { createTestDatabase, type TestDatabase } from "./pg.js";
 
-/** The parcel status each status event sets in the central projection. */
-export const PARCEL_STATUS: Record<string, string> = {
-  "parcel.assigned": "ASSIGNED",
-  "parcel.stored": "STORED",
-  "parcel.picked_up": "PICKED_UP",
-  "parcel.expired": "EXPIRED",
-  "parcel.cancelled": "CANCELLED",
-};
+/** The parcel status each status event sets in the central projection (from the event catalogue). */
+export const PARCEL_STATUS: Record<string, string> = Object.fromEntries(
+  EVENT_TYPES.flatMap((t) => {
+    const p = (EVENTS[t] as EventSpec).center.parcel;
+    return p && !p.endsWith("_at") ? [[t, p]] : [];
+  }),
+);
 
 export interface SyncedEvent extends Omit<OutboxEvent, "data"> {
   data: Record<string, unknown>;

@@ -3,7 +3,7 @@
  * falls due on the way, in due order, with now() reading each timer's own due time. The one fake
  * clock of the tests: unit tests, scenarios and the deterministic simulation all use it.
  */
-import type { Clock, TimerHandle } from "../../src/bank/ports.js";
+import type { Clock, TimerHandle } from "../../src/basics/ports.js";
 
 interface Timer {
   at: number;

@@ -3,7 +3,7 @@
  * replays exactly: the daemon's RandomSource port plus the draws a simulated world needs (float,
  * pick, chance). Its time is FakeClock (clock.ts).
  */
-import type { RandomSource } from "../../src/bank/ports.js";
+import type { RandomSource } from "../../src/basics/ports.js";
 
 /** xoshiro128** seeded with splitmix32: small, fast, and the same sequence for the same seed. */
 export class SeededRandom implements RandomSource {

@@ -5,7 +5,7 @@
  */
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { BankContext } from "../../src/bank/context.js";
-import { cryptoRandom } from "../../src/bank/ports.js";
+import { cryptoRandom } from "../../src/basics/ports.js";
 import { recordedDoorsBank, type RecordedDoorsBank } from "./bank.js";
 import { FakeClock } from "./clock.js";
 import type { CentralLink } from "../../src/sync/central-link.js";

@@ -10,7 +10,7 @@ import { afterEach, expect, it, vi } from "vitest";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { badgeSha256 } from "../../src/kiosk/couriers.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
-import type { Clock } from "../../src/bank/ports.js";
+import type { Clock } from "../../src/basics/ports.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 import { useTestCentral } from "../support/sync-parts.js";
 

@@ -13,6 +13,7 @@ import type { RecordedDoorsBank as TestBank } from "../support/bank.js";
 import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
 import { createTestCentral, localAsCentral, type TestCentral } from "../support/central.js";
 import { startPrivateCluster } from "../support/postgres-setup.js";
+import { recordAnyEvent } from "../support/events.js";
 
 const central = useTestCentral();
 const { bank, loop: loopFor } = useSyncParts();
@@ -126,7 +127,7 @@ it("a bank offline for a simulated week catches up a 50,000-event backlog", asyn
     b.ctx.store.write(() => {
       for (let i = 0; i < 480; i++) {
         b.clock.advance(step);
-        b.ctx.store.record({ type: "door.position", lockerId: "B02", data: { position: i % 2 ? "open" : "closed" } }, b.clock.now());
+        recordAnyEvent(b.ctx.store, { type: "door.position", lockerId: "B02", data: { position: i % 2 ? "open" : "closed" } }, b.clock.now());
       }
     });
     const a = await assignLocker(b.ctx, { size: "S", trackingRef: `W${rounds++}` });

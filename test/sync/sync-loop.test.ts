@@ -7,6 +7,7 @@ import type { CentralLink } from "../../src/sync/central-link.js";
 import type { RecordedDoorsBank as TestBank } from "../support/bank.js";
 import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
 import { localAsCentral } from "../support/central.js";
+import { recordAnyEvent } from "../support/events.js";
 
 const central = useTestCentral();
 const { bank, loop: newLoop } = useSyncParts();
@@ -139,7 +140,7 @@ describe("pushing the outbox", () => {
     const b = bank();
     const record = (n: number) =>
       b.ctx.store.write(() => {
-        for (let i = 0; i < n; i++) b.ctx.store.record({ type: "test.filler", data: { i } }, b.clock.now());
+        for (let i = 0; i < n; i++) recordAnyEvent(b.ctx.store, { type: "test.filler", data: { i } }, b.clock.now());
       });
     record(2300);
     const batches: number[][] = [];
@@ -179,7 +180,7 @@ describe("pushing the outbox", () => {
   it("marks a large batch sent in slices, letting other work run between them", async () => {
     const b = bank();
     b.ctx.store.write(() => {
-      for (let i = 0; i < 11_000; i++) b.ctx.store.record({ type: "test.filler", data: { i } }, b.clock.now());
+      for (let i = 0; i < 11_000; i++) recordAnyEvent(b.ctx.store, { type: "test.filler", data: { i } }, b.clock.now());
     });
     let turnsAfterPush = 0;
     let counting = false;

@@ -9,6 +9,7 @@ import { localAsCentral } from "../support/central.js";
 import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
 import { SyncLoop } from "../../src/sync/loop.js";
 import { WorkerUplink } from "../../src/sync/worker-uplink.js";
+import { recordAnyEvent } from "../support/events.js";
 import { silentLog } from "../support/log.js";
 
 const central = useTestCentral();
@@ -20,7 +21,7 @@ afterEach(async () => {
 
 function fill(b: RecordedDoorsBank, n: number): void {
   b.ctx.store.write(() => {
-    for (let i = 0; i < n; i++) b.ctx.store.record({ type: i % 7 ? "test.filler" : "parcel.assigned", data: { i, pickupCode: "12345678" } }, b.clock.now());
+    for (let i = 0; i < n; i++) recordAnyEvent(b.ctx.store, { type: i % 7 ? "test.filler" : "parcel.assigned", data: { i, pickupCode: "12345678" } }, b.clock.now());
   });
 }
 

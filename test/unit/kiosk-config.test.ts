@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CodeBook, PICKUP_TOKEN_PATTERN } from "../../src/bank/codes.js";
-import { cryptoRandom } from "../../src/bank/ports.js";
+import { cryptoRandom } from "../../src/basics/ports.js";
 import { loadConfig } from "../../src/config/load.js";
 import { CourierDirectory, badgeSha256, hashPin } from "../../src/kiosk/couriers.js";
 import { kioskSettings } from "../../src/kiosk/start.js";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { ConfigError } from "../../src/config/errors.js";
-import { backoffDelay } from "../../src/sync/backoff.js";
+import { backoffDelay } from "../../src/basics/backoff.js";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

@@ -1,11 +1,12 @@
 /** /events: the event log after a sequence number, for tools that follow it, and its live stream. Codes are never shown. */
 import { z } from "zod";
+import { EVENT_TYPES, EVENTS, type EventSpec } from "../../basics/events.js";
 import type { EventRow } from "../../store/rows.js";
 import type { ApiDeps } from "../deps.js";
 import { streamEvents } from "../event-stream.js";
 import { defineRoute, type Route } from "../registry.js";
 import { lockerId } from "../validate.js";
-import { eventsView } from "../views.js";
+import { eventsView, eventTypesView } from "../views.js";
 
 const seq = z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
 const typeFilter = z.string().max(64).regex(/^[a-z_.]+$/).meta({ description: "an event type, or a family ending in a dot (door.)" });
@@ -57,6 +58,17 @@ export function eventRoutes(deps: ApiDeps): Route[] {
       handler: ({ query: q }, _req, res) => {
         const page = events.query({ afterSeq: q.after, limit: q.limit, type: q.type, lockerId: q.locker, newestFirst: q.order === "desc" });
         res.json({ events: page.map(publicEvent), lastSeq: events.lastSeq() });
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/events/types",
+      tag: "events",
+      summary: "Every event type the bank records, with a label for people and its level (info, fault, alarm, cleared)",
+      access: "any",
+      responses: { 200: { description: "the event catalogue's public part", schema: eventTypesView } },
+      handler: (_input, _req, res) => {
+        res.json({ types: Object.fromEntries(EVENT_TYPES.map((t) => [t, { label: (EVENTS[t] as EventSpec).label, level: EVENTS[t].level }])) });
       },
     }),
     defineRoute({

@@ -63,7 +63,7 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
         res.json(availability(ctx, (id) => deps.doorOf(id)));
       },
     }),
-    // boards-offline slice: one locker (after /lockers/status, which would match :id).
+    // One locker (after /lockers/status, which would match :id).
     defineRoute({
       method: "get",
       path: "/lockers/:id",

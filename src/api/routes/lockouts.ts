@@ -1,7 +1,7 @@
 /** /lockouts: the attempt limiter's view of who failed and who is locked out, and lifting a lockout. */
 import { z } from "zod";
 import { DEFAULT_LIMITER, lockoutViews } from "../../bank/attempts.js";
-import { LockerdError } from "../../bank/errors.js";
+import { LockerdError } from "../../basics/errors.js";
 import type { Caller } from "../auth.js";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";

@@ -4,7 +4,7 @@
  * goes through the same simulated-device interfaces the tests use.
  */
 import { z } from "zod";
-import { LockerdError } from "../../bank/errors.js";
+import { LockerdError } from "../../basics/errors.js";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";
 import { lockerId } from "../validate.js";

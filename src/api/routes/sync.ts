@@ -1,6 +1,6 @@
 /** /sync: the upward sync's state (backlog, last success, last error, lag) and a push on demand. */
 import { z } from "zod";
-import { LockerdError } from "../../bank/errors.js";
+import { LockerdError } from "../../basics/errors.js";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";
 

@@ -1,4 +1,5 @@
 /** Doctor checks that ask the daemon: running, central database reachable, offline lockers; and the code-guessing bound. */
+import { apiOpenForSimulator } from "../../config/open-api.js";
 import { guessingBound, MAX_YEARLY_CHANCE } from "../../bank/guess-bound.js";
 import type { ResolvedConfig } from "../../config/load.js";
 import { attackSources } from "../../kiosk/guessing-check.js";
@@ -28,7 +29,7 @@ export function checkCentral(sync: SyncHealth | null, offlineBacklog: number | n
 }
 
 /**
- * boards-offline slice: lockers the database calls free whose IR sensor sees an item inside (a
+ * Lockers the database calls free whose IR sensor sees an item inside (a
  * parcel or part of one left behind, something pushed in). The daemon does not assign them.
  */
 export function checkItemsLeftBehind(lockers: readonly LockerView[] | null): CheckResult {
@@ -59,7 +60,7 @@ export async function lockerViews(client: Client): Promise<LockerView[]> {
  */
 export function checkBruteForce(cfg: ResolvedConfig, lockers: number, pins: PinCouriers = { count: configuredPinCouriers(cfg.couriers), source: "configuration" }): CheckResult {
   const title = "brute-force bound of the codes";
-  const openForSimulator = cfg.api.tokens.length === 0 && !cfg.envToken && cfg.hardware.driver === "sim";
+  const openForSimulator = apiOpenForSimulator(cfg, cfg.hardware.driver);
   const sources = attackSources(cfg, openForSimulator);
   const b = guessingBound({ lockers, codeDigits: cfg.codes.digits, sources, limiter: cfg.limiter, pinCouriers: pins.count, pinDigits: cfg.kiosk.pinDigits });
   const pct = (x: number) => (x < 0.0001 ? `${(x * 100).toExponential(1)}%` : `${(x * 100).toFixed(x < 0.01 ? 3 : 1)}%`);

@@ -5,6 +5,7 @@
  * once), is retried with a capped backoff, and is reported again when it answers. The protocol
  * (CU16, 0x8A/0x80) is a small strategy; this class holds everything they share.
  */
+import { cappedDelay } from "../../basics/backoff.js";
 import type { Logger } from "../../system/logger.js";
 import type { DoorPosition, LockBank, LockBankListener } from "../lock-bank.js";
 import type { FrameFormat } from "./framing.js";
@@ -196,7 +197,7 @@ export class BoardLockBank implements LockBank {
 
   private markOffline(board: BoardState, err: Error, why?: string): void {
     board.failures++;
-    board.nextTryAt = Date.now() + Math.min(this.opts.pollMs * 2 ** board.failures, this.opts.backoffMaxMs);
+    board.nextTryAt = Date.now() + cappedDelay(board.failures + 1, { minMs: this.opts.pollMs, maxMs: this.opts.backoffMaxMs });
     if (!board.online) return;
     board.online = false;
     const ids = board.wires.map((w) => w.lockerId);

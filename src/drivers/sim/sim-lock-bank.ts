@@ -4,6 +4,7 @@
  * page drive doors by hand through setDoor() when the person is switched off, and inject the
  * faults real banks have: a jammed door, a door left open, a forced door, a flapping sensor,
  * hardware that stops answering (setFault, forceOpen, setOnline, or `hardware.sim.faults`).
+ * Why there are two simulated banks (this one and the other): README, "Two simulators, and why both".
  */
 import { ConfigError } from "../../config/errors.js";
 import type { SimFaultConfig } from "../../config/schema.js";

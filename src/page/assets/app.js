@@ -3,7 +3,7 @@
 // Plain browser JavaScript, no build step, nothing loaded from outside the daemon.
 
 const $ = (sel) => document.querySelector(sel);
-const state = { layout: null, status: null, lastSeq: 0, selected: null, simulated: false, boardOnline: true, typed: "" };
+const state = { layout: null, status: null, lastSeq: 0, selected: null, simulated: false, boardOnline: true, typed: "", eventTypes: {} };
 
 function token() {
   return localStorage.getItem("lockerd-token") || "";
@@ -238,6 +238,12 @@ async function refreshEvents() {
       state.lastSeq = Math.max(state.lastSeq, e.seq);
       const li = document.createElement("li");
       li.dataset.type = e.type;
+      // label and level from the daemon's event catalogue (GET /events/types)
+      const known = state.eventTypes[e.type];
+      if (known) {
+        li.dataset.level = known.level;
+        li.title = known.label;
+      }
       const t = document.createElement("span");
       t.className = "t";
       t.textContent = new Date(e.at).toLocaleTimeString();
@@ -296,6 +302,11 @@ async function start() {
   $("#board-toggle").addEventListener("click", () => void toggleBoard());
   $("#courier-form").addEventListener("submit", (ev) => void courierScan(ev));
   $("#scanner-form").addEventListener("submit", (ev) => void scannerScan(ev));
+  try {
+    state.eventTypes = (await api("GET", "/events/types")).types;
+  } catch {
+    /* events are then shown by type only */
+  }
   await refreshStatus();
   await refreshEvents();
   await refreshSync();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { LockerdError } from "../../../src/bank/errors.js";
+import { LockerdError } from "../../../src/basics/errors.js";
 import { expireDue } from "../../../src/bank/expiry.js";
 import { pickupByCode } from "../../../src/bank/pickup.js";
 import { createTestBank, eventTypes, type TestBank } from "../../support/bank.js";

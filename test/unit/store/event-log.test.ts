@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../../src/store/database.js";
 import { Store } from "../../../src/store/store.js";
 import { createTestBank, type TestBank } from "../../support/bank.js";
+import { recordAnyEvent } from "../../support/events.js";
 
 let bank: TestBank;
 afterEach(async () => bank?.dispose());
@@ -41,11 +42,11 @@ describe("the event log (outbox)", () => {
       });
       expect(() =>
         bank.store.write(() => {
-          bank.store.record({ type: "test.one" }, 1);
+          recordAnyEvent(bank.store, { type: "test.one" }, 1);
           throw new Error("rollback");
         }),
       ).toThrow("rollback");
-      bank.store.write(() => bank.store.record({ type: "test.two", data: { a: 1 } }, 2));
+      bank.store.write(() => recordAnyEvent(bank.store, { type: "test.two", data: { a: 1 } }, 2));
       expect(seen).toEqual([{ type: "test.two", visibleToOthers: true }]);
       expect(bank.store.events.query({ type: "test." }).map((e) => e.type)).toEqual(["test.two"]);
     } finally {
@@ -68,7 +69,7 @@ describe("the event log (outbox)", () => {
     // AUTOINCREMENT: deleting the newest event does not give its number out again.
     const last = bank.store.events.lastSeq();
     bank.store.db.prepare(`DELETE FROM events WHERE seq = ?`).run(last);
-    const next = bank.store.write(() => bank.store.record({ type: "test.after_delete" }, 0));
+    const next = bank.store.write(() => recordAnyEvent(bank.store, { type: "test.after_delete" }, 0));
     expect(next.seq).toBe(last + 1);
   });
 

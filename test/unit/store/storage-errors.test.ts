@@ -1,9 +1,10 @@
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
-import { isLockerdError } from "../../../src/bank/errors.js";
+import { isLockerdError } from "../../../src/basics/errors.js";
 import { openDatabase, translateSqliteError } from "../../../src/store/database.js";
 import { Store } from "../../../src/store/store.js";
 import { createTestBank, type TestBank } from "../../support/bank.js";
+import { recordAnyEvent } from "../../support/events.js";
 
 let bank: TestBank;
 afterEach(async () => bank?.dispose());
@@ -52,7 +53,7 @@ describe("SQLite errors become answers", () => {
     let err: unknown;
     try {
       bank.store.write(() => {
-        for (let i = 0; i < 100; i++) bank.store.record({ type: "test.big", data: { big } }, i);
+        for (let i = 0; i < 100; i++) recordAnyEvent(bank.store, { type: "test.big", data: { big } }, i);
       });
     } catch (e) {
       err = e;
@@ -60,6 +61,6 @@ describe("SQLite errors become answers", () => {
     expect(isLockerdError(err, "STORAGE_FULL")).toBe(true);
     expect(bank.store.events.lastSeq()).toBe(before);
     db.pragma(`max_page_count = 1073741823`);
-    expect(bank.store.write(() => bank.store.record({ type: "test.small" }, 0)).seq).toBeGreaterThan(before);
+    expect(bank.store.write(() => recordAnyEvent(bank.store, { type: "test.small" }, 0)).seq).toBeGreaterThan(before);
   });
 });

@@ -12,6 +12,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "../../../src/store/database.js";
 import { Store } from "../../../src/store/store.js";
 import type { SyncOutbox, OutboxStats } from "../../../src/store/sync-outbox.js";
+import { recordAnyEvent } from "../../support/events.js";
 
 const dirs: string[] = [];
 const open: Db[] = [];
@@ -47,14 +48,14 @@ class Bank {
 
   append(n: number): void {
     this.store.write(() => {
-      for (let i = 0; i < n; i++) this.store.record({ type: "test.event", data: { i } }, this.now++);
+      for (let i = 0; i < n; i++) recordAnyEvent(this.store, { type: "test.event", data: { i } }, this.now++);
     });
   }
 
   appendRolledBack(n: number): void {
     expect(() =>
       this.store.write(() => {
-        for (let i = 0; i < n; i++) this.store.record({ type: "test.event" }, this.now++);
+        for (let i = 0; i < n; i++) recordAnyEvent(this.store, { type: "test.event" }, this.now++);
         throw new Error("rolled back");
       }),
     ).toThrow("rolled back");

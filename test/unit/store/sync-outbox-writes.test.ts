@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase } from "../../../src/store/database.js";
 import { Store } from "../../../src/store/store.js";
+import { recordAnyEvent } from "../../support/events.js";
 
 const dirs: string[] = [];
 const stores: Store[] = [];
@@ -23,7 +24,7 @@ function storeWith(events: number): Store {
   const store = new Store(openDatabase(join(dir, "lockerd.db")));
   stores.push(store);
   store.write(() => {
-    for (let i = 0; i < events; i++) store.record({ type: "test.event", data: { i, pickupCode: "12345678" } }, 1000 + i);
+    for (let i = 0; i < events; i++) recordAnyEvent(store, { type: "test.event", data: { i, pickupCode: "12345678" } }, 1000 + i);
   });
   return store;
 }

@@ -72,7 +72,7 @@ async function startOn(pty: PtyPair, opts: HarnessOptions): Promise<Harness> {
   const boards = opts.boards ?? [...new Set(opts.wiring.map((w) => w[1]))];
   const bus = new BoardBus({
     protocol: opts.protocol,
-    device: pty.b,
+    device: pty.peer,
     boards,
     person: opts.person ?? { enabled: true, openDelayMs: 60, closeDelayMs: 250 },
     ...opts.sim,
@@ -81,7 +81,7 @@ async function startOn(pty: PtyPair, opts: HarnessOptions): Promise<Harness> {
   opts.before?.(bus);
   let bank: BoardLockBank;
   try {
-    bank = createBoardLockBank(opts.protocol, boardConfig(opts.protocol, pty.a, opts), boardLayout(opts.wiring));
+    bank = createBoardLockBank(opts.protocol, boardConfig(opts.protocol, pty.device, opts), boardLayout(opts.wiring));
   } catch (e) {
     await bus.stop();
     throw e;

@@ -25,7 +25,7 @@ export async function cu16SimBank(
   cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
   const pty = await openPtyPair();
   cleanups.push(() => pty.close());
-  const bus = new BoardBus({ protocol: "cu16", device: pty.b, boards: [0, 1], person: { enabled: true, openDelayMs: 80, closeDelayMs: 600 } });
+  const bus = new BoardBus({ protocol: "cu16", device: pty.peer, boards: [0, 1], person: { enabled: true, openDelayMs: 80, closeDelayMs: 600 } });
   await bus.start();
   cleanups.push(() => bus.stop());
   const config = (): ResolvedConfig => {
@@ -36,7 +36,7 @@ export async function cu16SimBank(
       hardware: {
         ...cfg.hardware,
         cu16: { ...cfg.hardware.cu16, itemSensors: opts.itemSensors ?? cfg.hardware.cu16.itemSensors },
-        serial: { ...cfg.hardware.serial, path: pty.a, pollMs: 25, responseTimeoutMs: 200, retries: 1, backoffMaxMs: 300 },
+        serial: { ...cfg.hardware.serial, path: pty.device, pollMs: 25, responseTimeoutMs: 200, retries: 1, backoffMaxMs: 300 },
       },
       paths: { ...cfg.paths, database: join(dir, "lockerd.db"), secret: join(dir, "secret.key") },
     };

@@ -1,0 +1,507 @@
+/**
+ * The event catalogue: every event a bank records, with its data shape, whether it is a fault
+ * or an alarm, whether it names a locker or a parcel, and what the central database does with
+ * it. It is the single source for the typed event bus (Store.record, EventLog.subscribe), the
+ * metrics counters, the daemon's fault log, the labels people see (bank page, lockerctl), and
+ * the wire contract with the center (test/sync/event-contract.test.ts sends every entry
+ * through the real sync into the real central schema and checks it lands where `center` says).
+ *
+ * Adding an event type is one entry in EVENTS below: its data schema, the fields, and an
+ * example. Nothing else has to be kept in step by hand.
+ */
+import { z } from "zod";
+
+/** How an event bears on the bank's health: "fault" and "alarm" are logged as warnings (and
+ * raised to the fleet), "cleared" says a fault or alarm is over, "info" is ordinary. */
+export type EventLevel = "info" | "fault" | "alarm" | "cleared";
+
+/** Whether the event carries a locker id / a parcel id. */
+export type Presence = "always" | "maybe" | "never";
+
+/** What the central ingest (central.ingest_events) does with the event, besides storing it in
+ * central.events. Checked against the real schema by the contract test. */
+export interface CenterEffect {
+  /** central.parcels: the status it sets (creating the row), or the column it sets on a parcel already held. */
+  parcel?: "ASSIGNED" | "STORED" | "PICKED_UP" | "EXPIRED" | "CANCELLED" | "removed_at" | "expires_at";
+  /** central.lockers: the status it sets; "data.status" = the status in its data; "snapshot" = every locker listed. */
+  locker?: "RESERVED" | "OCCUPIED" | "AVAILABLE" | "OUT_OF_SERVICE" | "data.status" | "snapshot";
+  /** central.bank_commands: the command (data.commandId) it closes, and how. */
+  command?: "done" | "failed";
+}
+
+export interface EventSpec<S extends z.ZodType = z.ZodType> {
+  /** The shape of the event's data. */
+  data: S;
+  locker: Presence;
+  parcel: Presence;
+  level: EventLevel;
+  /** A few words for people (bank page, lockerctl). */
+  label: string;
+  center: CenterEffect;
+  /** A Prometheus counter this event increments (several types may share one). */
+  counter?: { name: string; help: string };
+  /** The kind label of lockerd_door_faults_total it counts under. */
+  doorFault?: string;
+  /** Data fields that travel upward once and are then deleted locally (never stored centrally as data). */
+  secret?: readonly string[];
+  /** A valid example of the data (documentation, and the contract test sends it). */
+  example: z.input<S>;
+}
+
+const spec = <S extends z.ZodType>(s: EventSpec<S>): EventSpec<S> => s;
+
+const purpose = z.enum(["deposit", "pickup", "collect", "technician"]);
+const position = z.enum(["open", "closed", "unknown"]);
+const lockerStatus = z.enum(["AVAILABLE", "RESERVED", "OCCUPIED", "OUT_OF_SERVICE"]);
+const parcelStatus = z.enum(["ASSIGNED", "STORED", "PICKED_UP", "EXPIRED", "CANCELLED"]);
+const empty = z.object({});
+const commandId = z.number().int().optional();
+
+const counters = {
+  assignments: { name: "lockerd_assignments_total", help: "Parcels assigned a locker" },
+  deposits: { name: "lockerd_deposits_total", help: "Parcels stored in a locker" },
+  pickups: { name: "lockerd_pickups_total", help: "Parcels picked up" },
+  failedCodes: { name: "lockerd_failed_codes_total", help: "Pickup codes rejected" },
+  expired: { name: "lockerd_parcels_expired_total", help: "Parcels that passed their pickup deadline" },
+} as const;
+
+export const EVENTS = {
+  // ---- parcels ----------------------------------------------------------------------------
+  "parcel.assigned": spec({
+    data: z.object({
+      size: z.string(),
+      lockerSize: z.string(),
+      trackingRef: z.string().nullable(),
+      expiresAt: z.number(),
+      pickupCode: z.string().optional(),
+      pickupToken: z.string().optional(),
+    }),
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "parcel assigned a locker",
+    center: { parcel: "ASSIGNED", locker: "RESERVED" },
+    counter: counters.assignments,
+    secret: ["pickupCode", "pickupToken"],
+    example: { size: "S", lockerSize: "S", trackingRef: "TRK1", expiresAt: Date.UTC(2026, 2, 3), pickupCode: "12345678", pickupToken: "tok" },
+  }),
+  "parcel.stored": spec({
+    data: empty,
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "parcel stored",
+    center: { parcel: "STORED", locker: "OCCUPIED" },
+    counter: counters.deposits,
+    example: {},
+  }),
+  "parcel.picked_up": spec({
+    data: empty,
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "parcel picked up",
+    center: { parcel: "PICKED_UP" },
+    counter: counters.pickups,
+    example: {},
+  }),
+  "parcel.removed": spec({
+    data: empty,
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "expired parcel removed by a courier",
+    center: { parcel: "removed_at" },
+    example: {},
+  }),
+  "parcel.expired": spec({
+    data: z.object({ expiresAt: z.number() }),
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "parcel passed its deadline",
+    center: { parcel: "EXPIRED" },
+    counter: counters.expired,
+    example: { expiresAt: Date.UTC(2026, 2, 3) },
+  }),
+  "parcel.collect_requested": spec({
+    data: empty,
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "expired parcel to be collected",
+    center: {},
+    example: {},
+  }),
+  "parcel.deadline_changed": spec({
+    data: z.object({ from: z.number(), to: z.number() }),
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "pickup deadline changed",
+    center: { parcel: "expires_at" },
+    example: { from: Date.UTC(2026, 2, 3), to: Date.UTC(2026, 2, 5) },
+  }),
+  "parcel.cancelled": spec({
+    data: z.object({ reason: z.string() }),
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "parcel cancelled",
+    center: { parcel: "CANCELLED" },
+    example: { reason: "deposit_not_opened" },
+  }),
+
+  // ---- pickups ----------------------------------------------------------------------------
+  "pickup.requested": spec({
+    data: z.object({ source: z.string(), sourceId: z.string().nullable() }),
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "pickup code accepted",
+    center: {},
+    example: { source: "keypad", sourceId: "main" },
+  }),
+  "pickup.rejected": spec({
+    data: z.object({ source: z.string(), sourceId: z.string().nullable(), by: z.literal("token").optional() }),
+    locker: "never",
+    parcel: "never",
+    level: "info",
+    label: "pickup code rejected",
+    center: {},
+    counter: counters.failedCodes,
+    example: { source: "keypad", sourceId: "main" },
+  }),
+
+  // ---- doors ------------------------------------------------------------------------------
+  "door.opened": spec({
+    data: z.object({ purpose }),
+    locker: "always",
+    parcel: "maybe",
+    level: "info",
+    label: "door opened",
+    center: {},
+    example: { purpose: "deposit" },
+  }),
+  "door.closed": spec({
+    data: z.object({ purpose }),
+    locker: "always",
+    parcel: "maybe",
+    level: "info",
+    label: "door closed",
+    center: {},
+    example: { purpose: "deposit" },
+  }),
+  "door.open_timeout": spec({
+    data: z.object({ purpose, reason: z.string(), failedOpens: z.number().int().optional() }),
+    locker: "always",
+    parcel: "maybe",
+    level: "fault",
+    label: "door did not open",
+    center: {},
+    doorFault: "did_not_open",
+    example: { purpose: "pickup", reason: "stayed_closed", failedOpens: 1 },
+  }),
+  "door.unlock_failed": spec({
+    data: z.object({ purpose, reason: z.string() }),
+    locker: "always",
+    parcel: "maybe",
+    level: "fault",
+    label: "lock could not be driven",
+    center: {},
+    doorFault: "unlock_failed",
+    example: { purpose: "pickup", reason: "board offline" },
+  }),
+  "door.technician_open": spec({
+    data: z.object({ forced: z.boolean() }),
+    locker: "always",
+    parcel: "maybe",
+    level: "info",
+    label: "door opened by a technician",
+    center: {},
+    example: { forced: false },
+  }),
+  "door.intent_aborted": spec({
+    data: z.object({ purpose, reason: z.literal("restart"), door: position }),
+    locker: "always",
+    parcel: "maybe",
+    level: "info",
+    label: "door operation ended by a restart",
+    center: {},
+    example: { purpose: "deposit", reason: "restart", door: "closed" },
+  }),
+
+  // ---- lockers ----------------------------------------------------------------------------
+  "locker.released": spec({
+    data: empty,
+    locker: "always",
+    parcel: "maybe",
+    level: "info",
+    label: "locker free again",
+    center: { locker: "AVAILABLE" },
+    example: {},
+  }),
+  "locker.flagged": spec({
+    data: z.object({ reason: z.string(), door: position.optional() }),
+    locker: "always",
+    parcel: "maybe",
+    level: "fault",
+    label: "locker taken out of service for inspection",
+    center: { locker: "OUT_OF_SERVICE" },
+    example: { reason: "door did not open 3 times" },
+  }),
+  "locker.item_left_behind": spec({
+    data: z.object({ purpose }),
+    locker: "always",
+    parcel: "maybe",
+    level: "fault",
+    label: "something was left in the locker",
+    center: {},
+    example: { purpose: "pickup" },
+  }),
+  "locker.out_of_service": spec({
+    data: z.object({ reason: z.string(), holdingParcel: z.string().nullable() }),
+    locker: "always",
+    parcel: "maybe",
+    level: "info",
+    label: "locker out of service",
+    center: { locker: "OUT_OF_SERVICE" },
+    example: { reason: "broken hinge", holdingParcel: null },
+  }),
+  "locker.in_service": spec({
+    data: z.object({ status: lockerStatus }),
+    locker: "always",
+    parcel: "never",
+    level: "info",
+    label: "locker back in service",
+    center: { locker: "data.status" },
+    example: { status: "AVAILABLE" },
+  }),
+  "lockers.snapshot": spec({
+    data: z.object({
+      lockers: z.array(
+        z.object({ id: z.string(), size: z.string(), status: lockerStatus, serviceReason: z.string().nullable(), parcelId: z.string().nullable() }),
+      ),
+    }),
+    locker: "never",
+    parcel: "never",
+    level: "info",
+    label: "every locker's state (sync start)",
+    center: { locker: "snapshot" },
+    example: { lockers: [{ id: "S01", size: "M", status: "OUT_OF_SERVICE", serviceReason: "snapshot", parcelId: null }] },
+  }),
+
+  // ---- alarms and hardware ------------------------------------------------------------------
+  "alarm.door_forced": spec({
+    data: z.object({
+      foundOpen: z.boolean().optional(),
+      holdsParcel: z.boolean().optional(),
+      lockerStatus: lockerStatus.nullable().optional(),
+      parcelStatus: parcelStatus.nullable().optional(),
+    }),
+    locker: "always",
+    parcel: "maybe",
+    level: "alarm",
+    label: "door forced open",
+    center: {},
+    doorFault: "forced",
+    example: {},
+  }),
+  "alarm.door_left_open": spec({
+    data: z.object({ openForMs: z.number() }),
+    locker: "always",
+    parcel: "never",
+    level: "alarm",
+    label: "door left open",
+    center: {},
+    doorFault: "left_open",
+    example: { openForMs: 120_000 },
+  }),
+  "alarm.door_closed": spec({
+    data: empty,
+    locker: "always",
+    parcel: "never",
+    level: "cleared",
+    label: "door closed after an alarm",
+    center: {},
+    example: {},
+  }),
+  "alarm.sensor_unstable": spec({
+    data: z.object({ changes: z.number().int(), windowMs: z.number() }),
+    locker: "always",
+    parcel: "never",
+    level: "alarm",
+    label: "door sensor flapping",
+    center: {},
+    example: { changes: 7, windowMs: 10_000 },
+  }),
+  "alarm.sensor_settled": spec({
+    data: z.object({ position }),
+    locker: "always",
+    parcel: "never",
+    level: "cleared",
+    label: "door sensor settled",
+    center: {},
+    example: { position: "closed" },
+  }),
+  "alarm.storage_full": spec({
+    data: z.object({ freeBytes: z.number() }),
+    locker: "never",
+    parcel: "never",
+    level: "alarm",
+    label: "storage full: assignments paused",
+    center: {},
+    example: { freeBytes: 1024 },
+  }),
+  "alarm.storage_recovered": spec({
+    data: z.object({ freeBytes: z.number() }),
+    locker: "never",
+    parcel: "never",
+    level: "cleared",
+    label: "storage has room again",
+    center: {},
+    example: { freeBytes: 50_000_000 },
+  }),
+  "alarm.pickup_lockout": spec({
+    data: z.object({ source: z.string(), trips: z.number().int(), lockedForMs: z.number(), lockedUntil: z.string() }),
+    locker: "never",
+    parcel: "never",
+    level: "alarm",
+    label: "too many wrong codes: source locked out",
+    center: {},
+    example: { source: "keypad:main", trips: 1, lockedForMs: 60_000, lockedUntil: "2026-03-01T08:01:00.000Z" },
+  }),
+  "hardware.offline": spec({
+    data: z.object({ lockers: z.array(z.string()), detail: z.string() }),
+    locker: "never",
+    parcel: "never",
+    level: "fault",
+    label: "lock hardware offline",
+    center: {},
+    doorFault: "offline",
+    example: { lockers: ["A01", "A02"], detail: "board 1 does not answer" },
+  }),
+  "hardware.online": spec({
+    data: z.object({ lockers: z.array(z.string()), detail: z.string() }),
+    locker: "never",
+    parcel: "never",
+    level: "cleared",
+    label: "lock hardware back online",
+    center: {},
+    example: { lockers: ["A01", "A02"], detail: "board 1 answers" },
+  }),
+
+  // ---- the keypad and couriers ----------------------------------------------------------------
+  "kiosk.lockout_cleared": spec({
+    data: z.object({ source: z.string(), by: z.string(), wasLockedForMs: z.number(), failures: z.number().int() }),
+    locker: "never",
+    parcel: "never",
+    level: "info",
+    label: "lockout cleared by a technician",
+    center: {},
+    example: { source: "keypad:main", by: "technician", wasLockedForMs: 60_000, failures: 0 },
+  }),
+  "courier.credential_added": spec({
+    data: z.object({ name: z.string(), kind: z.enum(["badge", "pin", "badge+pin", "none"]), replaced: z.boolean(), commandId }),
+    locker: "never",
+    parcel: "never",
+    level: "info",
+    label: "courier credential added",
+    center: {},
+    example: { name: "dhl-anna", kind: "badge", replaced: false, commandId: 7 },
+  }),
+  "courier.credential_revoked": spec({
+    data: z.object({ name: z.string(), commandId }),
+    locker: "never",
+    parcel: "never",
+    level: "info",
+    label: "courier credential revoked",
+    center: {},
+    example: { name: "dhl-anna", commandId: 8 },
+  }),
+  "courier.session_started": spec({
+    data: z.object({ courierId: z.string(), via: z.enum(["badge", "pin"]) }),
+    locker: "never",
+    parcel: "never",
+    level: "info",
+    label: "courier signed in at the keypad",
+    center: {},
+    example: { courierId: "dhl-anna", via: "badge" },
+  }),
+  "courier.session_ended": spec({
+    data: z.object({ courierId: z.string(), reason: z.string(), commandId }),
+    locker: "never",
+    parcel: "never",
+    level: "info",
+    label: "courier signed out",
+    center: {},
+    example: { courierId: "dhl-anna", reason: "key" },
+  }),
+
+  // ---- central commands ------------------------------------------------------------------------
+  "command.done": spec({
+    data: z.looseObject({ commandId: z.number().int(), kind: z.string() }),
+    locker: "maybe",
+    parcel: "maybe",
+    level: "info",
+    label: "central command carried out",
+    center: { command: "done" },
+    example: { commandId: 1, kind: "out_of_service" },
+  }),
+  "command.failed": spec({
+    data: z.object({ commandId: z.number().int(), kind: z.string(), error: z.object({ code: z.string(), message: z.string() }) }),
+    locker: "maybe",
+    parcel: "maybe",
+    level: "info",
+    label: "central command failed",
+    center: { command: "failed" },
+    example: { commandId: 2, kind: "open_door", error: { code: "DOOR_UNAVAILABLE", message: "the door cannot be opened right now" } },
+  }),
+} as const satisfies Record<string, EventSpec>;
+
+export type EventType = keyof typeof EVENTS;
+export type EventData<T extends EventType> = z.output<(typeof EVENTS)[T]["data"]>;
+
+/** An event to record: one of the catalogue's types with its data. */
+export type NewEvent = {
+  [T in EventType]: { type: T; lockerId?: string | null; parcelId?: string | null } & (Record<string, never> extends EventData<T> ? { data?: EventData<T> } : { data: EventData<T> });
+}[EventType];
+
+/** An event as recorded (what live listeners hear), typed by the catalogue. */
+export type RecordedEvent<U extends EventType = EventType> = {
+  [T in U]: {
+    seq: number;
+    type: T;
+    at: number;
+    clockSynced: boolean;
+    lockerId: string | null;
+    parcelId: string | null;
+    data: EventData<T>;
+    sentAt: number | null;
+  };
+}[U];
+
+export const EVENT_TYPES = Object.keys(EVENTS) as EventType[];
+
+export function isEventType(t: string): t is EventType {
+  return Object.hasOwn(EVENTS, t);
+}
+
+/** The catalogue entry of a type; undefined for a type the catalogue does not know (an older or newer bank's). */
+export function eventSpec(type: string): EventSpec | undefined {
+  return isEventType(type) ? EVENTS[type] : undefined;
+}
+
+/** The level of any type, "info" for one the catalogue does not know. */
+export function eventLevel(type: string): EventLevel {
+  return eventSpec(type)?.level ?? "info";
+}
+
+/** The data argument of a helper that records a type it is given: optional when the type's data may be empty. */
+export type DataArg<T extends EventType> = Record<string, never> extends EventData<T> ? [data?: EventData<T>] : [data: EventData<T>];
+
+/** An event of type T (for code that records a type it is handed rather than a literal). */
+export function newEvent<T extends EventType>(type: T, ids: { lockerId?: string | null; parcelId?: string | null }, ...[data]: DataArg<T>): NewEvent {
+  // TypeScript does not follow the pairing of a generic type and its data into the union.
+  return { type, ...ids, data: data ?? {} } as NewEvent;
+}
