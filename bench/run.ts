@@ -9,6 +9,7 @@ import { allocationInProcess } from "./cases/allocation.js";
 import { centralCapacity } from "./cases/central-capacity.js";
 import { fleetAvailability } from "./cases/fleet-availability.js";
 import { httpAndFootprint } from "./cases/http-and-footprint.js";
+import { keypressExternal } from "./cases/keypress-external.js";
 import { keypressToLock } from "./cases/keypress-to-lock.js";
 import { outboxStats } from "./cases/outbox-stats.js";
 import { pickupWithHistory } from "./cases/pickup-history.js";
@@ -18,6 +19,7 @@ import { twoProcesses } from "./cases/two-processes.js";
 import type { Benchmark, BenchResult } from "./support/result.js";
 
 export const BENCHMARKS: Record<string, Benchmark> = {
+  "keypress-external": keypressExternal,
   "keypress-to-lock": keypressToLock,
   "allocation-in-process": allocationInProcess,
   "allocation-two-processes": twoProcesses,

@@ -3,7 +3,6 @@
  * the daemon's event loop) with 100,000 events waiting behind a kept log of sent ones, next to
  * the full count of unsent rows it replaced, measured in the same run on the same file.
  */
-import { SyncOutbox } from "../../src/store/sync-outbox.js";
 import { openBenchBank } from "../support/bank.js";
 import type { Benchmark } from "../support/result.js";
 import { nowMs, summarise } from "../support/stats.js";
@@ -27,7 +26,7 @@ export const outboxStats: Benchmark = async ({ quick, log }) => {
     const sent = quick ? 5_000 : 100_000;
     const unsent = quick ? 5_000 : 100_000;
     fillOutbox(db, sent + unsent);
-    const outbox = new SyncOutbox(db);
+    const outbox = bank.ctx.store.outbox;
     outbox.markSent(1, sent, Date.now());
     const stats = outbox.stats();
     if (stats.backlog !== unsent || stats.lastSentSeq !== sent) throw new Error(`stats() says ${JSON.stringify(stats)}, expected a backlog of ${unsent} after ${sent}`);

@@ -7,7 +7,6 @@
  */
 import type pg from "pg";
 import { createBank } from "../../src/central/banks.js";
-import { SyncOutbox } from "../../src/store/sync-outbox.js";
 import { PgCentralLink } from "../../src/sync/central-link.js";
 import { openBenchBank } from "../support/bank.js";
 import { startBenchCentral, type BenchCentral } from "../support/central.js";
@@ -62,7 +61,7 @@ async function measure(central: BenchCentral, bankId: string, history: number, n
     db.prepare("DELETE FROM sqlite_sequence WHERE name = 'events'").run();
     db.prepare("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?)").run(history);
     fillOutbox(db, n);
-    const lastBatch = new SyncOutbox(db).unsent(n).slice(-BATCH);
+    const lastBatch = bank.ctx.store.outbox.unsent(n).slice(-BATCH);
     const { host, port, database, role, password } = central.bank;
     const link = new PgCentralLink({ connection: { host, port, user: role, password, database }, bankKey: creds.key });
     try {

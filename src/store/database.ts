@@ -1,7 +1,8 @@
 /**
  * Opening the bank's SQLite file with the durability settings a locker bank needs: WAL with
  * synchronous=FULL (NORMAL may roll back a commit on power loss, and a door that opened cannot
- * be un-opened), a busy timeout for the technician's tools, foreign keys, a bounded WAL file.
+ * be un-opened), a busy timeout for the technician's tools, foreign keys, a bounded WAL file,
+ * small pages (fewer bytes written to the SD card per commit).
  */
 import Database from "better-sqlite3";
 import { dirname } from "node:path";
@@ -32,6 +33,11 @@ export function openDatabase(path: string, opts: OpenOptions = {}): Db {
     // Deleted and overwritten content (a purged pickup code) is zeroed in the page, not left
     // readable in free space; scrubWal below drops the WAL frames that still hold it.
     db.pragma("secure_delete = ON");
+    // Flash wear: a commit appends every page it changed to the WAL in full, about a dozen
+    // pages for a parcel step. 1 KiB pages instead of 4 KiB write 2.6 times fewer bytes per
+    // parcel (bench: flash_bytes_per_parcel) at no cost to durability. Takes effect only on a
+    // new file (an existing database keeps its page size; this is then a no-op).
+    db.pragma("page_size = 1024");
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = FULL");
     db.pragma("journal_size_limit = 16777216");

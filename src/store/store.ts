@@ -14,6 +14,12 @@ import { IntentTable } from "./intents.js";
 import { LockerTable } from "./lockers.js";
 import { ParcelTable } from "./parcels.js";
 import { SyncCommandTable } from "./sync-commands.js";
+import { SyncOutbox } from "./sync-outbox.js";
+
+export interface WriteOptions {
+  /** Lost on power failure without harm, because it is redone (see Store.write). */
+  redoable?: boolean;
+}
 
 export class Store {
   readonly lockers: LockerTable;
@@ -24,6 +30,8 @@ export class Store {
   readonly couriers: CourierCredentialTable;
   readonly commands: SyncCommandTable;
   readonly idempotency: IdempotencyTable;
+  /** The event log as the sync outbox; its marks and prunes go through write() below. */
+  readonly outbox: SyncOutbox;
 
   constructor(
     readonly db: Db,
@@ -37,6 +45,7 @@ export class Store {
     this.couriers = new CourierCredentialTable(db);
     this.commands = new SyncCommandTable(db);
     this.idempotency = new IdempotencyTable(db);
+    this.outbox = new SyncOutbox(db, (fn) => this.write(fn, { redoable: true }));
   }
 
   /**
@@ -45,8 +54,26 @@ export class Store {
    */
   onFull: (() => boolean) | null = null;
 
-  /** One immediate write transaction; its events are published after commit. */
-  write<T>(fn: () => T): T {
+  /**
+   * One immediate write transaction; its events are published after commit.
+   *
+   * `redoable`: a write whose loss on power failure is harmless because it is done again (sync
+   * marks: a batch not marked is re-sent and recognised centrally; prunes: deleted again). It
+   * commits without flushing the disk (synchronous=NORMAL for this transaction): the next
+   * ordinary commit's flush carries it, and the event loop does not wait for the card. Never
+   * for a change a customer or a door depends on.
+   */
+  write<T>(fn: () => T, opts: WriteOptions = {}): T {
+    if (!opts.redoable) return this.writeRetrying(fn);
+    this.db.pragma("synchronous = NORMAL");
+    try {
+      return this.writeRetrying(fn);
+    } finally {
+      this.db.pragma("synchronous = FULL");
+    }
+  }
+
+  private writeRetrying<T>(fn: () => T): T {
     try {
       return this.writeOnce(fn);
     } catch (e) {

@@ -1,10 +1,15 @@
 /**
  * The event log seen as the sync outbox: the next unsent batch (data left as stored JSON text,
- * nothing to re-encode), marking a batch sent (and deleting its plain pickup codes in the same
- * transaction), the backlog, and pruning what was sent long ago.
+ * nothing to re-encode), marking a batch sent (and deleting its sealed pickup codes in the same
+ * transaction, then their WAL frames), the backlog, and pruning what was sent long ago.
+ *
+ * Reading (OutboxReader) needs only a connection, and the sync worker thread reads through its
+ * own read-only one. Writing (SyncOutbox) belongs to the store: it is built by the Store and
+ * every change goes through the store's single write path (one BEGIN IMMEDIATE transaction,
+ * full-disk handling, events published after commit).
  */
 import { LockerdError } from "../basics/errors.js";
-import { scrubWal, writeTx, type Db } from "./database.js";
+import { scrubWal, type Db } from "./database.js";
 import type { EventRow } from "./rows.js";
 
 /** An event as it goes upward: its data as stored, JSON text (nothing to re-encode). */
@@ -65,39 +70,20 @@ type RawOutbox = [number, string, number, number, string | null, string | null, 
 
 const toEvent = (r: RawOutbox): OutboxEvent => ({ seq: r[0], type: r[1], at: r[2], clockSynced: r[3] === 1, lockerId: r[4], parcelId: r[5], data: r[6] });
 
-export class SyncOutbox {
+/** The reading half: usable on any connection, read-only ones included (the sync worker's). */
+export class OutboxReader {
   private readonly unsentStmt;
   private readonly unsentAfterStmt;
-  private readonly markStmt;
-  private readonly stripStmt;
-  private readonly firstUnsentStmt;
   private readonly readStats;
-  private readonly pruneStmt;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.unsentStmt = db
       .prepare<[number], RawOutbox>(`SELECT seq, type, at, clock_synced, locker_id, parcel_id, data FROM events WHERE sent_at IS NULL ORDER BY seq LIMIT ?`)
       .raw(true);
     this.unsentAfterStmt = db
       .prepare<[number, number], RawOutbox>(`SELECT seq, type, at, clock_synced, locker_id, parcel_id, data FROM events WHERE sent_at IS NULL AND seq > ? ORDER BY seq LIMIT ?`)
       .raw(true);
-    this.markStmt = db.prepare<[number, number, number]>(`UPDATE events SET sent_at = ? WHERE seq BETWEEN ? AND ? AND sent_at IS NULL`);
-    // The central side holds the (sealed) code now; the bank keeps only its HMAC. Plain codes
-    // are found only in events written by an older lockerd; new ones carry sealedCodes.
-    this.stripStmt = db.prepare<[number, number]>(
-      `UPDATE events SET data = json_remove(data, '$.pickupCode', '$.pickupToken', '$.sealedCodes')
-       WHERE seq BETWEEN ? AND ? AND type = 'parcel.assigned'
-         AND (json_extract(data, '$.pickupCode') IS NOT NULL OR json_extract(data, '$.pickupToken') IS NOT NULL
-              OR json_extract(data, '$.sealedCodes') IS NOT NULL)`,
-    );
-    this.firstUnsentStmt = db.prepare<[], { seq: number }>(`SELECT seq FROM events WHERE sent_at IS NULL ORDER BY seq LIMIT 1`);
     this.readStats = outboxStatsReader(db);
-    // Events are sent in seq order, so what may go is a prefix: look at the oldest `chunk` rows
-    // only. Searching the whole table for sent ones read every row kept (a month of events)
-    // on each call, holding the event loop for as long.
-    this.pruneStmt = db.prepare<[number, number]>(
-      `DELETE FROM events WHERE sent_at IS NOT NULL AND sent_at < ? AND seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?)`,
-    );
   }
 
   unsent(limit: number): OutboxEvent[] {
@@ -109,35 +95,92 @@ export class SyncOutbox {
     return this.unsentAfterStmt.all(afterSeq, limit).map(toEvent);
   }
 
-  /**
-   * The central database holds firstSeq..lastSeq: mark them sent and drop their plain codes.
-   * Only a prefix of the unsent events may be marked (events go up in seq order; stats() rests
-   * on it): a range starting above the first unsent event is refused and nothing changes.
-   */
-  markSent(firstSeq: number, lastSeq: number, at: number): number {
-    const { n, stripped } = writeTx(this.db, () => {
-      const first = this.firstUnsentStmt.get()?.seq;
-      if (first !== undefined && first < firstSeq && firstSeq <= lastSeq) {
-        throw new LockerdError("INVALID_STATE", `cannot mark events ${firstSeq}..${lastSeq} sent while ${first} before them is not`, { firstSeq, lastSeq, firstUnsent: first });
-      }
-      const n = this.markStmt.run(at, firstSeq, lastSeq).changes;
-      return { n, stripped: this.stripStmt.run(firstSeq, lastSeq).changes };
-    });
-    // The codes are gone from the rows (secure_delete zeroed them); drop the WAL frames too.
-    if (stripped > 0) scrubWal(this.db);
-    return n;
-  }
-
   /** Backlog, oldest unsent event, last sent seq: index lookups, however long the backlog. */
   stats(): OutboxStats {
     return this.readStats();
   }
+}
+
+/** The store's write path for redoable writes: one immediate transaction (see Store.write). */
+export type StoreWrite = <T>(fn: () => T) => T;
+
+/** The outbox as the store holds it: reading, and marking and pruning through the store's writes. */
+export class SyncOutbox extends OutboxReader {
+  private readonly markStmt;
+  private readonly stripStmt;
+  private readonly firstUnsentStmt;
+  private readonly pruneStmt;
 
   /**
-   * Delete the events sent before `sentBefore` among the oldest `chunk` (one short transaction);
-   * returns how many. Fewer than `chunk` means the prunable prefix ended.
+   * Built by the Store (`store.outbox`), which hands in its own write path. Marks and prunes
+   * are redoable: lost on power failure, the batch is re-sent (and recognised centrally) or the
+   * rows pruned again, so they commit without waiting for the disk flush.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly write: StoreWrite,
+  ) {
+    super(db);
+    this.markStmt = db.prepare<[number, number, number]>(`UPDATE events SET sent_at = ? WHERE seq BETWEEN ? AND ? AND sent_at IS NULL`);
+    // The central side holds the (sealed) code now; the bank keeps only its HMAC. Plain codes
+    // are found only in events written by an older lockerd; new ones carry sealedCodes.
+    this.stripStmt = db.prepare<[number, number]>(
+      `UPDATE events SET data = json_remove(data, '$.pickupCode', '$.pickupToken', '$.sealedCodes')
+       WHERE seq BETWEEN ? AND ? AND type = 'parcel.assigned'
+         AND (json_extract(data, '$.pickupCode') IS NOT NULL OR json_extract(data, '$.pickupToken') IS NOT NULL
+              OR json_extract(data, '$.sealedCodes') IS NOT NULL)`,
+    );
+    this.firstUnsentStmt = db.prepare<[], { seq: number }>(`SELECT seq FROM events WHERE sent_at IS NULL ORDER BY seq LIMIT 1`);
+    // Events are sent in seq order, so what may go is a prefix: look at the oldest `chunk` rows
+    // only. Searching the whole table for sent ones read every row kept (a month of events)
+    // on each call, holding the event loop for as long.
+    this.pruneStmt = db.prepare<[number, number]>(
+      `DELETE FROM events WHERE sent_at IS NOT NULL AND sent_at < ? AND seq IN (SELECT seq FROM events ORDER BY seq LIMIT ?)`,
+    );
+  }
+
+  /**
+   * The central database holds firstSeq..lastSeq: mark them sent and drop their plain codes, in
+   * one transaction of the store. Only a prefix of the unsent events may be marked (events go
+   * up in seq order; stats() rests on it): a range starting above the first unsent event is
+   * refused and nothing changes.
+   */
+  markSent(firstSeq: number, lastSeq: number, at: number): number {
+    const marked = this.write(() => this.markSentInTransaction(firstSeq, lastSeq, at));
+    this.scrubIfStripped();
+    return marked;
+  }
+
+  private stripped = 0;
+
+  /**
+   * After the transaction that stripped codes: they are gone from the rows (secure_delete zeroed
+   * them); drop the WAL frames that still hold them too (best effort: a reader holding the WAL
+   * leaves them to the next checkpoint).
+   */
+  scrubIfStripped(): void {
+    if (this.stripped === 0) return;
+    this.stripped = 0;
+    scrubWal(this.db);
+  }
+
+  /** markSent inside the caller's store.write (with other writes of the same transaction); call scrubIfStripped after it commits. */
+  markSentInTransaction(firstSeq: number, lastSeq: number, at: number): number {
+    if (!this.db.inTransaction) throw new Error("SyncOutbox.markSentInTransaction outside a store.write transaction");
+    const first = this.firstUnsentStmt.get()?.seq;
+    if (first !== undefined && first < firstSeq && firstSeq <= lastSeq) {
+      throw new LockerdError("INVALID_STATE", `cannot mark events ${firstSeq}..${lastSeq} sent while ${first} before them is not`, { firstSeq, lastSeq, firstUnsent: first });
+    }
+    const n = this.markStmt.run(at, firstSeq, lastSeq).changes;
+    this.stripped += this.stripStmt.run(firstSeq, lastSeq).changes;
+    return n;
+  }
+
+  /**
+   * Delete the events sent before `sentBefore` among the oldest `chunk` (one short transaction
+   * of the store); returns how many. Fewer than `chunk` means the prunable prefix ended.
    */
   pruneChunk(sentBefore: number, chunk = 5000): number {
-    return writeTx(this.db, () => this.pruneStmt.run(sentBefore, chunk).changes);
+    return this.write(() => this.pruneStmt.run(sentBefore, chunk).changes);
   }
 }

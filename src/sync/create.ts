@@ -1,6 +1,7 @@
 /**
  * Building the sync loop from the configuration: the connection to the central database
- * (password from a file, TLS as configured) and the loop's timings. Null when sync is off.
+ * (password from a file, TLS as configured), made from a worker thread, and the loop's timings.
+ * Null when sync is off.
  */
 import { readFileSync, statSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
@@ -10,8 +11,8 @@ import type { ResolvedConfig } from "../config/load.js";
 import type { Logger } from "../system/logger.js";
 import type { CommandTrust, TrustedKey } from "../bank/remote-commands.js";
 import { publicKeyFromBase64 } from "../signing/ed25519.js";
-import { PgCentralLink } from "./central-link.js";
 import { SyncLoop } from "./loop.js";
+import { WorkerUplink } from "./worker-uplink.js";
 
 export function createSyncLoop(cfg: ResolvedConfig, ctx: BankContext, log: Logger): SyncLoop | null {
   const s = cfg.sync;
@@ -19,7 +20,8 @@ export function createSyncLoop(cfg: ResolvedConfig, ctx: BankContext, log: Logge
   const syncLog = log.child({ component: "sync" });
   const base = cfg.paths.config ? dirname(cfg.paths.config) : process.cwd();
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(base, p));
-  const link = new PgCentralLink({ connection: connectionConfig(cfg, abs, syncLog), bankKey: bankKey(cfg, abs, syncLog) });
+  // Reading batches, building their JSON and the PostgreSQL work run in a worker thread.
+  const link = new WorkerUplink({ dbPath: cfg.paths.database, connection: connectionConfig(cfg, abs, syncLog), bankKey: bankKey(cfg, abs, syncLog) });
   return new SyncLoop(
     { ctx, link, log: syncLog, trust: commandTrust(cfg) },
     {

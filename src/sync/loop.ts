@@ -9,7 +9,7 @@
  */
 import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "../bank/context.js";
-import { SyncOutbox, type OutboxEvent } from "../store/sync-outbox.js";
+import type { SyncOutbox } from "../store/sync-outbox.js";
 import type { Logger } from "../system/logger.js";
 import { backoffDelay } from "../basics/backoff.js";
 import { SOFTWARE_VERSION } from "../system/paths.js";
@@ -18,6 +18,7 @@ import type { CommandTrust } from "../bank/remote-commands.js";
 import { CommandApplier } from "./commands.js";
 import { recordLockerSnapshot } from "./snapshot.js";
 import type { SyncControl, SyncStatus } from "./state.js";
+import { LinkUplink, nextTurn, type PushedBatch, type Uplink } from "./uplink.js";
 
 export interface SyncSettings {
   bankId: string;
@@ -39,7 +40,11 @@ export interface SyncHooks {
 
 export interface SyncDeps {
   ctx: BankContext;
-  link: CentralLink;
+  /**
+   * Where batches go: an Uplink (the daemon's runs in a worker thread), or a CentralLink used
+   * from this thread (tests), read through the store's outbox in slices.
+   */
+  link: CentralLink | Uplink;
   log: Logger;
   random?: () => number;
   hooks?: SyncHooks;
@@ -56,16 +61,18 @@ export interface CycleReport {
 
 const META_LAST_SUCCESS = "sync.lastSuccessAt";
 
-/** Outbox rows read in one synchronous step (a few milliseconds on a small machine). */
-const READ_SLICE = 500;
 /**
- * Outbox rows marked sent in one transaction: more would hold the event loop for longer, fewer
- * would cost more disk flushes (each commit is FULL-sync, and a flush competes with pickups').
+ * Outbox rows marked sent in one transaction, with the event loop free in between: 1,000 held
+ * it for 15 ms on a loaded 2-core VM, 250 for about 5 (most of it the flush, which marks now
+ * skip, see Store.write's `redoable`). A Pi's core is several times slower.
  */
-const MARK_SLICE = 5000;
+const MARK_SLICE = 250;
+/** Sent events deleted in one transaction when pruning (same trade as MARK_SLICE). */
+const PRUNE_SLICE = 250;
 
 export class SyncLoop implements SyncControl {
   private readonly outbox: SyncOutbox;
+  private readonly uplink: Uplink;
   private readonly commands: CommandApplier;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
@@ -86,7 +93,8 @@ export class SyncLoop implements SyncControl {
     private readonly deps: SyncDeps,
     private readonly settings: SyncSettings,
   ) {
-    this.outbox = new SyncOutbox(deps.ctx.store.db);
+    this.outbox = deps.ctx.store.outbox;
+    this.uplink = "pushBatch" in deps.link ? new LinkUplink(deps.link, this.outbox) : deps.link;
     this.commands = new CommandApplier(deps.ctx, deps.log, deps.trust ?? trustNoKey(settings.bankId));
     this.log = deps.log;
     const saved = deps.ctx.store.getMeta(META_LAST_SUCCESS);
@@ -117,7 +125,7 @@ export class SyncLoop implements SyncControl {
     this.unsubscribe?.();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
-    const closing = this.deps.link.close();
+    const closing = this.uplink.close();
     await this.running;
     await closing;
   }
@@ -184,89 +192,56 @@ export class SyncLoop implements SyncControl {
 
   /**
    * Push the whole outbox, pipelined: while the central database works on one batch, the bank
-   * marks the batch before it and reads the one after. A batch is marked only after its own
-   * commit; a crash in between re-sends it, which the central side recognises.
+   * marks the batch before it (and the uplink reads the one after). A batch is marked only after
+   * its own commit; a crash in between re-sends it, which the central side recognises.
    */
   private async pushAll(report: CycleReport): Promise<void> {
-    const size = this.settings.batchSize;
-    let batch = await this.readBatch(0);
-    if (batch.length === 0 || this.stopped) return;
-    let pushing = settle(this.deps.link.pushBatch(this.settings.bankId, batch));
-    // a short batch was the whole backlog
-    let next = batch.length === size ? await this.readAhead(pushing, batch[batch.length - 1]!.seq) : [];
-    for (;;) {
-      const first = batch[0]!.seq;
-      const last = batch[batch.length - 1]!.seq;
-      const pushed = await pushing;
-      if (!pushed.ok) throw pushed.error;
-      if (pushed.value < last) throw new Error(`central database acknowledged seq ${pushed.value}, expected ${last}`);
-      crashPoint("sync.central_committed");
-      await this.deps.hooks?.afterCommit?.(last);
-      // the next batch goes out before this one is marked: the server works while we write
-      // (if marking fails, the batch in flight is simply sent again next cycle)
-      const nextPushing = next.length > 0 && !this.stopped ? settle(this.deps.link.pushBatch(this.settings.bankId, next)) : null;
+    const batches = this.uplink.push(this.settings.bankId, 0, this.settings.batchSize, {
+      stopped: () => this.stopped,
+      committed: async (b) => {
+        if (b.ack < b.last) throw new Error(`central database acknowledged seq ${b.ack}, expected ${b.last}`);
+        crashPoint("sync.central_committed");
+        await this.deps.hooks?.afterCommit?.(b.last);
+      },
+    });
+    // (if marking fails, the batch in flight is simply sent again next cycle)
+    for await (const b of batches) {
       const now = this.deps.ctx.clock.now();
-      await this.markSent(batch, now);
+      await this.markSent(b, now);
       crashPoint("sync.marked");
       this.lastSuccessAt = now;
-      this.deps.ctx.store.write(() => this.deps.ctx.store.setMeta(META_LAST_SUCCESS, String(now)));
-      report.sent += batch.length;
+      report.sent += b.count;
       report.batches++;
-      this.log.debug({ first, last, count: batch.length }, "batch synced");
-      if (!nextPushing) return;
-      batch = next;
-      pushing = nextPushing;
-      next = batch.length === size ? await this.readAhead(pushing, batch[batch.length - 1]!.seq) : [];
+      this.log.debug({ first: b.first, last: b.last, count: b.count }, "batch synced");
     }
-  }
-
-  /** Read the batch after `afterSeq` while a push is in flight; a read failure reports the push's first. */
-  private async readAhead(pushing: Promise<Settled<number>>, afterSeq: number): Promise<OutboxEvent[]> {
-    try {
-      return await this.readBatch(afterSeq);
-    } catch (e) {
-      const pushed = await pushing;
-      if (!pushed.ok) throw pushed.error;
-      throw e;
-    }
-  }
-
-  /**
-   * The unsent events after `afterSeq`, up to a batch, read in slices with the event loop free
-   * in between: one read of a whole batch of thousands of rows would hold a keypress or a
-   * request for tens of milliseconds. Seqs only grow, so the slices join up without gaps.
-   */
-  private async readBatch(afterSeq: number): Promise<OutboxEvent[]> {
-    const size = this.settings.batchSize;
-    const batch: OutboxEvent[] = [];
-    let after = afterSeq;
-    while (batch.length < size && !this.stopped) {
-      if (batch.length > 0) await nextTurn();
-      const want = Math.min(READ_SLICE, size - batch.length);
-      const slice = this.outbox.unsentAfter(after, want);
-      for (const e of slice) batch.push(e);
-      if (slice.length < want) break;
-      after = slice[slice.length - 1]!.seq;
-    }
-    return batch;
   }
 
   /**
    * Mark a batch the central database holds as sent, a slice per transaction with the event
-   * loop free in between (one transaction over thousands of rows holds it for tens of ms).
+   * loop free in between (one transaction over thousands of rows holds it for tens of ms); the
+   * last slice records the time of success in the same transaction (one disk flush, not two).
    * A crash part-way leaves the rest unmarked: it is sent again and recognised centrally.
    */
-  private async markSent(batch: readonly OutboxEvent[], now: number): Promise<void> {
-    for (let i = 0; i < batch.length; i += MARK_SLICE) {
-      if (i > 0) await nextTurn();
-      const end = Math.min(i + MARK_SLICE, batch.length) - 1;
-      this.outbox.markSent(batch[i]!.seq, batch[end]!.seq, now);
+  private async markSent(b: PushedBatch, now: number): Promise<void> {
+    const store = this.deps.ctx.store;
+    for (let from = b.first; from <= b.last; from += MARK_SLICE) {
+      if (from > b.first) await nextTurn();
+      const to = Math.min(from + MARK_SLICE - 1, b.last);
+      // redoable: a mark lost on power failure re-sends the batch, which central recognises
+      store.write(
+        () => {
+          this.outbox.markSentInTransaction(from, to, now);
+          if (to === b.last) store.setMeta(META_LAST_SUCCESS, String(now));
+        },
+        { redoable: true },
+      );
+      this.outbox.scrubIfStripped();
     }
   }
 
   /** Chunk by chunk, letting doors and requests run in between (a first prune may be large). */
   private async prune(sentBefore: number): Promise<number> {
-    const chunk = 5000;
+    const chunk = PRUNE_SLICE;
     let total = 0;
     for (;;) {
       if (this.stopped) return total;
@@ -278,7 +253,7 @@ export class SyncLoop implements SyncControl {
   }
 
   private async pullCommands(): Promise<number> {
-    const cmds = await this.deps.link.pullCommands(this.settings.bankId, 100);
+    const cmds = await this.uplink.pullCommands(this.settings.bankId, 100);
     let applied = 0;
     for (const c of cmds) {
       if ((await this.commands.apply(c)) !== "skipped") applied++;
@@ -293,7 +268,7 @@ export class SyncLoop implements SyncControl {
    * a failed report never stops the events from flowing.
    */
   private async reportStatus(lastError: string | null, sequenceConflict = false): Promise<void> {
-    const link = this.deps.link;
+    const link = this.uplink;
     if (!link.reportStatus || this.statusUnsupported) return;
     const s = this.outbox.stats();
     const { clock } = this.deps.ctx;
@@ -342,19 +317,6 @@ export class SyncLoop implements SyncControl {
 
 function trustNoKey(bankId: string): CommandTrust {
   return { bankId, keys: new Map(), maxRemoteOpensPerHour: 0, clockSkewMs: 0, maxValidityMs: 0 };
-}
-
-/** Let I/O callbacks (keypad reports, HTTP requests) run before going on. */
-const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
-
-type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
-
-/** A promise that never rejects, so two can be awaited together and their failures ranked. */
-function settle<T>(p: Promise<T>): Promise<Settled<T>> {
-  return p.then(
-    (value) => ({ ok: true as const, value }),
-    (error: unknown) => ({ ok: false as const, error }),
-  );
 }
 
 function describe(e: unknown): string {

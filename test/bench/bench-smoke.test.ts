@@ -13,6 +13,8 @@ describe("benchmarks (quick smoke run)", () => {
     const names = results.map((r) => r.name);
     expect(names).toEqual([
       "allocation.cycles_per_s.in_process",
+      "allocation.cycles_per_s.bare_sqlite_commits",
+      "allocation.commit_share_percent",
       "pickup.latency_ms.history_1000",
       "pickup.latency_ms.history_20000",
       "pickup.latency_ratio.large_vs_small_history",

@@ -11,6 +11,14 @@ import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 const RELEASED: readonly string[] = [
   // 1: initial schema (events, projections, commands, ingest)
   "f3e5f4b59f9dda7e664f2b75eec739131785649a81dc54942cddfb6a309aa5fe",
+  // 2: lockerd-central: operator tokens; the notifier (pre-advice, messages, sealed codes)
+  "539810b75de312ab63c401262cda050d85412cd746f52bb5e5f21900954c1adb",
+  // 3: signed commands
+  "faf1399bc8b179755ca0def894fa78966018414764d5c6427c474e0126e4669f",
+  // 4: fleet views (bank status, locker counts, alarms)
+  "bfeef78da04b3de6a50b4e8cb661bfa5058323be5e21d13c077043ba2d23dfe1",
+  // 5: fleet scale (shared ingest role, bank keys, ingest_as, partitions, conflicts)
+  "92b063c2315fb8aa98bd2f691f28d6537d4a2a0a6fb24d65bf41d0f855a9eee9",
 ];
 
 it("no released central migration has been edited", () => {

@@ -77,8 +77,7 @@ describe("pushing the outbox", () => {
     const link = central.link({ url, key });
     const loop = newLoop(b.ctx, link, settings(bankId));
     // Build the batch before the loop marks it sent, then deliver it again by hand.
-    const { SyncOutbox } = await import("../../src/store/sync-outbox.js");
-    const batch = new SyncOutbox(b.ctx.store.db).unsent(100);
+    const batch = b.ctx.store.outbox.unsent(100);
     await loop.runOnce();
     const before = await central.events(bankId);
     expect(await link.pushBatch(bankId, batch)).toBe(batch.at(-1)!.seq);

@@ -1,7 +1,6 @@
 /** /sync: the upward sync's state (backlog, last success, last error, lag) and a push on demand. */
 import { z } from "zod";
 import { LockerdError } from "../../basics/errors.js";
-import { SyncOutbox } from "../../store/sync-outbox.js";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";
 
@@ -22,7 +21,7 @@ export const syncView = z
 
 export function syncRoutes(deps: ApiDeps): Route[] {
   // Without sync the outbox still fills: show how much is waiting.
-  const outbox = deps.sync ? null : new SyncOutbox(deps.ctx.store.db);
+  const outbox = deps.sync ? null : deps.ctx.store.outbox;
   return [
     defineRoute({
       method: "get",

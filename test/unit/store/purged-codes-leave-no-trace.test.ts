@@ -6,7 +6,6 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { SyncOutbox } from "../../../src/store/sync-outbox.js";
 import { createSealer, generateSealingKeyPair, type SealedCodes } from "../../../src/system/sealed-codes.js";
 import { createTestBank, type TestBank } from "../../support/bank.js";
 
@@ -36,7 +35,7 @@ describe("a purged pickup code", () => {
     // The plain codes are in no file; the sealed ones are in the outbox until central has them.
     for (const code of [a.pickupCode, a.pickupToken, b.pickupCode, b.pickupToken]) expect(filesHolding(bank.dbPath, code)).toEqual([]);
     expect(filesHolding(bank.dbPath, ciphertexts()[0]!).length).toBeGreaterThan(0);
-    const outbox = new SyncOutbox(bank.store.db);
+    const outbox = bank.store.outbox;
     outbox.markSent(1, bank.store.events.lastSeq(), bank.clock.now());
     for (const c of ciphertexts()) expect(filesHolding(bank.dbPath, c)).toEqual([]);
     // The bank goes on working (and the WAL grows again) without bringing them back.

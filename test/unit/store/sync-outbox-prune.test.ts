@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "../../../src/store/database.js";
-import { SyncOutbox } from "../../../src/store/sync-outbox.js";
+import { Store } from "../../../src/store/store.js";
+import type { SyncOutbox } from "../../../src/store/sync-outbox.js";
 
 let dir: string | null = null;
 let db: Db | null = null;
@@ -22,7 +23,7 @@ function logOf(n: number): { db: Db; outbox: SyncOutbox } {
     `WITH RECURSIVE k(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM k WHERE i < ?)
      INSERT INTO events (type, at, clock_synced, data) SELECT 'test.filler', i, 1, '{}' FROM k`,
   ).run(n);
-  return { db, outbox: new SyncOutbox(db) };
+  return { db, outbox: new Store(db).outbox };
 }
 
 const seqs = (d: Db) => d.prepare<[], { seq: number }>(`SELECT seq FROM events ORDER BY seq`).all().map((r) => r.seq);

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openDatabase, type Db } from "../../../src/store/database.js";
 import { Store } from "../../../src/store/store.js";
-import { SyncOutbox, type OutboxStats } from "../../../src/store/sync-outbox.js";
+import type { SyncOutbox, OutboxStats } from "../../../src/store/sync-outbox.js";
 import { recordAnyEvent } from "../../support/events.js";
 
 const dirs: string[] = [];
@@ -43,7 +43,7 @@ class Bank {
     this.db = openDatabase(this.path);
     open.push(this.db);
     this.store = new Store(this.db);
-    this.outbox = new SyncOutbox(this.db);
+    this.outbox = this.store.outbox;
   }
 
   append(n: number): void {

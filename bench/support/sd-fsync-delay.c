@@ -1,0 +1,59 @@
+/*
+ * LD_PRELOAD shim for the benchmarks' "Pi profile": every fsync/fdatasync of the process is
+ * delayed as on a Raspberry Pi's microSD card, then done for real. Built by the benchmark with
+ * cc (bench/support/pi-profile.ts), which also documents the distribution and its sources.
+ *
+ * LOCKERD_SD_FSYNC = "median_ms,p99_ms,stall_per_million,stall_min_ms,stall_max_ms": a
+ * log-normal delay with that median and 99th percentile, plus rare garbage-collection stalls
+ * drawn uniformly between stall_min_ms and stall_max_ms.
+ */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+static double median_ms = 3, p99_ms = 30, stall_min_ms = 100, stall_max_ms = 250;
+static long stall_ppm = 1000;
+static int configured;
+static __thread uint64_t rng;
+
+static double uniform(void) {
+  if (!rng) rng = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)&rng ^ 0x9e3779b97f4a7c15ull;
+  rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+  return ((rng >> 11) + 0.5) / 9007199254740992.0;
+}
+
+static void sd_delay(void) {
+  if (!configured) {
+    const char *s = getenv("LOCKERD_SD_FSYNC");
+    if (s) sscanf(s, "%lf,%lf,%ld,%lf,%lf", &median_ms, &p99_ms, &stall_ppm, &stall_min_ms, &stall_max_ms);
+    configured = 1;
+  }
+  double ms;
+  if (uniform() * 1e6 < (double)stall_ppm) {
+    ms = stall_min_ms + uniform() * (stall_max_ms - stall_min_ms);
+  } else {
+    double sigma = log(p99_ms / median_ms) / 2.326; /* z of the 99th percentile */
+    double z = sqrt(-2 * log(uniform())) * cos(2 * M_PI * uniform());
+    ms = median_ms * exp(sigma * z);
+  }
+  struct timespec t = { (time_t)(ms / 1000), (long)(fmod(ms, 1000) * 1e6) };
+  while (nanosleep(&t, &t) != 0) {}
+}
+
+int fsync(int fd) {
+  static int (*real)(int);
+  if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+  sd_delay();
+  return real(fd);
+}
+
+int fdatasync(int fd) {
+  static int (*real)(int);
+  if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+  sd_delay();
+  return real(fd);
+}
