@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom
 import { EVENT_TYPES, EVENTS, type EventSpec, type EventType, type RecordedEvent } from "../basics/events.js";
 import type { BankContext } from "../bank/context.js";
 import { outboxStatsReader } from "../store/sync-outbox.js";
+import { SOFTWARE_VERSION } from "../system/paths.js";
 
 const STATUSES = ["AVAILABLE", "RESERVED", "OCCUPIED", "OUT_OF_SERVICE"] as const;
 
@@ -64,6 +65,16 @@ export function httpTiming(registry: Registry, name: string): RequestHandler {
   };
 }
 
+/**
+ * `<name>{version, node} 1`: the software version this process runs (package.json) and its
+ * Node.js, so a dashboard can show which banks and instances run which release. Shared with
+ * lockerd-central.
+ */
+export function buildInfo(registry: Registry, name: string, version: string): void {
+  const info = new Gauge({ name, help: "The running software's version and Node.js version (always 1)", labelNames: ["version", "node"], registers: [registry] });
+  info.set({ version, node: process.versions.node }, 1);
+}
+
 export function createMetrics(opts: MetricsOptions): Metrics {
   const { ctx } = opts;
   const registry = new Registry();
@@ -71,6 +82,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   // prom-client names these three gauges *_total, which Prometheus reserves for counters
   // (`promtool check metrics` flags them); nodejs_active_handles/_requests/_resources, by type, hold the same.
   for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
+  buildInfo(registry, "lockerd_build_info", SOFTWARE_VERSION);
 
   new Gauge({
     name: "lockerd_lockers",
