@@ -7,7 +7,7 @@
 import { hostname } from "node:os";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { listenApi, type Listening } from "../../api/listen.js";
-import { buildInfo } from "../../api/metrics.js";
+import { buildInfo } from "../../api/http-metrics.js";
 import { SOFTWARE_VERSION } from "../../system/paths.js";
 import type { Logger } from "../../system/logger.js";
 import { migrateCentral } from "../apply.js";
