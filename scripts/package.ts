@@ -188,6 +188,16 @@ function duKiB(dir: string): number {
   return Number(run("du", ["-sk", "--apparent-size", dir]).split("\t")[0]);
 }
 
+/**
+ * The Node.js the package runs on: the major version that built its native modules (their ABI,
+ * NODE_MODULE_VERSION, changes with every major), so a package built with Node 20 is not
+ * installed beside Node 22 or 24, where better-sqlite3 would refuse to load.
+ */
+function nodejsDepends(): string {
+  const major = Number(process.versions.node.split(".")[0]);
+  return `nodejs (>= ${major === 20 ? "20.9" : `${major}.0`}), nodejs (<< ${major + 1})`;
+}
+
 /** Docs, lintian overrides, DEBIAN/ (control, conffiles, maintainer scripts), then dpkg-deb. */
 function finish(p: { name: string; src: string; root: string; version: string; arch: string; ref: string | undefined; out: string; conffile: string }): string {
   const { name, src, root } = p;
@@ -205,7 +215,8 @@ function finish(p: { name: string; src: string; root: string; version: string; a
   const control = readFileSync(join(own, "control.in"), "utf8")
     .replace("@VERSION@", p.version)
     .replace("@ARCH@", p.arch)
-    .replace("@SIZE@", String(duKiB(root)));
+    .replace("@SIZE@", String(duKiB(root)))
+    .replace("@NODEJS@", nodejsDepends());
   put(join(debian, "control"), control, 0o644);
   put(join(debian, "conffiles"), `${p.conffile}\n`, 0o644);
   for (const script of ["postinst", "prerm", "postrm"]) put(join(debian, script), readFileSync(join(own, script), "utf8"), 0o755);

@@ -42,6 +42,8 @@ describe("the lockerd package", { timeout: 600_000 }, () => {
     expect(field("Version")).toBe(VERSION);
     expect(field("Architecture")).toBe(ARCH);
     expect(field("Depends")).toMatch(/(^|, )nodejs \(>= 20\.9\)/);
+    // the native modules' ABI is this Node major's
+    expect(field("Depends")).toContain(`nodejs (<< ${Number(process.versions.node.split(".")[0]) + 1})`);
     expect(field("Depends")).toContain("adduser");
     const files = execFileSync("dpkg-deb", ["-c", current], { encoding: "utf8", maxBuffer: 64 << 20 });
     for (const f of [
@@ -150,6 +152,8 @@ describe("the lockerd-central package", { timeout: 600_000 }, () => {
     expect(field("Version")).toBe(VERSION);
     expect(field("Architecture")).toBe(ARCH);
     expect(field("Depends")).toMatch(/(^|, )nodejs \(>= 20\.9\)/);
+    // the native modules' ABI is this Node major's
+    expect(field("Depends")).toContain(`nodejs (<< ${Number(process.versions.node.split(".")[0]) + 1})`);
     expect(field("Depends")).toContain("adduser");
     const files = execFileSync("dpkg-deb", ["-c", central], { encoding: "utf8", maxBuffer: 64 << 20 });
     for (const f of [
