@@ -5,10 +5,10 @@
  * key as well; it holds no table privilege. Its password goes to every bank (sync.passwordFile)
  * and to PgBouncer; --rotate gives it a new one.
  */
-import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createIngestRole } from "./banks.js";
 import { connectAdmin, fail } from "./cli-connect.js";
+import { reserveSecretFile } from "./secret-file.js";
 
 const { values } = parseArgs({
   options: {
@@ -23,13 +23,17 @@ if (values.help) {
   console.log("usage: create-ingest-role [--url postgresql://owner@host/db] [--role lockerd_ingest] [--password-file path] [--rotate]");
   process.exit(0);
 }
+const file = values["password-file"];
+const pending = file ? reserveSecretFile("create-ingest-role", file, "password", values.rotate, "give the role a new password and replace the file") : null;
+
 try {
   const client = await connectAdmin(values.url);
   try {
     const { role, password } = await createIngestRole(client, { role: values.role, rotate: values.rotate });
-    if (values["password-file"]) {
-      writeFileSync(values["password-file"], password + "\n", { mode: 0o600, flag: values.rotate ? "w" : "wx" });
-      console.log(JSON.stringify({ role, passwordFile: values["password-file"] }));
+    if (pending) {
+      const put = pending.commit(password);
+      console.log(JSON.stringify({ role, passwordFile: put.path }));
+      if (!put.ok) process.exit(1);
     } else {
       console.log(JSON.stringify({ role, password }));
     }
@@ -37,5 +41,6 @@ try {
     await client.end();
   }
 } catch (e) {
+  pending?.abandon();
   fail(`create-ingest-role: ${(e as Error).message}`);
 }

@@ -52,8 +52,12 @@ it("an instance killed mid-send: the other one sends, and the customer gets exac
         notifier: {
           privateKeyFiles: [join(dir, "notifier.key")],
           pollMs: 100,
-          leaseMs: 8000,
-          email: { host: "127.0.0.1", port: smtp.port, allowUntrustedCertificate: true, user: "lockerd", passwordFile: join(dir, "smtp.pw"), from: "noreply@lockers.example", timeoutMs: 3900 },
+          // room for a slow (loaded) machine: the lease is more than twice the transport's
+          // timeout, and an attempt that times out anyway is retried within seconds
+          leaseMs: 12_000,
+          backoffMinMs: 500,
+          backoffMaxMs: 2000,
+          email: { host: "127.0.0.1", port: smtp.port, allowUntrustedCertificate: true, user: "lockerd", passwordFile: join(dir, "smtp.pw"), from: "noreply@lockers.example", timeoutMs: 5900 },
         },
       }),
     );
@@ -93,11 +97,12 @@ it("an instance killed mid-send: the other one sends, and the customer gets exac
   // instance b takes it over once a's claim has run out
   const b = await startCentralProcess(config("b"));
   cleanup.push(() => b.stop());
-  await vi.waitFor(() => expect(smtp.mails).toHaveLength(1), { timeout: 40_000, interval: 100 });
+  await vi.waitFor(() => expect(smtp.mails).toHaveLength(1), { timeout: 60_000, interval: 100 });
   await new Promise((r) => setTimeout(r, 1500));
   expect(smtp.mails).toHaveLength(1);
   expect(smtp.mails[0]!.text).toContain(parcel.pickupCode);
   const done = await central.db.admin<{ status: string; claimed_by: string; attempts: number }>("SELECT status, claimed_by, attempts FROM central.notifications WHERE tracking_ref = 'TR-K1' AND kind = 'stored'");
-  expect(done.rows[0]).toMatchObject({ status: "sent", claimed_by: "b", attempts: 2 });
+  expect(done.rows[0]).toMatchObject({ status: "sent", claimed_by: "b" });
+  expect(done.rows[0]!.attempts).toBeGreaterThanOrEqual(2);
   expect(await b.stop()).toBe(0);
 });

@@ -65,12 +65,34 @@ it("refuses an existing --key-file before registering anything, and leaves the f
     stderr: string;
   };
   expect(err.code).toBe(1);
-  expect(err.stderr).toMatch(/already-there\.key exists; nothing was registered/);
+  expect(err.stderr).toMatch(/already-there\.key exists; nothing was created/);
   expect(readFileSync(keyFile, "utf8")).toBe("someone else's key\n");
   const c = new pg.Client({ connectionString: db.url });
   await c.connect();
   try {
     expect((await c.query("SELECT 1 FROM central.banks WHERE id = 'CLI-2'")).rowCount).toBe(0);
+  } finally {
+    await c.end();
+  }
+  expect(readdirSync(dir).filter((f) => f.includes(".new-"))).toEqual([]);
+});
+
+it("refuses an existing --password-file for the ingest role before making the role", async () => {
+  const role = `lockerd_ingest_cli${Date.now().toString(36)}`;
+  db.trackRole(role);
+  const pwFile = join(dir, "ingest-already-there.pw");
+  writeFileSync(pwFile, "someone else's password\n");
+  const err = (await tsx("src/central/create-ingest-role.ts", ["--url", db.url, "--role", role, "--password-file", pwFile]).catch((e: unknown) => e)) as {
+    code: number;
+    stderr: string;
+  };
+  expect(err.code).toBe(1);
+  expect(err.stderr).toMatch(/ingest-already-there\.pw exists; nothing was created/);
+  expect(readFileSync(pwFile, "utf8")).toBe("someone else's password\n");
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  try {
+    expect((await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount).toBe(0);
   } finally {
     await c.end();
   }

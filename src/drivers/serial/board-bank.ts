@@ -234,7 +234,7 @@ export class BoardLockBank implements LockBank {
     this.onLineLost(err);
     // Backed off like a failed open: a line that opens but fails at once must not spin.
     this.lineFailures++;
-    this.lineRetryAt = Date.now() + Math.min(this.opts.pollMs * 2 ** this.lineFailures, this.opts.backoffMaxMs);
+    this.lineRetryAt = Date.now() + cappedDelay(this.lineFailures + 1, { minMs: this.opts.pollMs, maxMs: this.opts.backoffMaxMs });
     await this.opts.line.close().catch(() => undefined);
   }
 
@@ -247,7 +247,7 @@ export class BoardLockBank implements LockBank {
       return true;
     } catch (e) {
       this.lineFailures++;
-      this.lineRetryAt = Date.now() + Math.min(this.opts.pollMs * 2 ** this.lineFailures, this.opts.backoffMaxMs);
+      this.lineRetryAt = Date.now() + cappedDelay(this.lineFailures + 1, { minMs: this.opts.pollMs, maxMs: this.opts.backoffMaxMs });
       this.opts.log?.warn({ err: e }, "serial line cannot be reopened");
       return false;
     }
