@@ -10,9 +10,10 @@ import { loadConfig } from "./config/load.js";
 import { startDaemon } from "./daemon.js";
 import { createLogger } from "./system/logger.js";
 import { createNotifier } from "./system/notify.js";
+import { SOFTWARE_VERSION } from "./system/paths.js";
 import { createShutdown } from "./system/shutdown.js";
 
-const USAGE = `usage: lockerd [--config FILE]
+const USAGE = `usage: lockerd [--config FILE] | --version
 
 Runs the locker bank controller. With no configuration it runs the simulated 24-locker demo
 bank with its database in ./var and the API on 127.0.0.1:8080.
@@ -23,13 +24,17 @@ LOCKERD_HTTP (host:port), LOCKERD_API_TOKEN (a technician token, 16+ characters)
 async function main(): Promise<void> {
   let args;
   try {
-    args = parseArgs({ options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" } } });
+    args = parseArgs({ options: { config: { type: "string", short: "c" }, help: { type: "boolean", short: "h" }, version: { type: "boolean", short: "V" } } });
   } catch (e) {
     process.stderr.write(`lockerd: ${(e as Error).message}\n${USAGE}\n`);
     process.exit(2);
   }
   if (args.values.help) {
     process.stdout.write(USAGE + "\n");
+    return;
+  }
+  if (args.values.version) {
+    process.stdout.write(`lockerd ${SOFTWARE_VERSION}\n`);
     return;
   }
   let cfg;

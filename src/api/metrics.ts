@@ -4,10 +4,12 @@
  * as events commit, so no other part of the daemon has to call a metric.
  */
 import type { RequestHandler } from "express";
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
+import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
+import { buildInfo, httpTiming } from "./http-metrics.js";
 import { EVENT_TYPES, EVENTS, type EventSpec, type EventType, type RecordedEvent } from "../basics/events.js";
 import type { BankContext } from "../bank/context.js";
 import { outboxStatsReader } from "../store/sync-outbox.js";
+import { SOFTWARE_VERSION } from "../system/paths.js";
 
 const STATUSES = ["AVAILABLE", "RESERVED", "OCCUPIED", "OUT_OF_SERVICE"] as const;
 
@@ -27,43 +29,6 @@ export interface Metrics {
   close(): void;
 }
 
-/** Methods that keep their name as a label when no route matched; any other is "OTHER". */
-const PLAIN_METHODS = new Set(["GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"]);
-
-/**
- * A request's labels, bounded whatever callers send (issue 24, item 14): a matched route's
- * template and its own method, or the one label "unmatched" with a method from a fixed list.
- * Statuses are the daemon's own answers, a short list.
- */
-export function requestLabels(method: string, route: unknown, status: number): { method: string; route: string; status: string } {
-  if (typeof route === "string") return { method, route, status: String(status) };
-  return { method: PLAIN_METHODS.has(method) ? method : "OTHER", route: "unmatched", status: String(status) };
-}
-
-/**
- * Times every request by method, route template (res.locals.route, set by the route registry;
- * never the raw path) and status, into a histogram of this name, labelled by requestLabels.
- * Shared with lockerd-central.
- */
-export function httpTiming(registry: Registry, name: string): RequestHandler {
-  const duration = new Histogram({
-    name,
-    help: "API request latency by method, route template and status",
-    labelNames: ["method", "route", "status"],
-    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-    registers: [registry],
-  });
-  return (req, res, next) => {
-    const end = duration.startTimer();
-    res.on("finish", () => {
-      // Streams last as long as the client stays; they are not request latency.
-      if (res.locals.streaming) return;
-      end(requestLabels(req.method, res.locals.route, res.statusCode));
-    });
-    next();
-  };
-}
-
 export function createMetrics(opts: MetricsOptions): Metrics {
   const { ctx } = opts;
   const registry = new Registry();
@@ -71,6 +36,7 @@ export function createMetrics(opts: MetricsOptions): Metrics {
   // prom-client names these three gauges *_total, which Prometheus reserves for counters
   // (`promtool check metrics` flags them); nodejs_active_handles/_requests/_resources, by type, hold the same.
   for (const name of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) registry.removeSingleMetric(name);
+  buildInfo(registry, "lockerd_build_info", SOFTWARE_VERSION);
 
   new Gauge({
     name: "lockerd_lockers",

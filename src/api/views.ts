@@ -118,7 +118,13 @@ export const eventTypesView = z
   .strict()
   .meta({ id: "EventTypes" });
 
-export const healthView = z.object({ status: z.enum(["ok", "starting"]) }).strict().meta({ id: "Health" });
+export const healthView = z
+  .object({
+    status: z.enum(["ok", "starting"]),
+    version: z.string().meta({ description: "the running lockerd's version (package.json, semantic)" }),
+  })
+  .strict()
+  .meta({ id: "Health" });
 
 export const problemView = z
   .object({

@@ -30,6 +30,7 @@ export const GLOBAL_OPTIONS = {
   db: { type: "string" },
   json: { type: "boolean" },
   help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
 } as const;
 
 export const GLOBAL_HELP = `Global options:
@@ -39,7 +40,8 @@ export const GLOBAL_HELP = `Global options:
   --token TOKEN       bearer token for --url (default: $LOCKERD_API_TOKEN)
   --db FILE           the SQLite file for read-only fallback and backup (default: from the config)
   --json              machine-readable output on stdout
-  -h, --help          help for lockerctl or for one command`;
+  -h, --help          help for lockerctl or for one command
+  -V, --version       lockerctl's version (the lockerd package's)`;
 
 export interface Io {
   stdout: NodeJS.WriteStream;

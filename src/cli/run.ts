@@ -8,6 +8,7 @@ import { CliContext, GLOBAL_HELP, GLOBAL_OPTIONS, type Io } from "./context.js";
 import { CliError } from "./errors.js";
 import { EXIT, EXIT_HELP } from "./exit-codes.js";
 import { COMMANDS } from "./registry.js";
+import { SOFTWARE_VERSION } from "../system/paths.js";
 
 function mainHelp(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), "help [COMMAND]".length);
@@ -37,6 +38,10 @@ export async function runCli(argv: string[], io: Io): Promise<number> {
   // First pass: find the command name (global options may come before it).
   const first = parseArgs({ args: argv, options: GLOBAL_OPTIONS, strict: false, allowPositionals: true, tokens: true });
   const name = first.positionals[0];
+  if (first.values.version === true) {
+    io.stdout.write(`lockerctl ${SOFTWARE_VERSION}\n`);
+    return EXIT.OK;
+  }
   if (!name) {
     (first.values.help ? io.stdout : io.stderr).write(mainHelp() + "\n");
     return first.values.help ? EXIT.OK : EXIT.USAGE;

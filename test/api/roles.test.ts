@@ -121,7 +121,7 @@ describe("roles", () => {
   it("health stays open without a token", async () => {
     const res = await call(bank.url, "/healthz");
     expect(res.status).toBe(200);
-    expect(res.json()).toEqual({ status: "ok" });
+    expect(res.json()).toMatchObject({ status: "ok" });
   });
 
   it("the bearer scheme name is case-insensitive", async () => {

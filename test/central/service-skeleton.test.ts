@@ -15,6 +15,7 @@ import { migrateCentral } from "../../src/central/apply.js";
 import { loadCentralConfig } from "../../src/central/service/config.js";
 import { defineModule } from "../../src/central/service/module.js";
 import type { CentralInstance } from "../../src/central/service/service.js";
+import { SOFTWARE_VERSION } from "../../src/system/paths.js";
 import { createTestDatabase, type TestDatabase } from "../support/pg.js";
 import { runCentralCli, startTestCentralService } from "../support/central-service.js";
 
@@ -109,8 +110,9 @@ describe("lockerd-central service", { timeout: 120_000 }, () => {
     for (const inst of [a, b]) {
       const r = await call(inst, "/healthz");
       expect(r.status).toBe(200);
-      const h = (await r.json()) as { status: string; database: string; schemaVersion: number };
+      const h = (await r.json()) as { status: string; database: string; schemaVersion: number; version: string };
       expect(h.status).toBe("ok");
+      expect(h.version).toBe(SOFTWARE_VERSION);
       expect(h.database).toBe("ok");
       expect(h.schemaVersion).toBeGreaterThanOrEqual(2);
     }
@@ -173,7 +175,9 @@ describe("lockerd-central service", { timeout: 120_000 }, () => {
   it("serves Prometheus metrics with request timing by route template", async () => {
     const r = await call(a, "/metrics", tokens.viewer);
     expect(r.status).toBe(200);
-    expect(await r.text()).toMatch(/lockerd_central_http_request_duration_seconds_count\{method="POST",route="\/echo",status="200"\}/);
+    const text = await r.text();
+    expect(text).toMatch(/lockerd_central_http_request_duration_seconds_count\{method="POST",route="\/echo",status="200"\}/);
+    expect(text).toContain(`lockerd_central_build_info{version="${SOFTWARE_VERSION}",node="${process.versions.node}"} 1`);
   });
 
   it("an unknown path is a problem+json 404", async () => {

@@ -4,8 +4,10 @@
  * (mmdebstrap) the way dpkg installs it on a Pi: the previous release first (built from the
  * commit in packaging/previous-release), a parcel assigned, the configuration edited locally,
  * then this version over it (the database kept and migrated, the edit kept), remove (data
- * kept), purge (data gone). The chroot needs root: as another user that part cannot run, and
- * says so.
+ * kept), purge (data gone). The lockerd-central package the same way: built, lintian clean, its
+ * unit verified, then installed into its own scratch root, where it migrates and serves a real
+ * PostgreSQL named in its conffile, as its own user; remove keeps the configuration, purge
+ * deletes it. The chroot needs root: as another user that part cannot run, and says so.
  */
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
@@ -13,8 +15,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildPackage, lintian } from "../../scripts/package.js";
+import { buildCentralPackage, buildPackage, lintian } from "../../scripts/package.js";
 import { MIGRATIONS } from "../../src/store/migrations.js";
+import { createTestDatabase } from "../support/pg.js";
 import { exposure, unitScratch } from "../support/systemd-unit.js";
 
 const ROOT = resolve(import.meta.dirname, "../..");
@@ -39,6 +42,8 @@ describe("the lockerd package", { timeout: 600_000 }, () => {
     expect(field("Version")).toBe(VERSION);
     expect(field("Architecture")).toBe(ARCH);
     expect(field("Depends")).toMatch(/(^|, )nodejs \(>= 20\.9\)/);
+    // the native modules' ABI is this Node major's
+    expect(field("Depends")).toContain(`nodejs (<< ${Number(process.versions.node.split(".")[0]) + 1})`);
     expect(field("Depends")).toContain("adduser");
     const files = execFileSync("dpkg-deb", ["-c", current], { encoding: "utf8", maxBuffer: 64 << 20 });
     for (const f of [
@@ -81,12 +86,7 @@ describe("the lockerd package", { timeout: 600_000 }, () => {
     let previous = "";
     beforeAll(() => {
       previous = buildPackage({ out: join(work, "previous"), ref: PREVIOUS_COMMIT });
-      root = join(work, "root");
-      mkdirSync(root);
-      execFileSync("tar", ["-x", "-C", root, "-f", debianRoot()]);
-      const nodeDeb = standInNode(join(work, "node"));
-      for (const deb of [nodeDeb, previous, current]) cpSync(deb, join(root, "tmp", deb.split("/").pop()!));
-      chroot(root, ["dpkg", "-i", `/tmp/${nodeDeb.split("/").pop()}`]);
+      root = rootWithNode(join(work, "root"), [previous, current]);
     }, 600_000);
 
     it("installs the previous release, then upgrades to this one keeping the database and the local configuration", async () => {
@@ -139,6 +139,121 @@ describe("the lockerd package", { timeout: 600_000 }, () => {
   });
 });
 
+describe("the lockerd-central package", { timeout: 600_000 }, () => {
+  let central = "";
+  beforeAll(() => {
+    central = buildCentralPackage({ out: join(work, "out") });
+  }, 600_000);
+
+  it("is named lockerd-central_<version>_<arch>.deb, holds the service without the bank's hardware modules", () => {
+    expect(central.endsWith(`/lockerd-central_${VERSION}_${ARCH}.deb`)).toBe(true);
+    const field = (f: string) => execFileSync("dpkg-deb", ["-f", central, f], { encoding: "utf8" }).trim();
+    expect(field("Package")).toBe("lockerd-central");
+    expect(field("Version")).toBe(VERSION);
+    expect(field("Architecture")).toBe(ARCH);
+    expect(field("Depends")).toMatch(/(^|, )nodejs \(>= 20\.9\)/);
+    // the native modules' ABI is this Node major's
+    expect(field("Depends")).toContain(`nodejs (<< ${Number(process.versions.node.split(".")[0]) + 1})`);
+    expect(field("Depends")).toContain("adduser");
+    const files = execFileSync("dpkg-deb", ["-c", central], { encoding: "utf8", maxBuffer: 64 << 20 });
+    for (const f of [
+      "./usr/bin/lockerd-central",
+      "./lib/systemd/system/lockerd-central.service",
+      "./etc/lockerd-central/central.json",
+      "./usr/lib/lockerd-central/dist/src/central/service/main.js",
+      "./usr/lib/lockerd-central/templates/notifier/",
+      "./usr/lib/lockerd-central/node_modules/pg/",
+      "./usr/share/doc/lockerd-central/changelog.gz",
+    ]) {
+      expect(files).toContain(f);
+    }
+    for (const bankOnly of ["better-sqlite3", "node-hid", "serialport", "onoff"]) expect(files).not.toContain(`/node_modules/${bankOnly}/`);
+    expect(execFileSync("dpkg-deb", ["-I", central, "conffiles"], { encoding: "utf8" }).trim()).toBe("/etc/lockerd-central/central.json");
+  });
+
+  it("is lintian clean: every tag it keeps is explained in packaging/lockerd-central/lintian-overrides", () => {
+    expect(lintian(central)).toEqual([]);
+  });
+
+  it("ships a unit that runs the installed program with its conffile, verified by systemd-analyze, exposure 2.0 or lower", () => {
+    const tree = join(work, "extracted-central");
+    execFileSync("dpkg-deb", ["-x", central, tree]);
+    const unitPath = join(tree, "lib/systemd/system/lockerd-central.service");
+    const text = readFileSync(unitPath, "utf8");
+    expect(text).not.toContain("/opt/lockerd");
+    expect(text).not.toMatch(/\/etc\/lockerd(?!-central)/);
+    expect(text).toMatch(/^ExecStart=\/usr\/bin\/node \/usr\/lib\/lockerd-central\/dist\/src\/central\/service\/main\.js serve --config \/etc\/lockerd-central\/central\.json$/m);
+    expect(text).toMatch(/^ReadOnlyPaths=\/etc\/lockerd-central$/m);
+    const scratch = unitScratch("lockerd-central.service", text);
+    try {
+      expect(scratch.verify("lockerd-central.service")).toEqual({ output: "", status: 0 });
+    } finally {
+      scratch.remove();
+    }
+    expect(exposure(unitPath, "lockerd-central.service")).toBeLessThanOrEqual(2.0);
+  });
+
+  describe.runIf(isRoot)("in a scratch Debian 12 root (needs root for chroot)", () => {
+    let root = "";
+    beforeAll(() => {
+      root = rootWithNode(join(work, "root-central"), [central]);
+    }, 600_000);
+
+    it("installs with its user, migrates and serves the database its conffile names, as that user", async () => {
+      chroot(root, ["dpkg", "-i", `/tmp/${central.split("/").pop()}`]);
+      expect(chroot(root, ["id", "-nG", "lockerd-central"]).trim()).toBe("lockerd-central");
+      expect(chroot(root, ["stat", "-c", "%a %U:%G", "/etc/lockerd-central", "/etc/lockerd-central/central.json"]).trim().split("\n")).toEqual([
+        "750 root:lockerd-central",
+        "640 root:lockerd-central",
+      ]);
+      expect(chroot(root, ["lockerd-central", "--version"])).toBe(`lockerd-central ${VERSION}\n`);
+
+      // The operator names the database in the conffile (the chroot shares this machine's loopback).
+      const db = await createTestDatabase();
+      try {
+        const cfgPath = join(root, "etc/lockerd-central/central.json");
+        const cfg = JSON.parse(readFileSync(cfgPath, "utf8")) as { database: Record<string, unknown>; http: Record<string, unknown> };
+        cfg.database.url = db.url;
+        cfg.http.port = 0;
+        writeFileSync(cfgPath, JSON.stringify(cfg, null, 2));
+        const asService = ["--userspec=lockerd-central:lockerd-central", root, "/usr/bin/lockerd-central"];
+        const migrated = execFileSync("/usr/sbin/chroot", [...asService, "migrate"], { encoding: "utf8", env: { PATH: "/usr/bin:/bin", HOME: "/nonexistent" } });
+        expect(migrated).toMatch(/^central schema migrated from version \d+ to \d+$/m);
+
+        const svc = await startInRoot(root, { argv: [...asService, "serve"], ready: "lockerd-central running" });
+        try {
+          const health = await fetch(`${svc.url}/healthz`);
+          expect(health.status).toBe(200);
+          expect(await health.json()).toMatchObject({ status: "ok", database: "ok", version: VERSION });
+        } finally {
+          await svc.stop();
+        }
+      } finally {
+        await db.drop();
+      }
+    });
+
+    it("keeps the configuration on remove, and deletes it on purge", () => {
+      chroot(root, ["dpkg", "-r", "lockerd-central"]);
+      expect(existsSync(join(root, "usr/bin/lockerd-central"))).toBe(false);
+      expect(existsSync(join(root, "usr/lib/lockerd-central"))).toBe(false);
+      expect(existsSync(join(root, "etc/lockerd-central/central.json"))).toBe(true);
+      chroot(root, ["dpkg", "-P", "lockerd-central"]);
+      expect(existsSync(join(root, "etc/lockerd-central"))).toBe(false);
+    });
+  });
+});
+
+/** A scratch Debian 12 root at dir with the stand-in nodejs installed and the given packages in /tmp. */
+function rootWithNode(dir: string, debs: string[]): string {
+  mkdirSync(dir);
+  execFileSync("tar", ["-x", "-C", dir, "-f", debianRoot()]);
+  const nodeDeb = standInNode(join(work, `node-for-${dir.split("/").pop()}`));
+  for (const deb of [nodeDeb, ...debs]) cpSync(deb, join(dir, "tmp", deb.split("/").pop()!));
+  chroot(dir, ["dpkg", "-i", `/tmp/${nodeDeb.split("/").pop()}`]);
+  return dir;
+}
+
 function chroot(root: string, args: string[]): string {
   return execFileSync("chroot", [root, ...args], {
     encoding: "utf8",
@@ -186,19 +301,26 @@ function standInNode(dir: string): string {
   return deb;
 }
 
-/** The installed daemon run as the lockerd user inside the root, on a port chosen at start. */
-async function startInRoot(root: string): Promise<{ url: string; stop(): Promise<void> }> {
-  const proc: ChildProcess = spawn("/usr/sbin/chroot", ["--userspec=lockerd:lockerd", root, "/usr/bin/lockerd"], {
+/**
+ * An installed program run inside the root until it logs its URL and the ready message: by
+ * default the daemon as the lockerd user, on a port chosen at start.
+ */
+async function startInRoot(
+  root: string,
+  opts: { argv?: string[]; ready?: string } = {},
+): Promise<{ url: string; stop(): Promise<void> }> {
+  const ready = opts.ready ?? "API listening";
+  const proc: ChildProcess = spawn("/usr/sbin/chroot", opts.argv ?? ["--userspec=lockerd:lockerd", root, "/usr/bin/lockerd"], {
     env: { PATH: "/usr/bin:/bin", LOCKERD_HTTP: "127.0.0.1:0", HOME: "/var/lib/lockerd" },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`the daemon did not listen within 60 s:\n${out}`)), 60_000);
+    const timer = setTimeout(() => fail(new Error(`${ready}: not within 60 s:\n${out}`)), 60_000);
     const onData = (b: Buffer) => {
       out += b.toString();
       const m = /"url":"(http:\/\/[^"]+)"/.exec(out);
-      if (m && out.includes("API listening")) {
+      if (m && out.includes(ready)) {
         clearTimeout(timer);
         ok(m[1]!);
       }
@@ -211,7 +333,7 @@ async function startInRoot(root: string): Promise<{ url: string; stop(): Promise
     });
     proc.once("exit", (code) => {
       clearTimeout(timer);
-      fail(new Error(`the daemon exited (${code}):\n${out}`));
+      fail(new Error(`exited (${code}):\n${out}`));
     });
   });
   return {

@@ -7,6 +7,7 @@ import { afterAll, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { useTestCentral } from "../support/sync-parts.js";
+import { SOFTWARE_VERSION } from "../../src/system/paths.js";
 import { silentLog } from "../support/log.js";
 
 const central = useTestCentral();
@@ -34,7 +35,7 @@ it("without sync: GET /sync says so and POST /sync/now is refused", async () => 
   const d = await daemonWith(null);
   try {
     const s = (await (await fetch(`${d.url}/sync`)).json()) as Record<string, unknown>;
-    expect(s).toEqual({ configured: false, backlog: 0, oldestUnsentAt: null, lastSuccessAt: null, lastError: null, lagMs: null, lastSentSeq: 0, attempts: 0 });
+    expect(s).toEqual({ configured: false, backlog: 0, oldestUnsentAt: null, lastSuccessAt: null, lastError: null, lagMs: null, lastSentSeq: 0, attempts: 0, softwareVersion: SOFTWARE_VERSION });
     const r = await fetch(`${d.url}/sync/now`, { method: "POST" });
     expect(r.status).toBe(409);
     expect(((await r.json()) as { code: string }).code).toBe("INVALID_STATE");
@@ -80,6 +81,7 @@ it("with sync: a parcel assigned over HTTP reaches the central database, its cod
       const s = (await (await fetch(`${d.url}/sync`)).json()) as Record<string, unknown>;
       expect(s).toMatchObject({ configured: true, backlog: 0, lastError: null, lagMs: 0 });
       expect(s.lastSentSeq).toBe(d.store.events.lastSeq());
+      expect(s.softwareVersion).toBe(SOFTWARE_VERSION);
     });
     const assigned = d.store.events.query({ type: "parcel.assigned" });
     expect(assigned[0]!.data).not.toHaveProperty("pickupCode");

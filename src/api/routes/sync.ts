@@ -1,6 +1,7 @@
 /** /sync: the upward sync's state (backlog, last success, last error, lag) and a push on demand. */
 import { z } from "zod";
 import { LockerdError } from "../../basics/errors.js";
+import { SOFTWARE_VERSION } from "../../system/paths.js";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";
 
@@ -15,6 +16,7 @@ export const syncView = z
     lagMs: z.number().nullable(),
     lastSentSeq: z.number().int(),
     attempts: z.number().int().meta({ description: "push cycles ended since the daemon started, successful or not" }),
+    softwareVersion: z.string().meta({ description: "the lockerd version this bank runs, as its status reports carry it upward" }),
   })
   .passthrough()
   .meta({ id: "SyncState" });
@@ -31,7 +33,7 @@ export function syncRoutes(deps: ApiDeps): Route[] {
       access: ["monitor"],
       responses: { 200: { description: "the sync state", schema: syncView } },
       handler: (_input, _req, res) => {
-        if (deps.sync) return void res.json(deps.sync.status());
+        if (deps.sync) return void res.json({ ...deps.sync.status(), softwareVersion: SOFTWARE_VERSION });
         const s = outbox!.stats();
         res.json({
           configured: false,
@@ -42,6 +44,7 @@ export function syncRoutes(deps: ApiDeps): Route[] {
           lagMs: null,
           lastSentSeq: s.lastSentSeq,
           attempts: 0,
+          softwareVersion: SOFTWARE_VERSION,
         });
       },
     }),

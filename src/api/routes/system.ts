@@ -1,5 +1,6 @@
 /** The daemon's own endpoints: health (open), the OpenAPI document, Prometheus metrics. */
 import { z } from "zod";
+import { SOFTWARE_VERSION } from "../../system/paths.js";
 import type { ApiDeps } from "../deps.js";
 import type { Metrics } from "../metrics.js";
 import { defineRoute, type Route } from "../registry.js";
@@ -23,8 +24,8 @@ export function systemRoutes(deps: ApiDeps, metrics: Metrics, openapi: () => unk
       access: "open",
       responses: { 200: { description: "ready", schema: healthView }, 503: { description: "still starting or stopping", schema: healthView } },
       handler: (_input, _req, res) => {
-        if (deps.isReady()) res.json({ status: "ok" });
-        else res.status(503).json({ status: "starting" });
+        if (deps.isReady()) res.json({ status: "ok", version: SOFTWARE_VERSION });
+        else res.status(503).json({ status: "starting", version: SOFTWARE_VERSION });
       },
     }),
     defineRoute({

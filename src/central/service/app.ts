@@ -5,7 +5,7 @@
  */
 import express from "express";
 import type { Registry } from "prom-client";
-import { httpTiming } from "../../api/metrics.js";
+import { httpTiming } from "../../api/http-metrics.js";
 import { openApiDocument } from "../../api/openapi.js";
 import { notFound, problemHandler } from "../../api/problem.js";
 import { mountRoutes, type Route } from "../../api/registry.js";

@@ -15,6 +15,7 @@ import { parseArgs } from "node:util";
 import { ConfigError } from "../../config/errors.js";
 import { createLogger, type Logger } from "../../system/logger.js";
 import { createNotifier } from "../../system/notify.js";
+import { SOFTWARE_VERSION } from "../../system/paths.js";
 import { migrateCentral } from "../apply.js";
 import { CENTRAL_ROLES, createOperatorToken, listOperatorTokens, revokeOperatorToken, type CentralRole } from "./auth.js";
 import { loadCentralConfig, type ResolvedCentralConfig } from "./config.js";
@@ -23,7 +24,7 @@ import { CENTRAL_MODULES } from "./modules.js";
 import { defaultInstanceName, startCentral } from "./service.js";
 import { COMMANDS } from "./commands.js";
 
-export const USAGE = `usage: lockerd-central <command> [--config FILE] [options]
+export const USAGE = `usage: lockerd-central <command> [--config FILE] [options] | --version
 
 commands:
   serve                              run the service
@@ -91,6 +92,10 @@ async function serve(cfg: ResolvedCentralConfig, log: Logger): Promise<number> {
 
 export async function main(argv: string[]): Promise<number> {
   if (argv[0] === "--help" || argv[0] === "-h") argv = ["help"];
+  if (argv[0] === "--version" || argv[0] === "-V") {
+    process.stdout.write(`lockerd-central ${SOFTWARE_VERSION}\n`);
+    return 0;
+  }
   const [command, ...rest] = argv;
   const sub = command === "token" ? rest.shift() : undefined;
   let values;

@@ -7,6 +7,8 @@
 import { hostname } from "node:os";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { listenApi, type Listening } from "../../api/listen.js";
+import { buildInfo } from "../../api/http-metrics.js";
+import { SOFTWARE_VERSION } from "../../system/paths.js";
 import type { Logger } from "../../system/logger.js";
 import { migrateCentral } from "../apply.js";
 import { createCentralApp, type CentralApp } from "./app.js";
@@ -60,6 +62,7 @@ export async function startCentral(opts: StartCentralOptions): Promise<CentralIn
     }
     const metrics = new Registry();
     collectDefaultMetrics({ register: metrics, prefix: "lockerd_central_" });
+    buildInfo(metrics, "lockerd_central_build_info", SOFTWARE_VERSION);
     const deps: CentralDeps = { pool, log, clock: opts.clock ?? { now: () => Date.now() }, metrics, config, instance: config.instance };
     const app = createCentralApp({ deps, auth: createCentralAuth(pool), modules: opts.modules, metrics, state: () => state });
     const listening: Listening = await listenApi(app.app, { host: config.http.host, port: config.http.port, tls: config.paths.tls, socket: null }, log);

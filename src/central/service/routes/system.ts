@@ -1,6 +1,7 @@
 /** The service's own endpoints: health (open, checks the database), the OpenAPI document, metrics, who am I. */
 import { z } from "zod";
 import type { Registry } from "prom-client";
+import { SOFTWARE_VERSION } from "../../../system/paths.js";
 import { defineRoute, type Route } from "../../../api/registry.js";
 import { callerOf, type CentralRole } from "../auth.js";
 import type { CentralDeps } from "../module.js";
@@ -11,6 +12,7 @@ export const centralHealthView = z
     instance: z.string(),
     database: z.enum(["ok", "unreachable"]),
     schemaVersion: z.number().int().nullable(),
+    version: z.string().meta({ description: "the running lockerd-central's version (package.json, semantic)" }),
   })
   .strict()
   .meta({ id: "CentralHealth" });
@@ -41,7 +43,7 @@ export function centralSystemRoutes(deps: SystemRouteDeps): Route<CentralRole>[]
         }
         const state = deps.state();
         const status = state === "running" ? (database === "ok" ? "ok" : "degraded") : state;
-        res.status(status === "ok" ? 200 : 503).json({ status, instance: deps.instance, database, schemaVersion });
+        res.status(status === "ok" ? 200 : 503).json({ status, instance: deps.instance, database, schemaVersion, version: SOFTWARE_VERSION });
       },
     }),
     defineRoute({
