@@ -224,17 +224,19 @@ check_os() {
 NODE_BIN=""
 check_node() {
   NODE_BIN="$(command -v node || true)"
-  [ -n "$NODE_BIN" ] || die "Node.js 20 is not installed (see docs/installing.md: NodeSource's node_20.x repository)"
+  [ -n "$NODE_BIN" ] || die "Node.js is not installed (see docs/installing.md: NodeSource's node_24.x or node_20.x repository)"
   local v; v="$("$NODE_BIN" --version)"
+  # the same lines as package.json's engines
   case "$v" in
-    v20.*) ;;
-    *) die "Node.js $v found at $NODE_BIN; lockerd needs Node.js 20 (20.9 or later)" ;;
+    v20.*)
+      local minor; minor="$(echo "$v" | cut -d. -f2)"
+      [ "$minor" -ge 9 ] || die "Node.js $v is too old; lockerd needs 20.9 or later, 22 or 24" ;;
+    v22.* | v24.*) ;;
+    *) die "Node.js $v found at $NODE_BIN; lockerd runs on Node.js 20 (20.9 or later), 22 or 24" ;;
   esac
-  local minor; minor="$(echo "$v" | cut -d. -f2)"
-  [ "$minor" -ge 9 ] || die "Node.js $v is too old; lockerd needs 20.9 or later"
   # The service cannot see home directories (ProtectHome=yes): an nvm install there would not run.
   case "$(readlink -f "$NODE_BIN")" in
-    /home/* | /root/* | /run/user/*) die "Node.js at $NODE_BIN lives in a home directory, which the lockerd service cannot see; install Node.js 20 system-wide (NodeSource, see docs/installing.md)" ;;
+    /home/* | /root/* | /run/user/*) die "Node.js at $NODE_BIN lives in a home directory, which the lockerd service cannot see; install Node.js system-wide (NodeSource, see docs/installing.md)" ;;
   esac
   say "node: $v at $NODE_BIN"
 }
