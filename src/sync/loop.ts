@@ -235,8 +235,9 @@ export class SyncLoop implements SyncControl {
         },
         { redoable: true },
       );
-      this.outbox.scrubIfStripped();
     }
+    // once per batch, not per slice: a WAL checkpoint waits for the disk
+    this.outbox.scrubIfStripped();
   }
 
   /** Chunk by chunk, letting doors and requests run in between (a first prune may be large). */

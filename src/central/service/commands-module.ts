@@ -13,23 +13,10 @@ import { LockerdError } from "../../basics/errors.js";
 import type { Signer } from "../../signing/ed25519.js";
 import { COMMAND_KINDS, getCommand, listCommands, queueCommand, type CommandView } from "../commands.js";
 import { callerOf, type CentralRole } from "./auth.js";
-import { commandSigner } from "./command-signer.js";
+import { commandKeySettingsSchema as settings, commandSigner, type CommandKeySettings } from "./command-signer.js";
 import { defineModule, type CentralDeps } from "./module.js";
 
-const settings = z
-  .object({
-    /** The service's Ed25519 private key (PEM, mode 0600); relative to the configuration file. None: creating commands is refused (503). */
-    keyFile: z.string().min(1).optional(),
-    /** How long a command created here stays valid (default 10 minutes). */
-    ttlSeconds: z.number().int().min(10).max(86_400).default(600),
-    /** How long commands made in bulk (the notifier's deadline extensions) stay valid: a bank
-     * offline for a while still gets them; at most the banks' commands.maxValidityMs (default 24 h). */
-    bulkTtlSeconds: z.number().int().min(10).max(7 * 86_400).default(86_400),
-  })
-  .strict()
-  .prefault({});
-
-type Settings = z.infer<typeof settings>;
+type Settings = CommandKeySettings;
 
 const iso = z.string().nullable();
 export const commandView = z
