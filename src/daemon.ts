@@ -108,7 +108,11 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     clock,
     random: opts.random ?? cryptoRandom,
     codes: { secret: loadOrCreateSecret(cfg.paths.secret), digits: cfg.codes.digits },
-    policy: { pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens, attempts: attemptRules(cfg.limiter) },
+    policy: {
+      pickupWindowMs: cfg.parcels.pickupWindowHours * 3_600_000, maxFailedOpens: cfg.doors.maxFailedOpens,
+      attempts: attemptRules(cfg.limiter),
+      health: cfg.doors.health,
+    },
     doors: {
       lockBank,
       settings: {
@@ -119,6 +123,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         sensorSettleMs: cfg.doors.sensorSettleMs,
         flapWindowMs: cfg.doors.flapWindowMs,
         flapMaxChanges: cfg.doors.flapMaxChanges,
+        cutSuspectMs: cfg.doors.cutSuspectMs,
       },
       onOutcomeError: (err, where) => doorLog.error({ err, where }, "door outcome could not be recorded"),
     },

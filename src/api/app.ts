@@ -8,6 +8,7 @@ import { notFound, problemHandler, redactPath } from "./problem.js";
 import { mountRoutes, type Route } from "./registry.js";
 import { eventRoutes } from "./routes/events.js";
 import { lockerRoutes } from "./routes/lockers.js";
+import { lockerHealthRoutes } from "./routes/locker-health.js";
 import { packageRoutes } from "./routes/packages.js";
 import { pickupRoutes } from "./routes/pickup.js";
 import { systemRoutes } from "./routes/system.js";
@@ -52,6 +53,8 @@ export function createApi(deps: ApiDeps): Api {
   const openapi = () => (doc ??= openApiDocument(routes, { title: "lockerd", version: VERSION, description: "The local API of a parcel-locker bank." }));
   const routes: Route[] = [
     ...systemRoutes(deps, metrics, openapi),
+    // before lockerRoutes: its /lockers/:id would match /lockers/health
+    ...lockerHealthRoutes(deps),
     ...lockerRoutes(deps),
     ...pickupRoutes(deps),
     ...packageRoutes(deps),

@@ -8,6 +8,7 @@ import { collectDefaultMetrics, Counter, Gauge, Registry } from "prom-client";
 import { buildInfo, httpTiming } from "./http-metrics.js";
 import { EVENT_TYPES, EVENTS, type EventSpec, type EventType, type RecordedEvent } from "../basics/events.js";
 import type { BankContext } from "../bank/context.js";
+import { bankHealth } from "../bank/health.js";
 import { outboxStatsReader } from "../store/sync-outbox.js";
 import { SOFTWARE_VERSION } from "../system/paths.js";
 
@@ -55,6 +56,44 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     registers: [registry],
     collect() {
       this.set(ctx.doors.unavailableLockers().size);
+    },
+  });
+
+  // Compartment health (bank/health.ts), read from the store when scraped.
+  const health = () => bankHealth(ctx);
+  new Gauge({
+    name: "lockerd_locker_health_score",
+    help: "Each compartment's health score (0..100; see README, Health score)",
+    labelNames: ["locker"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of health()) this.set({ locker: h.lockerId }, h.score);
+    },
+  });
+  new Gauge({
+    name: "lockerd_locker_cycles",
+    help: "Each compartment's lock cycles (unlocks whose door opened), for life",
+    labelNames: ["locker"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of health()) this.set({ locker: h.lockerId }, h.cycles);
+    },
+  });
+  new Gauge({
+    name: "lockerd_locker_faults",
+    help: "Each compartment's faults since it was last put back in service, by kind",
+    labelNames: ["locker", "kind"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const h of health()) {
+        this.set({ locker: h.lockerId, kind: "failed_open" }, h.failedOpens);
+        this.set({ locker: h.lockerId, kind: "jam" }, h.jams);
+        this.set({ locker: h.lockerId, kind: "sensor_flap" }, h.sensorFlaps);
+        this.set({ locker: h.lockerId, kind: "board_error" }, h.boardErrors);
+      }
     },
   });
 

@@ -161,7 +161,7 @@ async function unlockForDeposit(ctx: BankContext, assignment: Assignment): Promi
     crashPoint("assign.unlocked");
   } catch (e) {
     // The lock could not be driven: give the locker back rather than strand the courier.
-    abortIntent(ctx, assignment.intentId, "door_unavailable");
+    abortIntent(ctx, assignment.intentId, "door_unavailable", e);
     throw e;
   }
   return assignment;

@@ -10,6 +10,7 @@ import type { EventData } from "../basics/events.js";
 import type { Clock, RandomSource } from "../basics/ports.js";
 import type { SizeScale } from "./sizes.js";
 import type { DoorCommander } from "../doors/commander.js";
+import type { HealthPolicy } from "./health.js";
 
 export type { DoorCommander };
 
@@ -20,6 +21,8 @@ export interface BankPolicy {
   maxFailedOpens: number;
   /** The attempt limiter's rules for codes and PINs: every pickup and PIN passes through them. */
   attempts: AttemptRules;
+  /** Rated cycles and the health threshold (bank/health.ts); DEFAULT_HEALTH when absent. */
+  health?: HealthPolicy;
 }
 
 export interface BankContext {

@@ -8,8 +8,12 @@ import type { IntentRow } from "../store/rows.js";
 import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "./context.js";
 import { settleRemoteOpen } from "./remote-commands.js";
+import type { UnlockEvidence } from "../doors/unlock-evidence.js";
+import { unlockFailureIn } from "../doors/unlock-evidence.js";
+import { takeOutIfUnhealthy } from "./health.js";
+import { moveTargets, recordUnlockFailure, recordUnlockOutcome } from "./unlock-outcomes.js";
 
-export function doorOpened(ctx: BankContext, intentId: number): void {
+export function doorOpened(ctx: BankContext, intentId: number, evidence?: UnlockEvidence): void {
   const now = ctx.clock.now();
   writeThenCrash(ctx, "door.opened.committed", () => {
     const intent = ctx.store.intents.get(intentId);
@@ -18,6 +22,9 @@ export function doorOpened(ctx: BankContext, intentId: number): void {
     ctx.store.lockers.setFailedOpens(intent.lockerId, 0, now);
     settleRemoteOpen(ctx, intent.id, { opened: true }, now); // signed-commands: a remote open is done when its door opened
     ctx.store.record({ type: "door.opened", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose } }, now);
+    // Only an unlock pulsed in this run has an outcome: an intent that took over a door already
+    // open, or was adopted after a restart, sent nothing now (evidence absent).
+    if (evidence) recordUnlockOutcome(ctx, intent, "opened", { evidence, doorSensor: "opened" }, now);
     if (!intent.parcelId) return;
     const parcel = ctx.store.parcels.get(intent.parcelId);
     if (intent.purpose === "pickup" && parcel?.status === "STORED") {
@@ -68,7 +75,7 @@ export function doorClosed(ctx: BankContext, intentId: number): void {
  * unseen: that is not counted against the door, and a deposit's locker is left for a person to
  * look at rather than handed to the next parcel.
  */
-export function doorDidNotOpen(ctx: BankContext, intentId: number, reason: "stayed_closed" | "hardware_offline" = "stayed_closed"): void {
+export function doorDidNotOpen(ctx: BankContext, intentId: number, reason: "stayed_closed" | "hardware_offline" = "stayed_closed", evidence?: UnlockEvidence): void {
   const now = ctx.clock.now();
   ctx.store.write(() => {
     const intent = ctx.store.intents.get(intentId);
@@ -79,6 +86,7 @@ export function doorDidNotOpen(ctx: BankContext, intentId: number, reason: "stay
     const locker = ctx.store.lockers.get(intent.lockerId);
     if (reason === "hardware_offline") {
       ctx.store.record({ type: "door.open_timeout", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason } }, now);
+      recordUnlockOutcome(ctx, intent, "no_answer", { evidence, doorSensor: "unreadable" }, now);
       if (intent.purpose === "deposit" && locker?.status !== "OUT_OF_SERVICE") {
         const why = "inspect: the hardware stopped answering during a deposit";
         ctx.store.lockers.setStatus(intent.lockerId, "OUT_OF_SERVICE", why, now);
@@ -97,6 +105,15 @@ export function doorDidNotOpen(ctx: BankContext, intentId: number, reason: "stay
       ctx.store.lockers.setStatus(intent.lockerId, "OUT_OF_SERVICE", why, now);
       ctx.store.record({ type: "locker.flagged", lockerId: intent.lockerId, data: { reason: why } }, now);
     }
+    recordUnlockOutcome(ctx, intent, "open_not_detected", { evidence, doorSensor: "no_change" }, now);
+    if (intent.parcelId && (intent.purpose === "pickup" || intent.purpose === "collect")) {
+      // A parcel stuck behind a door that does not open: the code stays valid; the center is told,
+      // with the free lockers a technician could move it to (lockerctl move).
+      ctx.store.record(
+        { type: "alarm.door_jammed", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, failedOpens: failed, moveTo: moveTargets(ctx, intent.lockerId) } },
+        now,
+      );
+    }
     if (intent.purpose === "deposit") returnReservation(ctx, intent, "door_did_not_open", now);
   });
 }
@@ -105,7 +122,7 @@ export function doorDidNotOpen(ctx: BankContext, intentId: number, reason: "stay
  * An unlock that could not be sent: forget the intent. Nothing was consumed; a deposit's
  * reservation is given back rather than strand the courier.
  */
-export function abortIntent(ctx: BankContext, intentId: number, reason: string): void {
+export function abortIntent(ctx: BankContext, intentId: number, reason: string, err?: unknown): void {
   const now = ctx.clock.now();
   ctx.store.write(() => {
     const intent = ctx.store.intents.get(intentId);
@@ -113,6 +130,9 @@ export function abortIntent(ctx: BankContext, intentId: number, reason: string):
     ctx.store.intents.setState(intent.id, "aborted", now);
     settleRemoteOpen(ctx, intent.id, { opened: false, code: "DOOR_UNAVAILABLE", message: `the lock could not be driven (${reason})` }, now); // signed-commands
     ctx.store.record({ type: "door.unlock_failed", lockerId: intent.lockerId, parcelId: intent.parcelId, data: { purpose: intent.purpose, reason } }, now);
+    // An unlock the hardware was asked for (not one refused before any command, like a busy door).
+    const failure = unlockFailureIn(err);
+    if (failure) recordUnlockFailure(ctx, intent, failure, now);
     if (intent.purpose === "deposit") returnReservation(ctx, intent, reason, now);
   });
 }
@@ -138,6 +158,8 @@ function releaseLocker(ctx: BankContext, intent: IntentRow, now: number): void {
   if (intent.parcelId) ctx.store.parcels.update(intent.parcelId, { at: now, release: true });
   setLockerUnlessOutOfService(ctx, intent.lockerId, "AVAILABLE", now);
   ctx.store.record({ type: "locker.released", lockerId: intent.lockerId, parcelId: intent.parcelId }, now);
+  // Empty now: a compartment whose health fell below the threshold while it held a parcel goes out of service.
+  if (ctx.store.lockers.get(intent.lockerId)?.status === "AVAILABLE") takeOutIfUnhealthy(ctx, intent.lockerId, now);
   // The door shut on a locker that should now be empty, and its IR sensor
   // sees something inside (the parcel, or part of it, was not taken). Not assigned while so.
   if (ctx.doors.itemPresent?.(intent.lockerId) === true) {

@@ -37,7 +37,7 @@ export async function collectExpired(ctx: BankContext, parcelId: string): Promis
   try {
     await ctx.doors.unlock(lockerId, intentId);
   } catch (e) {
-    abortIntent(ctx, intentId, "unlock_failed");
+    abortIntent(ctx, intentId, "unlock_failed", e);
     throw e;
   }
   return { parcelId, lockerId };

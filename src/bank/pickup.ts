@@ -75,7 +75,7 @@ export async function openForParcel(ctx: BankContext, parcelId: string, purpose:
     await ctx.doors.unlock(lockerId, intentId);
     crashPoint("pickup.unlocked");
   } catch (e) {
-    abortIntent(ctx, intentId, "unlock_failed");
+    abortIntent(ctx, intentId, "unlock_failed", e);
     throw e;
   }
   return { parcelId, lockerId };

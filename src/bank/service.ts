@@ -38,6 +38,8 @@ export function setInService(ctx: BankContext, lockerId: string): void {
     const status = !parcel ? "AVAILABLE" : parcel.status === "ASSIGNED" || parcel.status === "CANCELLED" ? "RESERVED" : "OCCUPIED";
     ctx.store.lockers.setStatus(lockerId, status, null, now);
     ctx.store.lockers.setFailedOpens(lockerId, 0, now);
+    // Put back after a repair: its fault counters start again (bank/health.ts); cycles stay.
+    ctx.store.health.resetFaults(lockerId, now);
     ctx.store.record({ type: "locker.in_service", lockerId, data: { status } }, now);
   });
 }
@@ -57,7 +59,7 @@ export async function technicianOpen(ctx: BankContext, lockerId: string, opts: {
   try {
     await ctx.doors.unlock(lockerId, intentId);
   } catch (e) {
-    abortIntent(ctx, intentId, "unlock_failed");
+    abortIntent(ctx, intentId, "unlock_failed", e);
     throw e;
   }
   return { lockerId, intentId };

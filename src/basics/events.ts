@@ -154,6 +154,16 @@ export const EVENTS = {
     center: { parcel: "expires_at" },
     example: { from: Date.UTC(2026, 2, 3), to: Date.UTC(2026, 2, 5) },
   }),
+  "parcel.moved": spec({
+    // A technician moved a parcel out of a jammed compartment (lockerctl move); lockerId is the new one.
+    data: z.object({ from: z.string(), to: z.string(), reason: z.string() }),
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "parcel moved to another locker",
+    center: {},
+    example: { from: "A03", to: "B05", reason: "door jammed" },
+  }),
   "parcel.cancelled": spec({
     data: z.object({ reason: z.string() }),
     locker: "always",
@@ -223,6 +233,26 @@ export const EVENTS = {
     center: {},
     doorFault: "unlock_failed",
     example: { purpose: "pickup", reason: "board offline" },
+  }),
+  "door.unlock_outcome": spec({
+    // One per unlock the hardware was asked for (bank/unlock-outcomes.ts): what the board answered
+    // (acknowledged / status_read / none_expected; refused / no_answer when it failed), what the door
+    // sensor did, the item sensor before the pulse and at the outcome (null: no sensor), ms after the pulse.
+    data: z.object({
+      purpose,
+      outcome: z.enum(["opened", "open_not_detected", "board_refused", "no_answer"]),
+      board: z.enum(["acknowledged", "status_read", "none_expected", "awaited", "refused", "no_answer", "unknown"]),
+      doorSensor: z.enum(["opened", "no_change", "unreadable"]),
+      itemBefore: z.boolean().nullable(),
+      itemAfter: z.boolean().nullable(),
+      ms: z.number().nullable(),
+    }),
+    locker: "always",
+    parcel: "maybe",
+    level: "info",
+    label: "unlock outcome",
+    center: {},
+    example: { purpose: "pickup", outcome: "open_not_detected", board: "acknowledged", doorSensor: "no_change", itemBefore: true, itemAfter: true, ms: 30_000 },
   }),
   "door.technician_open": spec({
     data: z.object({ forced: z.boolean() }),
@@ -330,6 +360,39 @@ export const EVENTS = {
     center: {},
     doorFault: "forced",
     example: { how: "opened", holdsParcel: true, lockerStatus: "OCCUPIED", parcelStatus: "STORED" },
+  }),
+  "alarm.door_jammed": spec({
+    // A pickup (or collect) whose door did not open: the code stays valid; moveTo = free lockers of
+    // the same size or larger a technician can move the parcel to (lockerctl move).
+    data: z.object({ purpose, failedOpens: z.number().int(), moveTo: z.array(z.string()) }),
+    locker: "always",
+    parcel: "always",
+    level: "alarm",
+    label: "door jammed with a parcel inside",
+    center: {},
+    doorFault: "jammed",
+    example: { purpose: "pickup", failedOpens: 1, moveTo: ["B05", "C01"] },
+  }),
+  "alarm.sensor_cut_suspected": spec({
+    // Open with no unlock and never changing since (doors/supervisor.ts): a cut sensor cable, not a forced door.
+    data: z.object({ openForMs: z.number() }),
+    locker: "always",
+    parcel: "never",
+    level: "alarm",
+    label: "door sensor cable suspected cut",
+    center: {},
+    doorFault: "sensor_cut",
+    example: { openForMs: 600_000 },
+  }),
+  "alarm.locker_health_low": spec({
+    // Below the health threshold while holding (or reserved for) a parcel: taken out of service once released.
+    data: z.object({ score: z.number(), threshold: z.number(), reason: z.string(), holdsParcel: z.boolean() }),
+    locker: "always",
+    parcel: "maybe",
+    level: "alarm",
+    label: "compartment health below the threshold",
+    center: {},
+    example: { score: 42, threshold: 50, reason: "4 jams, 1% of 500000 rated cycles", holdsParcel: true },
   }),
   "alarm.command_refused": spec({
     data: z.object({

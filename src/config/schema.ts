@@ -130,6 +130,19 @@ export const configSchema = z
         sensorSettleMs: z.number().int().min(0).max(10_000).default(100),
         flapWindowMs: ms(10_000),
         flapMaxChanges: z.number().int().min(2).max(1000).default(6),
+        // A door open with no unlock whose sensor never changes this long: a suspected cut cable.
+        cutSuspectMs: ms(600_000),
+        // Compartment health (bank/health.ts; README "Health score").
+        health: z
+          .object({
+            // Kerong rates its locks at 500,000 operations.
+            ratedCycles: z.number().int().min(1000).max(100_000_000).default(500_000),
+            ratedCyclesByLocker: z.record(z.string().regex(/^[A-Z][0-9]{2,3}$/, "a locker id such as A01"), z.number().int().min(1000).max(100_000_000)).default({}),
+            // Below this score a compartment is taken out of service (0: never).
+            outOfServiceBelow: z.number().int().min(0).max(100).default(50),
+          })
+          .strict()
+          .prefault({}),
       })
       .strict()
       .prefault({}),

@@ -16,11 +16,19 @@
  * nothing: the intent takes over the open phase and is reported opened at once, so closing the
  * door completes it. Every intent the supervisor accepts thus ends in opened+closed, a timeout,
  * or a rejected unlock (which the caller aborts).
+ *
+ * Door truth: each accepted unlock keeps its evidence (the board's answer, the item sensor before
+ * the pulse), handed with opened / didNotOpen; a rejected unlock says in details.outcome whether
+ * the board refused or did not answer. A door open with no operation whose sensor then never
+ * changes for cutSuspectMs is a suspected cut sensor cable (a normally-closed switch whose wire is
+ * cut reads open forever): reported once, its left-open repeats stop, and it is unavailable
+ * until the sensor reads closed again.
  */
 import type { Clock, TimerHandle } from "../basics/ports.js";
 import { LockerdError } from "../basics/errors.js";
 import type { DoorCommander } from "./commander.js";
 import { PulseInProgressError, type DoorPosition, type LockBank } from "../drivers/lock-bank.js";
+import { unlockFailureOf, type UnlockEvidence } from "./unlock-evidence.js";
 
 /** Why an unlocked door was not seen to open: it stayed shut, or its hardware stopped answering. */
 export type NotOpenedReason = "stayed_closed" | "hardware_offline";
@@ -29,9 +37,12 @@ export type NotOpenedReason = "stayed_closed" | "hardware_offline";
 export type ForcedHow = "opened" | "found_open";
 
 export interface DoorOutcomes {
-  opened(lockerId: string, intentId: number): void;
+  /** evidence: absent when no pulse was sent (the intent took over a door already open, or was adopted). */
+  opened(lockerId: string, intentId: number, evidence?: UnlockEvidence): void;
   closed(lockerId: string, intentId: number): void;
-  didNotOpen(lockerId: string, intentId: number, reason: NotOpenedReason): void;
+  didNotOpen(lockerId: string, intentId: number, reason: NotOpenedReason, evidence?: UnlockEvidence): void;
+  /** A door open with no unlock whose sensor has not changed for cutSuspectMs: a cut cable, probably. */
+  sensorCutSuspected?(lockerId: string, openForMs: number): void;
   /**
    * A door opened with no unlock: tamper. how = "found_open": the door's position was unknown
    * since the supervisor started (its hardware offline) and is open when first read, so it
@@ -61,12 +72,14 @@ export interface SupervisorSettings {
   sensorSettleMs?: number;
   flapWindowMs?: number;
   flapMaxChanges?: number;
+  /** An unattended open door whose sensor does not change this long is a suspected cut cable (default 10 min). */
+  cutSuspectMs?: number;
 }
 
 type Phase =
   | { kind: "idle" }
   | { kind: "unlocking"; intentId: number; timer: TimerHandle; pulsedAt: number; offline: boolean }
-  | { kind: "open"; intentId: number | null; since: number; alarmed: boolean; timer: TimerHandle };
+  | { kind: "open"; intentId: number | null; since: number; alarmed: boolean; timer: TimerHandle; cutSuspected?: boolean };
 
 interface SensorFilter {
   /** The position the state machine last acted on. */
@@ -77,11 +90,14 @@ interface SensorFilter {
   /** Times of recent raw changes (within the flap window). */
   changes: number[];
   unstable: boolean;
+  /** When the sensor last changed at all (raw). */
+  lastRawAt?: number;
 }
 
 export class DoorSupervisor implements DoorCommander {
   private readonly phases = new Map<string, Phase>();
   private readonly sensors = new Map<string, SensorFilter>();
+  private readonly evidence = new Map<number, UnlockEvidence>();
   private outcomes: DoorOutcomes | null = null;
   private started = false;
 
@@ -116,7 +132,7 @@ export class DoorSupervisor implements DoorCommander {
 
   async unlock(lockerId: string, intentId: number): Promise<void> {
     if (this.bank.offline().has(lockerId)) {
-      throw new LockerdError("DOOR_UNAVAILABLE", `the door of locker ${lockerId} cannot be reached right now`);
+      throw new LockerdError("DOOR_UNAVAILABLE", `the door of locker ${lockerId} cannot be reached right now`, { outcome: "no_answer" });
     }
     const sensor = this.sensors.get(lockerId);
     if (this.phase(lockerId).kind === "open" && sensor?.timer && sensor.pending === "closed" && !sensor.unstable) {
@@ -129,6 +145,9 @@ export class DoorSupervisor implements DoorCommander {
     if (phase.kind === "open") {
       if (phase.intentId === intentId) return; // a retry after the door opened: nothing to pulse
       if (phase.intentId !== null) throw busy(lockerId);
+      if (phase.cutSuspected) {
+        throw new LockerdError("DOOR_UNAVAILABLE", `the door sensor of locker ${lockerId} is suspected cut: it cannot tell whether the door opened`);
+      }
       // The door already stands open with nothing under way: this intent takes it over.
       phase.intentId = intentId;
       this.safely("opened", () => this.outcomes?.opened(lockerId, intentId));
@@ -142,6 +161,8 @@ export class DoorSupervisor implements DoorCommander {
       return;
     }
     if (phase.kind === "unlocking") phase.timer.cancel();
+    const evidence: UnlockEvidence = { board: "awaited", itemBefore: this.itemPresent(lockerId), pulsedAt: now };
+    this.evidence.set(intentId, evidence);
     this.phases.set(lockerId, {
       kind: "unlocking",
       intentId,
@@ -150,7 +171,8 @@ export class DoorSupervisor implements DoorCommander {
       timer: this.clock.after(this.settings.openTimeoutMs, () => this.onOpenTimeout(lockerId, intentId)),
     });
     try {
-      await this.bank.unlock(lockerId, this.settings.pulseMs);
+      const receipt = await this.bank.unlock(lockerId, this.settings.pulseMs);
+      evidence.board = receipt ? receipt.board : "none_expected";
     } catch (e) {
       // The lock is still energised from this intent's last pulse: it is unlocked right now.
       if (e instanceof PulseInProgressError) return;
@@ -159,7 +181,10 @@ export class DoorSupervisor implements DoorCommander {
         now.timer.cancel();
         this.phases.set(lockerId, { kind: "idle" });
       }
-      throw new LockerdError("DOOR_UNAVAILABLE", `the lock of locker ${lockerId} could not be driven`, { cause: String(e) });
+      this.evidence.delete(intentId);
+      const outcome = unlockFailureOf(e);
+      const what = outcome === "board_refused" ? "its board refused the unlock" : "its board did not answer";
+      throw new LockerdError("DOOR_UNAVAILABLE", `the lock of locker ${lockerId} could not be driven: ${what}`, { cause: String(e), outcome });
     }
   }
 
@@ -181,10 +206,11 @@ export class DoorSupervisor implements DoorCommander {
     return () => this.positionListeners.delete(listener);
   }
 
-  /** Lockers whose hardware is offline or whose door sensor is unstable: no new parcels, no pickups. */
+  /** Lockers whose hardware is offline or whose door sensor is unstable or suspected cut: no new parcels, no pickups. */
   unavailableLockers(): ReadonlySet<string> {
     const offline = this.bank.offline();
     const unstable = [...this.sensors].filter(([, s]) => s.unstable).map(([id]) => id);
+    for (const [id, p] of this.phases) if (p.kind === "open" && p.cutSuspected) unstable.push(id);
     return unstable.length ? new Set([...offline, ...unstable]) : offline;
   }
 
@@ -215,6 +241,7 @@ export class DoorSupervisor implements DoorCommander {
   async stop(): Promise<void> {
     for (const p of this.phases.values()) if (p.kind !== "idle") p.timer.cancel();
     this.phases.clear();
+    this.evidence.clear();
     for (const s of this.sensors.values()) s.timer?.cancel();
     await this.bank.stop();
   }
@@ -231,6 +258,7 @@ export class DoorSupervisor implements DoorCommander {
     s.pending = pos;
     s.changes = s.changes.filter((t) => now - t < windowMs);
     if (!commanded) s.changes.push(now);
+    s.lastRawAt = now;
     if (!commanded && !s.unstable && s.changes.length > (this.settings.flapMaxChanges ?? 6)) {
       s.unstable = true;
       this.safely("sensorUnstable", () => this.outcomes?.sensorUnstable(lockerId, s.changes.length, windowMs));
@@ -279,7 +307,8 @@ export class DoorSupervisor implements DoorCommander {
       if (phase.kind === "unlocking") {
         phase.timer.cancel();
         this.phases.set(lockerId, this.openPhase(lockerId, phase.intentId));
-        this.safely("opened", () => outcomes.opened(lockerId, phase.intentId));
+        const evidence = this.takeEvidence(phase.intentId);
+        this.safely("opened", () => outcomes.opened(lockerId, phase.intentId, evidence));
       } else if (phase.kind === "idle") {
         // The same object the left-open timer checks against (a copy would silence that alarm).
         const open = this.openPhase(lockerId, null);
@@ -306,7 +335,8 @@ export class DoorSupervisor implements DoorCommander {
     }
     this.phases.set(lockerId, { kind: "idle" });
     const reason = phase.offline || this.bank.offline().has(lockerId) ? "hardware_offline" : "stayed_closed";
-    this.safely("didNotOpen", () => this.outcomes?.didNotOpen(lockerId, intentId, reason));
+    const evidence = this.takeEvidence(intentId);
+    this.safely("didNotOpen", () => this.outcomes?.didNotOpen(lockerId, intentId, reason, evidence));
   }
 
   private openPhase(lockerId: string, intentId: number | null): Phase & { kind: "open" } {
@@ -318,11 +348,38 @@ export class DoorSupervisor implements DoorCommander {
       alarmed: false,
       timer: this.clock.after(this.settings.leftOpenMs, () => this.onLeftOpen(lockerId, phase)),
     };
+    if (intentId === null) this.clock.after(this.cutSuspectMs(), () => this.onCutCheck(lockerId, phase));
     return phase;
+  }
+
+  private cutSuspectMs(): number {
+    return this.settings.cutSuspectMs ?? 600_000;
+  }
+
+  /** Still open with nothing under way, and the sensor silent all along: a cut cable, probably. */
+  private onCutCheck(lockerId: string, phase: Phase & { kind: "open" }): void {
+    if (this.phases.get(lockerId) !== phase || phase.intentId !== null || phase.cutSuspected) return;
+    const now = this.clock.now();
+    const lastRaw = this.sensors.get(lockerId)?.lastRawAt ?? 0;
+    if (lastRaw > phase.since) {
+      // It moved (flapped, or went briefly shut and open again unsettled): not a dead wire; wait from its last change.
+      this.clock.after(Math.max(1, lastRaw + this.cutSuspectMs() - now), () => this.onCutCheck(lockerId, phase));
+      return;
+    }
+    phase.cutSuspected = true;
+    this.safely("sensorCutSuspected", () => this.outcomes?.sensorCutSuspected?.(lockerId, now - phase.since));
+  }
+
+  private takeEvidence(intentId: number): UnlockEvidence | undefined {
+    const e = this.evidence.get(intentId);
+    this.evidence.delete(intentId);
+    return e;
   }
 
   private onLeftOpen(lockerId: string, phase: Phase & { kind: "open" }): void {
     if (this.phases.get(lockerId) !== phase) return;
+    // A suspected cut cable was reported as such; repeating "left open" would be a storm of false alarms.
+    if (phase.cutSuspected) return;
     phase.alarmed = true;
     this.safely("leftOpen", () => this.outcomes?.leftOpen(lockerId, this.clock.now() - phase.since));
     phase.timer = this.clock.after(this.settings.leftOpenRepeatMs, () => this.onLeftOpen(lockerId, phase));

@@ -14,6 +14,15 @@ export interface LockBankListener {
   health(lockerIds: readonly string[], online: boolean, detail: string): void;
 }
 
+/**
+ * What a board said to an unlock: "acknowledged" = it answered the command itself (0x8A/0x80,
+ * Modbus echo, WKLY); "status_read" = the protocol has no answer, and a status read right after
+ * showed the board there (CU16, WKLY silent firmware).
+ */
+export interface UnlockReceipt {
+  board: "acknowledged" | "status_read";
+}
+
 export interface LockBank {
   /** "sim", "gpio", "cu16", "8a80", "modbus-relay", "wkly". */
   readonly kind: string;
@@ -21,9 +30,12 @@ export interface LockBank {
   start(listener: LockBankListener): Promise<void>;
   /**
    * Pulse one lock for pulseMs. The pulse is bounded by the board itself or by a timer that
-   * cannot be skipped; resolves once the command has left, rejects when it could not be sent.
+   * cannot be skipped; resolves once the command has left, rejects when it could not be sent
+   * (a board's refusal carries code "BOARD_REFUSED", an unanswered command "REPLY_TIMEOUT").
+   * Resolves with what the board answered where the protocol answers; nothing where no answer
+   * exists (GPIO, the in-process simulator).
    */
-  unlock(lockerId: string, pulseMs: number): Promise<void>;
+  unlock(lockerId: string, pulseMs: number): Promise<UnlockReceipt | void>;
   /** Last known position of every door. */
   doors(): ReadonlyMap<string, DoorPosition>;
   /** Lockers whose hardware is currently unreachable. */

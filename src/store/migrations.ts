@@ -157,4 +157,31 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX idempotency_keys_age ON idempotency_keys(created_at);
   `,
+  // 7: RESERVED for passes-bank (issue 23). A placeholder on the doors branch only, so 8 below
+  // can be applied in order in this branch's tests; at merge the lead keeps passes-bank's 7 and
+  // drops this line.
+  `SELECT 1;`,
+  // 8 (door truth, issue 20): each unlock's outcome on its intent (one of opened,
+  // open_not_detected, board_refused, no_answer; NULL while pending, or before migration 8) with
+  // what the board answered; and each compartment's health counters. Fault counters count since
+  // the locker was last put back in service (a technician's repair); cycles count for life.
+  `
+  ALTER TABLE door_intents ADD COLUMN outcome TEXT
+    CHECK (outcome IS NULL OR outcome IN ('opened','open_not_detected','board_refused','no_answer'));
+  ALTER TABLE door_intents ADD COLUMN board_answer TEXT;
+  CREATE INDEX door_intents_locker_outcomes ON door_intents(locker_id, id) WHERE outcome IS NOT NULL;
+
+  CREATE TABLE locker_health (
+    locker_id     TEXT PRIMARY KEY REFERENCES lockers(id),
+    cycles        INTEGER NOT NULL DEFAULT 0,
+    failed_opens  INTEGER NOT NULL DEFAULT 0,
+    jams          INTEGER NOT NULL DEFAULT 0,
+    sensor_flaps  INTEGER NOT NULL DEFAULT 0,
+    board_errors  INTEGER NOT NULL DEFAULT 0,
+    -- set while the score is below the threshold (alarm raised once per crossing)
+    low_since     INTEGER,
+    reset_at      INTEGER,
+    updated_at    INTEGER NOT NULL
+  ) STRICT;
+  `,
 ];

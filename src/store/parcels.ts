@@ -92,6 +92,11 @@ export class ParcelTable {
     this.insertStmt.run({ ...p, tokenHash: p.tokenHash ?? null });
   }
 
+  /** Re-home a parcel held in a locker (a technician moved it physically; bank/move.ts). */
+  relocate(id: string, lockerId: string): void {
+    this.db.prepare(`UPDATE parcels SET locker_id = ? WHERE id = ? AND in_locker = 1`).run(lockerId, id);
+  }
+
   /** Change status; optionally stamp a time column, drop the code, release the locker claim. */
   update(
     id: string,

@@ -12,6 +12,7 @@ import { EventLog, type NewEvent, type RecordedEvent } from "./events.js";
 import { IdempotencyTable } from "./idempotency.js";
 import { IntentTable } from "./intents.js";
 import { LockerTable } from "./lockers.js";
+import { LockerHealthTable } from "./locker-health.js";
 import { ParcelTable } from "./parcels.js";
 import { SyncCommandTable } from "./sync-commands.js";
 import { SyncOutbox } from "./sync-outbox.js";
@@ -23,6 +24,7 @@ export interface WriteOptions {
 
 export class Store {
   readonly lockers: LockerTable;
+  readonly health: LockerHealthTable;
   readonly parcels: ParcelTable;
   readonly intents: IntentTable;
   readonly events: EventLog;
@@ -38,6 +40,7 @@ export class Store {
     private readonly clockSynced: () => boolean = () => true,
   ) {
     this.lockers = new LockerTable(db);
+    this.health = new LockerHealthTable(db);
     this.parcels = new ParcelTable(db);
     this.intents = new IntentTable(db);
     this.events = new EventLog(db);

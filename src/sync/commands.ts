@@ -209,7 +209,7 @@ export class CommandApplier {
       await this.ctx.doors.unlock(args.lockerId, claimed.intentId);
     } catch (e) {
       // the command fails with the aborted intent (bank/door-outcomes.ts)
-      abortIntent(this.ctx, claimed.intentId, "unlock_failed");
+      abortIntent(this.ctx, claimed.intentId, "unlock_failed", e);
       this.log.warn({ commandId: cmd.id, err: e }, "remote door open: the lock could not be driven");
       return "failed";
     }

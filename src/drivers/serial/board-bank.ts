@@ -10,7 +10,7 @@
  */
 import { cappedDelay } from "../../basics/backoff.js";
 import type { Logger } from "../../system/logger.js";
-import type { DoorPosition, LockBank, LockBankListener } from "../lock-bank.js";
+import type { DoorPosition, LockBank, LockBankListener, UnlockReceipt } from "../lock-bank.js";
 import type { FrameFormat } from "./framing.js";
 import { SerialLink } from "./link.js";
 import type { SerialLine } from "./line.js";
@@ -123,7 +123,7 @@ export class BoardLockBank implements LockBank {
     this.schedule();
   }
 
-  async unlock(lockerId: string, pulseMs: number): Promise<void> {
+  async unlock(lockerId: string, pulseMs: number): Promise<UnlockReceipt> {
     // The board times the pulse: set on the board (CU16, 0x8A/0x80) or carried in the command.
     const wire = this.opts.wiring.byLocker.get(lockerId);
     if (!wire) throw new Error(`${this.kind}: no locker ${lockerId} in the wiring`);
@@ -132,6 +132,8 @@ export class BoardLockBank implements LockBank {
     try {
       const reading = await this.opts.protocol.unlock(this.link, wire.board, wire.channel, pulseMs);
       if (reading) this.apply(board, reading);
+      // A protocol that confirms by reading the board returns that reading; otherwise the board answered the command.
+      return { board: reading ? "status_read" : "acknowledged" };
     } catch (e) {
       if (isTimeout(e)) this.markOffline(board, e as Error);
       throw e;

@@ -10,8 +10,11 @@ import { ConfigError } from "../../config/errors.js";
 import type { SimFaultConfig } from "../../config/schema.js";
 import type { DoorPosition, LockBank, LockBankListener } from "../lock-bank.js";
 
-/** A door's standing misbehaviour: jammed (never opens), left_open (the person never closes it), flapping (sensor). */
-export type SimDoorFault = "jammed" | "left_open" | "flapping";
+/**
+ * A door's standing misbehaviour: jammed (never opens), left_open (the person never closes it),
+ * flapping (sensor), refused (its board refuses the unlock, as a Modbus exception or WKLY FF would).
+ */
+export type SimDoorFault = "jammed" | "left_open" | "flapping" | "refused";
 
 export interface SimBankOptions {
   lockerIds: readonly string[];
@@ -62,6 +65,7 @@ export class SimLockBank implements LockBank {
   async unlock(lockerId: string, pulseMs: number): Promise<void> {
     if (!this.actual.has(lockerId)) throw new Error(`sim: no locker ${lockerId}`);
     if (this.offlineSet.has(lockerId)) throw new Error(`sim: locker ${lockerId} is offline`);
+    if (this.faults.get(lockerId) === "refused") throw Object.assign(new Error(`sim: the board refused to unlock ${lockerId}`), { code: "BOARD_REFUSED" });
     this.energised.add(lockerId);
     this.pulses.push({ lockerId, at: Date.now(), ms: pulseMs });
     this.later(pulseMs, () => this.energised.delete(lockerId));

@@ -1,0 +1,84 @@
+/** Each compartment's health counters (migration 8) and the outcomes recorded on its unlocks. */
+import type { Db } from "./database.js";
+
+export type UnlockOutcome = "opened" | "open_not_detected" | "board_refused" | "no_answer";
+export type HealthCounter = "cycles" | "failed_opens" | "jams" | "sensor_flaps" | "board_errors";
+
+export interface LockerHealthRow {
+  lockerId: string;
+  cycles: number;
+  failedOpens: number;
+  jams: number;
+  sensorFlaps: number;
+  boardErrors: number;
+  lowSince: number | null;
+  resetAt: number | null;
+  updatedAt: number;
+}
+
+export interface UnlockOutcomeRow {
+  intentId: number;
+  purpose: string;
+  outcome: UnlockOutcome;
+  boardAnswer: string | null;
+  at: number;
+}
+
+const COLUMNS = `locker_id AS lockerId, cycles, failed_opens AS failedOpens, jams, sensor_flaps AS sensorFlaps,
+  board_errors AS boardErrors, low_since AS lowSince, reset_at AS resetAt, updated_at AS updatedAt`;
+
+export class LockerHealthTable {
+  private readonly byId;
+  private readonly all;
+  private readonly ensureStmt;
+  private readonly outcomesStmt;
+
+  constructor(private readonly db: Db) {
+    this.byId = db.prepare<[string], LockerHealthRow>(`SELECT ${COLUMNS} FROM locker_health WHERE locker_id = ?`);
+    this.all = db.prepare<[], LockerHealthRow>(`SELECT ${COLUMNS} FROM locker_health ORDER BY locker_id`);
+    this.ensureStmt = db.prepare<[string, number]>(`INSERT INTO locker_health (locker_id, updated_at) VALUES (?, ?) ON CONFLICT(locker_id) DO NOTHING`);
+    this.outcomesStmt = db.prepare<[string, number], UnlockOutcomeRow>(
+      `SELECT id AS intentId, purpose, outcome, board_answer AS boardAnswer, coalesce(finished_at, opened_at, created_at) AS at
+       FROM door_intents WHERE locker_id = ? AND outcome IS NOT NULL ORDER BY id DESC LIMIT ?`,
+    );
+  }
+
+  /** A locker's counters; all zero for one that never had any. */
+  get(lockerId: string): LockerHealthRow {
+    return this.byId.get(lockerId) ?? { lockerId, cycles: 0, failedOpens: 0, jams: 0, sensorFlaps: 0, boardErrors: 0, lowSince: null, resetAt: null, updatedAt: 0 };
+  }
+
+  list(): LockerHealthRow[] {
+    return this.all.all();
+  }
+
+  add(lockerId: string, counters: Partial<Record<HealthCounter, number>>, now: number): void {
+    this.ensureStmt.run(lockerId, now);
+    for (const [column, by] of Object.entries(counters)) {
+      // column comes from the HealthCounter union, never from input.
+      this.db.prepare(`UPDATE locker_health SET ${column} = ${column} + ?, updated_at = ? WHERE locker_id = ?`).run(by, now, lockerId);
+    }
+  }
+
+  setLowSince(lockerId: string, at: number | null, now: number): void {
+    this.ensureStmt.run(lockerId, now);
+    this.db.prepare(`UPDATE locker_health SET low_since = ?, updated_at = ? WHERE locker_id = ?`).run(at, now, lockerId);
+  }
+
+  /** A technician put the locker back in service: its fault counters start again (cycles stay). */
+  resetFaults(lockerId: string, now: number): void {
+    this.ensureStmt.run(lockerId, now);
+    this.db
+      .prepare(`UPDATE locker_health SET failed_opens = 0, jams = 0, sensor_flaps = 0, board_errors = 0, low_since = NULL, reset_at = ?, updated_at = ? WHERE locker_id = ?`)
+      .run(now, now, lockerId);
+  }
+
+  setOutcome(intentId: number, outcome: UnlockOutcome, boardAnswer: string | null): void {
+    this.db.prepare(`UPDATE door_intents SET outcome = ?, board_answer = ? WHERE id = ?`).run(outcome, boardAnswer, intentId);
+  }
+
+  /** The locker's latest unlock outcomes, newest first. */
+  outcomes(lockerId: string, limit = 10): UnlockOutcomeRow[] {
+    return this.outcomesStmt.all(lockerId, limit);
+  }
+}
