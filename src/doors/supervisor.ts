@@ -361,7 +361,7 @@ export class DoorSupervisor implements DoorCommander {
     if (this.phases.get(lockerId) !== phase || phase.intentId !== null || phase.cutSuspected) return;
     const now = this.clock.now();
     const lastRaw = this.sensors.get(lockerId)?.lastRawAt ?? 0;
-    if (lastRaw > phase.since) {
+    if (now - lastRaw < this.cutSuspectMs()) {
       // It moved (flapped, or went briefly shut and open again unsettled): not a dead wire; wait from its last change.
       this.clock.after(Math.max(1, lastRaw + this.cutSuspectMs() - now), () => this.onCutCheck(lockerId, phase));
       return;
