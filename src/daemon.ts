@@ -124,6 +124,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         flapWindowMs: cfg.doors.flapWindowMs,
         flapMaxChanges: cfg.doors.flapMaxChanges,
         cutSuspectMs: cfg.doors.cutSuspectMs,
+        forcedBurstMin: cfg.doors.forcedBurstMin,
+        forcedBurstMs: cfg.doors.forcedBurstMs,
       },
       onOutcomeError: (err, where) => doorLog.error({ err, where }, "door outcome could not be recorded"),
     },

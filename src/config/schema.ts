@@ -132,6 +132,9 @@ export const configSchema = z
         flapMaxChanges: z.number().int().min(2).max(1000).default(6),
         // A door open with no unlock whose sensor never changes this long: a suspected cut cable.
         cutSuspectMs: ms(600_000),
+        // This many doors opening with no unlock within forcedBurstMs: a wiring fault, not forced doors.
+        forcedBurstMin: z.number().int().min(2).max(1000).default(3),
+        forcedBurstMs: ms(2000),
         // Compartment health (bank/health.ts; README "Health score").
         health: z
           .object({

@@ -74,6 +74,9 @@ export interface SupervisorSettings {
   flapMaxChanges?: number;
   /** An unattended open door whose sensor does not change this long is a suspected cut cable (default 10 min). */
   cutSuspectMs?: number;
+  /** This many doors opening with no unlock within forcedBurstMs is a wiring fault (defaults 3, 2000). */
+  forcedBurstMin?: number;
+  forcedBurstMs?: number;
 }
 
 type Phase =
@@ -98,6 +101,8 @@ export class DoorSupervisor implements DoorCommander {
   private readonly phases = new Map<string, Phase>();
   private readonly sensors = new Map<string, SensorFilter>();
   private readonly evidence = new Map<number, UnlockEvidence>();
+  /** Doors seen opening with no unlock lately (forcedBurstMs). */
+  private recentForced: { lockerId: string; at: number }[] = [];
   private outcomes: DoorOutcomes | null = null;
   private started = false;
 
@@ -314,6 +319,8 @@ export class DoorSupervisor implements DoorCommander {
         const open = this.openPhase(lockerId, null);
         open.alarmed = true;
         this.phases.set(lockerId, open);
+        // (found open when its board first answers: always a forced door, whatever else was found)
+        if (!firstKnown && this.inForcedBurst(lockerId)) return;
         this.safely("forced", () => outcomes.forced(lockerId, firstKnown ? "found_open" : "opened"));
       }
     } else if (pos === "closed" && phase.kind === "open") {
@@ -368,6 +375,26 @@ export class DoorSupervisor implements DoorCommander {
     }
     phase.cutSuspected = true;
     this.safely("sensorCutSuspected", () => this.outcomes?.sensorCutSuspected?.(lockerId, now - phase.since));
+  }
+
+  /**
+   * Several doors "opening" with no unlock within forcedBurstMs is a wiring fault (a cut harness
+   * or sensor common), not that many crowbars: from the forcedBurstMin-th on, every door of the
+   * burst is a suspected cut cable (those already reported forced too), and no more forced alarms.
+   */
+  private inForcedBurst(lockerId: string): boolean {
+    const now = this.clock.now();
+    const windowMs = this.settings.forcedBurstMs ?? 2000;
+    this.recentForced = this.recentForced.filter((f) => now - f.at < windowMs && this.phase(f.lockerId).kind === "open");
+    this.recentForced.push({ lockerId, at: now });
+    if (this.recentForced.length < (this.settings.forcedBurstMin ?? 3)) return false;
+    for (const f of this.recentForced) {
+      const phase = this.phase(f.lockerId);
+      if (phase.kind !== "open" || phase.intentId !== null || phase.cutSuspected) continue;
+      phase.cutSuspected = true;
+      this.safely("sensorCutSuspected", () => this.outcomes?.sensorCutSuspected?.(f.lockerId, now - phase.since));
+    }
+    return true;
   }
 
   private takeEvidence(intentId: number): UnlockEvidence | undefined {

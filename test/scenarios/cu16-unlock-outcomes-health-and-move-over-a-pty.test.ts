@@ -55,6 +55,11 @@ it("CU16 over a pty: opened with status_read, a jam alarms and is moved, a silen
   expect(health.body).toMatchObject({ lockerId: "A01", cycles: 1, failedOpens: 1, jams: 1, ratedCycles: 500_000, score: 88 });
   expect((health.body.unlocks as { outcome: string }[]).map((u) => u.outcome)).toEqual(["open_not_detected", "opened"]);
   expect((await call("GET", "/lockers/Z99/health")).status).toBe(404);
+  const metrics = await (await fetch(`${daemon.url}/metrics`, { headers: { authorization: `Bearer ${TOKEN}` } })).text();
+  expect(metrics).toContain('lockerd_locker_health_score{locker="A01"} 88');
+  expect(metrics).toContain('lockerd_locker_cycles{locker="A01"} 1');
+  expect(metrics).toContain('lockerd_locker_faults{locker="A01",kind="jam"} 1');
+  expect(metrics).toContain('lockerd_door_faults_total{kind="jammed"} 1');
   const all = await call("GET", "/lockers/health");
   expect(all.body.threshold).toBe(50);
   expect((all.body.lockers as unknown[]).length).toBe(store.lockers.list().length);

@@ -87,3 +87,17 @@ it("a forced door that is moved again is not a cut cable", async () => {
   bank.clock.advance(300_000); // quiet for the whole time since its last change
   expect(bank.events("alarm.sensor_cut_suspected")).toHaveLength(1);
 });
+
+it("several doors reading open at once with no unlock (a cut harness) are suspected cut cables, not a storm of forced doors", async () => {
+  bank = await createTestBank({ lockers: [["A01", "S"], ["A02", "S"], ["A03", "S"], ["A04", "S"], ["A05", "S"]], doors: { forcedBurstMin: 3, forcedBurstMs: 2000 } });
+  for (const id of ["A01", "A02", "A03", "A04"]) bank.sim.setDoor(id, "open");
+  // the first two could be crowbars: forced; from the third on it is the wiring
+  expect(bank.events("alarm.door_forced").map((e) => e.lockerId)).toEqual(["A01", "A02"]);
+  expect(bank.events("alarm.sensor_cut_suspected").map((e) => e.lockerId)).toEqual(["A01", "A02", "A03", "A04"]);
+  for (const id of ["A01", "A02", "A03", "A04"]) expect(bank.supervisor.unavailableLockers().has(id)).toBe(true);
+  // a single forced door later is a forced door again
+  bank.clock.advance(5000);
+  bank.sim.setDoor("A05", "open");
+  expect(bank.events("alarm.door_forced").map((e) => e.lockerId)).toEqual(["A01", "A02", "A05"]);
+  expect(bank.events("alarm.sensor_cut_suspected")).toHaveLength(4);
+});

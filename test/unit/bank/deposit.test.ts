@@ -16,7 +16,7 @@ describe("deposit", () => {
     expect(bank.store.parcels.get(a.parcelId)).toMatchObject({ status: "STORED", storedAt: bank.clock.now(), inLocker: true });
     expect(bank.store.lockers.get("A01")!.status).toBe("OCCUPIED");
     expect(bank.store.intents.active("A01")).toBeUndefined();
-    expect(eventTypes(bank.store)).toEqual(["parcel.assigned", "door.opened", "door.closed", "parcel.stored"]);
+    expect(eventTypes(bank.store)).toEqual(["parcel.assigned", "door.opened", "door.unlock_outcome", "door.closed", "parcel.stored"]);
   });
 
   it("a door never opened within the timeout returns the locker and cancels the assignment", async () => {
@@ -27,7 +27,7 @@ describe("deposit", () => {
     bank.clock.advance(1);
     expect(bank.store.lockers.get("A01")).toMatchObject({ status: "AVAILABLE", failedOpens: 1 });
     expect(bank.store.parcels.get(a.parcelId)).toMatchObject({ status: "CANCELLED", inLocker: false, codeHash: null });
-    expect(eventTypes(bank.store)).toEqual(["parcel.assigned", "door.open_timeout", "parcel.cancelled", "locker.released"]);
+    expect(eventTypes(bank.store)).toEqual(["parcel.assigned", "door.open_timeout", "door.unlock_outcome", "parcel.cancelled", "locker.released"]);
     // A door that opens late is a forced door, not a deposit.
     bank.open("A01");
     expect(eventTypes(bank.store)).toContain("alarm.door_forced");

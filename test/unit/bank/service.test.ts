@@ -90,7 +90,7 @@ describe("technician open", () => {
     bank.open("A01");
     bank.close("A01");
     expect(bank.store.lockers.get("A01")!.status).toBe("AVAILABLE");
-    expect(eventTypes(bank.store)).toEqual(["door.technician_open", "door.opened", "door.closed"]);
+    expect(eventTypes(bank.store)).toEqual(["door.technician_open", "door.opened", "door.unlock_outcome", "door.closed"]);
     expect(bank.store.intents.active("A01")).toBeUndefined();
   });
 
@@ -113,7 +113,7 @@ describe("technician open", () => {
     bank.sim.setOnline(["A01"], false);
     await expect(technicianOpen(bank.ctx, "A01")).rejects.toMatchObject({ code: "DOOR_UNAVAILABLE" });
     expect(bank.store.intents.active("A01")).toBeUndefined();
-    expect(eventTypes(bank.store)).toEqual(["hardware.offline", "door.technician_open", "door.unlock_failed"]);
+    expect(eventTypes(bank.store)).toEqual(["hardware.offline", "door.technician_open", "door.unlock_failed", "door.unlock_outcome"]);
   });
 });
 

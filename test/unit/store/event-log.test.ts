@@ -63,7 +63,7 @@ describe("the event log (outbox)", () => {
     expect(all.map((e) => e.seq)).toEqual([...all.map((e) => e.seq)].sort((x, y) => x - y));
     expect(all[0]!.clockSynced).toBe(true);
     expect(all.at(-1)!.clockSynced).toBe(false);
-    expect(bank.store.events.query({ type: "door." }).map((e) => e.type)).toEqual(["door.opened", "door.closed"]);
+    expect(bank.store.events.query({ type: "door." }).map((e) => e.type)).toEqual(["door.opened", "door.unlock_outcome", "door.closed"]);
     expect(bank.store.events.query({ lockerId: "A02" })).toEqual([]);
     expect(bank.store.events.unsent(100)).toHaveLength(all.length);
     // AUTOINCREMENT: deleting the newest event does not give its number out again.
@@ -84,10 +84,12 @@ describe("the event log (outbox)", () => {
     expect(bank.store.events.after(0).map((e) => [e.type, e.lockerId, e.parcelId])).toEqual([
       ["parcel.assigned", "A01", a.parcelId],
       ["door.opened", "A01", a.parcelId],
+      ["door.unlock_outcome", "A01", a.parcelId],
       ["door.closed", "A01", a.parcelId],
       ["parcel.stored", "A01", a.parcelId],
       ["pickup.requested", "A01", a.parcelId],
       ["door.opened", "A01", a.parcelId],
+      ["door.unlock_outcome", "A01", a.parcelId],
       ["parcel.picked_up", "A01", a.parcelId],
       ["door.closed", "A01", a.parcelId],
       ["locker.released", "A01", a.parcelId],
