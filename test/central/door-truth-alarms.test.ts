@@ -55,3 +55,21 @@ it("jam, cut cable and low health are open alarms until the events that end them
   await ingest([[9, "locker.in_service", "A01", null, { status: "AVAILABLE" }]]);
   expect(await open()).toEqual(["locker_flagged A03"]);
 });
+
+it("a moved parcel: the center shows the old locker out of service and the new one occupied by it", async () => {
+  await ingest([
+    [20, "lockers.snapshot", null, null, { lockers: [{ id: "B01", size: "S", status: "OCCUPIED", serviceReason: null, parcelId: "p9" }, { id: "B02", size: "M", status: "AVAILABLE", serviceReason: null, parcelId: null }] }],
+    [21, "parcel.moved", "B02", "p9", { from: "B01", to: "B02", reason: "door jammed" }],
+    [22, "locker.flagged", "B01", null, { reason: "inspect: door jammed; parcel p9 moved to B02" }],
+    [23, "lockers.snapshot", null, null, { lockers: [{ id: "B01", size: "S", status: "OUT_OF_SERVICE", serviceReason: "inspect: door jammed; parcel p9 moved to B02", parcelId: null }, { id: "B02", size: "M", status: "OCCUPIED", serviceReason: null, parcelId: "p9" }] }],
+  ]);
+  const r = await central.db.admin<{ locker_id: string; status: string; parcel_id: string | null }>(
+    `SELECT locker_id, status, parcel_id FROM central.lockers WHERE bank_id = 'DT1' AND locker_id IN ('B01', 'B02') ORDER BY 1`,
+  );
+  expect(r.rows).toEqual([
+    { locker_id: "B01", status: "OUT_OF_SERVICE", parcel_id: null },
+    { locker_id: "B02", status: "OCCUPIED", parcel_id: "p9" },
+  ]);
+  const moved = await central.db.admin(`SELECT type FROM central.events WHERE bank_id = 'DT1' AND type = 'parcel.moved'`);
+  expect(moved.rows).toHaveLength(1);
+});

@@ -144,7 +144,7 @@ describe("events", () => {
     expect(a.events[0]!.data).toMatchObject({ trackingRef: "TRK-L-1" });
     expect(a.events[0]!.data).not.toHaveProperty("pickupCode");
     const d = json<{ events: { type: string; lockerId: string }[] }>(one);
-    expect(d.events.map((e) => e.type)).toEqual(["door.opened", "door.closed"]);
+    expect(d.events.map((e) => e.type)).toEqual(["door.opened", "door.unlock_outcome", "door.closed"]);
   });
 });
 
