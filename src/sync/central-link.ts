@@ -3,6 +3,7 @@
  * the bank side). One batch is one transaction: a single call of central.ingest_events with the
  * whole batch as one JSON array, committed before the bank marks anything sent.
  */
+import type { HealthSummary } from "../bank/health-summary.js";
 import type pg from "pg";
 import { loadPg } from "../system/lazy-modules.js";
 import type { OutboxEvent } from "../store/sync-outbox.js";
@@ -28,6 +29,8 @@ export interface BankStatusReport {
   lastError: string | null;
   /** The central database refused a batch: its seqs arrived before with other content. */
   sequenceConflict: boolean;
+  /** Compartment health (bank/health.ts): kept centrally from central migration 7 on, ignored before. */
+  lockerHealth?: HealthSummary;
 }
 
 export interface CentralLink {

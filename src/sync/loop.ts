@@ -7,6 +7,7 @@
  * Exactly-once effect over at-least-once delivery: a crash after the central commit and before
  * the local mark re-sends the batch, which the central side recognises by (bank, seq) and content.
  */
+import { healthSummary } from "../bank/health-summary.js";
 import { crashPoint } from "../system/crash-points.js";
 import type { BankContext } from "../bank/context.js";
 import type { SyncOutbox } from "../store/sync-outbox.js";
@@ -282,6 +283,7 @@ export class SyncLoop implements SyncControl {
         oldestUnsentMs: s.oldestUnsentAt,
         lastError,
         sequenceConflict,
+        lockerHealth: healthSummary(this.deps.ctx),
       });
     } catch (e) {
       // 42883: no such function, a central schema older than the fleet view; do not ask again

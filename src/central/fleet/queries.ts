@@ -4,6 +4,7 @@
  * history, free lockers per size. The only SQL of the fleet API; no HTTP here (the routes in
  * ./routes.ts call these, tests call them directly).
  */
+import { lockerHealthReport } from "./views.js";
 import type pg from "pg";
 
 /** SQL text, or a named statement (prepared once per connection). */
@@ -43,6 +44,15 @@ export interface BankSummary {
   lastError: string | null;
   openAlarms: number;
   occupancy: Occupancy;
+  /** The bank's compartment health as it last reported it (central migration 7); null before. */
+  lockerHealth: LockerHealthReport | null;
+}
+
+export interface LockerHealthReport {
+  threshold: number;
+  lockers: number;
+  below: number;
+  worst: { lockerId: string; score: number; jams: number; cycles: number }[];
 }
 
 export interface Alarm {
@@ -73,13 +83,14 @@ interface BankRow {
   last_error: string | null;
   open_alarms: number;
   occupancy: Occupancy | null;
+  locker_health: unknown;
 }
 
 /** One statement for one bank or a page of banks; $1 = offline after (ms). */
 const BANK_SELECT = `
   SELECT b.id, b.last_seq, b.last_event_at, b.last_sync_at, seen.at AS last_seen_at,
          COALESCE(seen.at > now() - $1 * interval '1 millisecond', false) AS online,
-         s.backlog, s.software_version, s.clock_synced, s.last_error,
+         s.backlog, s.software_version, s.clock_synced, s.last_error, s.locker_health,
          CASE WHEN s.backlog = 0 THEN 0 WHEN s.oldest_unsent_at IS NOT NULL AND s.bank_time IS NOT NULL
               THEN GREATEST(0, extract(epoch FROM s.bank_time - s.oldest_unsent_at) * 1000)::float8 END AS lag_ms,
          (extract(epoch FROM s.bank_time - s.reported_at) * 1000)::float8 AS clock_offset_ms,
@@ -107,6 +118,7 @@ function bankSummary(r: BankRow): BankSummary {
     lastError: r.last_error,
     openAlarms: r.open_alarms,
     occupancy: r.occupancy ?? {},
+    lockerHealth: lockerHealthOf(r.locker_health),
   };
 }
 
@@ -455,4 +467,10 @@ export async function commandLog(db: Queryable, q: { bankId?: string | undefined
     completedAt: iso(x.completed_at),
     result: x.result ?? null,
   }));
+}
+
+/** What the bank reported, if it has the expected shape (a bank is not trusted with more than its own row). */
+function lockerHealthOf(v: unknown): LockerHealthReport | null {
+  const r = lockerHealthReport.safeParse(v);
+  return r.success ? r.data : null;
 }

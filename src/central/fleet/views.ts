@@ -4,6 +4,17 @@ import { z } from "zod";
 const when = z.string().meta({ description: "ISO 8601 time" });
 const countBySize = z.record(z.string(), z.number().int());
 
+/** A bank's compartment health as it reports it (lockerd's bank/health-summary.ts). */
+export const lockerHealthReport = z
+  .object({
+    threshold: z.number(),
+    lockers: z.number().int(),
+    below: z.number().int().meta({ description: "lockers whose health score is below the threshold" }),
+    worst: z.array(z.object({ lockerId: z.string(), score: z.number(), jams: z.number().int(), cycles: z.number().int() }).strict()).max(20),
+  })
+  .strict()
+  .meta({ id: "FleetLockerHealth" });
+
 export const bankSummaryView = z
   .object({
     id: z.string(),
@@ -20,6 +31,7 @@ export const bankSummaryView = z
     lastError: z.string().nullable().meta({ description: "the bank's last sync error, as it reported" }),
     openAlarms: z.number().int(),
     occupancy: z.record(z.string(), z.record(z.string(), z.number().int())).meta({ description: "lockers by size, then status" }),
+    lockerHealth: lockerHealthReport.nullable().meta({ description: "compartment health as the bank last reported it (lockerd README, Health per compartment); null if it never did" }),
   })
   .strict()
   .meta({ id: "FleetBank" });
