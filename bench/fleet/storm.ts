@@ -219,7 +219,8 @@ interface Host {
 async function startHost(index: number): Promise<Host> {
   const child = fork(fileURLToPath(new URL("./host.ts", import.meta.url)), [], {
     cwd: fileURLToPath(new URL("../..", import.meta.url)),
-    execArgv: ["--import", "tsx", "--max-old-space-size=6144"],
+    // FLEET_HOST_NODE_ARGS: more node flags for the hosts, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+    execArgv: ["--import", "tsx", "--max-old-space-size=6144", ...(process.env.FLEET_HOST_NODE_ARGS ?? "").split(" ").filter(Boolean)],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
   const progress: HostProgress = { back: 0, done: 0, open: 0, eventsIn: 0, rssMB: 0 };
