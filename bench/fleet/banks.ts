@@ -29,6 +29,8 @@ export interface HostProgress {
   open: number;
   eventsIn: number;
   rssMB: number;
+  /** Of it, V8's heap (the rest: SQLite, buffers, the process). */
+  heapMB: number;
 }
 
 export interface HostResult {
@@ -45,6 +47,8 @@ export interface HostResult {
   /** CPU of this process from its first bank to its last (banks' sync, SQLite, pg client). */
   cpuMs: number;
   peakRssMB: number;
+  /** V8's heap when RSS was highest (sampled every second). */
+  heapAtPeakMB: number;
   /** RSS before the first bank: the process itself, its modules and the template. */
   baseRssMB: number;
   openMax: number;
@@ -73,18 +77,24 @@ export async function runBanks(plan: HostPlan, progress: (p: HostProgress) => vo
     timedOut: false,
     cpuMs: 0,
     peakRssMB: 0,
+    heapAtPeakMB: 0,
     baseRssMB: Math.round(baseRssMB),
     openMax: 0,
     closed: 0,
   };
-  const p: HostProgress = { back: 0, done: 0, open: 0, eventsIn: 0, rssMB: 0 };
+  const p: HostProgress = { back: 0, done: 0, open: 0, eventsIn: 0, rssMB: 0, heapMB: 0 };
   // a queue with a moving head: shift() on tens of thousands of waiters is quadratic
   const waiting: (() => void)[] = [];
   let head = 0;
   const cpu0 = process.cpuUsage();
   const sample = () => {
-    p.rssMB = Math.round(process.memoryUsage().rss / MB);
-    r.peakRssMB = Math.max(r.peakRssMB, p.rssMB);
+    const m = process.memoryUsage();
+    p.rssMB = Math.round(m.rss / MB);
+    p.heapMB = Math.round(m.heapUsed / MB);
+    if (p.rssMB > r.peakRssMB) {
+      r.peakRssMB = p.rssMB;
+      r.heapAtPeakMB = p.heapMB;
+    }
     progress(p);
   };
   const ticker = setInterval(sample, 1000);

@@ -34,6 +34,8 @@ export interface StormOptions {
   timeoutS: number;
   /** How long to measure the bare batched INSERT (default 5 s). */
   bareSeconds?: number;
+  /** PgBouncer's query_wait_timeout, s (default 120; 0: a bank waits in its queue as long as it takes). */
+  queueWaitS?: number;
   log: (line: string) => void;
 }
 
@@ -61,6 +63,7 @@ export interface StormReport {
     cpuMsPerBank: number;
     /** The hosts' peak RSS, added up (each host's own peak). */
     peakRssMB: number;
+    heapAtPeakMB: number;
     baseRssMB: number;
     banksOpenMax: number;
     rssPerOpenBankKB: number;
@@ -81,7 +84,7 @@ export async function runStorm(opts: StormOptions): Promise<StormReport> {
       bouncer = await startPgBouncer(asTestDatabase(central, admin), {
         poolSize: opts.pool,
         maxServerConnections: opts.pool + 2,
-        extra: { max_client_conn: opts.maxOpen + 100, listen_backlog: 4096, query_wait_timeout: 120 },
+        extra: { max_client_conn: opts.maxOpen + 100, listen_backlog: 4096, query_wait_timeout: opts.queueWaitS ?? 120 },
       });
       opts.log(`  registering ${opts.banks} banks…`);
       // as central-create-bank does for each (banks.ts), in one statement per 5,000
@@ -133,7 +136,7 @@ async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Clie
       const sum = (k: keyof HostProgress) => hosts.reduce((n, h) => n + h.progress[k], 0);
       opts.log(
         `  ${((epochMs() - startEpochMs) / 1000).toFixed(0)} s: ${sum("back")}/${keys.length} banks back, ${sum("done")} caught up, ` +
-          `${sum("eventsIn")} events in, ${sum("open")} banks connected, ${serverNow} server connections, simulator ${sum("rssMB")} MB`,
+          `${sum("eventsIn")} events in, ${sum("open")} banks connected, ${serverNow} server connections, simulator ${sum("rssMB")} MB (heap ${sum("heapMB")})`,
       );
     }, 10_000);
     let done: HostResult[];
@@ -200,6 +203,7 @@ async function check(admin: pg.Client, banks: number, hosts: HostResult[], start
       cpuS: round2(cpuMs / 1000),
       cpuMsPerBank: round2(cpuMs / banks),
       peakRssMB,
+      heapAtPeakMB: total((h) => h.heapAtPeakMB),
       baseRssMB,
       banksOpenMax: openMax,
       // what a bank costs while it is in flight (its outbox, statements, batch, connection)
@@ -223,7 +227,7 @@ async function startHost(index: number): Promise<Host> {
     execArgv: ["--import", "tsx", "--max-old-space-size=6144", ...(process.env.FLEET_HOST_NODE_ARGS ?? "").split(" ").filter(Boolean)],
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   });
-  const progress: HostProgress = { back: 0, done: 0, open: 0, eventsIn: 0, rssMB: 0 };
+  const progress: HostProgress = { back: 0, done: 0, open: 0, eventsIn: 0, rssMB: 0, heapMB: 0 };
   let result: HostResult | undefined;
   let ready!: () => void;
   let finished!: (r: HostResult) => void;
