@@ -233,7 +233,10 @@ async function startHost(index: number): Promise<Host> {
   let finished!: (r: HostResult) => void;
   let failed!: (e: Error) => void;
   const loaded = new Promise<void>((go) => (ready = go));
-  const ended = new Promise<HostResult>((ok, no) => ((finished = ok), (failed = no)));
+  const ended = new Promise<HostResult>((ok, no) => {
+    finished = ok;
+    failed = no;
+  });
   child.on("message", (m: HostMessage) => {
     if (m.type === "ready") ready();
     else if (m.type === "progress") Object.assign(progress, m.progress);
