@@ -1,6 +1,6 @@
 /**
  * `npm run fleet-sim -- [--banks 1000,5000] [--events 500] [--window 60] [--pool 8]
- * [--max-open 15000] [--hosts 2] [--queue-wait 120] [--timeout 1800] [--json]`: the reconnection storm
+ * [--max-open 10000] [--hosts 2] [--queue-wait 120] [--timeout 1800] [--json]`: the reconnection storm
  * (bench/fleet/storm.ts) for each fleet size in turn, each on a fresh private PostgreSQL and
  * PgBouncer. Progress on stderr every 10 s; the figures of each size on stdout.
  */
@@ -13,7 +13,7 @@ const { values } = parseArgs({
     events: { type: "string", default: "500" },
     window: { type: "string", default: "60" },
     pool: { type: "string", default: "8" },
-    "max-open": { type: "string", default: "15000" },
+    "max-open": { type: "string", default: "10000" },
     hosts: { type: "string", default: "2" },
     "queue-wait": { type: "string", default: "120" },
     timeout: { type: "string", default: "1800" },
@@ -41,7 +41,10 @@ const settings = {
   timeoutS: whole("timeout", values.timeout),
 };
 for (const banks of fleets) {
-  log(`fleet of ${banks} banks, ${values.events} events each, back within ${values.window} s, pool ${values.pool}:`);
+  log(
+    `fleet of ${banks} banks, ${settings.eventsPerBank} events each, back within ${settings.windowS} s, pool ${settings.pool}, ` +
+      `at most ${settings.maxOpen} connected at once, over ${settings.hosts} simulator processes:`,
+  );
   const r = await runStorm({ banks, ...settings, log });
   if (values.json) process.stdout.write(JSON.stringify(r) + "\n");
   else process.stdout.write(`${JSON.stringify(r, null, 2)}\n`);
