@@ -100,8 +100,9 @@ export async function runBanks(plan: HostPlan, progress: (p: HostProgress) => vo
   const ticker = setInterval(sample, 1000);
 
   const oneBank = async (b: HostPlan["banks"][number]): Promise<void> => {
-    await sleep(plan.startEpochMs + b.atMs - epochMs());
-    const arrived = epochMs();
+    // the moment it was due back: a simulator running late makes the bank's wait longer, not shorter
+    const arrived = plan.startEpochMs + b.atMs;
+    await sleep(arrived - epochMs());
     p.back++;
     if (p.open >= plan.maxOpen) await new Promise<void>((go) => waiting.push(go));
     p.open++;
