@@ -24,5 +24,4 @@ it("sixty banks back at once through a pool of two: every event once, connection
   expect(r.simulator.banksOpenMax).toBeLessThanOrEqual(20);
   expect(r.simulator.banksClosed).toBe(60);
   expect(r.simulator.cpuMsPerBank).toBeGreaterThan(0);
-  expect(r.simulator.peakRssMB).toBeGreaterThan(r.simulator.baseRssMB - 1);
 }, 150_000);
