@@ -18,7 +18,7 @@ it("sixty banks back at once through a pool of two: every event once, connection
   expect({ failed: r.failedConnections, other: r.otherErrors, errors: r.firstErrors }).toEqual({ failed: 0, other: 0, errors: [] });
   expect(r.firstBatchWaitMs.p99).toBeGreaterThan(0);
   expect(r.bareInsertRowsPerS).toBeGreaterThan(0);
-  // both hosts ran banks; at most ten open in each (the cap split between them), all closed at the end
+  // two simulator processes; at most ten open in each (the cap split between them), all closed at the end
   expect(r.simulator.hosts).toBe(2);
   expect(r.simulator.banksOpenMax).toBeGreaterThan(0);
   expect(r.simulator.banksOpenMax).toBeLessThanOrEqual(20);
