@@ -66,7 +66,8 @@ export interface StormReport {
     heapAtPeakMB: number;
     baseRssMB: number;
     banksOpenMax: number;
-    rssPerOpenBankKB: number;
+    /** null: fewer than 100 banks were connected at once, too few to tell. */
+    rssPerOpenBankKB: number | null;
     banksClosed: number;
   };
   loadavgBefore: number[];
@@ -206,8 +207,9 @@ async function check(admin: pg.Client, banks: number, hosts: HostResult[], start
       heapAtPeakMB: total((h) => h.heapAtPeakMB),
       baseRssMB,
       banksOpenMax: openMax,
-      // what a bank costs while it is in flight (its outbox, statements, batch, connection)
-      rssPerOpenBankKB: openMax > 0 ? Math.round(((peakRssMB - baseRssMB) * 1024) / openMax) : 0,
+      // what a bank costs while it is in flight (its outbox, statements, batch, connection);
+      // with few connected at once the heap's own growth would be all there is to see
+      rssPerOpenBankKB: openMax >= 100 ? Math.round(((peakRssMB - baseRssMB) * 1024) / openMax) : null,
       banksClosed: total((h) => h.closed),
     },
   };
