@@ -104,8 +104,9 @@ export async function runBanks(plan: HostPlan, progress: (p: HostProgress) => vo
     const arrived = plan.startEpochMs + b.atMs;
     await sleep(arrived - epochMs());
     p.back++;
+    // a bank that finishes hands its slot straight to the first waiting (p.open stays counted)
     if (p.open >= plan.maxOpen) await new Promise<void>((go) => waiting.push(go));
-    p.open++;
+    else p.open++;
     r.openMax = Math.max(r.openMax, p.open);
     const ctx = fleetBankContext(template);
     const link = new PgCentralLink({ connection: plan.connection, bankKey: b.key });
@@ -155,7 +156,6 @@ export async function runBanks(plan: HostPlan, progress: (p: HostProgress) => vo
     await loop.stop();
     ctx.store.close();
     r.closed++;
-    p.open--;
     p.done++;
     if (head < waiting.length) {
       waiting[head++]!();
@@ -163,7 +163,7 @@ export async function runBanks(plan: HostPlan, progress: (p: HostProgress) => vo
         waiting.splice(0, head);
         head = 0;
       }
-    }
+    } else p.open--;
   };
 
   const deadline = sleep(plan.startEpochMs + plan.timeoutS * 1000 - epochMs()).then(() => "timeout" as const);
