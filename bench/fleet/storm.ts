@@ -248,6 +248,7 @@ async function startHost(index: number): Promise<Host> {
     if (result) finished(result);
     else failed(new Error(`fleet host ${index} ended (${signal ?? code}) without its result`));
   });
+  ended.catch(() => {}); // (reported through run(); a host lost before it is given its plan is not unhandled)
   await Promise.race([loaded, ended]);
   return {
     progress,
