@@ -120,11 +120,16 @@ async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Clie
   const arrivals = keys.map((key, i) => ({ id: bankId(i), key, atMs: Math.random() * opts.windowS * 1000 })).sort((a, b) => a.atMs - b.atMs);
   // dealt round robin in order of arrival: every host sees the whole window
   const shares = Array.from({ length: hostCount }, (_, h) => arrivals.filter((_, i) => i % hostCount === h));
-  const hosts = await Promise.all(shares.map((_, h) => startHost(h)));
+  const hosts: Host[] = [];
   let serverMax = 0;
   let serverNow = 0;
   const loadavgBefore = loadavg();
   try {
+    // a host that fails to start leaves the others to the finally below
+    const started = await Promise.allSettled(shares.map((_, h) => startHost(h)));
+    for (const h of started) if (h.status === "fulfilled") hosts.push(h.value);
+    const lost = started.find((h) => h.status === "rejected");
+    if (lost) throw lost.reason;
     const startEpochMs = epochMs() + 200;
     const maxOpen = Math.max(1, Math.floor(opts.maxOpen / hostCount));
     const results = hosts.map((h, i) => h.run({ host: i, banks: shares[i]!, startEpochMs, eventsPerBank: opts.eventsPerBank, maxOpen, timeoutS: opts.timeoutS, connection }));
