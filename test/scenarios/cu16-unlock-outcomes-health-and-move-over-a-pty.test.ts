@@ -39,14 +39,17 @@ it("CU16 over a pty: opened with status_read, a jam alarms and is moved, a silen
   const a = await assignLocker(ctx, { size: "S", trackingRef: "REF-TRUTH" });
   expect(a.lockerId).toBe("A01");
   await waitFor("the deposit to be stored", () => store.parcels.get(a.parcelId)?.status === "STORED");
-  expect(store.events.query({ type: "door.unlock_outcome" })[0]).toMatchObject({ lockerId: "A01", data: { purpose: "deposit", outcome: "opened", board: "status_read", doorSensor: "opened" } });
+  expect(store.events.query({ type: "door.unlock_outcome" })[0]).toMatchObject({ lockerId: "A01", data: { purpose: "deposit", outcome: "opened", board: "status_read", doorSensor: "opened", itemBefore: false } });
 
+  // The parcel breaks the IR beam (the example configuration wires the item sensors).
+  bus.board(0).setItem(1, true);
+  await waitFor("the item sensor", () => daemon.supervisor.itemPresent("A01") === true);
   // The lock jams: the pickup's pulse goes out, the door never moves.
   bus.board(0).jammed.add(1);
   await pickupByCode(ctx, a.pickupCode, { channel: "http" });
   await waitFor("the jam alarm", () => store.events.query({ type: "alarm.door_jammed" }).length === 1);
   const outcome = store.events.query({ type: "door.unlock_outcome", lockerId: "A01" }).at(-1)!;
-  expect(outcome.data).toMatchObject({ purpose: "pickup", outcome: "open_not_detected", board: "status_read", doorSensor: "no_change" });
+  expect(outcome.data).toMatchObject({ purpose: "pickup", outcome: "open_not_detected", board: "status_read", doorSensor: "no_change", itemBefore: true, itemAfter: true });
   const jam = store.events.query({ type: "alarm.door_jammed" })[0]!;
   expect(jam.data.moveTo).toContain("A02");
 
