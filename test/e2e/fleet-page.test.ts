@@ -109,6 +109,8 @@ describe("the fleet page", () => {
     await page.click("#tile-north-07");
     await poll(() => page.locator("#bank .door").count()).toBe(24);
     await poll(async () => page.locator("#bank .door[data-status=RESERVED]").count()).toBe(1);
+    // door truth: the bank's compartment health from its status report
+    await poll(() => page.textContent("#detail-meta")).toMatch(/locker health: 0 of 24 below 50, lowest A01 100/);
     await page.screenshot({ path: join(ARTIFACTS, "fleet-page-banks.png"), fullPage: true });
   });
 

@@ -102,6 +102,7 @@ function tile(b) {
   if (b.backlog) meta.push(`backlog ${b.backlog}`);
   if (b.softwareVersion) meta.push(`v${b.softwareVersion}`);
   if (b.clockSynced === false) meta.push("clock not synced");
+  if (b.lockerHealth?.below) meta.push(`${b.lockerHealth.below} locker${b.lockerHealth.below === 1 ? "" : "s"} unhealthy`);
   t.append(top, occupancyRows(b.occupancy), el("div", { class: "meta", text: meta.join(" · ") }));
   t.title = `${b.id}: ${b.online ? "online" : "offline"}, last seen ${ago(b.lastSeenAt)}${b.lastError ? `; last sync error: ${b.lastError}` : ""}`;
   t.addEventListener("click", () => select(b.id));
@@ -190,6 +191,8 @@ async function refreshDetail() {
   const meta = [`last seen ${ago(b.lastSeenAt)}`, `backlog ${b.backlog ?? "?"}`, `sync lag ${b.syncLagMs === null ? "?" : Math.round(b.syncLagMs / 1000) + " s"}`,
     `version ${b.softwareVersion ?? "?"}`, b.clockSynced === null ? "clock ?" : b.clockSynced ? `clock synced (${b.clockOffsetMs ?? 0} ms)` : "clock NOT synced"];
   if (b.lastError) meta.push(`sync error: ${b.lastError}`);
+  const h = b.lockerHealth;
+  if (h) meta.push(`locker health: ${h.below} of ${h.lockers} below ${h.threshold}${h.worst[0] ? `, lowest ${h.worst[0].lockerId} ${h.worst[0].score}` : ""}`);
   $("#detail-meta").textContent = meta.join(" · ");
   const counts = $("#detail-counts");
   counts.replaceChildren(
