@@ -32,11 +32,17 @@ export class LockerHealthTable {
   private readonly all;
   private readonly ensureStmt;
   private readonly outcomesStmt;
+  private readonly addStmt;
 
   constructor(private readonly db: Db) {
     this.byId = db.prepare<[string], LockerHealthRow>(`SELECT ${COLUMNS} FROM locker_health WHERE locker_id = ?`);
     this.all = db.prepare<[], LockerHealthRow>(`SELECT ${COLUMNS} FROM locker_health ORDER BY locker_id`);
     this.ensureStmt = db.prepare<[string, number]>(`INSERT INTO locker_health (locker_id, updated_at) VALUES (?, ?) ON CONFLICT(locker_id) DO NOTHING`);
+    this.addStmt = db.prepare<[Record<HealthCounter | "now" | "lockerId", number | string>]>(
+      `UPDATE locker_health SET cycles = cycles + @cycles, failed_opens = failed_opens + @failed_opens, jams = jams + @jams,
+         sensor_flaps = sensor_flaps + @sensor_flaps, board_errors = board_errors + @board_errors, updated_at = @now
+       WHERE locker_id = @lockerId`,
+    );
     this.outcomesStmt = db.prepare<[string, number], UnlockOutcomeRow>(
       `SELECT id AS intentId, purpose, outcome, board_answer AS boardAnswer, coalesce(finished_at, opened_at, created_at) AS at
        FROM door_intents WHERE locker_id = ? AND outcome IS NOT NULL ORDER BY id DESC LIMIT ?`,
@@ -54,10 +60,8 @@ export class LockerHealthTable {
 
   add(lockerId: string, counters: Partial<Record<HealthCounter, number>>, now: number): void {
     this.ensureStmt.run(lockerId, now);
-    for (const [column, by] of Object.entries(counters)) {
-      // column comes from the HealthCounter union, never from input.
-      this.db.prepare(`UPDATE locker_health SET ${column} = ${column} + ?, updated_at = ? WHERE locker_id = ?`).run(by, now, lockerId);
-    }
+    const { cycles = 0, failed_opens = 0, jams = 0, sensor_flaps = 0, board_errors = 0 } = counters;
+    this.addStmt.run({ cycles, failed_opens, jams, sensor_flaps, board_errors, now, lockerId });
   }
 
   setLowSince(lockerId: string, at: number | null, now: number): void {
