@@ -17,7 +17,7 @@
  * reason); one holding or reserved for a parcel is never taken from under it: alarm.locker_health_low
  * is raised (once per crossing) and it is taken out of service when it is released.
  */
-import type { HealthCounter, LockerHealthRow } from "../store/locker-health.js";
+import { emptyHealthRow, type HealthCounter, type LockerHealthRow } from "../store/locker-health.js";
 import type { BankContext } from "./context.js";
 
 export interface HealthPolicy {
@@ -66,8 +66,7 @@ export function healthScore(row: Pick<LockerHealthRow, "cycles" | "jams" | "sens
   return Math.round(Math.max(0, Math.min(100, raw)));
 }
 
-export function lockerHealth(ctx: BankContext, lockerId: string): LockerHealth {
-  const row = ctx.store.health.get(lockerId);
+export function lockerHealth(ctx: BankContext, lockerId: string, row: LockerHealthRow = ctx.store.health.get(lockerId)): LockerHealth {
   const rated = ratedCyclesOf(healthPolicy(ctx), lockerId);
   return {
     lockerId,
@@ -84,9 +83,10 @@ export function lockerHealth(ctx: BankContext, lockerId: string): LockerHealth {
   };
 }
 
-/** Every locker of the layout, in layout order. */
+/** Every locker of the layout, in layout order (two queries, whatever the number of lockers: metrics scrape it). */
 export function bankHealth(ctx: BankContext): LockerHealth[] {
-  return ctx.store.lockers.list().map((l) => lockerHealth(ctx, l.id));
+  const rows = new Map(ctx.store.health.list().map((r) => [r.lockerId, r]));
+  return ctx.store.lockers.list().map((l) => lockerHealth(ctx, l.id, rows.get(l.id) ?? emptyHealthRow(l.id)));
 }
 
 /** Below the threshold now? */

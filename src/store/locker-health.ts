@@ -24,6 +24,11 @@ export interface UnlockOutcomeRow {
   at: number;
 }
 
+/** The counters of a locker that never had any. */
+export function emptyHealthRow(lockerId: string): LockerHealthRow {
+  return { lockerId, cycles: 0, failedOpens: 0, jams: 0, sensorFlaps: 0, boardErrors: 0, lowSince: null, resetAt: null, updatedAt: 0 };
+}
+
 const COLUMNS = `locker_id AS lockerId, cycles, failed_opens AS failedOpens, jams, sensor_flaps AS sensorFlaps,
   board_errors AS boardErrors, low_since AS lowSince, reset_at AS resetAt, updated_at AS updatedAt`;
 
@@ -51,7 +56,7 @@ export class LockerHealthTable {
 
   /** A locker's counters; all zero for one that never had any. */
   get(lockerId: string): LockerHealthRow {
-    return this.byId.get(lockerId) ?? { lockerId, cycles: 0, failedOpens: 0, jams: 0, sensorFlaps: 0, boardErrors: 0, lowSince: null, resetAt: null, updatedAt: 0 };
+    return this.byId.get(lockerId) ?? emptyHealthRow(lockerId);
   }
 
   list(): LockerHealthRow[] {
