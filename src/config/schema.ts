@@ -23,7 +23,7 @@ const tokenSchema = z
 // Simulated faults (what the simulated hardware does wrong, and when).
 const simFaultSchema = z
   .object({
-    kind: z.enum(["jammed", "left_open", "flapping", "forced", "offline"]),
+    kind: z.enum(["jammed", "left_open", "flapping", "forced", "offline", "refused"]),
     lockers: z.array(z.string().min(1)).min(1),
     /** When the fault starts, after the bank starts. */
     atMs: z.number().int().min(0).max(86_400_000).default(0),

@@ -7,6 +7,7 @@
  */
 import { afterEach, expect, it } from "vitest";
 import { technicianOpen } from "../../src/bank/service.js";
+import { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
 import { createTestBank, type TestBank } from "../support/bank.js";
 
 let bank: TestBank;
@@ -100,4 +101,11 @@ it("several doors reading open at once with no unlock (a cut harness) are suspec
   bank.sim.setDoor("A05", "open");
   expect(bank.events("alarm.door_forced").map((e) => e.lockerId)).toEqual(["A01", "A02", "A05"]);
   expect(bank.events("alarm.sensor_cut_suspected")).toHaveLength(4);
+});
+
+it("the simulated bank's configured refused fault gives the board_refused outcome", async () => {
+  const sim = new SimLockBank({ lockerIds: ["A01"], person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 }, faults: [{ kind: "refused", lockers: ["A01"], atMs: 0 }] });
+  bank = await createTestBank({ lockers: [["A01", "S"]], sim });
+  await expect(technicianOpen(bank.ctx, "A01")).rejects.toMatchObject({ code: "DOOR_UNAVAILABLE", details: { outcome: "board_refused" } });
+  expect(bank.events("door.unlock_outcome").map((e) => e.data.outcome)).toEqual(["board_refused"]);
 });
