@@ -15,6 +15,7 @@ import * as modbus from "../../src/drivers/modbus-relay/protocol.js";
 import * as wkly from "../../src/drivers/wkly/protocol.js";
 import type { SimProtocol } from "../../src/simulator/responders.js";
 import { layoutFile, startRig, type Conversation, type Rig } from "../support/calibrate-run.js";
+import { Bank } from "./harness.js";
 
 let rig: Rig | null = null;
 afterEach(async () => {
@@ -90,27 +91,28 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
     expect(loadLayout(cfg.paths.layout, cfg.bank.sizes).lockers.map((l) => l.id)).toEqual(["A01", "A02", "A03"]);
   });
 
-  it("finds CU16 boards, learns lockedBit 0, writes a layout from the boards found and asks once per board", async () => {
+  it("finds CU16 boards, learns lockedBit 0, writes a layout from the boards found (--channels of each) and asks once per board", async () => {
     rig = await startRig("cu16", { boards: [0, 1], lockedBit: 0, channels: 16 });
     const out = join(rig.dir, "bank.json");
-    const c = rig.start([...FAST, "--driver", "cu16", "--out", out, "--confirm", "board", "--wait", "2"]);
-    await c.until(/found cu16 boards 0 \(16 channels\), 1 \(16 channels\)/);
+    const c = rig.start([...FAST, "--driver", "cu16", "--out", out, "--confirm", "board", "--wait", "2", "--channels", "6"]);
+    await c.until(/found cu16 boards 0 \(6 channels\), 1 \(6 channels\)/);
     onlyReads("cu16", rig.bus.received);
     await teachPolarity(c, rig, 1, 16);
     await c.until(/cu16\.lockedBit = 0/);
-    await c.until(/Board 0: did the doors A01, A02, .*A16 each open/);
+    await c.until(/Board 0: did the doors A01, A02, A03, A04, A05, A06 each open/);
     c.answer("y");
-    await c.until(/Board 1: did the doors B01, .*B16 each open/);
+    await c.until(/Board 1: did the doors B01, B02, B03, B04, B05, B06 each open/);
     c.answer("y");
     const r = await c.finished();
     expect(r.code, r.stderr).toBe(0);
-    expect(rig.bus.board(0).unlocks).toEqual(Array.from({ length: 16 }, (_, i) => i + 1));
+    expect(rig.bus.board(0).unlocks).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(rig.bus.board(1).unlocks).toEqual([1, 2, 3, 4, 5, 6]);
     const cfg = loadConfig({ path: out, env: {} });
     expect(cfg.hardware.cu16.lockedBit).toBe(0);
     expect(cfg.paths.layout).toBe(join(rig.dir, "bank.layout.json"));
     const layout = loadLayout(cfg.paths.layout, cfg.bank.sizes);
-    expect(layout.lockers).toHaveLength(32);
-    expect(layout.lockers[17]).toEqual({ id: "B02", size: "S", lock: { board: 1, channel: 2 } });
+    expect(layout.lockers).toHaveLength(12);
+    expect(layout.lockers[7]).toEqual({ id: "B02", size: "S", lock: { board: 1, channel: 2 } });
   });
 
   it("finds a Modbus relay board, learns openInput 0, and keeps the rest of the configuration file as it was", async () => {
@@ -268,6 +270,18 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
       }
     } finally {
       await Promise.all(rigs.map((r) => r.stop()));
+    }
+  });
+
+  it("refuses while a real daemon answers: it owns the serial line", async () => {
+    const bank = new Bank();
+    try {
+      await bank.start();
+      const r = await bank.cli(["calibrate", "--port", "/dev/null"]);
+      expect(r.code, r.stderr).toBe(75);
+      expect(r.stderr).toMatch(/the daemon is running \(it answers at .*\) and owns the serial line \/dev\/null: stop it first/);
+    } finally {
+      await bank.cleanup();
     }
   });
 });

@@ -57,6 +57,9 @@ Options:
                        the boards found, a locker per channel, next to --out)
   --out FILE           where to write the configuration (default ./lockerd.calibrated.json)
   --confirm lock|board ask after every lock (default) or once per board
+  --channels N         locks per board: Modbus relay boards' inputs (default
+                       modbus-relay.channels), and the written layout's lockers per board
+                       (a 0x80 query always reports 24, an 8-channel board has 8)
   --wait SECONDS       how long to watch the sensors after each pulse (default 5)
   -f, --force          replace existing output files without asking`,
   options: {
@@ -70,6 +73,7 @@ Options:
     out: { type: "string" },
     confirm: { type: "string" },
     wait: { type: "string" },
+    channels: { type: "string" },
     force: { type: "boolean", short: "f" },
   },
   run: (ctx, _args, values) => calibrate(ctx, values),
@@ -88,6 +92,8 @@ interface Plan {
   layout: string | undefined;
   force: boolean;
   dialect: DialectOptions;
+  /** --channels: caps the written layout's lockers per board. */
+  channels: number | undefined;
 }
 
 /** What has been reached so far: what the clean-up must switch off. */
@@ -109,6 +115,7 @@ function plan(cfg: ResolvedConfig, values: Values): Plan {
     if (!m || Number(m[2] ?? m[1]) < Number(m[1])) throw usageError(`--addresses: expected A or A-B with A <= B, e.g. 1-8 (got ${a})`);
     range = [Number(m[1]), Number(m[2] ?? m[1])];
   }
+  const channels = values.channels === undefined ? undefined : intOption(values, "channels", 8, 1, 48);
   const confirm = str(values.confirm) ?? "lock";
   if (confirm !== "lock" && confirm !== "board") throw usageError(`--confirm: expected lock or board (got ${confirm})`);
   return {
@@ -122,7 +129,9 @@ function plan(cfg: ResolvedConfig, values: Values): Plan {
     out: resolve(str(values.out) ?? "lockerd.calibrated.json"),
     layout: str(values.layout) === undefined ? undefined : resolve(str(values.layout)!),
     force: values.force === true,
-    dialect: { channels: cfg.hardware["modbus-relay"].channels, unlockReply: cfg.hardware.wkly.unlockReply },
+    // Modbus boards have at most 32 inputs; a larger --channels is refused once such a board is found.
+    dialect: { channels: channels !== undefined && channels <= BOARD_LIMITS["modbus-relay"].channels ? channels : cfg.hardware["modbus-relay"].channels, unlockReply: cfg.hardware.wkly.unlockReply },
+    channels,
   };
 }
 
@@ -167,8 +176,10 @@ async function steps(ctx: CliContext, cfg: ResolvedConfig, p: Plan, s: Session, 
   const found = answering[0]!;
   state.found = found;
   const driver = found.driver;
+  if (driver === "modbus-relay" && p.channels !== undefined && p.channels > BOARD_LIMITS[driver].channels) throw usageError(`--channels: a Modbus relay board has at most ${BOARD_LIMITS[driver].channels}`);
   for (const b of found.boards.filter((x) => x.refused)) s.say(`warning: board ${b.board} answered with a refusal: ${b.refused}`);
-  const boards = found.boards.filter((b) => !b.refused);
+  const boards = found.boards.filter((b) => !b.refused).map((b) => ({ ...b, channels: Math.min(b.channels, p.channels ?? b.channels) }));
+  if (!boards.length) throw new CliError(`the ${driver} boards on ${p.port} answered only with refusals: they cannot be read`, EXIT.HARDWARE, "BOARDS_REFUSE");
   s.say(`found ${driver} boards ${boards.map((b) => `${b.board} (${b.channels} channels)`).join(", ")} at ${found.baudRate} baud`);
 
   let polarity: Polarity;
