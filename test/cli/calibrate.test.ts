@@ -171,11 +171,12 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
     expect(loadConfig({ path: out, env: {} }).hardware.wkly.closedLock).toBe(1);
   });
 
-  it("a lock that does not open and a door whose sensor does not see it are told apart", async () => {
+  it("a lock that does not open, a door whose sensor does not see it and a board that is not there are told apart", async () => {
     rig = await startRig("cu16", { boards: [0], person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
     const layout = layoutFile(rig.dir, [
       ["A01", 0, 1],
       ["A02", 0, 2],
+      ["A03", 2, 1],
     ]);
     const c = rig.start([...FAST, "--driver", "cu16", "--polarity", "1", "--layout", layout, "--out", join(rig.dir, "o.json"), "--json", "--wait", "1"]);
     await c.until(/Did the door of A01 open\?/);
@@ -185,7 +186,8 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
     const r = await c.finished();
     expect(r.code, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout) as { results: { verdict: string }[] };
-    expect(report.results.map((x) => x.verdict)).toEqual(["did_not_open", "sensor_not_seen"]);
+    expect(report.results.map((x) => x.verdict)).toEqual(["did_not_open", "sensor_not_seen", "board_missing"]);
+    expect(rig.bus.board(0).unlocks).toEqual([1, 2]);
   });
 
   it("SIGTERM in the middle of a relay pulse: the relay is switched off at once, nothing is written", async () => {

@@ -43,7 +43,7 @@ export interface WiringCheckOptions {
   progress: Progress;
 }
 
-interface Seen {
+export interface Seen {
   wire: LockerWire;
   /** [board, channel] inputs that went from closed to open. */
   opened: [number, number][];
@@ -67,12 +67,14 @@ export async function checkWiring(s: Session, line: BoardLine, wires: readonly L
     opts.progress.update(`[${done}/${todo}] ${w.lockerId} (board ${w.board} channel ${w.channel}): pulsing`);
     const seen = await pulseAndWatch(s, line, w, boards, opts);
     if (opts.confirm === "lock") {
+      opts.progress.done();
       results.push(judge(seen, seen.failed ? null : await s.yesNo(`Did the door of ${w.lockerId} open? (close it again, then answer)`), name));
       continue;
     }
     pending.push(seen);
     const last = wires.slice(i + 1).every((x) => x.board !== w.board);
     if (last) {
+      opts.progress.done();
       const ids = pending.map((p) => p.wire.lockerId).join(", ");
       const yes = await s.yesNo(`Board ${w.board}: did the doors ${ids} each open, in that order, as they were pulsed? (close them, then answer)`);
       for (const p of pending) results.push(judge(p, p.failed ? null : yes, name));
@@ -85,6 +87,7 @@ export async function checkWiring(s: Session, line: BoardLine, wires: readonly L
 async function pulseAndWatch(s: Session, line: BoardLine, w: LockerWire, boards: number[], opts: WiringCheckOptions): Promise<Seen> {
   let before = await readAll(s, line, boards);
   if (before.get(w.board)?.[w.channel - 1] === true) {
+    opts.progress.done();
     await s.ask(`The door of ${w.lockerId} reads open: close it, then press Enter.`);
     before = await readAll(s, line, boards);
   }
