@@ -286,4 +286,12 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
       await bank.cleanup();
     }
   });
+
+  it("a port that cannot be opened is a clear hardware error (exit 69), not a crash", async () => {
+    rig = await startRig("8a80", { boards: [1] });
+    const r = await rig.start([...FAST, "--port", join(rig.dir, "no-such-adapter")]).finished();
+    expect(r.code, r.stderr).toBe(69);
+    expect(r.stderr).toMatch(/cannot open serial port .*no-such-adapter/);
+    expect(r.stderr).not.toMatch(/unexpected error/);
+  });
 });

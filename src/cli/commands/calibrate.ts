@@ -157,6 +157,10 @@ async function calibrate(ctx: CliContext, values: Values): Promise<number> {
     if (e instanceof NoAnswer || e instanceof PolarityNotLearned) throw new CliError(e.message, EXIT.FAILED, "NOT_CALIBRATED");
     if (e instanceof PortBusyError) throw new CliError(`${e.message}: is lockerd running? stop it first (sudo systemctl stop lockerd)`, EXIT.TRY_LATER, "PORT_BUSY");
     if (e instanceof ConfigError) throw new CliError(e.message, EXIT.CONFIG, "CONFIG");
+    // The port cannot be opened (missing, no permission) or the line failed: the hardware's fault, not ours.
+    if (e instanceof Error && !(e instanceof CliError) && !(e instanceof TypeError) && !(e instanceof RangeError) && !(e instanceof ReferenceError)) {
+      throw new CliError(`${e.message} (as root, or as a member of the group that owns the adapter: see docs/installing.md)`, EXIT.HARDWARE, "SERIAL_LINE");
+    }
     throw e;
   } finally {
     s.dispose();
