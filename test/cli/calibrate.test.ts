@@ -294,4 +294,18 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
     expect(r.stderr).toMatch(/cannot open serial port .*no-such-adapter/);
     expect(r.stderr).not.toMatch(/unexpected error/);
   });
+
+  it("a layout that cannot be used is refused before anything is probed, every problem listed (exit 78)", async () => {
+    rig = await startRig("8a80", { boards: [1] });
+    const layout = layoutFile(rig.dir, [
+      ["A01", 1, 1],
+      ["b2", 1, 2],
+      ["a3", 1, 3],
+    ]);
+    const r = await rig.start([...FAST, "--layout", layout]).finished();
+    expect(r.code, r.stderr).toBe(78);
+    expect(r.stderr).toMatch(/layout\.json: 2 problems/);
+    expect(r.stderr).toMatch(/a column letter and 2-3 digits/);
+    expect(rig.bus.received).toEqual([]);
+  });
 });

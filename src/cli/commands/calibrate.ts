@@ -7,7 +7,7 @@
  */
 import { dirname, join, resolve } from "node:path";
 import { ConfigError } from "../../config/errors.js";
-import { loadLayout, type BankLayout } from "../../config/layout.js";
+import { loadLayout, parseLayout, type BankLayout } from "../../config/layout.js";
 import type { ResolvedConfig } from "../../config/load.js";
 import { switchOutputsOff } from "../../drivers/outputs-off.js";
 import { DIALECTS, POLARITY_KEY, defaultProbeRange, dialectProtocol, parsePolarity, polarityValue, type DialectOptions, type Polarity } from "../../drivers/serial/dialects.js";
@@ -168,6 +168,9 @@ async function calibrate(ctx: CliContext, values: Values): Promise<number> {
 }
 
 async function steps(ctx: CliContext, cfg: ResolvedConfig, p: Plan, s: Session, progress: Progress, state: State, polarityArg: string | undefined): Promise<number> {
+  // A layout that cannot be read is said before anything else, not after the technician's work.
+  const layoutGiven = p.layout ?? (cfg.bank.layout ? cfg.paths.layout : undefined);
+  const given = layoutGiven ? { layout: loadLayout(layoutGiven, cfg.bank.sizes), layoutPath: layoutGiven } : null;
   s.say(`calibrate: probing ${p.port} for ${p.drivers.join(", ")} boards (read commands only, nothing opens)`);
   const answering: Found[] = [];
   for (const driver of p.drivers) {
@@ -198,7 +201,7 @@ async function steps(ctx: CliContext, cfg: ResolvedConfig, p: Plan, s: Session, 
   }
   state.polarity = polarity;
 
-  const { layout, layoutPath, generated } = chooseLayout(cfg, p, boards);
+  const { layout, layoutPath, generated } = given ? { ...given, generated: null } : generatedLayout(cfg, p, boards);
   const limits = driver === "modbus-relay" ? { ...BOARD_LIMITS[driver], channels: p.dialect.channels } : BOARD_LIMITS[driver];
   const { wiring, problems } = mapBoardWiring(layout, limits);
   if (problems.length) throw new ConfigError(layoutPath, problems);
@@ -236,12 +239,11 @@ async function withLine<T>(s: Session, driver: BoardDriver, p: Plan, polarity: P
   }
 }
 
-function chooseLayout(cfg: ResolvedConfig, p: Plan, boards: Found["boards"]): { layout: BankLayout; layoutPath: string; generated: Record<string, unknown> | null } {
-  if (p.layout) return { layout: loadLayout(p.layout, cfg.bank.sizes), layoutPath: p.layout, generated: null };
-  if (cfg.bank.layout) return { layout: loadLayout(cfg.paths.layout, cfg.bank.sizes), layoutPath: cfg.paths.layout, generated: null };
+/** No layout given: one column per board found, a locker per channel, written next to --out. */
+function generatedLayout(cfg: ResolvedConfig, p: Plan, boards: Found["boards"]): { layout: BankLayout; layoutPath: string; generated: Record<string, unknown> } {
   const layoutPath = join(dirname(p.out), p.out.replace(/^.*\//, "").replace(/\.json$/, "") + ".layout.json");
   const generated = layoutFromBoards(boards, cfg.bank.sizes[0]!);
-  return { layout: { ...(generated as unknown as BankLayout), lockers: (generated.columns as BankLayout["columns"]).flatMap((c) => c.lockers) }, layoutPath, generated };
+  return { layout: parseLayout(generated, cfg.bank.sizes, layoutPath), layoutPath, generated };
 }
 
 /** The line is closed by now: switch every output off the way lockerd-outputs-off does, and say what was done. */
