@@ -308,4 +308,30 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
     expect(r.stderr).toMatch(/a column letter and 2-3 digits/);
     expect(rig.bus.received).toEqual([]);
   });
+
+  it("--confirm board: a no is followed by which doors stayed shut, and only those fail", async () => {
+    rig = await startRig("8a80", { boards: [1] });
+    rig.bus.board(1).jammed.add(2);
+    const layout = layoutFile(rig.dir, [
+      ["A01", 1, 1],
+      ["A02", 1, 2],
+      ["A03", 1, 3],
+    ]);
+    const c = rig.start([...FAST, "--driver", "8a80", "--polarity", "0x11", "--layout", layout, "--out", join(rig.dir, "o.json"), "--confirm", "board", "--wait", "1", "--json"]);
+    await c.until(/Board 1: did the doors A01, A02, A03 each open/);
+    c.answer("n");
+    await c.until(/Which of them did not open\?/);
+    c.answer("a09");
+    await c.until(/not on this board: A09 \(it has A01, A02, A03\)/);
+    await c.until(/Which of them did not open\?/);
+    c.answer("a02");
+    const r = await c.finished();
+    expect(r.code, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as { results: { lockerId: string; verdict: string }[] };
+    expect(report.results.map((x) => [x.lockerId, x.verdict])).toEqual([
+      ["A01", "ok"],
+      ["A02", "did_not_open"],
+      ["A03", "ok"],
+    ]);
+  });
 });

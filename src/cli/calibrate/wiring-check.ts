@@ -8,7 +8,7 @@ import type { BoardLine } from "../../drivers/serial/probe.js";
 import type { LockerWire } from "../../drivers/serial/wiring.js";
 import type { Progress } from "../progress.js";
 import { readAll, type Readings } from "./find.js";
-import type { Session } from "./session.js";
+import { NoAnswer, type Session } from "./session.js";
 
 export type Verdict =
   /** The door opened, and its own sensor saw it. */
@@ -77,11 +77,23 @@ export async function checkWiring(s: Session, line: BoardLine, wires: readonly L
       opts.progress.done();
       const ids = pending.map((p) => p.wire.lockerId).join(", ");
       const yes = await s.yesNo(`Board ${w.board}: did the doors ${ids} each open, in that order, as they were pulsed? (close them, then answer)`);
-      for (const p of pending) results.push(judge(p, p.failed ? null : yes, name));
+      const shut = yes ? new Set<string>() : await whichStayedShut(s, pending.map((p) => p.wire.lockerId));
+      for (const p of pending) results.push(judge(p, p.failed ? null : !shut.has(p.wire.lockerId), name));
       pending.length = 0;
     } else await s.sleep(300);
   }
   return results;
+}
+
+/** After a "no" for a whole board: which of its doors stayed shut (ids, checked against the board's). */
+async function whichStayedShut(s: Session, ids: readonly string[]): Promise<Set<string>> {
+  for (let i = 0; i < 3; i++) {
+    const named = (await s.ask(`Which of them did not open? (locker ids separated by spaces)`)).toUpperCase().split(/[\s,]+/).filter(Boolean);
+    const unknown = named.filter((id) => !ids.includes(id));
+    if (named.length && !unknown.length) return new Set(named);
+    s.say(unknown.length ? `not on this board: ${unknown.join(", ")} (it has ${ids.join(", ")})` : "name at least one locker");
+  }
+  throw new NoAnswer(`which of ${ids.join(", ")} did not open`);
 }
 
 async function pulseAndWatch(s: Session, line: BoardLine, w: LockerWire, boards: number[], opts: WiringCheckOptions): Promise<Seen> {
