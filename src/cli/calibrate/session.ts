@@ -30,7 +30,7 @@ export class Session {
   private readonly onSignal = (sig: NodeJS.Signals) => this.interrupt(sig);
 
   constructor(
-    stdin: NodeJS.ReadableStream,
+    private readonly stdin: NodeJS.ReadableStream & { isTTY?: boolean },
     private readonly stderr: NodeJS.WritableStream,
   ) {
     // terminal: false: a terminal's Ctrl-C stays a real SIGINT, handled below like SIGTERM.
@@ -85,7 +85,8 @@ export class Session {
     if (this.ended) throw new NoAnswer(question);
     const line = await this.guard(new Promise<string | null>((resolve) => (this.waiter = resolve)));
     if (line === null) throw new NoAnswer(question);
-    if (!process.stdin.isTTY) this.stderr.write("\n");
+    // A terminal echoes the answer and its newline; piped answers are not echoed.
+    if (!this.stdin.isTTY) this.stderr.write("\n");
     return line.trim();
   }
 
