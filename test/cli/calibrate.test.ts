@@ -334,4 +334,19 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
       ["A03", "ok"],
     ]);
   });
+
+  it("Ctrl-C typed on a terminal (a real pty through util-linux script) while a lock is being watched: outputs off, exit 1", async () => {
+    rig = await startRig("modbus-relay", { boards: [1], person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } }, { doors: { pulseMs: 5000 } });
+    const layout = layoutFile(rig.dir, [["A01", 1, 3]]);
+    const c = rig.startOnTerminal([...FAST, "--driver", "modbus-relay", "--polarity", "1", "--layout", layout, "--out", join(rig.dir, "o.json"), "--wait", "30"]);
+    const board = rig.bus.board(1);
+    const until = Date.now() + 20_000;
+    while (!board.energised.has(3) && Date.now() < until) await new Promise((res) => setTimeout(res, 10));
+    expect([...board.energised]).toEqual([3]);
+    c.answer("\x03");
+    const r = await c.finished();
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/interrupted by SIGINT: every output is off/);
+    expect(board.energised.size).toBe(0);
+  });
 });

@@ -63,6 +63,8 @@ export interface Rig {
   bus: BoardBus;
   config: string;
   start(args: string[]): Conversation;
+  /** The same on a pseudo-terminal (util-linux script): stdout carries both streams, typed input is a terminal's. */
+  startOnTerminal(args: string[]): Conversation;
   stop(): Promise<void>;
 }
 
@@ -74,18 +76,22 @@ export async function startRig(protocol: SimProtocol, bus: Omit<BoardBusOptions,
   const configPath = join(dir, "lockerd.json");
   writeFileSync(configPath, JSON.stringify({ dataDir: dir, log: { level: "warn", pretty: false }, ...config }));
   const procs: ChildProcess[] = [];
+  // --url to a closed port: no daemon answers (port 9, discard, is not listened on here).
+  const cliArgs = (args: string[]) => ["--import", "tsx", "src/cli/main.ts", "--config", configPath, "--url", "http://127.0.0.1:9", "calibrate", "--port", pty.device, ...args];
   return {
     dir,
     pty,
     bus: sim,
     config: configPath,
     start(args) {
-      // --url to a closed port: no daemon answers (port 9, discard, is not listened on here).
-      const p = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "--config", configPath, "--url", "http://127.0.0.1:9", "calibrate", "--port", pty.device, ...args], {
-        cwd: ROOT,
-        env: { ...withoutLockerdVars(process.env), NO_COLOR: "1" },
-        stdio: ["pipe", "pipe", "pipe"],
-      });
+      const p = spawn(process.execPath, cliArgs(args), { cwd: ROOT, env: { ...withoutLockerdVars(process.env), NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
+      procs.push(p);
+      return new Conversation(p);
+    },
+    startOnTerminal(args) {
+      const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
+      const cmd = [process.execPath, ...cliArgs(args)].map(quote).join(" ");
+      const p = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, env: { ...withoutLockerdVars(process.env), NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
       procs.push(p);
       return new Conversation(p);
     },
