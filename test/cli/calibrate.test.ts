@@ -293,6 +293,9 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
     expect(r.code, r.stderr).toBe(69);
     expect(r.stderr).toMatch(/cannot open serial port .*no-such-adapter/);
     expect(r.stderr).not.toMatch(/unexpected error/);
+    const numbered = await rig.start([...FAST, "--port", "/dev/ttyUSB97"]).finished();
+    expect(numbered.code, numbered.stderr).toBe(69);
+    expect(numbered.stderr).toMatch(/warning: \/dev\/ttyUSB97 may name another adapter after a reboot .*\/dev\/serial\/by-id/);
   });
 
   it("a layout that cannot be used is refused before anything is probed, every problem listed (exit 78)", async () => {

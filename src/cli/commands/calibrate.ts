@@ -171,6 +171,7 @@ async function steps(ctx: CliContext, cfg: ResolvedConfig, p: Plan, s: Session, 
   // A layout that cannot be read is said before anything else, not after the technician's work.
   const layoutGiven = p.layout ?? (cfg.bank.layout ? cfg.paths.layout : undefined);
   const given = layoutGiven ? { layout: loadLayout(layoutGiven, cfg.bank.sizes), layoutPath: layoutGiven } : null;
+  if (/^\/dev\/tty(USB|ACM)\d+$/.test(p.port)) s.say(`warning: ${p.port} may name another adapter after a reboot or a replug; the written configuration should use /dev/serial/by-id/... (ls -l /dev/serial/by-id/)`);
   s.say(`calibrate: probing ${p.port} for ${p.drivers.join(", ")} boards (read commands only, nothing opens)`);
   const answering: Found[] = [];
   for (const driver of p.drivers) {
