@@ -178,7 +178,8 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
       ["A02", 0, 2],
       ["A03", 2, 1],
     ]);
-    const c = rig.start([...FAST, "--driver", "cu16", "--polarity", "1", "--layout", layout, "--out", join(rig.dir, "o.json"), "--json", "--wait", "1"]);
+    // No --out: the file goes beside the configuration it was made from.
+    const c = rig.start([...FAST, "--driver", "cu16", "--polarity", "1", "--layout", layout, "--json", "--wait", "1"]);
     await c.until(/Did the door of A01 open\?/);
     c.answer("n");
     await c.until(/Did the door of A02 open\?/);
@@ -188,6 +189,7 @@ describe("lockerctl calibrate against simulated boards over a pty", () => {
     const report = JSON.parse(r.stdout) as { results: { verdict: string }[] };
     expect(report.results.map((x) => x.verdict)).toEqual(["did_not_open", "sensor_not_seen", "board_missing"]);
     expect(rig.bus.board(0).unlocks).toEqual([1, 2]);
+    expect(loadConfig({ path: join(rig.dir, "lockerd.calibrated.json"), env: {} }).hardware.driver).toBe("cu16");
   });
 
   it("SIGTERM in the middle of a relay pulse: the relay is switched off at once, nothing is written", async () => {

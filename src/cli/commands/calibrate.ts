@@ -55,7 +55,8 @@ Options:
   --polarity V         skip learning it: the driver's setting (0|1; 0x11|0x00 for 8a80)
   --layout FILE        the layout to check (default: bank.layout; none: one is written from
                        the boards found, a locker per channel, next to --out)
-  --out FILE           where to write the configuration (default ./lockerd.calibrated.json)
+  --out FILE           where to write the configuration (default lockerd.calibrated.json
+                       beside --config, else in the current directory)
   --confirm lock|board ask after every lock (default) or once per board
   --channels N         locks per board: Modbus relay boards' inputs (default
                        modbus-relay.channels), and the written layout's lockers per board
@@ -126,7 +127,8 @@ function plan(cfg: ResolvedConfig, values: Values): Plan {
     probeTimeoutMs: intOption(values, "probe-timeout", 150, 20, 5000),
     confirm,
     waitMs: intOption(values, "wait", 5, 1, 120) * 1000,
-    out: resolve(str(values.out) ?? "lockerd.calibrated.json"),
+    // Next to the configuration it comes from: relative paths in it then mean the same files.
+    out: resolve(str(values.out) ?? join(cfg.paths.config ? dirname(cfg.paths.config) : ".", "lockerd.calibrated.json")),
     layout: str(values.layout) === undefined ? undefined : resolve(str(values.layout)!),
     force: values.force === true,
     // Modbus boards have at most 32 inputs; a larger --channels is refused once such a board is found.
@@ -221,6 +223,9 @@ async function steps(ctx: CliContext, cfg: ResolvedConfig, p: Plan, s: Session, 
   if (generated) {
     if (!(await mayWrite(s, layoutPath, p.force))) throw new CliError(`${layoutPath} kept; nothing written`, EXIT.FAILED, "NOT_WRITTEN");
     writeChecked(layoutPath, generated, (tmp) => void loadLayout(tmp, cfg.bank.sizes));
+  }
+  if (cfg.paths.config && dirname(cfg.paths.config) !== dirname(p.out)) {
+    s.say(`note: ${p.out} is not beside ${cfg.paths.config}: relative paths in it (dataDir, database.path, ...) now resolve from ${dirname(p.out)}`);
   }
   if (await mayWrite(s, p.out, p.force)) {
     writeChecked(p.out, conf, (tmp) => checkConfigFile(tmp, driver));
