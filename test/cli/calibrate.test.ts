@@ -58,7 +58,8 @@ async function teachPolarity(c: Conversation, rig: Rig, board: number, channel: 
 // A few addresses, and a wait long enough for a loaded machine (the default is 150 ms).
 const FAST = ["--addresses", "0-3", "--probe-timeout", "300"];
 
-describe("lockerctl calibrate against simulated boards over a pty", () => {
+// Each test starts lockerctl (tsx) and talks to it over a pty: slow on a loaded machine.
+describe("lockerctl calibrate against simulated boards over a pty", { timeout: 120_000 }, () => {
   it.each([
     ["0x11", 0x11],
     ["0x00", 0x00],
