@@ -15,7 +15,7 @@ import * as modbus from "../../src/drivers/modbus-relay/protocol.js";
 import * as wkly from "../../src/drivers/wkly/protocol.js";
 import type { SimProtocol } from "../../src/simulator/responders.js";
 import { layoutFile, startRig, type Conversation, type Rig } from "../support/calibrate-run.js";
-import { Bank } from "./harness.js";
+import { Bank, until } from "./harness.js";
 
 let rig: Rig | null = null;
 afterEach(async () => {
@@ -354,5 +354,44 @@ describe("lockerctl calibrate against simulated boards over a pty", { timeout: 1
     expect(r.code, r.stdout).toBe(1);
     expect(r.stdout).toMatch(/interrupted by SIGINT: every output is off/);
     expect(board.energised.size).toBe(0);
+  });
+
+  it("a locker the bank's database says holds a parcel is not pulsed, unless --include-occupied", async () => {
+    const bank = new Bank();
+    try {
+      await bank.start();
+      const r0 = await bank.api<{ lockerId: string; parcelId: string }>("POST", "/lockers/assign", { size: "S", parcel: "TRK-CAL-1" });
+      expect(r0.status).toBe(201);
+      await until("the parcel stored", async () => (await bank.api<{ events: unknown[] }>("GET", "/events?type=parcel.stored")).body.events.length === 1);
+      await bank.stop();
+      const { lockerId, parcelId } = r0.body;
+      const other = lockerId === "A01" ? "A02" : "A01";
+      rig = await startRig("cu16", { boards: [0] });
+      const layout = layoutFile(rig.dir, [
+        [lockerId, 0, 1],
+        [other, 0, 2],
+      ]);
+      const c = rig.start([...FAST, "--driver", "cu16", "--polarity", "1", "--layout", layout, "--db", bank.db, "--json", "--wait", "2"]);
+      await c.until(new RegExp(`1 locker holds a parcel \\(${lockerId}\\): not pulsed`));
+      await c.until(new RegExp(`Did the door of ${other} open\\?`));
+      c.answer("y");
+      const r = await c.finished();
+      expect(r.code, r.stderr).toBe(1);
+      const report = JSON.parse(r.stdout) as { results: { lockerId: string; verdict: string; detail: string }[] };
+      expect(report.results[0]).toMatchObject({ lockerId, verdict: "occupied" });
+      expect(report.results[0]!.detail).toContain(parcelId);
+      expect(report.results[1]).toMatchObject({ lockerId: other, verdict: "ok" });
+      expect(rig.bus.board(0).unlocks).toEqual([2]);
+
+      const c2 = rig.start([...FAST, "--driver", "cu16", "--polarity", "1", "--layout", layout, "--db", bank.db, "--include-occupied", "--force", "--wait", "2"]);
+      for (const id of [lockerId, other]) {
+        await c2.until(new RegExp(`Did the door of ${id} open\\?`));
+        c2.answer("y");
+      }
+      expect((await c2.finished()).code).toBe(0);
+      expect(rig.bus.board(0).unlocks).toEqual([2, 1, 2]);
+    } finally {
+      await bank.cleanup();
+    }
   });
 });

@@ -24,7 +24,9 @@ export type Verdict =
   /** The board did not answer the probe, so it was not pulsed. */
   | "board_missing"
   /** The board refused the pulse or did not answer it. */
-  | "pulse_failed";
+  | "pulse_failed"
+  /** The locker holds a parcel (the bank's database says so): not pulsed. */
+  | "occupied";
 
 export interface LockResult {
   lockerId: string;
@@ -41,6 +43,8 @@ export interface WiringCheckOptions {
   /** Ask after every lock, or once per board. */
   confirm: "lock" | "board";
   progress: Progress;
+  /** Lockers not to pulse: id → the parcel it holds. */
+  occupied: ReadonlyMap<string, string>;
 }
 
 export interface Seen {
@@ -56,11 +60,16 @@ export async function checkWiring(s: Session, line: BoardLine, wires: readonly L
   const lockerAt = new Map(wires.map((w) => [`${w.board}/${w.channel}`, w.lockerId]));
   const name = (b: number, c: number) => `board ${b} channel ${c}${lockerAt.has(`${b}/${c}`) ? ` (${lockerAt.get(`${b}/${c}`)})` : ""}`;
   const pending: Seen[] = [];
-  const todo = wires.filter((w) => found.has(w.board)).length;
+  const todo = wires.filter((w) => found.has(w.board) && !opts.occupied.has(w.lockerId)).length;
   let done = 0;
   for (const [i, w] of wires.entries()) {
     if (!found.has(w.board)) {
       results.push({ ...wireOf(w), verdict: "board_missing", detail: `board ${w.board} did not answer the probe` });
+      continue;
+    }
+    const parcel = opts.occupied.get(w.lockerId);
+    if (parcel) {
+      results.push({ ...wireOf(w), verdict: "occupied", detail: `holds parcel ${parcel}: not pulsed (--include-occupied pulses it; its door opens)` });
       continue;
     }
     done++;
@@ -72,7 +81,7 @@ export async function checkWiring(s: Session, line: BoardLine, wires: readonly L
       continue;
     }
     pending.push(seen);
-    const last = wires.slice(i + 1).every((x) => x.board !== w.board);
+    const last = wires.slice(i + 1).every((x) => x.board !== w.board || opts.occupied.has(x.lockerId));
     if (last) {
       opts.progress.done();
       const ids = pending.map((p) => p.wire.lockerId).join(", ");

@@ -5,6 +5,7 @@
  * error, Ctrl-C, SIGTERM) ends in the one clean-up: the line closed, then every output off
  * through the same machinery as lockerd-outputs-off.
  */
+import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { ConfigError } from "../../config/errors.js";
 import { loadLayout, parseLayout, type BankLayout } from "../../config/layout.js";
@@ -19,6 +20,7 @@ import { intOption, str, type Command, type Values } from "../command.js";
 import type { CliContext } from "../context.js";
 import { ApiError, CliError, usageError } from "../errors.js";
 import { EXIT } from "../exit-codes.js";
+import { OfflineBank } from "../offline.js";
 import { Progress } from "../progress.js";
 import { learnPolarity, probeDialect, PolarityNotLearned, type Found } from "../calibrate/find.js";
 import { calibratedConfig, checkConfigFile, layoutFromBoards, mayWrite, readRawConfig, writeChecked } from "../calibrate/result-file.js";
@@ -62,6 +64,8 @@ Options:
                        modbus-relay.channels), and the written layout's lockers per board
                        (a 0x80 query always reports 24, an 8-channel board has 8)
   --wait SECONDS       how long to watch the sensors after each pulse (default 5)
+  --include-occupied   also pulse lockers the bank's database says hold a parcel (skipped
+                       otherwise: their doors would open)
   -f, --force          replace existing output files without asking`,
   options: {
     port: { type: "string" },
@@ -75,6 +79,7 @@ Options:
     confirm: { type: "string" },
     wait: { type: "string" },
     channels: { type: "string" },
+    "include-occupied": { type: "boolean" },
     force: { type: "boolean", short: "f" },
   },
   run: (ctx, _args, values) => calibrate(ctx, values),
@@ -92,6 +97,7 @@ interface Plan {
   /** --layout, resolved. */
   layout: string | undefined;
   force: boolean;
+  includeOccupied: boolean;
   dialect: DialectOptions;
   /** --channels: caps the written layout's lockers per board. */
   channels: number | undefined;
@@ -131,6 +137,7 @@ function plan(cfg: ResolvedConfig, values: Values): Plan {
     out: resolve(str(values.out) ?? join(cfg.paths.config ? dirname(cfg.paths.config) : ".", "lockerd.calibrated.json")),
     layout: str(values.layout) === undefined ? undefined : resolve(str(values.layout)!),
     force: values.force === true,
+    includeOccupied: values["include-occupied"] === true,
     // Modbus boards have at most 32 inputs; a larger --channels is refused once such a board is found.
     dialect: { channels: channels !== undefined && channels <= BOARD_LIMITS["modbus-relay"].channels ? channels : cfg.hardware["modbus-relay"].channels, unlockReply: cfg.hardware.wkly.unlockReply },
     channels,
@@ -209,11 +216,13 @@ async function steps(ctx: CliContext, cfg: ResolvedConfig, p: Plan, s: Session, 
   const { wiring, problems } = mapBoardWiring(layout, limits);
   if (problems.length) throw new ConfigError(layoutPath, problems);
   const wires = [...wiring.byLocker.values()];
+  const occupied = p.includeOccupied ? new Map<string, string>() : occupiedLockers(ctx, cfg);
+  if (occupied.size) s.say(`${occupied.size} locker${occupied.size === 1 ? " holds a parcel" : "s hold parcels"} (${[...occupied.keys()].join(", ")}): not pulsed`);
   s.say(`checking the wiring of ${wires.length} locks against ${generated ? "a layout made from the boards found" : layoutPath}: each lock is pulsed once`);
   state.pulsed = true;
   const results = await withLine(s, driver, p, polarity, async (line) => {
     await s.guard(line.allOff(boards.map((b) => b.board)));
-    return checkWiring(s, line, wires, new Set(boards.map((b) => b.board)), { pulseMs: cfg.doors.pulseMs, waitMs: p.waitMs, confirm: p.confirm, progress });
+    return checkWiring(s, line, wires, new Set(boards.map((b) => b.board)), { pulseMs: cfg.doors.pulseMs, waitMs: p.waitMs, confirm: p.confirm, progress, occupied });
   });
   progress.done();
   const off = await outputsOff(cfg, p, state);
@@ -250,6 +259,18 @@ function generatedLayout(cfg: ResolvedConfig, p: Plan, boards: Found["boards"]):
   const layoutPath = join(dirname(p.out), p.out.replace(/^.*\//, "").replace(/\.json$/, "") + ".layout.json");
   const generated = layoutFromBoards(boards, cfg.bank.sizes[0]!);
   return { layout: parseLayout(generated, cfg.bank.sizes, layoutPath), layoutPath, generated };
+}
+
+/** Lockers holding a parcel, from the bank's database read-only (none on a new bank, which has no database yet). */
+function occupiedLockers(ctx: CliContext, cfg: ResolvedConfig): Map<string, string> {
+  const path = ctx.databasePath();
+  if (!existsSync(path)) return new Map();
+  const bank = OfflineBank.open(path);
+  try {
+    return new Map(bank.status(cfg.bank.sizes).lockers.flatMap((l) => (l.parcelId ? [[l.id, l.parcelId] as const] : [])));
+  } finally {
+    bank.close();
+  }
 }
 
 /** The line is closed by now: switch every output off the way lockerd-outputs-off does, and say what was done. */
