@@ -68,6 +68,8 @@ describe("a pass at the bank", () => {
     await expect(dropReturn(b.ctx, p.text)).rejects.toMatchObject({ details: { reason: "used" } });
     b.clock.advance(30_000); // the door never opened
     expect(b.store.passes.spent(p.fields.passId)).toBeUndefined();
+    expect(b.store.parcels.get(first.parcelId)).toMatchObject({ status: "CANCELLED", inLocker: false });
+    expect(b.events("parcel.")).toEqual([]); // the center keeps no parcel row for a return
     const again = await dropReturn(b.ctx, p.text);
     b.open(again.lockerId);
     b.close(again.lockerId);
