@@ -4,6 +4,8 @@
  * startDaemon start the parts in this order; each pushes its stop, and they stop once, in
  * reverse, outputs off first. This is the only place that knows which driver a bank uses.
  */
+import { passCaller } from "./api/pass-auth.js";
+import { passRulesFrom, prunePasses } from "./bank/passes.js";
 import { createApi } from "./api/app.js";
 import { eventLevel } from "./basics/events.js";
 import { createAuth, hashToken, type TokenEntry } from "./api/auth.js";
@@ -131,6 +133,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     },
     storage: storageGuard,
     couriers: cfg.couriers,
+    passes: passRulesFrom(cfg),
     ...codeSealing(cfg, log),
   });
   const { store, ctx } = core;
@@ -168,6 +171,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     const sweep = () => {
       const expired = expireDue(ctx);
       if (expired.length) log.info({ count: expired.length }, "parcels expired");
+      // pass revocations and spent passes are kept only until their pass would have expired anyway
+      prunePasses(ctx);
     };
     stopStack.push({ name: "expiry", fn: every(cfg.parcels.expirySweepMs, sweep, log, "expiry sweep failed", true) });
 
@@ -191,7 +196,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       else if (tokens.length === 0) log.warn("no API tokens configured: the API answers only /healthz (and the unix socket)");
       const api = createApi({
         ctx,
-        auth: createAuth({ tokens, openForSimulator: openApi }),
+        auth: createAuth({ tokens, openForSimulator: openApi, pass: passCaller(ctx) }),
         log,
         doorOf: (id) => supervisor.doorOf(id),
         isReady: () => ready,
