@@ -125,7 +125,8 @@ describe("a return", () => {
     expect(b.store.lockers.get("A02")!.status).toBe("AVAILABLE");
     expect(b.store.parcels.get(drop.parcelId)).toMatchObject({ status: "PICKED_UP", inLocker: false });
     await expect(collectReturn(b.ctx, "dhl")).rejects.toMatchObject({ code: "NOT_FOUND" });
-    expect(eventTypes(b.store)).toEqual(["pass.used", "door.opened", "door.closed", "return.stored", "door.opened", "return.collected", "door.closed", "locker.released"]);
+    // (door truth: each pulsed unlock's outcome follows its door.opened)
+    expect(eventTypes(b.store)).toEqual(["pass.used", "door.opened", "door.unlock_outcome", "door.closed", "return.stored", "door.opened", "door.unlock_outcome", "return.collected", "door.closed", "locker.released"]);
   });
 
   it("never takes a locker that deliveries need: returns.reservedPerSize stays free", async () => {
