@@ -18,6 +18,7 @@ import { MIGRATION_002_SQL } from "./002-notifier.js";
 import { SIGNED_COMMANDS_SQL } from "./003-signed-commands.js";
 import { FLEET_VIEWS_SQL } from "./004-fleet-views.js";
 import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
+import { PASSES_SQL } from "./006-passes.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -31,4 +32,6 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 5: fleet scale: a key per bank behind one shared ingest role, bounded partitions, row locks
   // instead of advisory locks, sequence conflicts for the operator.
   FLEET_SCALE_SQL,
+  // 6: passes: issued passes, revocations (pulled by key), returns reported stored, their confirmation.
+  PASSES_SQL,
 ];
