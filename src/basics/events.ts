@@ -478,6 +478,45 @@ export const EVENTS = {
     example: { courierId: "dhl-anna", reason: "key" },
   }),
 
+  // ---- passes and returns (issue 23) ---------------------------------------------------------
+  "pass.used": spec({
+    data: z.object({ passId: z.string(), kind: z.string() }),
+    locker: "maybe",
+    parcel: "maybe",
+    level: "info",
+    label: "pass accepted",
+    center: {},
+    example: { passId: "00112233445566778899aabbccddeeff", kind: "courier" },
+  }),
+  "pass.refused": spec({
+    // passId and kind only once the signature held (a forged pass's claims are not repeated)
+    data: z.object({ kind: z.string().nullable(), passId: z.string().nullable(), reason: z.string() }),
+    locker: "never",
+    parcel: "never",
+    level: "info",
+    label: "pass refused",
+    center: {},
+    example: { kind: "return", passId: "00112233445566778899aabbccddeeff", reason: "expired" },
+  }),
+  "return.stored": spec({
+    data: z.object({ passId: z.string(), reference: z.string(), size: z.string(), carrier: z.string() }),
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "return dropped off",
+    center: {},
+    example: { passId: "00112233445566778899aabbccddeeff", reference: "RMA-2026-0001", size: "M", carrier: "dhl" },
+  }),
+  "return.collected": spec({
+    data: z.object({ carrier: z.string(), reference: z.string() }),
+    locker: "always",
+    parcel: "always",
+    level: "info",
+    label: "return collected by its carrier",
+    center: {},
+    example: { carrier: "dhl", reference: "RMA-2026-0001" },
+  }),
+
   // ---- central commands ------------------------------------------------------------------------
   "command.done": spec({
     data: z.looseObject({ commandId: z.number().int(), kind: z.string() }),

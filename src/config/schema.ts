@@ -6,6 +6,7 @@ import { z } from "zod";
 import { MAX_CODE_DIGITS, MIN_CODE_DIGITS } from "../basics/code-digits.js";
 import { board8a80Schema, cu16Schema, modbusRelaySchema, serialSchema, wklySchema } from "./serial-schema.js";
 import { commandsSchema } from "./commands-schema.js";
+import { passesSchema, returnsSchema } from "./passes-schema.js";
 
 import { courierSchema, indicatorSchema, inputSchema, kioskSchema, limiterSchema } from "./kiosk-schema.js";
 
@@ -221,6 +222,9 @@ export const configSchema = z
     // signed-commands: the operator keys central commands must be signed with, and the limits
     // this bank keeps whatever central says.
     commands: commandsSchema,
+    // passes (issue 23): the pass keys this bank trusts, the clock grace; returns' reserved capacity.
+    passes: passesSchema,
+    returns: returnsSchema,
     log: z
       .object({
         level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -231,6 +235,9 @@ export const configSchema = z
   })
   .strict()
   .superRefine((c, ctx) => {
+    for (const size of Object.keys(c.returns.reservedPerSize)) {
+      if (!c.bank.sizes.includes(size)) ctx.addIssue({ code: "custom", path: ["returns", "reservedPerSize", size], message: `not one of bank.sizes (${c.bank.sizes.join(", ")})` });
+    }
     // A simulated person who shuts the door before its sensor has settled is never seen opening
     // it: every deposit would time out quietly. Say so at start instead.
     const person = c.hardware.sim.person;

@@ -45,7 +45,8 @@ export function publicKeyFromBase64(b64: string): PublicKey {
   return { keyId: keyIdOf(raw), key, base64: raw.toString("base64") };
 }
 
-function publicOf(key: KeyObject): PublicKey {
+/** The public half of a private (or public) key object. */
+export function publicOf(key: KeyObject): PublicKey {
   const der = createPublicKey(key).export({ format: "der", type: "spki" });
   const raw = der.subarray(der.length - 32);
   return publicKeyFromBase64(raw.toString("base64"));

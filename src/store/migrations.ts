@@ -157,4 +157,41 @@ export const MIGRATIONS: readonly string[] = [
   ) STRICT;
   CREATE INDEX idempotency_keys_age ON idempotency_keys(created_at);
   `,
+  // 7 (passes, issue 23): revocations of passes the center signed (kept until the pass would
+  // have expired anyway), one-time passes spent (in the transaction that creates the door intent
+  // they open), returns as parcel rows of kind 'return', and lockers within a wheelchair
+  // user's reach.
+  `
+  CREATE TABLE pass_revocations (
+    revocation_id INTEGER PRIMARY KEY,
+    -- one pass, or every pass of a subject (a courier's "carrier:courierId")
+    pass_id       TEXT CHECK (pass_id IS NULL OR (length(pass_id) = 32 AND pass_id NOT GLOB '*[^0-9a-f]*')),
+    subject       TEXT,
+    not_after     INTEGER NOT NULL,
+    received_at   INTEGER NOT NULL,
+    CHECK (pass_id IS NOT NULL OR subject IS NOT NULL)
+  ) STRICT;
+  CREATE INDEX pass_revocations_pass ON pass_revocations(pass_id) WHERE pass_id IS NOT NULL;
+  CREATE INDEX pass_revocations_subject ON pass_revocations(subject) WHERE subject IS NOT NULL;
+  CREATE INDEX pass_revocations_age ON pass_revocations(not_after);
+
+  CREATE TABLE spent_passes (
+    pass_id   TEXT PRIMARY KEY,
+    kind      TEXT NOT NULL,
+    spent_at  INTEGER NOT NULL,
+    -- kept until then: after it the pass is refused as expired anyway
+    not_after INTEGER NOT NULL,
+    intent_id INTEGER REFERENCES door_intents(id)
+  ) STRICT;
+  CREATE INDEX spent_passes_age ON spent_passes(not_after);
+  CREATE INDEX spent_passes_intent ON spent_passes(intent_id) WHERE intent_id IS NOT NULL;
+
+  -- A return is a parcel row: same locker claim (one per locker, enforced above), no pickup code.
+  ALTER TABLE parcels ADD COLUMN kind TEXT NOT NULL DEFAULT 'delivery' CHECK (kind IN ('delivery','return'));
+  ALTER TABLE parcels ADD COLUMN carrier TEXT;
+  ALTER TABLE parcels ADD COLUMN pass_id TEXT;
+  CREATE INDEX parcels_returns ON parcels(carrier, status) WHERE kind = 'return';
+
+  ALTER TABLE lockers ADD COLUMN reachable INTEGER NOT NULL DEFAULT 0 CHECK (reachable IN (0,1));
+  `,
 ];

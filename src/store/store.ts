@@ -12,6 +12,7 @@ import { EventLog, type NewEvent, type RecordedEvent } from "./events.js";
 import { IdempotencyTable } from "./idempotency.js";
 import { IntentTable } from "./intents.js";
 import { LockerTable } from "./lockers.js";
+import { PassTable } from "./passes.js";
 import { ParcelTable } from "./parcels.js";
 import { SyncCommandTable } from "./sync-commands.js";
 import { SyncOutbox } from "./sync-outbox.js";
@@ -30,6 +31,8 @@ export class Store {
   readonly couriers: CourierCredentialTable;
   readonly commands: SyncCommandTable;
   readonly idempotency: IdempotencyTable;
+  /** Pass revocations and spent one-time passes (signing/pass.ts). */
+  readonly passes: PassTable;
   /** The event log as the sync outbox; its marks and prunes go through write() below. */
   readonly outbox: SyncOutbox;
 
@@ -45,6 +48,7 @@ export class Store {
     this.couriers = new CourierCredentialTable(db);
     this.commands = new SyncCommandTable(db);
     this.idempotency = new IdempotencyTable(db);
+    this.passes = new PassTable(db);
     this.outbox = new SyncOutbox(db, (fn) => this.write(fn, { redoable: true }));
   }
 
