@@ -12,10 +12,11 @@ import type { Logger } from "../system/logger.js";
 import { REVOCATIONS_UNAVAILABLE, type PassRevocation } from "./central-link.js";
 import type { Uplink } from "./uplink.js";
 
-/** The part of the bank's pass store sync writes (store.passes). */
+/** Where revocations are kept: the bank's store.passes, written in a transaction of the store. */
 export interface RevocationStore {
   lastRevocationId(): number;
-  addRevocations(rows: PassRevocation[]): void;
+  /** Inside one write transaction. */
+  addRevocations(rows: PassRevocation[], now: number): void;
 }
 
 const PAGE = 500;
@@ -52,7 +53,7 @@ export class RevocationPuller {
       if (rows.some((r, i) => r.revocationId <= (i === 0 ? after : rows[i - 1]!.revocationId))) {
         throw new Error(`the center sent pass revocations out of order (after ${after})`);
       }
-      if (rows.length > 0) this.store.addRevocations(rows);
+      if (rows.length > 0) this.store.addRevocations(rows, now);
       total += rows.length;
       if (rows.length < PAGE) break;
     }
