@@ -23,7 +23,7 @@ export const PASS_TABLES_SQL = String.raw`
     email       text,
     phone       text,
     language    text NOT NULL DEFAULT 'en',
-    key_id      text NOT NULL,
+    key_id      text COLLATE "C" NOT NULL,
     issued_by   text NOT NULL,
     issued_at   timestamptz NOT NULL DEFAULT now(),
     revoked_at  timestamptz,
