@@ -4,6 +4,7 @@
  * startDaemon start the parts in this order; each pushes its stop, and they stop once, in
  * reverse, outputs off first. This is the only place that knows which driver a bank uses.
  */
+import { passRulesFrom } from "./bank/passes.js";
 import { createApi } from "./api/app.js";
 import { eventLevel } from "./basics/events.js";
 import { createAuth, hashToken, type TokenEntry } from "./api/auth.js";
@@ -124,6 +125,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     },
     storage: storageGuard,
     couriers: cfg.couriers,
+    passes: passRulesFrom(cfg),
     ...codeSealing(cfg, log),
   });
   const { store, ctx } = core;

@@ -12,6 +12,8 @@ import { abortIntent } from "./door-outcomes.js";
 export interface AssignRequest {
   size: string;
   trackingRef?: string | null;
+  /** Prefer a door within a wheelchair user's reach (layout heightCm / reachable). */
+  reachable?: boolean;
 }
 
 export interface Assignment {
@@ -37,7 +39,7 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
   const now = ctx.clock.now();
   const assignment = ctx.store.write((): Assignment => {
     refuseLiveRef(ctx, req.trackingRef ?? null);
-    return reserve(ctx, req.size, req.trackingRef ?? null, now);
+    return reserve(ctx, req.size, req.trackingRef ?? null, now, req.reachable ?? false);
   });
   return unlockForDeposit(ctx, assignment);
 }
@@ -72,7 +74,7 @@ export async function reassignLarger(ctx: BankContext, parcelId: string, rules: 
     // The door is open: the locker is released when it closes (the courier takes the parcel back out).
     ctx.store.parcels.update(p.id, { status: "CANCELLED", stamp: "cancelled_at", at: now, dropCode: true });
     ctx.store.record({ type: "parcel.cancelled", lockerId: p.lockerId, parcelId: p.id, data: { reason: "doesnt_fit" } }, now);
-    return reserve(ctx, next, p.trackingRef, now);
+    return reserve(ctx, next, p.trackingRef, now, false);
   });
   return unlockForDeposit(ctx, assignment);
 }
@@ -96,8 +98,19 @@ function refuseLiveRef(ctx: BankContext, trackingRef: string | null): void {
   }
 }
 
-/** Inside a write transaction: reserve the smallest free locker that fits, with its parcel, code, intent and event. */
-function reserve(ctx: BankContext, size: string, trackingRef: string | null, now: number): Assignment {
+export interface PickRules {
+  /** Prefer a locker within a wheelchair user's reach: the smallest reachable one that fits, else the smallest. */
+  reachable?: boolean;
+  /** Free lockers per size that must stay free after this pick (returns leave them to deliveries). */
+  keepFree?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Inside a write transaction: the smallest free locker that fits (layout order within a size),
+ * one whose door works and stands shut and whose sensor sees it empty. Throws
+ * NO_LOCKER_AVAILABLE / HARDWARE_OFFLINE saying which.
+ */
+export function pickLocker(ctx: BankContext, size: string, rules: PickRules = {}): { id: string; size: string } {
   const rank = ctx.sizes.rankOf(size);
   // Also skipped: a door standing open with nothing under way (forced or left open). Its
   // courier would find it open, and the door is someone else's alarm to look at first.
@@ -105,8 +118,14 @@ function reserve(ctx: BankContext, size: string, trackingRef: string | null, now
   const unreachable = ctx.doors.unavailableLockers();
   const fitting = ctx.store.lockers.fitting(rank);
   // A free locker whose IR sensor sees something inside (left behind) is not free in fact.
-  const locker = fitting.find((l) => !unreachable.has(l.id) && !openUnattended.has(l.id) && ctx.doors.itemPresent?.(l.id) !== true);
+  const usable = fitting.filter((l) => !unreachable.has(l.id) && !openUnattended.has(l.id) && ctx.doors.itemPresent?.(l.id) !== true);
+  const freeOf = new Map<string, number>();
+  for (const l of usable) freeOf.set(l.size, (freeOf.get(l.size) ?? 0) + 1);
+  const allowed = usable.filter((l) => (freeOf.get(l.size) ?? 0) - 1 >= (rules.keepFree?.[l.size] ?? 0));
+  const within = rules.reachable ? ctx.store.lockers.reachableIds() : null;
+  const locker = (within && allowed.find((l) => within.has(l.id))) || allowed[0];
   if (!locker) {
+    if (usable.length > 0) throw new LockerdError("NO_LOCKER_AVAILABLE", `the free lockers that fit size ${size} are kept for deliveries (returns.reservedPerSize)`, { size, reserved: true });
     // Say what is true: free lockers exist, but their lock hardware does not answer.
     const offline = fitting.filter((l) => unreachable.has(l.id)).length;
     if (offline > 0) {
@@ -117,7 +136,12 @@ function reserve(ctx: BankContext, size: string, trackingRef: string | null, now
     }
     throw new LockerdError("NO_LOCKER_AVAILABLE", `no free locker fits a parcel of size ${size}`, { size });
   }
+  return locker;
+}
 
+/** Inside a write transaction: reserve the smallest free locker that fits, with its parcel, code, intent and event. */
+function reserve(ctx: BankContext, size: string, trackingRef: string | null, now: number, reachable: boolean): Assignment {
+  const locker = pickLocker(ctx, size, { reachable });
   const { code, hash } = freshCode(ctx);
   const pickupToken = ctx.codes.generateToken(ctx.random);
   const parcelId = newParcelId(ctx.random);

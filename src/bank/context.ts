@@ -10,6 +10,7 @@ import type { EventData } from "../basics/events.js";
 import type { Clock, RandomSource } from "../basics/ports.js";
 import type { SizeScale } from "./sizes.js";
 import type { DoorCommander } from "../doors/commander.js";
+import type { PassRules } from "./passes.js";
 
 export type { DoorCommander };
 
@@ -34,6 +35,8 @@ export interface BankContext {
   storage?: { assignmentsPaused(): boolean };
   /** The couriers in the configuration file (central's stored credentials can override them). */
   couriers?: readonly ConfiguredCourier[];
+  /** Passes (issue 23): the keys, bank id and clock grace they are checked with; absent: every pass is refused. */
+  passes?: PassRules;
   /**
    * Seals a parcel's plain code and QR token to the center's notifier key(s) (see
    * system/sealed-codes.ts) for the outbox. Absent (no sync, or no notifier key): the plain code

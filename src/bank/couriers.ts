@@ -14,6 +14,8 @@ export interface ConfiguredCourier {
   name: string;
   badgeSha256?: string | undefined;
   pinHash?: string | undefined;
+  /** The carrier whose returns they collect. */
+  carrier?: string | undefined;
 }
 
 /** One courier as sign-in sees it. */
@@ -22,6 +24,7 @@ export interface SignInEntry {
   name: string;
   badgeSha256?: string | undefined;
   pinHash?: string | undefined;
+  carrier?: string | undefined;
 }
 
 export type CredentialKind = "badge" | "pin" | "badge+pin" | "none";
@@ -148,6 +151,7 @@ export function revokeCourierCredential(ctx: BankContext, name: string, commandI
 
 /** A courier signed in at the kiosk (by badge or PIN): the session's start, in the outbox. */
 export function courierSessionStarted(ctx: BankContext, courierId: string, via: "badge" | "pin"): void {
+  // A courier pass's session starts in bank/pass-sign-in.ts (with the pass's use, one transaction).
   const now = ctx.clock.now();
   ctx.store.write(() => void ctx.store.record({ type: "courier.session_started", data: { courierId, via } }, now));
 }

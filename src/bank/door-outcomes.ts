@@ -24,6 +24,12 @@ export function doorOpened(ctx: BankContext, intentId: number): void {
       // The code is spent the moment the door opens.
       ctx.store.parcels.update(parcel.id, { status: "PICKED_UP", stamp: "picked_up_at", at: now, dropCode: true });
       ctx.store.record({ type: "parcel.picked_up", lockerId: intent.lockerId, parcelId: parcel.id }, now);
+    } else if (intent.purpose === "collect" && parcel?.status === "STORED") {
+      // A return's carrier collects it (returns.ts): taken the moment its door opens.
+      const ret = ctx.store.returns.get(parcel.id);
+      if (!ret) return;
+      ctx.store.parcels.update(parcel.id, { status: "PICKED_UP", stamp: "picked_up_at", at: now });
+      ctx.store.record({ type: "return.collected", lockerId: intent.lockerId, parcelId: parcel.id, data: { carrier: ret.carrier, reference: ret.reference } }, now);
     } else if (intent.purpose === "collect" && parcel?.status === "EXPIRED" && parcel.removedAt === null) {
       ctx.store.parcels.update(parcel.id, { stamp: "removed_at", at: now });
       ctx.store.record({ type: "parcel.removed", lockerId: intent.lockerId, parcelId: parcel.id }, now);
@@ -45,7 +51,11 @@ export function doorClosed(ctx: BankContext, intentId: number): void {
         if (parcel?.status === "ASSIGNED") {
           ctx.store.parcels.update(parcel.id, { status: "STORED", stamp: "stored_at", at: now });
           setLockerUnlessOutOfService(ctx, intent.lockerId, "OCCUPIED", now);
-          ctx.store.record({ type: "parcel.stored", lockerId: intent.lockerId, parcelId: parcel.id }, now);
+          const ret = ctx.store.returns.get(parcel.id);
+          if (ret) {
+            const data = { passId: ret.passId, reference: ret.reference, size: ret.size, carrier: ret.carrier };
+            ctx.store.record({ type: "return.stored", lockerId: intent.lockerId, parcelId: parcel.id, data }, now);
+          } else ctx.store.record({ type: "parcel.stored", lockerId: intent.lockerId, parcelId: parcel.id }, now);
         } else {
           // Cancelled while the door was open ("doesn't fit"): the courier took it back out.
           releaseLocker(ctx, intent, now);
@@ -130,6 +140,8 @@ function returnReservation(ctx: BankContext, intent: IntentRow, reason: string, 
   if (parcel?.status === "ASSIGNED") {
     ctx.store.parcels.update(parcel.id, { status: "CANCELLED", stamp: "cancelled_at", at: now, dropCode: true });
     ctx.store.record({ type: "parcel.cancelled", lockerId: intent.lockerId, parcelId: parcel.id, data: { reason } }, now);
+    // A return whose door never opened did not use its one-time pass: the customer may try again.
+    if (ctx.store.returns.get(parcel.id)) ctx.store.passes.unspendForIntent(intent.id);
   }
   releaseLocker(ctx, intent, now);
 }

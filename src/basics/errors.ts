@@ -10,6 +10,7 @@ export const ERROR_CODES = {
   IDEMPOTENCY_KEY_REUSED: "the Idempotency-Key was used with another request",
   IDEMPOTENCY_IN_PROGRESS: "a request with this Idempotency-Key is still being answered",
   INVALID_CODE: "the code is not valid",
+  PASS_REFUSED: "the pass is not accepted here and now",
   PARCEL_NOT_FOUND: "no such parcel",
   LOCKER_NOT_FOUND: "no such locker",
   LOCKER_OCCUPIED: "the locker holds a parcel",

@@ -460,7 +460,7 @@ export const EVENTS = {
     example: { name: "dhl-anna", commandId: 8 },
   }),
   "courier.session_started": spec({
-    data: z.object({ courierId: z.string(), via: z.enum(["badge", "pin"]) }),
+    data: z.object({ courierId: z.string(), via: z.enum(["badge", "pin", "pass"]) }),
     locker: "never",
     parcel: "never",
     level: "info",

@@ -11,7 +11,7 @@ import type { Clock, RandomSource } from "../basics/ports.js";
 import { reconcileIntents, type ReconcileResult } from "../bank/reconcile.js";
 import { SizeScale } from "../bank/sizes.js";
 import { ConfigError } from "../config/errors.js";
-import type { BankLayout } from "../config/layout.js";
+import { isReachable, type BankLayout } from "../config/layout.js";
 import { DoorSupervisor, type SupervisorSettings } from "../doors/supervisor.js";
 import type { LockBank } from "../drivers/lock-bank.js";
 import { openDatabase, quickCheck } from "../store/database.js";
@@ -39,6 +39,7 @@ export interface BankCoreOptions {
   clockSynced?: () => boolean;
   storage?: BankContext["storage"];
   couriers?: BankContext["couriers"];
+  passes?: BankContext["passes"];
   /** Seal each new parcel's codes for the center's notifier (with sync and a notifier key). */
   sealCodes?: BankContext["sealCodes"];
 }
@@ -70,7 +71,7 @@ export function createBankCore(o: BankCoreOptions): BankCore {
   try {
     const sizes = new SizeScale(o.sizes);
     const problems = store.write(() =>
-      store.lockers.applyLayout(o.layout.lockers.map((l, i) => ({ id: l.id, size: l.size, sizeRank: sizes.rankOf(l.size), position: i })), o.clock.now()),
+      store.lockers.applyLayout(o.layout.lockers.map((l, i) => ({ id: l.id, size: l.size, sizeRank: sizes.rankOf(l.size), position: i, reachable: isReachable(l) })), o.clock.now()),
     );
     if (problems.length) throw new ConfigError(o.layoutSource, problems);
     const supervisor = "lockBank" in o.doors ? new DoorSupervisor(o.doors.lockBank, o.clock, o.doors.settings, o.doors.onOutcomeError) : null;
@@ -84,6 +85,7 @@ export function createBankCore(o: BankCoreOptions): BankCore {
       policy: o.policy,
       ...(o.storage ? { storage: o.storage } : {}),
       ...(o.couriers ? { couriers: o.couriers } : {}),
+      ...(o.passes ? { passes: o.passes } : {}),
       ...(o.sealCodes ? { sealCodes: o.sealCodes } : {}),
     };
     return {

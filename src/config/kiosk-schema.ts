@@ -45,7 +45,8 @@ export const inputSchema = z
         /** AIM symbology ids accepted, e.g. ["Q1", "C0"] or ["Q"] for any QR; empty accepts all. */
         allowedSymbologies: z.array(z.string().regex(/^[A-Za-z][0-9A-Za-z]?$/, 'an AIM id such as "Q1" or "C"')).default([]),
         exclusive: z.boolean().default(true),
-        maxLength: z.number().int().min(8).max(4096).default(128),
+        // passes (signing/pass.ts) are about 230 characters
+        maxLength: z.number().int().min(8).max(4096).default(512),
       })
       .strict()
       .prefault({}),
@@ -67,6 +68,8 @@ export const kioskSchema = z
       .object({
         doesntFit: keypadKey.default("*"),
         collectExpired: keypadKey.default("0"),
+        /** Opens the next locker holding a return for the signed-in courier's carrier. */
+        collectReturns: keypadKey.default("9"),
         endSession: keypadKey.default("#"),
       })
       .strict()
@@ -85,6 +88,8 @@ export const courierSchema = z
     badgeSha256: hex64.optional(),
     /** scrypt hash of the PIN: "scrypt$N$r$p$salt$hash" (see `npm run courier-credential`). */
     pinHash: z.string().regex(/^scrypt\$\d+\$\d+\$\d+\$[A-Za-z0-9+/=]+\$[A-Za-z0-9+/=]+$/, "scrypt$N$r$p$salt$hash").optional(),
+    /** The carrier whose returns this courier collects (a courier pass names its own). */
+    carrier: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/).optional(),
   })
   .strict()
   .refine((c) => c.badgeSha256 !== undefined || c.pinHash !== undefined, "a courier needs badgeSha256 or pinHash");

@@ -21,6 +21,10 @@ const lockerSchema = z
     id: z.string().regex(/^[A-Z][0-9]{2,3}$/, "a column letter and 2-3 digits, e.g. A01"),
     size: z.string(),
     lock: lockSchema.prefault({}),
+    /** Height of the door's centre above the ground; 38-122 cm is within a wheelchair user's reach. */
+    heightCm: z.number().min(0).max(400).optional(),
+    /** Whether a wheelchair user can reach it; overrides heightCm. */
+    reachable: z.boolean().optional(),
   })
   .strict();
 
@@ -49,6 +53,15 @@ export interface BankLayout {
   columns: { id: string; lockers: LayoutLockerSpec[] }[];
   /** Every locker in layout order (column by column, top to bottom). */
   lockers: LayoutLockerSpec[];
+}
+
+/** The forward reach range of a wheelchair user (ADA 2010 §308.2.1: 15-48 in). */
+export const REACH_CM = { min: 38, max: 122 } as const;
+
+/** Whether a locker is within a wheelchair user's reach: its flag, else its height; unknown = no. */
+export function isReachable(l: LayoutLockerSpec): boolean {
+  if (l.reachable !== undefined) return l.reachable;
+  return l.heightCm !== undefined && l.heightCm >= REACH_CM.min && l.heightCm <= REACH_CM.max;
 }
 
 export function parseLayout(raw: unknown, sizes: readonly string[], source: string): BankLayout {

@@ -8,6 +8,7 @@
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { signInEntries, type SignInEntry } from "../bank/couriers.js";
+import type { PassHolder } from "../bank/pass-sign-in.js";
 import type { StoredCredential } from "../store/courier-credentials.js";
 
 export type CourierEntry = SignInEntry;
@@ -17,6 +18,10 @@ export interface Courier {
   name: string;
   /** The stored hash that matched (badge SHA-256 or PIN hash): the session lasts while it signs in. Never logged. */
   credential: string;
+  /** Whose returns they collect (configured, or the courier pass's). */
+  carrier?: string | undefined;
+  /** Signed in with a courier pass: the session lasts while the pass is valid and not revoked. */
+  pass?: PassHolder;
 }
 
 /**
@@ -98,7 +103,7 @@ export class CourierDirectory {
     let found: Courier | null = null;
     for (const e of this.entries()) {
       if (!e.badgeSha256) continue;
-      if (timingSafeEqual(Buffer.from(e.badgeSha256, "hex"), digest) && !found) found = { id: e.id, name: e.name, credential: e.badgeSha256 };
+      if (timingSafeEqual(Buffer.from(e.badgeSha256, "hex"), digest) && !found) found = { id: e.id, name: e.name, credential: e.badgeSha256, carrier: e.carrier };
     }
     return found;
   }
@@ -107,7 +112,7 @@ export class CourierDirectory {
     let found: Courier | null = null;
     for (const e of this.entries()) {
       if (!e.pinHash) continue;
-      if ((await pinMatches(pin, e.pinHash)) && !found) found = { id: e.id, name: e.name, credential: e.pinHash };
+      if ((await pinMatches(pin, e.pinHash)) && !found) found = { id: e.id, name: e.name, credential: e.pinHash, carrier: e.carrier };
     }
     return found;
   }

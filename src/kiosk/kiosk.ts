@@ -13,6 +13,9 @@ import { isLockerdError } from "../basics/errors.js";
 import { collectExpired } from "../bank/expiry.js";
 import { looksLikePickupToken, pickupByToken } from "../bank/pickup-token.js";
 import { pickupByCode, type PickupSource } from "../bank/pickup.js";
+import { collectReturn } from "../bank/returns.js";
+import { looksLikePass } from "../signing/pass.js";
+import { passStanding, presentPass } from "./pass-scans.js";
 import type { TimerHandle } from "../basics/ports.js";
 import type { KeypadKey, Scan } from "../input/devices.js";
 import type { Indicator, Pattern } from "../output/indicator.js";
@@ -27,7 +30,7 @@ export interface KioskSettings {
   doesntFitWindowMs: number;
   /** "1" → "S", ... */
   sizeKeys: Readonly<Record<string, string>>;
-  courierKeys: { doesntFit: KeypadKey; collectExpired: KeypadKey; endSession: KeypadKey };
+  courierKeys: { doesntFit: KeypadKey; collectExpired: KeypadKey; endSession: KeypadKey; collectReturns: KeypadKey };
   pinDigits: number;
 }
 
@@ -49,7 +52,7 @@ interface Deposit {
 
 type Mode =
   | { kind: "customer"; entry: string; pin: boolean }
-  | { kind: "courier"; courier: Courier; size: string; last: Deposit | null; collecting: string | null };
+  | { kind: "courier"; courier: Courier; size: string; last: Deposit | null; collecting: string | null; collectingReturns?: boolean };
 
 export type KioskState = { mode: "customer"; typed: number; pinEntry: boolean } | { mode: "courier"; courierId: string; size: string };
 
@@ -167,6 +170,7 @@ export class Kiosk {
   }
 
   private async customerScan(s: Scan): Promise<void> {
+    if (looksLikePass(s.text)) return this.passScan(s.text);
     const courier = this.deps.couriers.byBadge(s.text);
     if (courier) return this.startCourier(courier, "badge");
     if (!looksLikePickupToken(s.text)) {
@@ -185,23 +189,41 @@ export class Kiosk {
 
   // ---- couriers -------------------------------------------------------------------------
 
-  private startCourier(courier: Courier, via: "badge" | "pin"): void {
+  /** A pass at the scanner, in either mode (kiosk/pass-scans.ts says what each kind does). */
+  private async passScan(text: string): Promise<void> {
+    const keypad = this.keypadSource();
+    const r = await presentPass(this.deps.ctx, text, keypad, this.log);
+    if (!r.ok) return this.showFailure(r.error, "pass refused");
+    const h = r.holder;
+    if (r.kind === "courier" && h) {
+      if (this.mode.kind === "courier") this.endCourier("badge");
+      return this.startCourier({ id: h.id, name: h.id, credential: `pass:${h.passId}`, carrier: h.carrier ?? undefined, pass: h }, "pass");
+    }
+    this.show(r.kind === "return" ? "door_opening" : "accepted");
+  }
+
+  private standingOf(c: Courier): Standing | "expired" {
+    return c.pass ? passStanding(this.deps.ctx, c.pass) : this.deps.couriers.standing(c);
+  }
+
+  private startCourier(courier: Courier, via: "badge" | "pin" | "pass"): void {
     this.clearEntry();
     // A PIN is checked over several awaits: central may have revoked it meanwhile.
-    if (this.deps.couriers.standing(courier) !== "active") {
+    if (this.standingOf(courier) !== "active") {
       this.log.warn({ courierId: courier.id, via }, "courier credential withdrawn during sign-in");
       return this.show("rejected");
     }
     const size = this.deps.settings.sizeKeys["1"] ?? this.deps.ctx.sizes.sizes[0]!;
     this.mode = { kind: "courier", courier, size, last: null, collecting: null };
-    this.record(() => courierSessionStarted(this.deps.ctx, courier.id, via));
+    // A courier pass's session start was recorded with the pass's use.
+    if (via !== "pass") this.record(() => courierSessionStarted(this.deps.ctx, courier.id, via));
     this.log.info({ courierId: courier.id, via }, "courier session started");
     this.show("courier_mode");
     this.touchCourier();
   }
 
   /** revoked / replaced: the credential the courier signed in with stopped working. `extra` goes in the event. */
-  private endCourier(reason: "key" | "badge" | "inactivity" | Exclude<Standing, "active">, extra: Record<string, unknown> = {}): void {
+  private endCourier(reason: "key" | "badge" | "inactivity" | "expired" | Exclude<Standing, "active">, extra: Record<string, unknown> = {}): void {
     const m = this.mode;
     if (m.kind !== "courier") return;
     this.idleTimer?.cancel();
@@ -209,7 +231,7 @@ export class Kiosk {
     this.mode = { kind: "customer", entry: "", pin: false };
     this.record(() => courierSessionEnded(this.deps.ctx, m.courier.id, reason, extra));
     this.log.info({ courierId: m.courier.id, reason }, "courier session ended");
-    this.show(reason === "revoked" || reason === "replaced" ? "session_ended" : "accepted");
+    this.show(reason === "revoked" || reason === "replaced" || reason === "expired" ? "session_ended" : "accepted");
   }
 
   private touchCourier(): void {
@@ -219,6 +241,7 @@ export class Kiosk {
   private async courierKey(k: KeypadKey): Promise<void> {
     const m = this.mode;
     if (m.kind !== "courier") return;
+    if (this.passEnded(m.courier)) return;
     this.touchCourier();
     const keys = this.deps.settings.courierKeys;
     const size = this.deps.settings.sizeKeys[k];
@@ -229,13 +252,16 @@ export class Kiosk {
     if (k === keys.endSession) return this.endCourier("key");
     if (k === keys.doesntFit) return this.doesntFit(m);
     if (k === keys.collectExpired) return this.collectNext(m);
+    if (k === keys.collectReturns) return this.collectNextReturn(m);
     this.show("rejected");
   }
 
   private async courierScan(s: Scan): Promise<void> {
     const m = this.mode;
     if (m.kind !== "courier") return;
+    if (this.passEnded(m.courier)) return;
     this.touchCourier();
+    if (looksLikePass(s.text)) return this.passScan(s.text);
     const badge = this.deps.couriers.byBadge(s.text);
     if (badge) {
       if (badge.id === m.courier.id) return this.endCourier("badge");
@@ -264,6 +290,35 @@ export class Kiosk {
     await this.deposit(m, () => reassignLarger(this.deps.ctx, last.parcelId, { windowMs: this.deps.settings.doesntFitWindowMs }));
   }
 
+  /** A courier pass revoked (arrived with sync) or past its window ends the session at the next action. */
+  private passEnded(c: Courier): boolean {
+    if (!c.pass) return false;
+    const standing = passStanding(this.deps.ctx, c.pass);
+    if (standing === "active") return false;
+    this.endCourier(standing);
+    return true;
+  }
+
+  /** Open the next locker holding a return for the courier's carrier; the one after opens when its door closes. */
+  private async collectNextReturn(m: Mode & { kind: "courier" }): Promise<void> {
+    const carrier = m.courier.carrier;
+    if (!carrier) {
+      this.log.warn({ courierId: m.courier.id }, "courier has no carrier (couriers[].carrier) and cannot collect returns");
+      return this.show("rejected");
+    }
+    try {
+      const r = await collectReturn(this.deps.ctx, carrier);
+      m.collecting = r.parcelId;
+      m.collectingReturns = true;
+      this.log.info({ courierId: m.courier.id, lockerId: r.lockerId, parcelId: r.parcelId }, "return opened for its carrier");
+      this.show("door_opening");
+    } catch (e) {
+      m.collecting = null;
+      if (isLockerdError(e, "NOT_FOUND")) return this.show("accepted"); // none (left) for this carrier
+      this.showFailure(e, "opening a return failed");
+    }
+  }
+
   /** Open the next expired parcel still in a locker; the one after opens when its door closes. */
   private async collectNext(m: Mode & { kind: "courier" }): Promise<void> {
     const expired = this.deps.ctx.store.parcels.find({ status: "EXPIRED", limit: 1000 }).filter((p) => p.inLocker && p.removedAt === null);
@@ -275,6 +330,7 @@ export class Kiosk {
     try {
       await collectExpired(this.deps.ctx, next.id);
       m.collecting = next.id;
+      m.collectingReturns = false;
       this.log.info({ courierId: m.courier.id, lockerId: next.lockerId, parcelId: next.id }, "expired parcel opened for collection");
       this.show("door_opening");
     } catch (e) {
@@ -299,9 +355,9 @@ export class Kiosk {
    * already under way completes (a door already opening for a parcel opens; the deposit stands).
    */
   private credentialsChanged(courier: Courier, e: RecordedEvent<"courier.credential_added" | "courier.credential_revoked">): void {
-    let standing: Standing;
+    let standing: Standing | "expired";
     try {
-      standing = this.deps.couriers.standing(courier);
+      standing = this.standingOf(courier);
     } catch (err) {
       this.log.error({ err }, "courier credentials could not be read; the session ends");
       standing = "revoked";
@@ -317,7 +373,8 @@ export class Kiosk {
     if (e.type === "parcel.stored") this.show("accepted");
     else if (e.type === "door.closed" && e.parcelId === m.collecting) {
       m.collecting = null;
-      await this.collectNext(m);
+      if (m.collectingReturns) await this.collectNextReturn(m);
+      else await this.collectNext(m);
     } else if (e.type === "door.open_timeout" && e.parcelId === m.collecting) {
       m.collecting = null;
       this.show("error");
@@ -328,6 +385,10 @@ export class Kiosk {
 
   private showFailure(e: unknown, what: string): void {
     if (isLockerdError(e, "INVALID_CODE")) return this.show("rejected");
+    if (isLockerdError(e, "PASS_REFUSED")) {
+      this.log.warn({ reason: e.details.reason, passId: e.details.passId }, e.message);
+      return this.show("rejected");
+    }
     if (isLockerdError(e, "TOO_MANY_ATTEMPTS")) {
       this.log.warn({ retryAfterSeconds: e.details.retryAfterSeconds }, "keypad locked out");
       return this.show("locked_out");

@@ -1,4 +1,5 @@
 /** Queries on the lockers table. */
+import type { Statement } from "better-sqlite3";
 import type { Db } from "./database.js";
 import type { LockerRow, LockerStatus } from "./rows.js";
 
@@ -13,6 +14,8 @@ export interface LayoutLocker {
   size: string;
   sizeRank: number;
   position: number;
+  /** Within a wheelchair user's reach (layout: reachable, or heightCm). */
+  reachable?: boolean;
 }
 
 export class LockerTable {
@@ -21,6 +24,7 @@ export class LockerTable {
   private readonly candidates;
   private readonly setStatusStmt;
   private readonly failedOpensStmt;
+  private reachableStmt: Statement<[], { id: string }> | null = null;
 
   constructor(private readonly db: Db) {
     this.byId = db.prepare<[string], RawLocker>(`SELECT ${COLUMNS} FROM lockers WHERE id = ?`);
@@ -51,6 +55,12 @@ export class LockerTable {
     return this.candidates.all(minRank);
   }
 
+  /** Lockers within a wheelchair user's reach (prepared on first use: migration 7's column). */
+  reachableIds(): Set<string> {
+    this.reachableStmt ??= this.db.prepare<[], { id: string }>(`SELECT id FROM lockers WHERE reachable = 1 AND in_layout = 1`);
+    return new Set(this.reachableStmt.all().map((r) => r.id));
+  }
+
   setStatus(id: string, status: LockerStatus, reason: string | null, now: number): void {
     this.setStatusStmt.run(status, reason, now, id);
   }
@@ -74,9 +84,9 @@ export class LockerTable {
     );
     const inLayout = new Set(layout.map((l) => l.id));
     const insert = this.db.prepare(
-      `INSERT INTO lockers (id, size, size_rank, position, status, updated_at, in_layout)
-       VALUES (@id, @size, @sizeRank, @position, 'AVAILABLE', @now, 1)
-       ON CONFLICT(id) DO UPDATE SET size = @size, size_rank = @sizeRank, position = @position, in_layout = 1`,
+      `INSERT INTO lockers (id, size, size_rank, position, status, updated_at, in_layout, reachable)
+       VALUES (@id, @size, @sizeRank, @position, 'AVAILABLE', @now, 1, @reachable)
+       ON CONFLICT(id) DO UPDATE SET size = @size, size_rank = @sizeRank, position = @position, in_layout = 1, reachable = @reachable`,
     );
     for (const l of layout) {
       const existing = this.get(l.id);
@@ -84,7 +94,7 @@ export class LockerTable {
         problems.push(`locker ${l.id} holds a parcel but the layout changes its size from ${existing.size} to ${l.size}`);
         continue;
       }
-      insert.run({ ...l, now });
+      insert.run({ ...l, reachable: l.reachable ? 1 : 0, now });
     }
     for (const r of this.db.prepare<[], { id: string }>(`SELECT id FROM lockers WHERE in_layout = 1`).all()) {
       if (inLayout.has(r.id)) continue;

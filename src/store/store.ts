@@ -13,6 +13,7 @@ import { IdempotencyTable } from "./idempotency.js";
 import { IntentTable } from "./intents.js";
 import { LockerTable } from "./lockers.js";
 import { PassTable } from "./passes.js";
+import { ReturnTable } from "./returns.js";
 import { ParcelTable } from "./parcels.js";
 import { SyncCommandTable } from "./sync-commands.js";
 import { SyncOutbox } from "./sync-outbox.js";
@@ -33,6 +34,8 @@ export class Store {
   readonly idempotency: IdempotencyTable;
   /** Pass revocations and spent one-time passes (signing/pass.ts). */
   readonly passes: PassTable;
+  /** Returns: parcel rows of kind return. */
+  readonly returns: ReturnTable;
   /** The event log as the sync outbox; its marks and prunes go through write() below. */
   readonly outbox: SyncOutbox;
 
@@ -49,6 +52,7 @@ export class Store {
     this.commands = new SyncCommandTable(db);
     this.idempotency = new IdempotencyTable(db);
     this.passes = new PassTable(db);
+    this.returns = new ReturnTable(db);
     this.outbox = new SyncOutbox(db, (fn) => this.write(fn, { redoable: true }));
   }
 

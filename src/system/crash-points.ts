@@ -18,6 +18,7 @@ export const CRASH_POINTS = [
   "pickup.committed", // the pickup intent is committed; the lock not yet pulsed
   "pickup.unlocked", // the unlock command has left
   "pickup.released", // the door closed after a pickup; the locker is free
+  "return.committed", // a return pass is spent with its reservation and intent; the lock not yet pulsed
   "sync.central_committed", // the central transaction committed; the local mark not yet written
   "sync.marked", // the local mark is written
 ] as const;

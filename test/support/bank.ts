@@ -65,6 +65,10 @@ export interface TestBankOptions {
   onOutcomeError?: (e: unknown, where: string) => void;
   /** Seal codes for the center (as the daemon does with sync.notifierKeys); none by default. */
   sealCodes?: BankContext["sealCodes"];
+  /** Pass rules (keys, bank id, grace, returns); none: every pass is refused. */
+  passes?: BankContext["passes"];
+  /** A whole layout (wins over lockers). */
+  layout?: BankLayout;
 }
 
 export interface DaemonBankOptions {
@@ -246,7 +250,7 @@ function simDoors(parts: () => { sim: SimLockBank; ctx: BankContext }, personEna
 
 /** The bank's core on its file (compose/bank.ts, as the daemon builds it), with the test's doors. */
 function openBank(dbPath: string, clock: FakeClock, opts: TestBankOptions, doors: (layout: BankLayout) => BankDoors) {
-  const layout = opts.lockers ? layoutOf(opts.lockers) : loadLayout(DEFAULT_LAYOUT, SIZES);
+  const layout = opts.layout ?? (opts.lockers ? layoutOf(opts.lockers) : loadLayout(DEFAULT_LAYOUT, SIZES));
   return createBankCore({
     database: dbPath,
     layout,
@@ -258,6 +262,7 @@ function openBank(dbPath: string, clock: FakeClock, opts: TestBankOptions, doors
     policy: { pickupWindowMs: 72 * 3_600_000, maxFailedOpens: 3, attempts: DEFAULT_ATTEMPTS, ...opts.policy },
     doors: doors(layout),
     ...(opts.sealCodes ? { sealCodes: opts.sealCodes } : {}),
+    ...(opts.passes ? { passes: opts.passes } : {}),
   });
 }
 
