@@ -134,7 +134,7 @@ it("who may issue: carriers returns for themselves only, operators returns and c
   expect(verifyPass(c.body.text, { trustedKeys, bankId: "elsewhere", now: Date.now(), clockSynced: true, graceMs: 0 })).toMatchObject({ ok: false, reason: "wrong_bank" });
   const t = await call<Issued>("POST", "/passes/technicians", tokens.admin, { bankId: bankA, technicianId: "tom", hours: 2 });
   expect(t.status).toBe(201);
-  expect(t.body.pass).toMatchObject({ kind: "technician", banks: [bankA], subject: "technician:tom" });
+  expect(t.body.pass).toMatchObject({ kind: "technician", banks: [bankA], subject: "technician/tom" });
   const list = await call<{ passes: Json[] }>("GET", `/passes?kind=courier&carrier=dhl&courierId=anna`, tokens.viewer);
   expect(list.body.passes.map((p) => p.passId)).toEqual([c.body.pass.passId]);
 });

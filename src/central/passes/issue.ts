@@ -11,7 +11,7 @@ import { getPass, type PassView } from "./views.js";
 
 export interface IssueRequest {
   fields: Omit<PassFields, "passId">;
-  /** Who it is for: a courier's carrier:courierId, a technician's technician:id; null for a return. */
+  /** Who it is for: a courier's carrier:courierId, a technician's technician/id; null for a return. */
   subject: string | null;
   /** Whom the stored return is confirmed to. */
   contact?: { email?: string | undefined; phone?: string | undefined; language: string } | undefined;

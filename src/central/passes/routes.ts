@@ -190,7 +190,7 @@ export function passRoutes(d: PassRouteDeps): Route<CentralRole>[] {
         const hours = hoursWithin(body.hours, s.technicianHours, s.technicianMaxHours, "hours");
         const issued = await issue({
           fields: { kind: "technician", banks: [body.bankId], ...window(body.notBefore, hours * HOUR), oneTime: false, technician: { technicianId: body.technicianId } },
-          subject: `technician:${body.technicianId}`,
+          subject: `technician/${body.technicianId}`,
           issuedBy: callerOf(res).name,
         });
         res.status(201).json(answer(issued));

@@ -12,7 +12,7 @@ export const passView = z
     notBefore: z.string(),
     notAfter: z.string(),
     oneTime: z.boolean(),
-    subject: z.string().nullable().meta({ description: "courier: carrier:courierId; technician: technician:id" }),
+    subject: z.string().nullable().meta({ description: "courier: carrier:courierId; technician: technician/id (as the bank names them)" }),
     carrier: z.string().nullable(),
     reference: z.string().nullable(),
     size: z.string().nullable(),

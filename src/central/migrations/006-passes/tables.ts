@@ -12,7 +12,7 @@ export const PASS_TABLES_SQL = String.raw`
     not_after   timestamptz NOT NULL,
     one_time    boolean NOT NULL,
     -- who it is for: a courier's 'carrier:courierId' (a revocation by subject refuses all of
-    -- their passes), a technician's 'technician:id'; NULL for a return
+    -- their passes), a technician's 'technician/id'; NULL for a return
     subject     text COLLATE "C",
     carrier     text COLLATE "C",
     -- a return: its reference, the size it needs, and whether the door must be within reach
