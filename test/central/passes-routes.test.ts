@@ -4,7 +4,7 @@
  * pass key's public half, nothing signing-capable in the database, and revoking by pass or by
  * courier.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -217,4 +217,16 @@ it("the OpenAPI document describes the passes routes with their schemas and role
   expect(doc.paths["/passes/technicians"]!.post!["x-roles"]).toEqual(["admin"]);
   expect(doc.components.schemas).toHaveProperty("ReturnPassRequest");
   expect(doc.components.schemas).toHaveProperty("IssuedPass");
+  // README's table of the passes routes names the roles the registry allows (admin may do everything)
+  const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
+  const rows = [...readme.matchAll(/^\| (`(?:GET|POST) \/passes[^|]*) \| ([a-z, ]+) \|/gm)];
+  expect(rows.length).toBeGreaterThanOrEqual(7);
+  for (const [, ops, roles] of rows) {
+    for (const [, method, path] of ops!.matchAll(/`(GET|POST) ([^`?]+)[^`]*`/g)) {
+      const allowed = doc.paths[path!]?.[method!.toLowerCase()]?.["x-roles"] as string[] | undefined;
+      expect(allowed, `${method} ${path}`).toBeDefined();
+      const said = roles!.split(/,\s*/);
+      expect([...said, "admin"].filter((r, i, a) => a.indexOf(r) === i).sort(), `README: ${method} ${path}`).toEqual([...allowed!].sort());
+    }
+  }
 });
