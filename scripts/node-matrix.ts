@@ -11,7 +11,7 @@
  * package-lock.json changes). The copy's sources are refreshed at every run.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -57,6 +57,9 @@ function prepareCheckout(version: string, nodeDir: string): string {
   mkdirSync(dir, { recursive: true });
   for (const entry of readdirSync(dir)) if (entry !== "node_modules") rmSync(join(dir, entry), { recursive: true, force: true });
   for (const entry of readdirSync(checkout)) if (!NOT_COPIED.has(entry)) cpSync(join(checkout, entry), join(dir, entry), { recursive: true, verbatimSymlinks: true });
+  // The package build reads history (the previous release's tag, the commit date): the copy
+  // sees this checkout's repository through a link, never a copy of it.
+  if (existsSync(join(checkout, ".git"))) symlinkSync(join(checkout, ".git"), join(dir, ".git"));
 
   const lock = createHash("sha256").update(readFileSync(join(checkout, "package-lock.json"))).digest("hex");
   const stamp = join(dir, "node_modules", ".lockerd-node-matrix");

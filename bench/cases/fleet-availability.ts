@@ -70,9 +70,9 @@ interface Server {
 }
 
 /** lockerd-central (fleet module) as its own process. */
-async function startServer(dbUrl: string, dir: string): Promise<Server> {
-  const cfg = join(dir, "central.json");
-  writeFileSync(cfg, JSON.stringify({ instance: "bench", database: { url: dbUrl, poolSize: 16 }, http: { port: 0 }, log: { level: "warn" } }));
+async function startServer(dbUrl: string, dir: string, name: string): Promise<Server> {
+  const cfg = join(dir, `central-${name}.json`);
+  writeFileSync(cfg, JSON.stringify({ instance: `bench-${name}`, database: { url: dbUrl, poolSize: 16 }, http: { port: 0 }, log: { level: "warn" } }));
   const proc = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "bench/support/fleet-server.ts"), cfg], {
     cwd: PACKAGE_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
@@ -213,7 +213,7 @@ export const fleetAvailability: Benchmark = async ({ quick, log }) => {
   const seconds = quick ? 1 : 8;
   const central = await startBenchCentral("seed");
   const dir = mkdtempSync(join(tmpdir(), "lockerd-fleet-bench-"));
-  let server: Server | null = null;
+  let servers: Server[] = [];
   const admin = await central.admin();
   const sqlPool = new pg.Pool({ connectionString: central.adminUrl, max: 8 });
   const agent = new Agent({ keepAlive: true, maxSockets: 64 });
@@ -255,39 +255,47 @@ export const fleetAvailability: Benchmark = async ({ quick, log }) => {
       results.push({ name: `fleet.sql_availability_p99_ms.rate_${rate}`, value: round(r.p99, 2), unit: "ms", achievedPerS: round(r.achievedPerS, 0), dropped: r.dropped });
     }
 
-    // 2. Through the HTTP API (carrier token checked, parameters validated, problem+json ready)
-    server = await startServer(central.adminUrl, dir);
-    const serverPid = server.proc.pid!;
-    const serverCpu = cpuMeter(() => Promise.resolve([serverPid]));
-    const get = httpGetter(server.url, token, agent);
-    const twentyBanks = () => get(`/fleet/availability?size=M&banks=${someBanks(20).join(",")}`);
-    await runAtRate(twentyBanks, quick ? 50 : 200, quick ? 0.5 : 3); // warm up: connections, JIT, plans
-    for (const rate of rates) {
-      const [stopServer, stopPg] = [await serverCpu(), await pgCpu()];
-      const self = process.cpuUsage();
-      const r = await runAtRate(twentyBanks, rate, seconds);
-      const answered = Math.max(1, r.achievedPerS * seconds);
-      const serverMs = ((await stopServer()) * 1000) / answered;
-      const pgMs = ((await stopPg()) * 1000) / answered;
-      const u = process.cpuUsage(self);
-      const clientMs = (u.user + u.system) / 1000 / answered;
-      log(
-        `  HTTP, ${rate}/s asked: ${r.achievedPerS.toFixed(0)}/s answered, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms` +
-          (r.errors || r.dropped ? `, ${r.errors} errors, ${r.dropped} not sent` : "") +
-          `; CPU a read: server ${serverMs.toFixed(2)} ms, PostgreSQL ${pgMs.toFixed(2)} ms, load generator ${clientMs.toFixed(2)} ms`,
-      );
-      const common = { targetPerS: rate, achievedPerS: round(r.achievedPerS, 0), seconds, banks: shape.banks, lockers: shape.banks * shape.lockersPerBank, errors: r.errors, dropped: r.dropped };
-      results.push({ name: `fleet.availability_p50_ms.rate_${rate}`, value: round(r.p50, 2), unit: "ms", ...common });
-      results.push({ name: `fleet.availability_p99_ms.rate_${rate}`, value: round(r.p99, 2), unit: "ms", ...common, ...(rate === 2000 ? { target: "< 20 ms" } : {}) });
-      results.push({ name: `fleet.cpu_ms_per_read.rate_${rate}`, value: round(serverMs + pgMs, 3), unit: "ms", server: round(serverMs, 3), postgres: round(pgMs, 3), loadGenerator: round(clientMs, 3) });
+    // 2. Through the HTTP API (carrier token checked, parameters validated, problem+json ready):
+    // one lockerd-central process, then two (stateless instances on one database), the load
+    // generator taking turns between them as a load balancer would.
+    servers = [await startServer(central.adminUrl, dir, "a")];
+    for (const instances of quick ? [1] : [1, 2]) {
+      if (servers.length < instances) servers.push(await startServer(central.adminUrl, dir, "b"));
+      const pids = servers.map((s) => s.proc.pid!);
+      const serverCpu = cpuMeter(() => Promise.resolve(pids));
+      const getters = servers.map((s) => httpGetter(s.url, token, agent));
+      let turn = 0;
+      const twentyBanks = () => getters[turn++ % getters.length]!(`/fleet/availability?size=M&banks=${someBanks(20).join(",")}`);
+      await runAtRate(twentyBanks, quick ? 50 : 200, quick ? 0.5 : 3); // warm up: connections, JIT, plans
+      for (const rate of rates) {
+        const [stopServer, stopPg] = [await serverCpu(), await pgCpu()];
+        const self = process.cpuUsage();
+        const r = await runAtRate(twentyBanks, rate, seconds);
+        const answered = Math.max(1, r.achievedPerS * seconds);
+        const serverMs = ((await stopServer()) * 1000) / answered;
+        const pgMs = ((await stopPg()) * 1000) / answered;
+        const u = process.cpuUsage(self);
+        const clientMs = (u.user + u.system) / 1000 / answered;
+        log(
+          `  HTTP (${instances} instance${instances > 1 ? "s" : ""}), ${rate}/s asked: ${r.achievedPerS.toFixed(0)}/s answered, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms` +
+            (r.errors || r.dropped ? `, ${r.errors} errors, ${r.dropped} not sent` : "") +
+            `; CPU a read: server ${serverMs.toFixed(2)} ms, PostgreSQL ${pgMs.toFixed(2)} ms, load generator ${clientMs.toFixed(2)} ms`,
+        );
+        const tag = instances === 1 ? "" : `.instances_${instances}`;
+        const common = { instances, targetPerS: rate, achievedPerS: round(r.achievedPerS, 0), seconds, banks: shape.banks, lockers: shape.banks * shape.lockersPerBank, errors: r.errors, dropped: r.dropped };
+        results.push({ name: `fleet.availability_p50_ms${tag}.rate_${rate}`, value: round(r.p50, 2), unit: "ms", ...common });
+        results.push({ name: `fleet.availability_p99_ms${tag}.rate_${rate}`, value: round(r.p99, 2), unit: "ms", ...common, ...(rate === 2000 ? { target: "< 20 ms" } : {}) });
+        results.push({ name: `fleet.cpu_ms_per_read${tag}.rate_${rate}`, value: round(serverMs + pgMs, 3), unit: "ms", server: round(serverMs, 3), postgres: round(pgMs, 3), loadGenerator: round(clientMs, 3) });
+      }
     }
+    const get = httpGetter(servers[0]!.url, token, agent);
     // one bank's free lockers per size
     const oneRate = quick ? 100 : 1000;
     const one = await runAtRate(() => get(`/fleet/banks/${someBanks(1)[0]}/availability`), oneRate, seconds);
     log(`  HTTP, one bank's availability at ${oneRate}/s asked: ${one.achievedPerS.toFixed(0)}/s answered, p50 ${one.p50.toFixed(1)} ms, p99 ${one.p99.toFixed(1)} ms`);
     results.push({ name: "fleet.bank_availability_p99_ms", value: round(one.p99, 2), unit: "ms", targetPerS: oneRate, achievedPerS: round(one.achievedPerS, 0), p50: round(one.p50, 2) });
     // what the fleet page asks every few seconds, at this fleet's size (a viewer token), one at a time
-    const viewer = httpGetter(server.url, await createOperatorToken(admin, "bench-viewer", "viewer"), agent);
+    const viewer = httpGetter(servers[0]!.url, await createOperatorToken(admin, "bench-viewer", "viewer"), agent);
     await admin.query(`INSERT INTO central.alarms (bank_id, kind, locker_id, raised_seq, raised_at, last_seq, last_at)
       SELECT 'B' || lpad((i * 97)::text, 6, '0'), 'door_forced', 'A01', 1, now(), 1, now() FROM generate_series(1, $1) i`, [Math.floor(shape.banks / 200)]);
     for (const [name, path] of [
@@ -310,7 +318,7 @@ export const fleetAvailability: Benchmark = async ({ quick, log }) => {
     return results;
   } finally {
     agent.destroy();
-    await server?.stop();
+    await Promise.all(servers.map((s) => s.stop()));
     await sqlPool.end();
     await admin.end();
     central.stop();

@@ -145,7 +145,18 @@ async function sampleRun(rig: ExternalRig, pool: Pool, n: number, until: () => b
       run[via].push(await sample(rig, p, via));
     } catch (e) {
       run.missed++;
-      process.stderr.write(`  missed a sample (${via}, ${p.lockerId}): ${(e as Error).message}\n`);
+      const w = wireOf(p.lockerId);
+      const lately = rig.traffic.filter((f) => nowMs() - f.at < 11_000 && parseInt(f.hex.slice(2, 4), 16) >> 4 === w.board).slice(-12);
+      process.stderr.write(
+        `  missed a sample (${via}, ${p.lockerId}, board ${w.board} channel ${w.channel}): ${(e as Error).message}\n` +
+          `    board ${w.board}'s last frames: ${lately.map((f) => `${(f.at % 100_000).toFixed(0)} ${f.dir} ${f.hex}`).join(", ")}\n` +
+          `    the daemon's log from its last line naming ${p.lockerId}:\n` +
+          rig.daemonLog
+            .slice(Math.max(0, rig.daemonLog.length - 1 - [...rig.daemonLog].reverse().findIndex((l) => l.includes(p.lockerId))))
+            .slice(0, 60)
+            .map((l) => `      ${l}\n`)
+            .join(""),
+      );
     }
     await sleep(15); // a new customer steps up
   }

@@ -79,6 +79,10 @@ export class ExternalRig {
   private fifoFd = -1;
   private scannerFd = -1;
   private readonly waiters = new Map<string, (at: number) => void>();
+  /** The bus's last frames both ways, for explaining a sample whose unlock frame never came. */
+  readonly traffic: { at: number; dir: "in" | "out"; hex: string }[] = [];
+  /** The daemon's last log lines (BENCH_DAEMON_LOG sets its level), for the same purpose. */
+  readonly daemonLog: string[] = [];
   private readonly replies: ((o: Record<string, unknown>) => void)[] = [];
   /** The simulated person, shared by every board: opens an unlocked door at once, shuts it a little later. */
   private readonly personSettings = { enabled: true, openDelayMs: 20, closeDelayMs: 1500 };
@@ -106,8 +110,10 @@ export class ExternalRig {
       boards: BOARDS,
       person: this.personSettings,
       onTraffic: (dir, bytes) => {
-        if (dir !== "in") return;
         const at = nowMs();
+        this.traffic.push({ at, dir, hex: bytes.toString("hex") });
+        if (this.traffic.length > 400) this.traffic.splice(0, 100);
+        if (dir !== "in") return;
         const cmd = cu16.parseCommand(bytes);
         if (!cmd || cmd.cmd !== cu16.CMD.unlock) return;
         const key = `${cmd.board}/${cmd.lockIndex + 1}`;
@@ -155,6 +161,8 @@ export class ExternalRig {
         } catch {
           return;
         }
+        this.daemonLog.push(line);
+        if (this.daemonLog.length > 20_000) this.daemonLog.splice(0, 5_000);
         if (typeof o.ready === "string") {
           this.url = o.ready;
           this.pid = Number(o.pid);

@@ -18,6 +18,8 @@ import {
   openAlarms,
   parcelsByTrackingRef,
   type FleetSettings,
+  type Queryable,
+  type QueryText,
 } from "../../src/central/fleet/queries.js";
 import { useTestCentral } from "../support/sync-parts.js";
 
@@ -46,7 +48,10 @@ afterAll(async () => {
   await b2.end();
 });
 
-const admin = { query: <T extends pg.QueryResultRow>(sql: string, params?: unknown[]) => central.db.admin<T>(sql, params) };
+const admin: Queryable = {
+  query: <T extends pg.QueryResultRow>(sql: QueryText, params?: unknown[]) =>
+    typeof sql === "string" ? central.db.admin<T>(sql, params) : central.db.admin<T>(sql.text, sql.values),
+};
 
 async function ingest(bank: pg.Client, bankId: string, events: Ev[]): Promise<void> {
   await bank.query(`SELECT central.ingest_batch($1, $2, $3::jsonb)`, [bankId, keys[bankId], JSON.stringify(events.map((e) => [e[0], T0 + e[0] * 1000, true, e[1], e[2], e[3], e[4]]))]);

@@ -28,7 +28,7 @@ export interface TestCentralOptions {
 
 export async function startTestCentralService(opts: TestCentralOptions): Promise<CentralInstance> {
   const modules = opts.modules ?? [];
-  const raw = { ...opts.config, instance: opts.instance ?? "test", database: { url: opts.dbUrl, ...(opts.config?.database as object) }, http: { port: 0 } };
+  const raw = { ...opts.config, instance: opts.instance ?? "test", database: { url: opts.dbUrl, ...(opts.config?.database as object) }, http: { ...(opts.config?.http as object), port: 0 } };
   const dir = mkdtempSync(join(tmpdir(), "lockerd-central-"));
   const path = join(dir, "central.json");
   writeFileSync(path, JSON.stringify(raw));

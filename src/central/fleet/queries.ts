@@ -6,8 +6,11 @@
  */
 import type pg from "pg";
 
+/** SQL text, or a named statement (prepared once per connection). */
+export type QueryText = string | { name: string; text: string; values: unknown[] };
+
 export interface Queryable {
-  query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: string, params?: unknown[]): Promise<pg.QueryResult<T>>;
+  query<T extends pg.QueryResultRow = pg.QueryResultRow>(sql: QueryText, params?: unknown[]): Promise<pg.QueryResult<T>>;
 }
 
 export interface FleetSettings {
@@ -377,20 +380,23 @@ export interface FreeAt {
  * Key lookups on the count table's partial index; no locker is read.
  */
 export async function banksWithFree(db: Queryable, q: { sizes: readonly string[]; bankIds?: readonly string[] | undefined; limit: number }): Promise<FreeAt[]> {
+  // Named, so each connection parses and plans it once: the hottest read of the fleet API.
   const r =
     q.bankIds !== undefined
-      ? await db.query<{ bank_id: string; free: number }>(
-          `SELECT bank_id, sum(n)::int AS free FROM central.locker_counts
+      ? await db.query<{ bank_id: string; free: number }>({
+          name: "fleet-free-at-banks",
+          text: `SELECT bank_id, sum(n)::int AS free FROM central.locker_counts
            WHERE bank_id = ANY($1::text[]) AND size = ANY($2::text[]) AND status = 'AVAILABLE' AND n > 0
            GROUP BY bank_id ORDER BY bank_id LIMIT $3`,
-          [q.bankIds, q.sizes, q.limit],
-        )
-      : await db.query<{ bank_id: string; free: number }>(
-          `SELECT bank_id, sum(n)::int AS free FROM central.locker_counts
+          values: [q.bankIds, q.sizes, q.limit],
+        })
+      : await db.query<{ bank_id: string; free: number }>({
+          name: "fleet-free-anywhere",
+          text: `SELECT bank_id, sum(n)::int AS free FROM central.locker_counts
            WHERE size = ANY($1::text[]) AND status = 'AVAILABLE' AND n > 0
            GROUP BY bank_id ORDER BY bank_id LIMIT $2`,
-          [q.sizes, q.limit],
-        );
+          values: [q.sizes, q.limit],
+        });
   return r.rows.map((x) => ({ bankId: x.bank_id, free: x.free }));
 }
 

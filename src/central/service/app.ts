@@ -33,6 +33,8 @@ export function createCentralApp(opts: CentralAppOptions): CentralApp {
   const { deps } = opts;
   const app = express();
   app.disable("x-powered-by");
+  // Answers are live figures, never revalidated: no body hash per response (a read at 2,000/s).
+  app.set("etag", false);
   app.set("query parser", "simple");
   const log = deps.log.child({ component: "http" });
   app.use((req, res, next) => {

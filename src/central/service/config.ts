@@ -45,6 +45,11 @@ export const centralConfigSchema = z
         bodyLimitBytes: z.number().int().min(256).max(1_048_576).default(65_536),
         /** HTTPS instead of HTTP; relative paths are relative to the configuration file. */
         tls: z.object({ certFile: z.string().min(1), keyFile: z.string().min(1) }).strict().nullable().default(null),
+        /**
+         * How long a checked bearer token is trusted without asking the database again (0: every
+         * request asks). Bounds how late a revocation takes effect at an instance.
+         */
+        tokenCacheMs: z.number().int().min(0).max(60_000).default(2_000),
       })
       .strict()
       .prefault({}),

@@ -64,7 +64,7 @@ export async function startCentral(opts: StartCentralOptions): Promise<CentralIn
     collectDefaultMetrics({ register: metrics, prefix: "lockerd_central_" });
     buildInfo(metrics, "lockerd_central_build_info", SOFTWARE_VERSION);
     const deps: CentralDeps = { pool, log, clock: opts.clock ?? { now: () => Date.now() }, metrics, config, instance: config.instance };
-    const app = createCentralApp({ deps, auth: createCentralAuth(pool), modules: opts.modules, metrics, state: () => state });
+    const app = createCentralApp({ deps, auth: createCentralAuth(pool, { cacheMs: config.http.tokenCacheMs }), modules: opts.modules, metrics, state: () => state });
     const listening: Listening = await listenApi(app.app, { host: config.http.host, port: config.http.port, tls: config.paths.tls, socket: null }, log);
     stack.push({ name: "http", stop: () => listening.close() });
     for (const m of opts.modules) {
