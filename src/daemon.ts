@@ -4,6 +4,7 @@
  * startDaemon start the parts in this order; each pushes its stop, and they stop once, in
  * reverse, outputs off first. This is the only place that knows which driver a bank uses.
  */
+import { passCaller } from "./api/pass-auth.js";
 import { passRulesFrom } from "./bank/passes.js";
 import { createApi } from "./api/app.js";
 import { eventLevel } from "./basics/events.js";
@@ -186,7 +187,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       else if (tokens.length === 0) log.warn("no API tokens configured: the API answers only /healthz (and the unix socket)");
       const api = createApi({
         ctx,
-        auth: createAuth({ tokens, openForSimulator: openApi }),
+        auth: createAuth({ tokens, openForSimulator: openApi, pass: passCaller(ctx) }),
         log,
         doorOf: (id) => supervisor.doorOf(id),
         isReady: () => ready,

@@ -3,7 +3,8 @@
  * technician token. A simulated bank with no tokens at all runs open on loopback for newcomers
  * (with a warning); real hardware with no tokens refuses everything but health. Requests that
  * arrive through the daemon's unix socket are a technician without a token: the socket file's
- * owner, group and mode decide who may connect.
+ * owner, group and mode decide who may connect. A technician pass (`Authorization: Pass …`,
+ * api/pass-auth.ts) is a technician until the pass's notAfter.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Socket } from "node:net";
@@ -22,12 +23,16 @@ export interface TokenEntry {
 export interface Caller {
   name: string;
   role: Role;
+  /** A technician by pass (api/pass-auth.ts): whose, and which pass. */
+  pass?: { holder: string; passId: string };
 }
 
 export interface AuthSettings {
   tokens: readonly TokenEntry[];
   /** No tokens configured and a simulated bank: every caller is a technician. */
   openForSimulator: boolean;
+  /** `Authorization: Pass <text>`: the technician a valid technician pass makes its holder, or null. */
+  pass?: (text: string) => Caller | null;
 }
 
 /** Connections accepted on the unix socket (marked by the listener that accepted them). */
@@ -48,6 +53,8 @@ export function createAuth(settings: AuthSettings) {
     if (localSockets.has(req.socket)) return { name: "unix-socket", role: "technician" };
     const header = req.headers.authorization;
     if (!header) return open ? { name: "simulator", role: "technician" } : null;
+    const p = /^Pass\s+(LP1[A-Z2-7]{40,1400})$/.exec(header);
+    if (p) return settings.pass?.(p[1]!) ?? null;
     const m = /^Bearer\s+([\x21-\x7e]{1,512})$/i.exec(header);
     if (!m) return null;
     const digest = sha256(m[1]!);

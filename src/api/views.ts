@@ -27,6 +27,8 @@ export const parcelView = z
     cancelledAt: isoOrNull,
     removedAt: isoOrNull,
     releasedAt: isoOrNull,
+    kind: z.enum(["delivery", "return"]).meta({ description: "a delivery, or a return dropped off with a return pass (no pickup code: its carrier's courier collects it)" }),
+    carrier: z.string().nullable().meta({ description: "a return's carrier" }),
   })
   .strict()
   .meta({ id: "Parcel" });
@@ -44,6 +46,7 @@ export const lockerView = z
       .boolean()
       .nullable()
       .meta({ description: "the IR 'item present' sensor: true = something is inside; null = no sensor, or its board is offline" }),
+    holds: z.enum(["delivery", "return"]).nullable().meta({ description: "what holds the locker: a delivery, a return, or nothing" }),
   })
   .strict()
   .meta({ id: "Locker" });

@@ -14,6 +14,8 @@ export interface LockerView {
   fault: boolean;
   /** The IR "item present" sensor: true = something inside; null = no sensor or not readable now. */
   itemPresent: boolean | null;
+  /** What holds the locker: a delivery, a return (issue 23), or nothing. */
+  holds: "delivery" | "return" | null;
 }
 
 export interface Availability {
@@ -32,6 +34,7 @@ export function availability(ctx: BankContext, doorOf: (lockerId: string) => str
     unavailable,
     doorOf,
     itemOf: (lockerId) => ctx.doors.itemPresent?.(lockerId) ?? null,
+    returnIds: ctx.store.returns.inLockerIds(),
   });
 }
 
@@ -54,6 +57,8 @@ export function countAvailability(input: {
   doorOf: (lockerId: string) => string;
   /** IR sensors (absent: none known, e.g. the CLI's read-only fallback). */
   itemOf?: (lockerId: string) => boolean | null;
+  /** Parcel ids that are returns (absent: a database from before returns). */
+  returnIds?: ReadonlySet<string>;
 }): Availability {
   const itemOf = input.itemOf ?? (() => null);
   const { lockers, unavailable } = input;
@@ -70,16 +75,20 @@ export function countAvailability(input: {
     if (l.status === "AVAILABLE" && !unavailable.has(l.id) && itemOf(l.id) !== true) available[l.size] = (available[l.size] ?? 0) + 1;
   }
   return {
-    lockers: lockers.map((l) => ({
-      id: l.id,
-      size: l.size,
-      status: l.status,
-      serviceReason: l.serviceReason,
-      door: input.doorOf(l.id),
-      parcelId: input.parcelIn(l.id),
-      fault: unavailable.has(l.id),
-      itemPresent: itemOf(l.id),
-    })),
+    lockers: lockers.map((l) => {
+      const parcelId = input.parcelIn(l.id);
+      return {
+        id: l.id,
+        size: l.size,
+        status: l.status,
+        serviceReason: l.serviceReason,
+        door: input.doorOf(l.id),
+        parcelId,
+        fault: unavailable.has(l.id),
+        itemPresent: itemOf(l.id),
+        holds: parcelId === null ? null : input.returnIds?.has(parcelId) ? "return" : "delivery",
+      };
+    }),
     available,
     counts,
   };
@@ -100,11 +109,16 @@ export interface ParcelView {
   cancelledAt: string | null;
   removedAt: string | null;
   releasedAt: string | null;
+  /** A delivery, or a return dropped off with a return pass (no pickup code; its carrier collects it). */
+  kind: "delivery" | "return";
+  /** A return's carrier. */
+  carrier: string | null;
 }
 
 const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
 
-export function parcelView(p: ParcelRow): ParcelView {
+/** A parcel as the API shows it; `ret`: its return details when it is a return. */
+export function parcelView(p: ParcelRow, ret?: { carrier: string }): ParcelView {
   return {
     parcelId: p.id,
     trackingRef: p.trackingRef,
@@ -120,11 +134,17 @@ export function parcelView(p: ParcelRow): ParcelView {
     cancelledAt: iso(p.cancelledAt),
     removedAt: iso(p.removedAt),
     releasedAt: iso(p.releasedAt),
+    kind: ret ? "return" : "delivery",
+    carrier: ret?.carrier ?? null,
   };
+}
+
+export function parcelViewIn(ctx: BankContext, p: ParcelRow): ParcelView {
+  return parcelView(p, ctx.store.returns.get(p.id));
 }
 
 export function getParcel(ctx: BankContext, parcelId: string): ParcelView {
   const p = ctx.store.parcels.get(parcelId);
   if (!p) throw new LockerdError("PARCEL_NOT_FOUND", `no parcel ${parcelId}`);
-  return parcelView(p);
+  return parcelViewIn(ctx, p);
 }

@@ -9,7 +9,7 @@ import { courierViews, type ConfiguredCourier, type CourierView } from "../bank/
 import { commandTrustView, type CommandTrust, type CommandTrustView } from "../bank/remote-commands.js";
 import { countAvailability, parcelView, type ParcelView } from "../bank/queries.js";
 import { openDatabase, type Db } from "../store/database.js";
-import type { ParcelStatus, EventRow } from "../store/rows.js";
+import type { ParcelRow, ParcelStatus, EventRow } from "../store/rows.js";
 import { Store } from "../store/store.js";
 import { outboxStatsReader } from "../store/sync-outbox.js";
 import { CliError } from "./errors.js";
@@ -55,11 +55,20 @@ export class OfflineBank {
 
   parcel(id: string): ParcelView | null {
     const p = this.store.parcels.get(id);
-    return p ? parcelView(p) : null;
+    return p ? this.view(p) : null;
+  }
+
+  /** A database from before migration 7 has no returns. */
+  private hasReturns(): boolean {
+    return (this.store.db.pragma("user_version", { simple: true }) as number) >= 7;
+  }
+
+  private view(p: ParcelRow): ParcelView {
+    return parcelView(p, this.hasReturns() ? this.store.returns.get(p.id) : undefined);
   }
 
   parcels(filter: { ref?: string | undefined; locker?: string | undefined; status?: ParcelStatus | undefined; limit: number }): ParcelView[] {
-    return this.store.parcels.find({ trackingRef: filter.ref, lockerId: filter.locker, status: filter.status, limit: filter.limit }).map(parcelView);
+    return this.store.parcels.find({ trackingRef: filter.ref, lockerId: filter.locker, status: filter.status, limit: filter.limit }).map((p) => this.view(p));
   }
 
   /** The attempt limiter's state per source, as GET /lockouts gives it. */

@@ -29,7 +29,7 @@ export class SimScanner implements ScannerDevice {
   readonly kind = "sim";
   private listener: DeviceListener<Scan> | null = null;
 
-  constructor(private readonly rules: ScanRules = { maxLength: 128, allowedSymbologies: [] }) {}
+  constructor(private readonly rules: ScanRules = { maxLength: 512, allowedSymbologies: [] }) {}
 
   async start(listener: DeviceListener<Scan>): Promise<void> {
     this.listener = listener;

@@ -8,11 +8,15 @@ import { ConfigError } from "../config/errors.js";
 import type { ResolvedConfig } from "../config/load.js";
 import type { Logger } from "../system/logger.js";
 
-/** Limiter sources an attacker could use: the keypad and each caller allowed to POST /pickup. */
+/**
+ * Limiter sources an attacker could use: the keypad and each caller allowed to POST /pickup
+ * (technician passes, however many, are one source: api/pass-auth.ts).
+ */
 export function attackSources(cfg: ResolvedConfig, openForSimulator: boolean): number {
   const keypads = cfg.input.keypad.type === "none" ? 0 : 1;
   const tokens = cfg.api.tokens.filter((t) => t.role === "kiosk" || t.role === "technician").length + (cfg.envToken ? 1 : 0);
-  return Math.max(1, keypads + tokens + (openForSimulator ? 1 : 0));
+  const passes = cfg.passes.trustedKeys.length > 0 ? 1 : 0;
+  return Math.max(1, keypads + tokens + passes + (openForSimulator ? 1 : 0));
 }
 
 /** `couriersWithPin`: PINs that can sign in, central's included (default: the configuration's). */

@@ -10,11 +10,10 @@ import { assignLocker, reassignLarger, type Assignment } from "../bank/assign.js
 import type { BankContext } from "../bank/context.js";
 import { courierSessionEnded, courierSessionStarted } from "../bank/couriers.js";
 import { isLockerdError } from "../basics/errors.js";
-import { collectExpired } from "../bank/expiry.js";
 import { looksLikePickupToken, pickupByToken } from "../bank/pickup-token.js";
 import { pickupByCode, type PickupSource } from "../bank/pickup.js";
-import { collectReturn } from "../bank/returns.js";
 import { looksLikePass } from "../signing/pass.js";
+import { openNext, type Collecting } from "./collecting.js";
 import { passStanding, presentPass } from "./pass-scans.js";
 import type { TimerHandle } from "../basics/ports.js";
 import type { KeypadKey, Scan } from "../input/devices.js";
@@ -52,7 +51,7 @@ interface Deposit {
 
 type Mode =
   | { kind: "customer"; entry: string; pin: boolean }
-  | { kind: "courier"; courier: Courier; size: string; last: Deposit | null; collecting: string | null; collectingReturns?: boolean };
+  | { kind: "courier"; courier: Courier; size: string; last: Deposit | null; collecting: string | null; collectingWhat?: Collecting };
 
 export type KioskState = { mode: "customer"; typed: number; pinEntry: boolean } | { mode: "courier"; courierId: string; size: string };
 
@@ -251,8 +250,8 @@ export class Kiosk {
     }
     if (k === keys.endSession) return this.endCourier("key");
     if (k === keys.doesntFit) return this.doesntFit(m);
-    if (k === keys.collectExpired) return this.collectNext(m);
-    if (k === keys.collectReturns) return this.collectNextReturn(m);
+    if (k === keys.collectExpired) return this.collectNext(m, "expired");
+    if (k === keys.collectReturns) return this.collectNext(m, "returns");
     this.show("rejected");
   }
 
@@ -299,43 +298,19 @@ export class Kiosk {
     return true;
   }
 
-  /** Open the next locker holding a return for the courier's carrier; the one after opens when its door closes. */
-  private async collectNextReturn(m: Mode & { kind: "courier" }): Promise<void> {
-    const carrier = m.courier.carrier;
-    if (!carrier) {
-      this.log.warn({ courierId: m.courier.id }, "courier has no carrier (couriers[].carrier) and cannot collect returns");
-      return this.show("rejected");
-    }
+  /** Open the next expired parcel, or the next return for the courier's carrier; the one after opens when its door closes. */
+  private async collectNext(m: Mode & { kind: "courier" }, what: Collecting): Promise<void> {
+    m.collecting = null;
+    m.collectingWhat = what;
+    if (what === "returns" && !m.courier.carrier) this.log.warn({ courierId: m.courier.id }, "courier has no carrier (couriers[].carrier) and cannot collect returns");
     try {
-      const r = await collectReturn(this.deps.ctx, carrier);
-      m.collecting = r.parcelId;
-      m.collectingReturns = true;
-      this.log.info({ courierId: m.courier.id, lockerId: r.lockerId, parcelId: r.parcelId }, "return opened for its carrier");
+      const next = await openNext(this.deps.ctx, what, m.courier.carrier);
+      if (next === "done" || next === "stuck") return this.show(next === "done" ? "accepted" : "rejected");
+      m.collecting = next.parcelId;
+      this.log.info({ courierId: m.courier.id, lockerId: next.lockerId, parcelId: next.parcelId, what }, "door opened for collection");
       this.show("door_opening");
     } catch (e) {
-      m.collecting = null;
-      if (isLockerdError(e, "NOT_FOUND")) return this.show("accepted"); // none (left) for this carrier
-      this.showFailure(e, "opening a return failed");
-    }
-  }
-
-  /** Open the next expired parcel still in a locker; the one after opens when its door closes. */
-  private async collectNext(m: Mode & { kind: "courier" }): Promise<void> {
-    const expired = this.deps.ctx.store.parcels.find({ status: "EXPIRED", limit: 1000 }).filter((p) => p.inLocker && p.removedAt === null);
-    const next = expired.sort((a, b) => a.expiresAt - b.expiresAt)[0];
-    if (!next) {
-      m.collecting = null;
-      return this.show(expired.length === 0 ? "accepted" : "rejected");
-    }
-    try {
-      await collectExpired(this.deps.ctx, next.id);
-      m.collecting = next.id;
-      m.collectingReturns = false;
-      this.log.info({ courierId: m.courier.id, lockerId: next.lockerId, parcelId: next.id }, "expired parcel opened for collection");
-      this.show("door_opening");
-    } catch (e) {
-      m.collecting = null;
-      this.showFailure(e, "opening an expired parcel failed");
+      this.showFailure(e, `opening the next door (${what}) failed`);
     }
   }
 
@@ -373,8 +348,7 @@ export class Kiosk {
     if (e.type === "parcel.stored") this.show("accepted");
     else if (e.type === "door.closed" && e.parcelId === m.collecting) {
       m.collecting = null;
-      if (m.collectingReturns) await this.collectNextReturn(m);
-      else await this.collectNext(m);
+      await this.collectNext(m, m.collectingWhat ?? "expired");
     } else if (e.type === "door.open_timeout" && e.parcelId === m.collecting) {
       m.collecting = null;
       this.show("error");

@@ -30,6 +30,8 @@ export interface BankOptions {
   /** The simulated person who opens and closes unlocked doors (default on, fast). */
   person?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** More top-level configuration sections (e.g. passes, returns, bank). */
+  config?: Record<string, unknown>;
 }
 
 export async function startBank(opts: BankOptions = {}): Promise<TestBank> {
@@ -42,6 +44,7 @@ export async function startBank(opts: BankOptions = {}): Promise<TestBank> {
     // Tests also move doors by hand, instantly: no sensor settle time.
     doors: { sensorSettleMs: 0 },
     log: { level: "silent" },
+    ...(opts.config ?? {}),
   };
   const path = join(dir, "lockerd.json");
   writeFileSync(path, JSON.stringify(cfg));

@@ -367,7 +367,7 @@ describe("with the daemon stopped", () => {
     expect(s.daemon.reachable).toBe(false);
     expect(new Set(s.lockers.map((l) => l.door))).toEqual(new Set(["unknown"]));
     // The fallback claims nothing of the hardware: no fault flag, only what the rows tell.
-    expect(Object.keys(s.lockers[0]!)).toEqual(["id", "size", "status", "serviceReason", "door", "parcelId"]);
+    expect(Object.keys(s.lockers[0]!)).toEqual(["id", "size", "status", "serviceReason", "door", "parcelId", "holds"]);
   });
 
   it("events and parcels read the database, without codes", async () => {

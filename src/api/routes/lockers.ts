@@ -16,6 +16,10 @@ export const assignBody = (sizes: readonly string[]) =>
     .object({
       size: z.enum(sizes as [string, ...string[]]).meta({ description: "the parcel's size, one of the bank's configured sizes (smallest first); the smallest free locker that fits is chosen" }),
       parcel: z.string().min(1).max(64).regex(printable, "printable ASCII without spaces").nullish().meta({ description: "the carrier's tracking reference" }),
+      reachable: z
+        .boolean()
+        .optional()
+        .meta({ description: "prefer a door within a wheelchair user's reach (the layout's heightCm or reachable): the smallest reachable locker that fits, else the smallest" }),
     })
     .strict();
 
@@ -43,7 +47,7 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
       responses: { 201: { description: "assigned; the door is unlocking; the pickup code is shown only here", schema: assignmentView } },
       errors: ["NO_LOCKER_AVAILABLE", "PARCEL_ALREADY_IN_BANK", "HARDWARE_OFFLINE", "DOOR_UNAVAILABLE", "STORAGE_BUSY", "STORAGE_FULL"],
       handler: async ({ body }, _req, res) => {
-        const a = await assignLocker(ctx, { size: body.size, trackingRef: body.parcel ?? null });
+        const a = await assignLocker(ctx, { size: body.size, trackingRef: body.parcel ?? null, reachable: body.reachable ?? false });
         res.status(201).json({
           parcelId: a.parcelId,
           lockerId: a.lockerId,

@@ -43,7 +43,7 @@ export function lockoutRoutes(deps: ApiDeps): Route[] {
       errors: ["NOT_FOUND"],
       handler: ({ params }, _req, res) => {
         const caller = res.locals.caller as Caller | undefined;
-        res.json(limiter.clear(params.source, caller?.name ?? "technician"));
+        res.json(limiter.clear(params.source, caller?.pass ? `pass:${caller.pass.holder}` : (caller?.name ?? "technician")));
       },
     }),
   ];

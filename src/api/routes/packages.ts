@@ -1,7 +1,7 @@
 /** /packages: a parcel's status and times, cancelling an assignment, collecting an expired parcel. */
 import { z } from "zod";
 import { collectExpired, extendDeadline } from "../../bank/expiry.js";
-import { getParcel, parcelView as toParcelView } from "../../bank/queries.js";
+import { getParcel, parcelViewIn } from "../../bank/queries.js";
 import { cancelAssignment } from "../../bank/service.js";
 import type { ApiDeps } from "../deps.js";
 import { defineRoute, type Route } from "../registry.js";
@@ -34,7 +34,7 @@ export function packageRoutes(deps: ApiDeps): Route[] {
       responses: { 200: { description: "the parcels found", schema: z.object({ parcels: z.array(parcelView) }) } },
       handler: ({ query: q }, _req, res) => {
         const rows = ctx.store.parcels.find({ trackingRef: q.ref, lockerId: q.locker, status: q.status, limit: q.limit });
-        res.json({ parcels: rows.map(toParcelView) });
+        res.json({ parcels: rows.map((r) => parcelViewIn(ctx, r)) });
       },
     }),
     defineRoute({
