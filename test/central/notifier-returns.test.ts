@@ -135,3 +135,28 @@ it("no message for a return whose pass names no one, nor for a pass this center 
   expect(planned.rowCount).toBe(0);
   expect(hooks.some((h) => h.text.includes("RMA-QUIET") || h.text.includes("RMA-FOREIGN"))).toBe(false);
 });
+
+it("GET /returns: where returns wait, with their confirmation; a carrier sees its own only; collected ones drop out", async () => {
+  const ups = await createOperatorToken(service.deps.pool, "ups", "carrier");
+  const get = async (path: string, token: string) => {
+    const r = await fetch(`${service.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+    return { status: r.status, body: (await r.json()) as { returns?: { parcelId: string; carrier: string; confirmation: unknown[]; collectedAt: string | null }[] } };
+  };
+  const own = await get("/returns?bank=RET-1", carrier);
+  expect(own.status).toBe(200);
+  expect(own.body.returns!.map((r) => r.parcelId).sort()).toEqual(["R-1", "R-2", "R-3"]);
+  expect(own.body.returns!.find((r) => r.parcelId === "R-1")!.confirmation).toEqual([
+    { channel: "email", status: "dead" },
+    { channel: "sms", status: "sent" },
+  ]);
+  expect((await get("/returns", ups)).body.returns).toEqual([]);
+  expect((await get("/returns?carrier=dhl", ups)).status).toBe(403);
+  expect((await get("/returns?state=maybe", viewer)).status).toBe(400);
+  // a carrier's courier collects R-2 at the bank
+  seq++;
+  await ingestAs(asBank, "RET-1", login.key, JSON.stringify([[seq, Date.now(), true, "return.collected", "A01", "R-2", { carrier: "dhl", reference: "RMA-QUIET" }]]));
+  expect((await get("/returns?carrier=dhl", viewer)).body.returns!.map((r) => r.parcelId).sort()).toEqual(["R-1", "R-3"]);
+  const collected = (await get("/returns?state=collected", viewer)).body.returns!;
+  expect(collected.map((r) => r.parcelId)).toEqual(["R-2"]);
+  expect(collected[0]!.collectedAt).not.toBeNull();
+});

@@ -219,8 +219,8 @@ it("the OpenAPI document describes the passes routes with their schemas and role
   expect(doc.components.schemas).toHaveProperty("IssuedPass");
   // README's table of the passes routes names the roles the registry allows (admin may do everything)
   const readme = readFileSync(join(import.meta.dirname, "../../README.md"), "utf8");
-  const rows = [...readme.matchAll(/^\| (`(?:GET|POST) \/passes[^|]*) \| ([a-z, ]+) \|/gm)];
-  expect(rows.length).toBeGreaterThanOrEqual(7);
+  const rows = [...readme.matchAll(/^\| (`(?:GET|POST) \/(?:passes|returns)[^|]*) \| ([a-z, ]+) \|/gm)];
+  expect(rows.length).toBeGreaterThanOrEqual(8);
   for (const [, ops, roles] of rows) {
     for (const [, method, path] of ops!.matchAll(/`(GET|POST) ([^`?]+)[^`]*`/g)) {
       const allowed = doc.paths[path!]?.[method!.toLowerCase()]?.["x-roles"] as string[] | undefined;

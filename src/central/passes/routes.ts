@@ -13,6 +13,7 @@ import { BANK_ID } from "../banks.js";
 import { callerOf, type CentralRole } from "../service/auth.js";
 import type { CentralDeps } from "../service/module.js";
 import { issuePass, type Issued, type IssueRequest } from "./issue.js";
+import { listReturns, returnView } from "./returns.js";
 import { revokeCourier, revokePass } from "./revoke.js";
 import type { PassKey, PassSettings } from "./settings.js";
 import { getPass, listPasses, listRevocations, passView, revocationView } from "./views.js";
@@ -219,6 +220,30 @@ export function passRoutes(d: PassRouteDeps): Route<CentralRole>[] {
       responses: { 200: { description: "revocations", schema: z.object({ revocations: z.array(revocationView) }) } },
       handler: async ({ query: q }, _req, res) => {
         res.json({ revocations: await listRevocations(d.pool, { live: q.live === "true", limit: q.limit }) });
+      },
+    }),
+    defineRoute({
+      method: "get",
+      path: "/returns",
+      tag: "passes",
+      summary: "Returns the banks reported stored, newest first: where a carrier's returns wait for collection (a carrier token sees its own)",
+      access: ["viewer", "operator", "carrier"],
+      query: z
+        .object({
+          bank: bankId.optional(),
+          carrier: id("carrier").optional(),
+          state: z.enum(["stored", "collected", "all"]).default("stored"),
+          limit: z.coerce.number().int().min(1).max(500).default(100),
+        })
+        .strict(),
+      responses: { 200: { description: "returns", schema: z.object({ returns: z.array(returnView) }) } },
+      handler: async ({ query: q }, _req, res) => {
+        const caller = callerOf(res);
+        if (caller.role === "carrier" && q.carrier !== undefined && q.carrier !== caller.name) {
+          throw new LockerdError("FORBIDDEN", `a carrier token sees its own returns (${caller.name}) only`, { field: "carrier" });
+        }
+        const carrier = caller.role === "carrier" ? caller.name : q.carrier;
+        res.json({ returns: await listReturns(d.pool, { bankId: q.bank, carrier, state: q.state, limit: q.limit }) });
       },
     }),
     defineRoute({
