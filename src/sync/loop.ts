@@ -177,8 +177,10 @@ export class SyncLoop implements SyncControl {
       }
       if (now >= this.nextPruneAt) {
         report.pruned = await this.prune(now - this.settings.retentionMs);
-        // revocations and spent one-time passes whose passes have expired anyway
-        this.deps.ctx.store.write(() => this.deps.ctx.store.passes.prune(now));
+        // revocations and spent one-time passes whose passes have expired anyway, kept the clock
+        // grace longer: while the clock is unsynced a pass is honoured that much past its notAfter
+        const grace = this.deps.ctx.passes?.clockGraceMs ?? 0;
+        this.deps.ctx.store.write(() => this.deps.ctx.store.passes.prune(now - grace));
         this.nextPruneAt = now + (this.settings.pruneEveryMs ?? 3_600_000);
         if (report.pruned) this.log.info({ pruned: report.pruned }, "pruned sent events past retention");
       }

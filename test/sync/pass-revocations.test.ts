@@ -21,7 +21,11 @@ import { WorkerUplink } from "../../src/sync/worker-uplink.js";
 import { startTestCentralService } from "../support/central-service.js";
 import { silentLog, testLogger } from "../support/log.js";
 import { createTestDatabase } from "../support/pg.js";
-import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
+import { recordedDoorsBank } from "../support/bank.js";
+import { FakeClock } from "../support/clock.js";
+import { passIssuer } from "../support/passes.js";
+import { SYNC_LOCKERS, SYNC_START, syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
+import { cryptoRandom } from "../../src/basics/ports.js";
 
 vi.setConfig({ testTimeout: 60_000 });
 
@@ -60,7 +64,7 @@ type Issued = { pass: { passId: string; notAfter: string }; text: string };
 
 /** The ids the center holds for this bank and still in force (earlier tests' revocations included). */
 async function liveFor(bankId: string): Promise<number[]> {
-  const r = await admin.query<{ id: string }>(`SELECT id FROM central.pass_revocations WHERE not_after > now() AND (cardinality(banks) = 0 OR $1 = ANY (banks)) ORDER BY id`, [bankId]);
+  const r = await admin.query<{ id: string }>(`SELECT id FROM central.pass_revocations WHERE not_after > now() - interval '24 hours' AND (cardinality(banks) = 0 OR $1 = ANY (banks)) ORDER BY id`, [bankId]);
   return r.rows.map((x) => Number(x.id));
 }
 
@@ -96,15 +100,40 @@ it("a bank gets the revocations of passes for it (or for any bank), in id order,
   const forAny = await post<Issued>("/passes/returns", { carrier: "dhl", reference: "RMA-ANY", size: "S" });
   await post(`/passes/${forB.pass.passId}/revoke`, {});
   await post(`/passes/${forAny.pass.passId}/revoke`, {});
-  // one that ended already: not sent
-  await admin.query(`SELECT central.revoke_pass(NULL, 'ups:old', '{}', now() - interval '1 second', 'old', 'test')`);
+  // one that ended more than a day ago: not sent; one that ended an hour ago still is (a bank
+  // with an unsynced clock honours a pass up to passes.clockGraceMs past its end)
+  await admin.query(`SELECT central.revoke_pass(NULL, 'ups:old', '{}', now() - interval '25 hours', 'old', 'test')`);
+  await admin.query(`SELECT central.revoke_pass(NULL, 'ups:recent', '{}', now() - interval '1 hour', 'recent', 'test')`);
   const syncA = loop(a.ctx, central.link(la), syncSettings(la.bankId));
   await syncA.runOnce();
   const held = a.ctx.store.db.prepare(`SELECT revocation_id AS id, pass_id AS passId, subject FROM pass_revocations ORDER BY revocation_id`).all() as { id: number; passId: string | null; subject: string | null }[];
   expect(held.map((r) => r.id)).toEqual(await liveFor(la.bankId));
   expect(held.filter((r) => r.passId !== null)).toEqual([expect.objectContaining({ passId: forAny.pass.passId })]);
   expect(held.some((r) => r.subject === "ups:old")).toBe(false);
+  expect(held.some((r) => r.subject === "ups:recent")).toBe(true);
   expect(a.ctx.store.passes.isRevoked(forB.pass.passId, null)).toBe(false);
+});
+
+it("the bank keeps a revocation its clock grace past the pass's end (an unsynced clock honours the pass that long), then drops it", async () => {
+  const login = await central.addBank();
+  const b = recordedDoorsBank({ lockers: SYNC_LOCKERS, clock: new FakeClock(SYNC_START), random: cryptoRandom, passes: passIssuer().rules(login.bankId, { clockGraceMs: 3_600_000 }) });
+  closing.push({ close: () => b.dispose() });
+  const now = b.clock.now();
+  // ids far above the center's: it has nothing newer for this bank
+  b.ctx.store.write(() =>
+    b.ctx.store.passes.addRevocations(
+      [
+        { revocationId: 1e9, passId: "a".repeat(32), subject: null, notAfter: now - 2 * 3_600_000 },
+        { revocationId: 1e9 + 1, passId: "b".repeat(32), subject: null, notAfter: now - 30 * 60_000 },
+        { revocationId: 1e9 + 2, passId: "c".repeat(32), subject: null, notAfter: now + 3_600_000 },
+      ],
+      now,
+    ),
+  );
+  expect(await loop(b.ctx, central.link(login), syncSettings(login.bankId)).runOnce()).toMatchObject({ revocations: 0 });
+  expect(b.ctx.store.passes.isRevoked("a".repeat(32), null)).toBe(false);
+  expect(b.ctx.store.passes.isRevoked("b".repeat(32), null)).toBe(true);
+  expect(b.ctx.store.passes.isRevoked("c".repeat(32), null)).toBe(true);
 });
 
 it("many revocations arrive in pages within one cycle, in order, with none missing", async () => {

@@ -1,9 +1,10 @@
 /**
  * Migration 6: revocations, and the keyed function a bank pulls them with.
  *
- * A revocation names one pass, or a subject (a courier: all of their passes). It is kept until
- * not_after, the latest end of validity of what it revokes: after that the pass is refused as
- * expired anyway, and the bank drops it too (store.passes.prune).
+ * A revocation names one pass, or a subject (a courier: all of their passes). It is sent until a
+ * day after not_after, the latest end of validity of what it revokes (a bank with an unsynced
+ * clock honours a pass up to its clock grace longer); the bank keeps it until not_after plus
+ * its own passes.clockGraceMs (the sync loop prunes store.passes with that margin).
  *
  * A bank asks for the revocations after the last id it holds. An id must therefore never
  * become visible after a higher one was: central.revoke_pass takes the table's EXCLUSIVE lock
@@ -40,9 +41,12 @@ export const PASS_REVOCATIONS_SQL = String.raw`
   END $fn$;
   REVOKE ALL ON FUNCTION central.revoke_pass(text, text, text[], timestamptz, text, text) FROM PUBLIC;
 
-  -- The revocations of the bank whose key this is, after p_after_id, those still in force
-  -- (not_after in the future), oldest first; at most 1,000 a call. Granted to the ingest role
-  -- by central-create-ingest-role (createIngestRole).
+  -- The revocations of the bank whose key this is, after p_after_id, those still in force,
+  -- oldest first; at most 1,000 a call. Granted to the ingest role by
+  -- central-create-ingest-role (createIngestRole). "In force" reaches a day past not_after: a
+  -- bank whose clock is not known to be synchronised honours a pass up to its
+  -- passes.clockGraceMs (at most 24 h) after the pass's notAfter, and must refuse it as revoked
+  -- for as long.
   CREATE FUNCTION central.pull_pass_revocations(p_bank_id text, p_key text, p_after_id bigint, p_limit integer)
   RETURNS TABLE (id bigint, pass_id text, subject text, not_after_ms bigint)
   LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, central AS $fn$
@@ -51,7 +55,7 @@ export const PASS_REVOCATIONS_SQL = String.raw`
     RETURN QUERY
     SELECT r.id, r.pass_id::text, r.subject::text, (extract(epoch FROM r.not_after) * 1000)::bigint
     FROM central.pass_revocations r
-    WHERE r.id > COALESCE(p_after_id, 0) AND r.not_after > now()
+    WHERE r.id > COALESCE(p_after_id, 0) AND r.not_after > now() - interval '24 hours'
       AND (cardinality(r.banks) = 0 OR v_bank = ANY (r.banks))
     ORDER BY r.id
     LIMIT LEAST(GREATEST(COALESCE(p_limit, 1000), 1), 1000);
