@@ -8,6 +8,7 @@ import { LockerdError } from "../../basics/errors.js";
 import { toRevocationView, type RevocationView } from "./views.js";
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 export async function revokePass(c: pg.ClientBase, passId: string, by: string, reason: string | null, now: number): Promise<RevocationView> {
   await c.query("BEGIN");
@@ -24,7 +25,8 @@ export async function revokePass(c: pg.ClientBase, passId: string, by: string, r
       await c.query("COMMIT");
       return toRevocationView(held.rows[0] as Record<string, unknown>);
     }
-    if (pass.not_after.getTime() <= now) throw new LockerdError("INVALID_STATE", `pass ${passId} expired at ${pass.not_after.toISOString()}: every bank refuses it already`);
+    // a bank with an unsynced clock honours a pass up to its clock grace (at most a day) longer
+    if (pass.not_after.getTime() + DAY <= now) throw new LockerdError("INVALID_STATE", `pass ${passId} expired at ${pass.not_after.toISOString()}: every bank refuses it already`);
     await c.query("UPDATE central.passes SET revoked_at = $2, revoked_by = $3 WHERE pass_id = $1", [passId, new Date(now), by]);
     const id = (await c.query<{ id: string }>("SELECT central.revoke_pass($1, NULL, $2, $3, $4, $5) AS id", [passId, pass.banks, pass.not_after, reason, by])).rows[0]!.id;
     const r = await c.query("SELECT * FROM central.pass_revocations WHERE id = $1", [id]);
