@@ -4,8 +4,10 @@
  * process. A return pass issued by a carrier opens a locker at the bank's scanner; once its
  * door closes the center learns it and the customer gets exactly one confirmation. A courier
  * pass signs in at both banks, none of which knows the courier; revoked at the center, it is
- * refused at both after their next sync.
+ * refused at both after their next sync. A pass row written into the central database by hand
+ * opens nothing.
  */
+import { createPrivateKey } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +20,7 @@ import type { CentralInstance } from "../../src/central/service/service.js";
 import { SimKeypad, SimScanner } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { generateKeyPair } from "../../src/signing/ed25519.js";
+import { signPass } from "../../src/signing/pass.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 import { bankSyncConfig } from "../support/central.js";
 import { startTestCentralService } from "../support/central-service.js";
@@ -149,4 +152,23 @@ it("a courier pass signs in at two banks that were never told of the courier; re
     expect(s.t.events("pass.refused").at(-1)?.data).toEqual({ kind: "courier", passId: issued.body.pass.passId, reason: "revoked" });
     expect(s.t.daemon.kiosk.state().mode).toBe("customer");
   }
+});
+
+it("a compromised central database opens nothing: a pass row written by hand has no text, and the same pass signed with another key is refused at the bank", async () => {
+  const [site] = sites;
+  const passId = "5e".repeat(16);
+  await central.db.admin(
+    `INSERT INTO central.passes (pass_id, kind, banks, not_before, not_after, one_time, subject, carrier, key_id, issued_by)
+     VALUES ($1, 'courier', '{}', now() - interval '1 minute', now() + interval '8 hours', false, 'dhl:mallory', 'dhl', $2, 'olga')`,
+    [passId, passKey.publicKey.keyId],
+  );
+  const forged = signPass(
+    { kind: "courier", passId, banks: [], notBefore: Math.floor(Date.now() / 1000) * 1000 - 60_000, notAfter: Date.now() + 8 * 3_600_000, oneTime: false, courier: { carrier: "dhl", courierId: "mallory" } },
+    createPrivateKey(generateKeyPair().privatePem),
+  );
+  await scan(site!, forged);
+  // the forger's claims are not repeated: kind and pass id only once a signature held
+  expect(site!.t.events("pass.refused").at(-1)?.data).toEqual({ kind: null, passId: null, reason: "unknown_key" });
+  expect(site!.t.daemon.kiosk.state().mode).toBe("customer");
+  expect(site!.t.events("courier.session_started").some((e) => e.data.courierId === "dhl:mallory")).toBe(false);
 });
