@@ -79,8 +79,10 @@ export async function createIngestRole(client: pg.ClientBase, opts: IngestRoleOp
     await client.query(`GRANT EXECUTE ON FUNCTION central.ingest_batch(text, text, jsonb) TO ${ident}`);
     await client.query(`GRANT EXECUTE ON FUNCTION central.pull_bank_commands(text, text, integer) TO ${ident}`);
     await client.query(`GRANT EXECUTE ON FUNCTION central.report_bank_status_by_key(text, text, jsonb) TO ${ident}`);
-    // migration 6: the revocations of passes addressed to the bank whose key it shows
-    await client.query(`GRANT EXECUTE ON FUNCTION central.pull_pass_revocations(text, text, bigint, integer) TO ${ident}`);
+    // migration 6: the revocations of passes addressed to the bank whose key it shows (on an
+    // older schema the migration grants it to every ingest role when it runs)
+    const revocations = await client.query<{ ok: boolean }>(`SELECT to_regprocedure('central.pull_pass_revocations(text, text, bigint, integer)') IS NOT NULL AS ok`);
+    if (revocations.rows[0]!.ok) await client.query(`GRANT EXECUTE ON FUNCTION central.pull_pass_revocations(text, text, bigint, integer) TO ${ident}`);
     // A transaction left open holds its locks: the server ends it (PgBouncer's
     // idle_transaction_timeout is the bound a bank cannot lift; see README).
     await client.query(`ALTER ROLE ${ident} SET idle_in_transaction_session_timeout = '10s'`);

@@ -8,7 +8,7 @@ import { randomBytes } from "node:crypto";
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { migrateCentral } from "../../src/central/apply.js";
-import { createBank } from "../../src/central/banks.js";
+import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { planMatches } from "../../src/central/notifier/deliveries.js";
 import { PgCentralLink } from "../../src/sync/central-link.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
@@ -48,14 +48,10 @@ async function contents(): Promise<unknown> {
 
 it("applies to a migration-5 database holding data, which stays as it was; the old ingest role pulls revocations; returns are recorded", async () => {
   expect(await migrateCentral(admin, 5)).toEqual({ from: 0, to: 5 });
-  // the ingest role as central-create-ingest-role made it under migration 5 (three functions)
+  // the ingest role made under migration 5 (three functions then)
   const role = `lockerd_ingest_m6${randomBytes(4).toString("hex")}`;
-  const password = randomBytes(16).toString("hex");
   db.trackRole(role);
-  await admin.query(`CREATE ROLE ${role} LOGIN NOINHERIT PASSWORD '${password}'`);
-  await admin.query(`GRANT CONNECT ON DATABASE ${db.name} TO ${role}`);
-  await admin.query(`GRANT USAGE ON SCHEMA central TO ${role}`);
-  await admin.query(`GRANT EXECUTE ON FUNCTION central.ingest_batch(text, text, jsonb), central.pull_bank_commands(text, text, integer), central.report_bank_status_by_key(text, text, jsonb) TO ${role}`);
+  const { password } = await createIngestRole(admin, { role });
   const { key } = await createBank(admin, { bankId: "M6" });
   const link = new PgCentralLink({ connection: { connectionString: db.urlAs(role, password), connectionTimeoutMillis: 5000 }, bankKey: key });
   links.push(link);
@@ -73,7 +69,10 @@ it("applies to a migration-5 database holding data, which stays as it was; the o
   expect(await planMatches(admin, Date.now(), 24)).toBeGreaterThan(0);
   const held = await contents();
 
+  const fns = `SELECT p.proname AS fn FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'central' AND has_function_privilege($1, p.oid, 'EXECUTE') ORDER BY 1`;
+  expect((await admin.query(fns, [role])).rows.map((r) => r.fn)).toEqual(["ingest_batch", "pull_bank_commands", "report_bank_status_by_key"]);
   expect(await migrateCentral(admin)).toEqual({ from: 5, to: 6 });
+  expect((await admin.query(fns, [role])).rows.map((r) => r.fn)).toEqual(["ingest_batch", "pull_bank_commands", "pull_pass_revocations", "report_bank_status_by_key"]);
   expect(await contents()).toEqual(held);
 
   // the role made before the migration may pull the bank's revocations, and read no table of it
