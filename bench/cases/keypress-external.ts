@@ -155,6 +155,10 @@ async function sampleRun(rig: ExternalRig, pool: Pool, n: number, until: () => b
             .slice(Math.max(0, rig.daemonLog.length - 1 - [...rig.daemonLog].reverse().findIndex((l) => l.includes(p.lockerId))))
             .slice(0, 60)
             .map((l) => `      ${l}\n`)
+            .join("") +
+          `    the daemon's last events at ${p.lockerId}:\n` +
+          (((await rig.get(`/events?locker=${p.lockerId}&order=desc&limit=8`).catch(() => ({ events: [] }))).events ?? []) as unknown[])
+            .map((e) => `      ${JSON.stringify(e)}\n`)
             .join(""),
       );
     }

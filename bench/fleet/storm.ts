@@ -5,18 +5,19 @@
  * in transaction mode into one central PostgreSQL (fsync on). Measured: time until every event
  * is in, events/s, server connections, each bank's wait for its first batch, failures, and per
  * bank whether anything was lost or doubled; and, in the same run, the bare batched-insert rate
- * of one connection.
+ * of one connection. The banks run in `hosts` child processes (host.ts, banks.ts); this process
+ * keeps the center, PgBouncer, the watch on the server's connections and the final check.
  */
+import { fork } from "node:child_process";
 import { loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
 import type pg from "pg";
 import { keyHash, newBankKey } from "../../src/central/banks.js";
-import { PgCentralLink } from "../../src/sync/central-link.js";
-import { SyncLoop } from "../../src/sync/loop.js";
-import { createLogger } from "../../src/system/logger.js";
 import { startPgBouncer, type TestBouncer } from "../../test/support/pgbouncer.js";
 import type { TestDatabase } from "../../test/support/pg.js";
 import { startBenchCentral, type BenchCentral } from "../support/central.js";
-import { fleetBankContext, templateOutbox } from "./bank.js";
+import { epochMs, type HostPlan, type HostProgress, type HostResult } from "./banks.js";
+import type { HostMessage } from "./host.js";
 
 export interface StormOptions {
   banks: number;
@@ -25,12 +26,16 @@ export interface StormOptions {
   windowS: number;
   /** PgBouncer's server connections for the ingest role (default_pool_size). */
   pool: number;
-  /** Client connections this one process keeps open at most (its file descriptors). */
+  /** Banks connected at once at most, over all hosts (file descriptors, PgBouncer's clients, memory). */
   maxOpen: number;
+  /** Simulator processes the banks are spread over (default 2: both cores when the center waits). */
+  hosts?: number;
   /** Give up after this long (a bound on the run, not a target). */
   timeoutS: number;
   /** How long to measure the bare batched INSERT (default 5 s). */
   bareSeconds?: number;
+  /** PgBouncer's query_wait_timeout, s (default 120; 0: a bank waits in its queue as long as it takes). */
+  queueWaitS?: number;
   log: (line: string) => void;
 }
 
@@ -51,11 +56,23 @@ export interface StormReport {
   otherErrors: number;
   firstErrors: string[];
   lostOrDoubled: { banksChecked: number; banksWrong: number; missing: number; doubled: number };
+  /** What the simulator itself cost: its hosts' CPU from first bank to last, and their memory. */
+  simulator: {
+    hosts: number;
+    cpuS: number;
+    cpuMsPerBank: number;
+    /** The hosts' peak RSS, added up (each host's own peak). */
+    peakRssMB: number;
+    heapAtPeakMB: number;
+    baseRssMB: number;
+    banksOpenMax: number;
+    /** null: fewer than 100 banks were connected at once, too few to tell. */
+    rssPerOpenBankKB: number | null;
+    banksClosed: number;
+  };
   loadavgBefore: number[];
   loadavgAfter: number[];
 }
-
-const silent = createLogger({ level: "silent", pretty: false });
 
 export async function runStorm(opts: StormOptions): Promise<StormReport> {
   // The banks' SCRAM (PBKDF2 on the client) is each real bank's own CPU's work: cut short here,
@@ -68,7 +85,7 @@ export async function runStorm(opts: StormOptions): Promise<StormReport> {
       bouncer = await startPgBouncer(asTestDatabase(central, admin), {
         poolSize: opts.pool,
         maxServerConnections: opts.pool + 2,
-        extra: { max_client_conn: opts.maxOpen + 100, listen_backlog: 4096, query_wait_timeout: 120 },
+        extra: { max_client_conn: opts.maxOpen + 100, listen_backlog: 4096, query_wait_timeout: opts.queueWaitS ?? 120 },
       });
       opts.log(`  registering ${opts.banks} banks…`);
       // as central-create-bank does for each (banks.ts), in one statement per 5,000
@@ -97,133 +114,153 @@ const bankId = (i: number) => `F${String(i).padStart(6, "0")}`;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
 async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Client, keys: string[], opts: StormOptions) {
-  const template = templateOutbox(opts.eventsPerBank);
   const { role, password, database } = central.bank;
   const connection = { host: "127.0.0.1", port: bouncer.port, user: role, password, database, connectionTimeoutMillis: 10_000, statement_timeout: 120_000, query_timeout: 125_000 };
-  const arrivals = keys.map(() => Math.random() * opts.windowS * 1000).sort((a, b) => a - b);
-  const firstWait: number[] = [];
-  const expected = new Map<string, number>();
-  const errors: string[] = [];
-  let failedConnections = 0;
-  let otherErrors = 0;
-  let retried = 0;
-  let open = 0;
-  let done = 0;
-  let lastIn = 0;
+  const hostCount = Math.max(1, Math.min(opts.hosts ?? 2, keys.length));
+  const arrivals = keys.map((key, i) => ({ id: bankId(i), key, atMs: Math.random() * opts.windowS * 1000 })).sort((a, b) => a.atMs - b.atMs);
+  // dealt round robin in order of arrival: every host sees the whole window
+  const shares = Array.from({ length: hostCount }, (_, h) => arrivals.filter((_, i) => i % hostCount === h));
+  const hosts: Host[] = [];
   let serverMax = 0;
-  const waiting: (() => void)[] = [];
+  let serverNow = 0;
   const loadavgBefore = loadavg();
-  const t0 = performance.now();
+  try {
+    // a host that fails to start leaves the others to the finally below
+    const started = await Promise.allSettled(shares.map((_, h) => startHost(h)));
+    for (const h of started) if (h.status === "fulfilled") hosts.push(h.value);
+    const lost = started.find((h) => h.status === "rejected");
+    if (lost) throw lost.reason;
+    const startEpochMs = epochMs() + 200;
+    const maxOpen = Math.max(1, Math.floor(opts.maxOpen / hostCount));
+    const results = hosts.map((h, i) => h.run({ host: i, banks: shares[i]!, startEpochMs, eventsPerBank: opts.eventsPerBank, maxOpen, timeoutS: opts.timeoutS, connection }));
+    const watch = setInterval(() => {
+      void admin
+        .query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1`, [role])
+        .then((r) => (serverMax = Math.max(serverMax, (serverNow = r.rows[0]!.n))), () => {});
+    }, 250);
+    const progress = setInterval(() => {
+      const sum = (k: keyof HostProgress) => hosts.reduce((n, h) => n + h.progress[k], 0);
+      opts.log(
+        `  ${((epochMs() - startEpochMs) / 1000).toFixed(0)} s: ${sum("back")}/${keys.length} banks back, ${sum("done")} caught up, ` +
+          `${sum("eventsIn")} events in, ${sum("open")} banks connected, ${serverNow} server connections, simulator ${sum("rssMB")} MB (heap ${sum("heapMB")})`,
+      );
+    }, 10_000);
+    let done: HostResult[];
+    try {
+      done = await Promise.all(results);
+    } finally {
+      clearInterval(watch);
+      clearInterval(progress);
+    }
+    return { ...(await check(admin, keys.length, done, startEpochMs, opts)), serverConnectionsMax: serverMax, loadavgBefore: loadavgBefore.map(round2), loadavgAfter: loadavg().map(round2) };
+  } finally {
+    for (const h of hosts) h.kill();
+  }
+}
 
-  const watch = setInterval(() => {
-    void admin
-      .query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1`, [role])
-      .then((r) => (serverMax = Math.max(serverMax, r.rows[0]!.n)), () => {});
-  }, 250);
-  const progress = setInterval(() => opts.log(`  ${((performance.now() - t0) / 1000).toFixed(0)} s: ${done}/${keys.length} banks in, ${open} connected`), 10_000);
-
-  const oneBank = async (i: number): Promise<void> => {
-    const id = bankId(i);
-    await sleep(arrivals[i]! - (performance.now() - t0));
-    const arrived = performance.now();
-    while (open >= opts.maxOpen) await new Promise<void>((r) => waiting.push(r));
-    open++;
-    const ctx = fleetBankContext(template);
-    const link = new PgCentralLink({ connection, bankKey: keys[i]! });
-    let firstDone = false;
-    let failedBefore = false;
-    let last = Infinity;
-    let finished!: () => void;
-    const allIn = new Promise<void>((r) => (finished = r));
-    const counting = {
-      pushBatch: (b: string, events: Parameters<PgCentralLink["pushBatch"]>[1]) => link.pushBatch(b, events).catch((e: unknown) => fail(e)),
-      pullCommands: async (b: string, limit: number) => {
-        const r = await link.pullCommands(b, limit).catch((e: unknown) => fail(e));
-        if (firstDone && lastCommitted >= last) finished();
-        return r;
-      },
-      close: () => link.close(),
-    };
-    let lastCommitted = 0;
-    const fail = (e: unknown): never => {
-      const msg = (e as Error).message ?? String(e);
-      if (/connect|ECONN|timeout expired|terminated|no more connections|query_wait_timeout|server login|pooler/i.test(msg)) failedConnections++;
-      else otherErrors++;
-      if (errors.length < 5) errors.push(`${id}: ${msg}`);
-      if (!failedBefore) retried++;
-      failedBefore = true;
-      throw e;
-    };
-    const loop = new SyncLoop(
-      {
-        ctx,
-        link: counting,
-        log: silent,
-        hooks: {
-          afterCommit: (seq) => {
-            lastCommitted = seq;
-            if (!firstDone) firstWait.push(performance.now() - arrived);
-            firstDone = true;
-            if (seq >= last) lastIn = performance.now();
-          },
-        },
-      },
-      { bankId: id, batchSize: 20_000, intervalMs: 5000, backoffMinMs: 1000, backoffMaxMs: 300_000, retentionMs: 30 * 86_400_000, commandPollMs: 15_000 },
-    );
-    loop.start(); // records the lockers' snapshot, then cycles as the daemon's loop does
-    last = ctx.store.events.lastSeq();
-    expected.set(id, last);
-    await allIn;
-    await loop.stop();
-    ctx.store.close();
-    open--;
-    done++;
-    waiting.shift()?.();
-  };
-
-  const deadline = sleep(opts.timeoutS * 1000).then(() => "timeout" as const);
-  const outcome = await Promise.race([Promise.all(keys.map((_, i) => oneBank(i))).then(() => "done" as const), deadline]);
-  clearInterval(watch);
-  clearInterval(progress);
-  if (outcome === "timeout") opts.log(`  stopped after ${opts.timeoutS} s with ${done} of ${keys.length} banks in`);
-  const allInS = (lastIn - t0) / 1000;
-  const check = await admin.query<{ bank_id: string; n: string; d: string; lo: string; hi: string }>(
+/** Per bank against the center: every event of its log held once (count, distinct seqs, first and last seq). */
+async function check(admin: pg.Client, banks: number, hosts: HostResult[], startEpochMs: number, opts: StormOptions) {
+  const stopped = hosts.filter((h) => h.timedOut).length;
+  const all = <T>(f: (h: HostResult) => T[]): T[] => hosts.flatMap(f);
+  const total = (f: (h: HostResult) => number) => hosts.reduce((n, h) => n + f(h), 0);
+  const expected = new Map(all((h) => h.expected));
+  const allInS = (Math.max(...hosts.map((h) => h.lastInEpochMs)) - startEpochMs) / 1000;
+  const held = await admin.query<{ bank_id: string; n: string; d: string; lo: string; hi: string }>(
     `SELECT bank_id, count(*) AS n, count(DISTINCT seq) AS d, min(seq) AS lo, max(seq) AS hi FROM central.events WHERE bank_id LIKE 'F%' GROUP BY bank_id`,
   );
   let banksWrong = 0;
   let missing = 0;
   let doubled = 0;
   let events = 0;
-  const held = new Map(check.rows.map((r) => [r.bank_id, r]));
+  const byBank = new Map(held.rows.map((r) => [r.bank_id, r]));
   for (const [id, want] of expected) {
-    const r = held.get(id);
+    const r = byBank.get(id);
     const n = Number(r?.n ?? 0);
-    events += n;
     const d = Number(r?.d ?? 0);
+    events += n;
     doubled += n - d;
     missing += Math.max(0, want - d);
     if (!r || n !== want || d !== want || Number(r.lo) !== 1 || Number(r.hi) !== want) banksWrong++;
   }
-  missing += (keys.length - expected.size) * (opts.eventsPerBank + 1);
-  const sorted = [...firstWait].sort((a, b) => a - b);
+  missing += (banks - expected.size) * (opts.eventsPerBank + 1);
+  if (stopped > 0) opts.log(`  stopped after ${opts.timeoutS} s with ${expected.size - banksWrong} of ${banks} banks' events all in`);
+  const sorted = all((h) => h.firstWait).sort((a, b) => a - b);
   const pct = (p: number) => Math.round(sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? NaN);
+  const cpuMs = total((h) => h.cpuMs);
+  const peakRssMB = total((h) => h.peakRssMB);
+  const baseRssMB = total((h) => h.baseRssMB);
+  const openMax = total((h) => h.openMax);
   return {
-    banks: keys.length,
+    banks,
     eventsPerBank: opts.eventsPerBank,
     windowS: opts.windowS,
     pool: opts.pool,
     allInS: round2(allInS),
     events,
     eventsPerS: Math.round(events / allInS),
-    serverConnectionsMax: serverMax,
     firstBatchWaitMs: { p50: pct(0.5), p99: pct(0.99), max: pct(1) },
-    banksThatRetried: retried,
-    failedConnections,
-    otherErrors,
-    firstErrors: errors,
-    lostOrDoubled: { banksChecked: expected.size, banksWrong: banksWrong + (keys.length - expected.size), missing, doubled },
-    loadavgBefore: loadavgBefore.map(round2),
-    loadavgAfter: loadavg().map(round2),
+    banksThatRetried: total((h) => h.retried),
+    failedConnections: total((h) => h.failedConnections),
+    otherErrors: total((h) => h.otherErrors),
+    firstErrors: all((h) => h.errors).slice(0, 5),
+    lostOrDoubled: { banksChecked: expected.size, banksWrong: banksWrong + (banks - expected.size), missing, doubled },
+    simulator: {
+      hosts: hosts.length,
+      cpuS: round2(cpuMs / 1000),
+      cpuMsPerBank: round2(cpuMs / banks),
+      peakRssMB,
+      heapAtPeakMB: total((h) => h.heapAtPeakMB),
+      baseRssMB,
+      banksOpenMax: openMax,
+      // what a bank costs while it is in flight (its outbox, statements, batch, connection);
+      // with few connected at once the heap's own growth would be all there is to see
+      rssPerOpenBankKB: openMax >= 100 ? Math.round(((peakRssMB - baseRssMB) * 1024) / openMax) : null,
+      banksClosed: total((h) => h.closed),
+    },
+  };
+}
+
+interface Host {
+  progress: HostProgress;
+  run(plan: HostPlan): Promise<HostResult>;
+  kill(): void;
+}
+
+/** A child process for a share of the banks (host.ts), loaded and waiting for its plan. */
+async function startHost(index: number): Promise<Host> {
+  const child = fork(fileURLToPath(new URL("./host.ts", import.meta.url)), [], {
+    cwd: fileURLToPath(new URL("../..", import.meta.url)),
+    // FLEET_HOST_NODE_ARGS: more node flags for the hosts, e.g. "--cpu-prof --cpu-prof-dir=/tmp/p"
+    execArgv: ["--import", "tsx", "--max-old-space-size=6144", ...(process.env.FLEET_HOST_NODE_ARGS ?? "").split(" ").filter(Boolean)],
+    stdio: ["ignore", "inherit", "inherit", "ipc"],
+  });
+  const progress: HostProgress = { back: 0, done: 0, open: 0, eventsIn: 0, rssMB: 0, heapMB: 0 };
+  let result: HostResult | undefined;
+  let ready!: () => void;
+  let finished!: (r: HostResult) => void;
+  let failed!: (e: Error) => void;
+  const loaded = new Promise<void>((go) => (ready = go));
+  const ended = new Promise<HostResult>((ok, no) => {
+    finished = ok;
+    failed = no;
+  });
+  child.on("message", (m: HostMessage) => {
+    if (m.type === "ready") ready();
+    else if (m.type === "progress") Object.assign(progress, m.progress);
+    else result = m.result;
+  });
+  child.on("exit", (code, signal) => {
+    if (result) finished(result);
+    else failed(new Error(`fleet host ${index} ended (${signal ?? code}) without its result`));
+  });
+  ended.catch(() => {}); // (reported through run(); a host lost before it is given its plan is not unhandled)
+  await Promise.race([loaded, ended]);
+  return {
+    progress,
+    run: (plan) => (child.send(plan), ended),
+    kill: () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill();
+    },
   };
 }
 
@@ -256,5 +293,3 @@ function asTestDatabase(central: BenchCentral, admin: pg.Client): TestDatabase {
     drop: async () => {},
   };
 }
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, Math.max(0, ms)));

@@ -7,7 +7,7 @@ export class Progress {
 
   constructor(
     private readonly stream: NodeJS.WriteStream | NodeJS.WritableStream,
-    private readonly tty: boolean,
+    readonly tty: boolean,
     private readonly label: string,
   ) {}
 

@@ -21,5 +21,6 @@ export const COMMANDS: readonly Entry[] = [
   { name: "commands", summary: "central commands: the operator keys this bank trusts, the remote-open limit, commands refused", load: async () => (await import("./commands/commands.js")).commandsCommand },
   { name: "sync", summary: "upward sync: backlog, lag, last error; `sync now` pushes immediately", load: async () => (await import("./commands/sync.js")).syncCommand },
   { name: "doctor", summary: "check config, database, disk, GPIO/serial/boards, inputs, clock, sync, codes, watchdog", load: async () => (await import("./commands/doctor.js")).doctorCommand },
+  { name: "calibrate", summary: "a new bank with the daemon stopped: find the boards, learn the sensor polarity, pulse each lock against the layout, write the configuration", load: async () => (await import("./commands/calibrate.js")).calibrateCommand },
   { name: "backup", summary: "a consistent online copy of the database (works while the daemon runs)", load: async () => (await import("./commands/backup.js")).backupCommand },
 ];

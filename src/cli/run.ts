@@ -17,7 +17,8 @@ function mainHelp(): string {
 The technician's tool for a lockerd parcel-locker bank. It talks to the running daemon over
 its unix socket (technician rights, no token), or over HTTP with --url and --token.
 status, events, parcels, sync and doctor still work read-only from the database file when the
-daemon is down; open, disable, enable, test and watch need the daemon.
+daemon is down; open, disable, enable, test and watch need the daemon; calibrate needs it
+stopped (it drives the boards itself).
 
 Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`).join("\n")}

@@ -10,12 +10,15 @@
  *
  * POLARITY is the driver's polarity setting: cu16.lockedBit, modbus-relay.openInput,
  * wkly.closedLock (0 or 1), or 8a80.openStatus (0x11 or 0x00). With every door shut, every door
- * must read closed; if all read open, the polarity is the other one.
+ * must read closed; if all read open, the polarity is the other one (`lockerctl calibrate` learns
+ * it). LOCKERD_TEST_BOARD_NEIGHBOUR=1 when another board answers at ADDRESS + 1.
  */
 import { describe, expect, it } from "vitest";
 import type { ResolvedConfig } from "../../src/config/load.js";
 import type { DoorPosition } from "../../src/drivers/lock-bank.js";
+import { dialectProtocol } from "../../src/drivers/serial/dialects.js";
 import { createBoardLockBank, type BoardDriver } from "../../src/drivers/serial/from-config.js";
+import { BoardLine } from "../../src/drivers/serial/probe.js";
 import { boardConfig, boardLayout } from "../support/board-harness.js";
 
 const env = process.env;
@@ -58,6 +61,27 @@ describe.skipIf(!PORT)("a real lock board named by LOCKERD_TEST_BOARD_PORT (skip
       expect(bank.lineStats().badChecksum).toBe(0);
     } finally {
       await bank.stop();
+    }
+  });
+
+  it("lockerctl calibrate's probe finds it at its address (its read command only) and nothing at the next address", async () => {
+    config();
+    const line = new BoardLine({
+      driver: DRIVER,
+      protocol: dialectProtocol(DRIVER, { channels: CHANNELS, unlockReply: env.LOCKERD_TEST_BOARD_SILENT_UNLOCK ? "silent" : "answered" }),
+      path: PORT!,
+      baudRate: env.LOCKERD_TEST_BOARD_BAUD ? Number(env.LOCKERD_TEST_BOARD_BAUD) : undefined,
+      responseTimeoutMs: 300,
+    });
+    await line.open();
+    try {
+      const found = await line.probe(ADDRESS);
+      console.log(`calibrate probe of ${DRIVER} address ${ADDRESS}: ${JSON.stringify(found)}`);
+      expect(found).toMatchObject({ board: ADDRESS, refused: null });
+      // A second board at ADDRESS + 1 would answer too; a bus with one board must not.
+      if (!env.LOCKERD_TEST_BOARD_NEIGHBOUR) expect(await line.probe(ADDRESS + 1)).toBeNull();
+    } finally {
+      await line.close();
     }
   });
 

@@ -1,6 +1,8 @@
 /**
  * The seam between the board protocols and the serial stack: a byte pipe that can be opened,
- * written, flushed and closed. SerialPortLine is the real one (serialport 13); tests of the
+ * written and closed. Never flushed: serialport's flush() is tcflush(TCIOFLUSH), which also
+ * throws away bytes written and not yet sent, and the read that confirms an unlock follows the
+ * unlock within milliseconds (see SerialLink.prepare). SerialPortLine is the real one (serialport 13); tests of the
  * protocol logic may hand in their own.
  */
 import type { SerialPort } from "serialport";
@@ -11,8 +13,6 @@ export interface SerialLine {
   open(): Promise<void>;
   /** Resolves once the bytes have been handed to the operating system and had time to leave. */
   write(bytes: Uint8Array): Promise<void>;
-  /** Discard whatever was received and not yet read (stale replies, noise). */
-  flushInput(): Promise<void>;
   onData(fn: (chunk: Buffer) => void): void;
   /** Called when the line fails or closes unexpectedly (adapter unplugged). */
   onClose(fn: (err: Error | null) => void): void;
@@ -60,11 +60,6 @@ export class SerialPortLine implements SerialLine {
     // Not tcdrain(): it blocks a libuv worker until the far end reads (forever on a dead pty)
     // and USB adapters answer it early anyway. The frame's own transmit time is known.
     await sleep(Math.ceil((bytes.length * 10 * 1000) / this.settings.baudRate));
-  }
-
-  async flushInput(): Promise<void> {
-    const port = this.requirePort();
-    await settle(`flush of ${this.path}`, (done) => port.flush(done));
   }
 
   onData(fn: (chunk: Buffer) => void): void {

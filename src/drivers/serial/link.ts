@@ -1,7 +1,7 @@
 /**
  * A board bus, put together: the serial line, the protocol's framing parser, the line queue
- * and the reply matcher. Before every command the stale input is flushed (a late or noisy
- * answer must not be read as the answer to this one); a question without an answer is asked
+ * and the reply matcher. Before every command a half-received frame is forgotten (a late or
+ * noisy answer must not be read as the answer to this one); a question without an answer is asked
  * again up to `retries` times, then fails with ReplyTimeoutError.
  */
 import { FrameParser, type Discard, type FrameFormat } from "./framing.js";
@@ -51,7 +51,7 @@ export class SerialLink {
   send(frame: Uint8Array): Promise<void> {
     return this.queue.run(async () => {
       this.assertOpen();
-      await this.prepare();
+      this.prepare();
       await this.line.write(frame);
     });
   }
@@ -63,7 +63,7 @@ export class SerialLink {
       try {
         return await this.queue.run(async () => {
           this.assertOpen();
-          await this.prepare();
+          this.prepare();
           const answer = this.matcher.expect(accept, this.opts.responseTimeoutMs, what);
           // The wait can end (timeout, line closing) while the write is still going: mark it handled now.
           answer.catch(() => undefined);
@@ -90,8 +90,15 @@ export class SerialLink {
     await this.line.close();
   }
 
-  private async prepare(): Promise<void> {
-    await this.line.flushInput();
+  /**
+   * Before a command: forget any half frame, so stale input cannot complete into an answer.
+   * Nothing is flushed at the device: tcflush(TCIOFLUSH), serialport's only flush, also drops the
+   * frame written just before (the unlock the status read confirms) when it has not left yet,
+   * which happened under load (the door never unlocked, the pickup timed out). Stale whole
+   * frames arriving later are still refused by the matcher (wrong board) or are this board's own
+   * state; the line queue's gap counts from the last byte received.
+   */
+  private prepare(): void {
     this.parser.reset();
   }
 
