@@ -5,7 +5,7 @@
  * reverse, outputs off first. This is the only place that knows which driver a bank uses.
  */
 import { passCaller } from "./api/pass-auth.js";
-import { passRulesFrom } from "./bank/passes.js";
+import { passRulesFrom, prunePasses } from "./bank/passes.js";
 import { createApi } from "./api/app.js";
 import { eventLevel } from "./basics/events.js";
 import { createAuth, hashToken, type TokenEntry } from "./api/auth.js";
@@ -164,6 +164,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     const sweep = () => {
       const expired = expireDue(ctx);
       if (expired.length) log.info({ count: expired.length }, "parcels expired");
+      // pass revocations and spent passes are kept only until their pass would have expired anyway
+      prunePasses(ctx);
     };
     stopStack.push({ name: "expiry", fn: every(cfg.parcels.expirySweepMs, sweep, log, "expiry sweep failed", true) });
 

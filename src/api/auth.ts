@@ -53,7 +53,7 @@ export function createAuth(settings: AuthSettings) {
     if (localSockets.has(req.socket)) return { name: "unix-socket", role: "technician" };
     const header = req.headers.authorization;
     if (!header) return open ? { name: "simulator", role: "technician" } : null;
-    const p = /^Pass\s+(LP1[A-Z2-7]{40,1400})$/.exec(header);
+    const p = /^Pass\s+(LP1[A-Z2-7]{40,2200})$/.exec(header);
     if (p) return settings.pass?.(p[1]!) ?? null;
     const m = /^Bearer\s+([\x21-\x7e]{1,512})$/i.exec(header);
     if (!m) return null;

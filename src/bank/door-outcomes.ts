@@ -139,9 +139,12 @@ function returnReservation(ctx: BankContext, intent: IntentRow, reason: string, 
   const parcel = intent.parcelId ? ctx.store.parcels.get(intent.parcelId) : undefined;
   if (parcel?.status === "ASSIGNED") {
     ctx.store.parcels.update(parcel.id, { status: "CANCELLED", stamp: "cancelled_at", at: now, dropCode: true });
-    ctx.store.record({ type: "parcel.cancelled", lockerId: intent.lockerId, parcelId: parcel.id, data: { reason } }, now);
-    // A return whose door never opened did not use its one-time pass: the customer may try again.
-    if (ctx.store.returns.get(parcel.id)) ctx.store.passes.unspendForIntent(intent.id);
+    if (ctx.store.returns.get(parcel.id)) {
+      // A return whose door never opened did not use its one-time pass: the customer may try
+      // again. No parcel.cancelled: the center keeps parcel rows for deliveries only (the door
+      // event above names the return).
+      ctx.store.passes.unspendForIntent(intent.id);
+    } else ctx.store.record({ type: "parcel.cancelled", lockerId: intent.lockerId, parcelId: parcel.id, data: { reason } }, now);
   }
   releaseLocker(ctx, intent, now);
 }

@@ -98,3 +98,9 @@ export function spendPass(ctx: BankContext, f: PassFields, intentId: number | nu
   }
   ctx.store.record({ type: "pass.used", lockerId: ids.lockerId ?? null, parcelId: ids.parcelId ?? null, data: { passId: f.passId, kind: f.kind } }, now);
 }
+
+/** Drop revocations and spent passes whose pass has expired anyway (with the clock grace: an unsynced clock may still accept it). */
+export function prunePasses(ctx: BankContext): number {
+  const cutoff = ctx.clock.now() - (ctx.passes?.clockGraceMs ?? 0);
+  return ctx.store.write(() => ctx.store.passes.prune(cutoff), { redoable: true });
+}

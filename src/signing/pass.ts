@@ -45,8 +45,12 @@ const REFERENCE = /^[\x20-\x7e]{1,64}$/;
 const MAX_BANKS = 16;
 const SIG = 64;
 const BASE32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-/** Longest text that can decode (a scanner's maxLength must allow passes of the size issued). */
-export const PASS_TEXT_PATTERN = /^LP1[A-Z2-7]{40,1400}$/;
+/**
+ * Any text a pass can have: the largest (16 banks and every text field 64 characters) is 2,139
+ * characters. A scanner's input.scanner.maxLength (default 512) must allow the passes issued:
+ * one or two banks and short references keep a pass near 230.
+ */
+export const PASS_TEXT_PATTERN = /^LP1[A-Z2-7]{40,2200}$/;
 
 export type PassRefusal = "malformed" | "unknown_key" | "bad_signature" | "wrong_bank" | "not_yet_valid" | "expired";
 

@@ -66,11 +66,14 @@ describe("returns in the views, and reachable assignment", () => {
     expect(status.lockers.find((l) => l.id === drop.lockerId)!.holds).toBe("return");
   });
 
-  it("assign takes reachable (a boolean) and says what is wrong otherwise", async () => {
+  it("assign takes reachable (a boolean; the demo layout's 70-100 cm doors) and says what is wrong otherwise", async () => {
     const bad = await call(bank.url, "/lockers/assign", { token: TOKENS.courier, body: { size: "S", reachable: "yes" } });
     expect(bad.status).toBe(400);
     expect(bad.text).toMatch(/reachable/);
     const ok = await call(bank.url, "/lockers/assign", { token: TOKENS.courier, body: { size: "S", reachable: true } });
     expect(ok.status).toBe(201);
+    expect(ok.json()).toMatchObject({ lockerId: "A04" }); // A01-A03 are higher than 122 cm
+    const plain = await call(bank.url, "/lockers/assign", { token: TOKENS.courier, body: { size: "S" } });
+    expect((plain.json() as { lockerId: string }).lockerId).toMatch(/^A0[123]$/);
   });
 });

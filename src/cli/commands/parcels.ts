@@ -60,7 +60,7 @@ Options:
     }
     ctx.out.table(
       ["parcel", "ref", "size", "locker", "status", "created", "expires", "last change"],
-      value.map((p) => [p.parcelId, p.trackingRef ?? "-", p.size, p.lockerId, statusText(ctx, p), shortTime(p.createdAt), shortTime(p.expiresAt), lastChange(p)]),
+      value.map((p) => [p.parcelId, p.trackingRef ?? "-", p.size, p.lockerId, statusText(ctx, p), shortTime(p.createdAt), isReturn(p) ? "return" : shortTime(p.expiresAt), lastChange(p)]),
     );
     return 0;
   },
@@ -90,8 +90,9 @@ async function showOne(ctx: CliContext, id: string): Promise<number> {
     ["size", value.size],
     ["locker", `${value.lockerId}${value.inLocker ? " (has a claim on it)" : ""}`],
     ["status", statusText(ctx, value)],
+    ...(isReturn(value) ? ([["return of", value.carrier ?? "-"]] as [string, string][]) : []),
     ["created", value.createdAt],
-    ["expires", value.expiresAt],
+    ["expires", isReturn(value) ? "never (a return waits for its carrier)" : value.expiresAt],
     ["stored", value.storedAt ?? "-"],
     ["picked up", value.pickedUpAt ?? "-"],
     ["expired", value.expiredAt ?? "-"],
@@ -112,3 +113,6 @@ function lastChange(p: ParcelView): string {
   const t = [p.releasedAt, p.removedAt, p.cancelledAt, p.expiredAt, p.pickedUpAt, p.storedAt].filter((x): x is string => x !== null).sort().at(-1);
   return shortTime(t ?? p.createdAt);
 }
+
+/** A return (issue 23); a daemon from before returns sends no kind. */
+const isReturn = (p: ParcelView) => (p as Partial<ParcelView>).kind === "return";

@@ -2,6 +2,7 @@
 import { generateKeyPairSync } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
 import { courierByPass, passStillValid, technicianByPass } from "../../../src/bank/pass-sign-in.js";
+import { prunePasses } from "../../../src/bank/passes.js";
 import { collectReturn, dropReturn } from "../../../src/bank/returns.js";
 import { parseLayout } from "../../../src/config/layout.js";
 import { signPass } from "../../../src/signing/pass.js";
@@ -67,11 +68,35 @@ describe("a pass at the bank", () => {
     await expect(dropReturn(b.ctx, p.text)).rejects.toMatchObject({ details: { reason: "used" } });
     b.clock.advance(30_000); // the door never opened
     expect(b.store.passes.spent(p.fields.passId)).toBeUndefined();
+    expect(b.store.parcels.get(first.parcelId)).toMatchObject({ status: "CANCELLED", inLocker: false });
+    expect(b.events("parcel.")).toEqual([]); // the center keeps no parcel row for a return
     const again = await dropReturn(b.ctx, p.text);
     b.open(again.lockerId);
     b.close(again.lockerId);
     await expect(dropReturn(b.ctx, p.text)).rejects.toMatchObject({ details: { reason: "used" } });
     expect(b.store.parcels.find({}).filter((x) => x.inLocker)).toHaveLength(1);
+  });
+});
+
+describe("what the bank keeps of passes", () => {
+  it("keeps a spent pass and a revocation until the pass could not be accepted anyway (its notAfter plus the clock grace)", async () => {
+    const b = await bankOf();
+    const p = issuer.returnPass(b.clock.now());
+    const r = issuer.returnPass(b.clock.now());
+    const drop = await dropReturn(b.ctx, p.text);
+    b.open(drop.lockerId);
+    b.close(drop.lockerId);
+    b.store.write(() => b.store.passes.addRevocations([{ revocationId: 1, passId: r.fields.passId, subject: null, notAfter: r.fields.notAfter }, { revocationId: 2, passId: "ab".repeat(16), subject: null, notAfter: r.fields.notAfter + 86_400_000 }]));
+    b.clock.advance(r.fields.notAfter - b.clock.now() + 3_600_000 - 1);
+    expect(prunePasses(b.ctx)).toBe(0);
+    b.clock.synchronised = false; // the grace would still accept the pass: it stays spent
+    await expect(dropReturn(b.ctx, p.text)).rejects.toMatchObject({ details: { reason: "used" } });
+    b.clock.synchronised = true;
+    b.clock.advance(3_600_000 + 2);
+    expect(prunePasses(b.ctx)).toBe(2);
+    expect(b.store.passes.spent(p.fields.passId)).toBeUndefined();
+    expect(b.store.passes.isRevoked(r.fields.passId, null)).toBe(false);
+    expect(b.store.passes.lastRevocationId()).toBe(2);
   });
 });
 

@@ -105,6 +105,15 @@ describe("a pass", () => {
     expect(() => decodePass(text + "AAAAAAAA")).toThrow(PassFormatError);
   });
 
+  it("decodes even at its largest (16 banks, every text 64 characters)", () => {
+    const long = (c: string) => c.repeat(64);
+    const biggest: PassFields = { ...RETURN, banks: [...Array(16).keys()].map((i) => long(i.toString(16))), return: { reference: long("R"), size: long("S"), carrier: long("c"), reachable: true } };
+    const text = signPass(biggest, KEY);
+    expect(text.length).toBe(2139);
+    expect(verifyPass(text, { ...opts, bankId: long("a") })).toEqual({ ok: true, fields: biggest, keyId: PUB.keyId });
+    expect(() => signPass({ ...biggest, banks: [...biggest.banks, "B1"] }, KEY)).toThrow(/up to 16/);
+  });
+
   it("cannot be signed with fields that would not decode", () => {
     expect(() => signPass({ ...RETURN, passId: "xyz" }, KEY)).toThrow(PassFormatError);
     expect(() => signPass({ ...RETURN, notAfter: RETURN.notBefore + 500 }, KEY)).toThrow(/notAfter/);
