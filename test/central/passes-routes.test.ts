@@ -200,6 +200,16 @@ it("revoking a courier covers all their passes at every bank until the last expi
   expect(live.body.revocations.some((x) => x.subject === "gls:ben")).toBe(true);
 });
 
+it("an admin revokes every pass of a technician (as the bank names them: technician/<id>); an operator may not", async () => {
+  const t = await call<Issued>("POST", "/passes/technicians", tokens.admin, { bankId: bankB, technicianId: "tina", hours: 3 });
+  expect(t.status).toBe(201);
+  expect((await call("POST", "/passes/technicians/revoke", tokens.operator, { technicianId: "tina" })).status).toBe(403);
+  expect((await call("POST", "/passes/technicians/revoke", tokens.admin, { technicianId: "no/slash" })).status).toBe(400);
+  const r = await call<{ revocation: Json; passes: number }>("POST", "/passes/technicians/revoke", tokens.admin, { technicianId: "tina" });
+  expect(r).toMatchObject({ status: 200, body: { passes: 1, revocation: { subject: "technician/tina", banks: [] } } });
+  expect((await call<Json>("POST", "/passes/technicians", tokens.admin, { bankId: bankB, technicianId: "tina" })).status).toBe(409);
+});
+
 it("revoking one pass names its banks and lasts until it expires; revoking it again answers the same revocation", async () => {
   const p = await call<Issued>("POST", "/passes/returns", tokens.dhl, { ...returnBody, reference: "RMA-REVOKE", banks: [bankB] });
   const r1 = await call<Json>("POST", `/passes/${p.body.pass.passId}/revoke`, tokens.operator, { reason: "customer cancelled" });

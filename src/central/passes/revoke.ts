@@ -39,15 +39,16 @@ export async function revokePass(c: pg.ClientBase, passId: string, by: string, r
 }
 
 /**
- * Every pass of a courier, at every bank: kept until the latest of their passes' ends, and at
- * least `minHours` (a pass this center does not know of, issued by another with the same key,
- * is refused too until then). Passes for them issued meanwhile are refused here (issuePass).
+ * Every pass of a courier (subject carrier:courierId) or a technician (technician/id), at every
+ * bank: kept until the latest of their passes' ends, and at least `minHours` (a pass this
+ * center does not know of, issued by another with the same key, is refused too until then).
+ * Passes for them issued meanwhile are refused here (issuePass).
  */
-export async function revokeCourier(c: pg.ClientBase, subject: string, by: string, reason: string | null, now: number, minHours: number): Promise<{ revocation: RevocationView; passes: number }> {
+export async function revokeSubject(c: pg.ClientBase, subject: string, by: string, reason: string | null, now: number, minHours: number): Promise<{ revocation: RevocationView; passes: number }> {
   await c.query("BEGIN");
   try {
     const marked = await c.query<{ not_after: Date }>(
-      "UPDATE central.passes SET revoked_at = $2, revoked_by = $3 WHERE subject = $1 AND kind = 'courier' AND revoked_at IS NULL AND not_after > $2 RETURNING not_after",
+      "UPDATE central.passes SET revoked_at = $2, revoked_by = $3 WHERE subject = $1 AND revoked_at IS NULL AND not_after > $2 RETURNING not_after",
       [subject, new Date(now), by],
     );
     const latest = Math.max(now + minHours * HOUR, ...marked.rows.map((r) => r.not_after.getTime()));

@@ -14,7 +14,7 @@ import { callerOf, type CentralRole } from "../service/auth.js";
 import type { CentralDeps } from "../service/module.js";
 import { issuePass, type Issued, type IssueRequest } from "./issue.js";
 import { listReturns, returnView } from "./returns.js";
-import { revokeCourier, revokePass } from "./revoke.js";
+import { revokePass, revokeSubject } from "./revoke.js";
 import type { PassKey, PassSettings } from "./settings.js";
 import { getPass, listPasses, listRevocations, passView, revocationView } from "./views.js";
 
@@ -261,7 +261,7 @@ export function passRoutes(d: PassRouteDeps): Route<CentralRole>[] {
         res.json(p);
       },
     }),
-    // (before /passes/:passId/revoke, which would take "couriers" for a pass id)
+    // (these two before /passes/:passId/revoke, which would take "couriers" for a pass id)
     defineRoute({
       method: "post",
       path: "/passes/couriers/revoke",
@@ -274,7 +274,25 @@ export function passRoutes(d: PassRouteDeps): Route<CentralRole>[] {
       handler: async ({ body }, _req, res) => {
         const c = await d.pool.connect();
         try {
-          res.json(await revokeCourier(c, `${body.carrier}:${body.courierId}`, callerOf(res).name, body.reason ?? null, d.clock.now(), s.courierMaxHours));
+          res.json(await revokeSubject(c, `${body.carrier}:${body.courierId}`, callerOf(res).name, body.reason ?? null, d.clock.now(), s.courierMaxHours));
+        } finally {
+          c.release();
+        }
+      },
+    }),
+    defineRoute({
+      method: "post",
+      path: "/passes/technicians/revoke",
+      tag: "passes",
+      summary: "Revoke every pass of a technician, at every bank, from each bank's next sync (admin)",
+      description: "Kept until the latest of their passes has expired, and at least passes.technicianMaxHours; meanwhile no new pass is issued to them.",
+      access: [],
+      body: z.object({ technicianId: id("technicianId"), reason }).strict(),
+      responses: { 200: { description: "revoked", schema: z.object({ revocation: revocationView, passes: z.number().int() }).strict() } },
+      handler: async ({ body }, _req, res) => {
+        const c = await d.pool.connect();
+        try {
+          res.json(await revokeSubject(c, `technician/${body.technicianId}`, callerOf(res).name, body.reason ?? null, d.clock.now(), s.technicianMaxHours));
         } finally {
           c.release();
         }
