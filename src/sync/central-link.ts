@@ -235,8 +235,11 @@ export class PgCentralLink implements CentralLink {
       return r.rows.map((x) => ({ revocationId: Number(x.id), passId: x.pass_id, subject: x.subject, notAfter: Number(x.not_after_ms) }));
     } catch (e) {
       await this.discard(c);
-      // 42883: no such function, a central schema older than migration 6
-      if ((e as { code?: unknown }).code === "42883") throw unavailable(`the central database has no central.pull_pass_revocations (a schema before migration 6): ${(e as Error).message}`);
+      // 42883: no such function, a central schema older than migration 6; 42501: the login role
+      // may not call it (not an ingest role made by central-create-ingest-role or migration 6)
+      const code = (e as { code?: unknown }).code;
+      if (code === "42883") throw unavailable(`the central database has no central.pull_pass_revocations (a schema before migration 6): ${(e as Error).message}`);
+      if (code === "42501") throw unavailable(`this login may not call central.pull_pass_revocations (central-create-ingest-role --rotate grants it): ${(e as Error).message}`);
       throw e;
     }
   }

@@ -225,3 +225,21 @@ it("a bank without a key (a bank role of migration 1) is told it gets no revocat
   expect(await s.runOnce()).toMatchObject({ revocations: 0 });
   expect(lines.some((l) => String(l.msg).includes("no pass revocations") && String((l.err as { message?: string })?.message).includes("sync.keyFile"))).toBe(true);
 });
+
+it("a login that may not pull revocations (no grant) is told once, and its sync goes on", async () => {
+  const login = await central.addBank();
+  await admin.query(`REVOKE EXECUTE ON FUNCTION central.pull_pass_revocations(text, text, bigint, integer) FROM ${login.role}`);
+  try {
+    const a = bank();
+    const lines: Record<string, unknown>[] = [];
+    const s = new SyncLoop({ ctx: a.ctx, link: central.link(login), log: testLogger(lines) }, syncSettings(login.bankId));
+    closing.push({ close: () => s.stop() });
+    expect(await s.runOnce()).toMatchObject({ revocations: 0 });
+    expect(s.status().lastError).toBeNull();
+    const told = lines.filter((l) => String(l.msg).includes("no pass revocations"));
+    expect(told).toHaveLength(1);
+    expect(String((told[0]!.err as { message?: string }).message)).toContain("central-create-ingest-role --rotate");
+  } finally {
+    await admin.query(`GRANT EXECUTE ON FUNCTION central.pull_pass_revocations(text, text, bigint, integer) TO ${login.role}`);
+  }
+});
