@@ -144,9 +144,9 @@ describe("a return", () => {
   it("is refused when returns are switched off, or the size is not one of the bank's", async () => {
     const b = await bankOf(undefined, { returns: { enabled: false, reservedPerSize: {} } });
     await expect(dropReturn(b.ctx, issuer.returnPass(b.clock.now()).text)).rejects.toMatchObject({ details: { reason: "not_accepted" } });
+    await b.dispose();
     bank = await createTestBank({ lockers: [["A01", "S"]], passes: issuer.rules("B1") });
     await expect(dropReturn(bank.ctx, issuer.returnPass(bank.clock.now(), { return: { size: "XL" } }).text)).rejects.toMatchObject({ message: /size XL/ });
-    await b.dispose();
   });
 
   it("asks for a reachable door and gets one, even a larger one; without the ask the smallest", async () => {
