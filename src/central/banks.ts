@@ -2,7 +2,7 @@
  * Registering banks (central schema migration 5 on): each bank a row in central.banks and a key
  * of its own, which it shows inside every ingest and command pull; the center keeps the key's
  * SHA-256 only. All banks log in as one shared ingest role, made once with createIngestRole,
- * which may call the two keyed functions and nothing else.
+ * which may call the keyed functions and nothing else.
  */
 import { createHash, randomBytes } from "node:crypto";
 import type pg from "pg";
@@ -60,7 +60,7 @@ export interface IngestRoleOptions {
   scramIterations?: number;
 }
 
-/** The shared login role every bank uses: it may call the keyed functions (ingest, pull commands, report status) and nothing else. */
+/** The shared login role every bank uses: it may call the keyed functions (ingest, pull commands, report status, pull pass revocations) and nothing else. */
 export async function createIngestRole(client: pg.ClientBase, opts: IngestRoleOptions = {}): Promise<{ role: string; password: string }> {
   const role = opts.role ?? "lockerd_ingest";
   if (!ROLE.test(role)) throw new Error(`role name ${JSON.stringify(role)}: expected lower-case letters, digits and _`);
@@ -79,6 +79,10 @@ export async function createIngestRole(client: pg.ClientBase, opts: IngestRoleOp
     await client.query(`GRANT EXECUTE ON FUNCTION central.ingest_batch(text, text, jsonb) TO ${ident}`);
     await client.query(`GRANT EXECUTE ON FUNCTION central.pull_bank_commands(text, text, integer) TO ${ident}`);
     await client.query(`GRANT EXECUTE ON FUNCTION central.report_bank_status_by_key(text, text, jsonb) TO ${ident}`);
+    // migration 6: the revocations of passes addressed to the bank whose key it shows (on an
+    // older schema the migration grants it to every ingest role when it runs)
+    const revocations = await client.query<{ ok: boolean }>(`SELECT to_regprocedure('central.pull_pass_revocations(text, text, bigint, integer)') IS NOT NULL AS ok`);
+    if (revocations.rows[0]!.ok) await client.query(`GRANT EXECUTE ON FUNCTION central.pull_pass_revocations(text, text, bigint, integer) TO ${ident}`);
     // A transaction left open holds its locks: the server ends it (PgBouncer's
     // idle_transaction_timeout is the bound a bank cannot lift; see README).
     await client.query(`ALTER ROLE ${ident} SET idle_in_transaction_session_timeout = '10s'`);

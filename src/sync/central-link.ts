@@ -33,12 +33,32 @@ export interface BankStatusReport {
   lockerHealth?: HealthSummary;
 }
 
+/** A revocation of a pass (passId) or of every pass of a subject (a courier's carrier:courierId), in force until notAfter (ms). */
+export interface PassRevocation {
+  revocationId: number;
+  passId: string | null;
+  subject: string | null;
+  notAfter: number;
+}
+
+/**
+ * The center cannot hand out revocations: its schema is older than migration 6 (no
+ * central.pull_pass_revocations), or the bank has no key (sync.keyFile) to ask with.
+ */
+export const REVOCATIONS_UNAVAILABLE = "REVOCATIONS_UNAVAILABLE";
+
 export interface CentralLink {
   /** Send one batch in one transaction; resolves with the highest seq the server holds from it. */
   pushBatch(bankId: string, events: readonly OutboxEvent[]): Promise<number>;
   pullCommands(bankId: string, limit: number): Promise<CentralCommand[]>;
   /** Report the bank's own status (absent: a link that cannot, as some test links). */
   reportStatus?(bankId: string, status: BankStatusReport): Promise<void>;
+  /**
+   * The revocations of passes for this bank after `afterId` that are still in force, oldest
+   * first, at most `limit` (absent: a link that cannot). Rejects with code
+   * REVOCATIONS_UNAVAILABLE when the center has none to give.
+   */
+  pullPassRevocations?(bankId: string, afterId: number, limit: number): Promise<PassRevocation[]>;
   close(): Promise<void>;
 }
 
@@ -61,6 +81,7 @@ const PULL_UNSIGNED_SQL = `SELECT id, kind, args, NULL::text AS signed_payload, 
 const PULL_KEYED_SQL = `SELECT id, kind, args, signed_payload, signature FROM central.pull_bank_commands($1, $2, $3)`;
 const REPORT_SQL = `SELECT central.report_bank_status($1, $2::jsonb)`;
 const REPORT_KEYED_SQL = `SELECT central.report_bank_status_by_key($1, $2, $3::jsonb)`;
+const REVOCATIONS_SQL = `SELECT id, pass_id, subject, not_after_ms FROM central.pull_pass_revocations($1, $2, $3, $4)`;
 type PulledRow = { id: string; kind: string; args: Record<string, unknown>; signed_payload: string | null; signature: string | null };
 
 /** SQLSTATE the central schema raises when a seq arrives again with different content. */
@@ -208,6 +229,24 @@ export class PgCentralLink implements CentralLink {
     }
   }
 
+  async pullPassRevocations(bankId: string, afterId: number, limit: number): Promise<PassRevocation[]> {
+    const key = this.opts.bankKey;
+    if (key === undefined) throw unavailable("the bank has no key (sync.keyFile): only a keyed bank may pull pass revocations");
+    const c = await this.connection();
+    try {
+      const r = await this.transaction(c, () => c.query<{ id: string; pass_id: string | null; subject: string | null; not_after_ms: string }>(REVOCATIONS_SQL, [bankId, key, afterId, limit]));
+      return r.rows.map((x) => ({ revocationId: Number(x.id), passId: x.pass_id, subject: x.subject, notAfter: Number(x.not_after_ms) }));
+    } catch (e) {
+      await this.discard(c);
+      // 42883: no such function, a central schema older than migration 6; 42501: the login role
+      // may not call it (not an ingest role made by central-create-ingest-role or migration 6)
+      const code = (e as { code?: unknown }).code;
+      if (code === "42883") throw unavailable(`the central database has no central.pull_pass_revocations (a schema before migration 6): ${(e as Error).message}`);
+      if (code === "42501") throw unavailable(`this login may not call central.pull_pass_revocations (central-create-ingest-role --rotate grants it): ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
   async close(): Promise<void> {
     const c = this.client;
     this.client = null;
@@ -225,6 +264,10 @@ export class SequenceConflictError extends Error {
     super(message);
     this.name = "SequenceConflictError";
   }
+}
+
+function unavailable(message: string): Error {
+  return Object.assign(new Error(message), { code: REVOCATIONS_UNAVAILABLE });
 }
 
 /**

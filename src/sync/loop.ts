@@ -17,6 +17,7 @@ import { SOFTWARE_VERSION } from "../system/paths.js";
 import { SEQUENCE_CONFLICT, type CentralLink } from "./central-link.js";
 import type { CommandTrust } from "../bank/remote-commands.js";
 import { CommandApplier } from "./commands.js";
+import { RevocationPuller } from "./revocations.js";
 import { recordLockerSnapshot } from "./snapshot.js";
 import type { SyncControl, SyncStatus } from "./state.js";
 import { LinkUplink, nextTurn, type PushedBatch, type Uplink } from "./uplink.js";
@@ -57,6 +58,8 @@ export interface CycleReport {
   sent: number;
   batches: number;
   commands: number;
+  /** Pass revocations received (with the command poll). */
+  revocations: number;
   pruned: number;
 }
 
@@ -75,6 +78,7 @@ export class SyncLoop implements SyncControl {
   private readonly outbox: SyncOutbox;
   private readonly uplink: Uplink;
   private readonly commands: CommandApplier;
+  private readonly revocations: RevocationPuller;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -98,6 +102,11 @@ export class SyncLoop implements SyncControl {
     this.uplink = "pushBatch" in deps.link ? new LinkUplink(deps.link, this.outbox) : deps.link;
     this.commands = new CommandApplier(deps.ctx, deps.log, deps.trust ?? trustNoKey(settings.bankId));
     this.log = deps.log;
+    const store = deps.ctx.store;
+    this.revocations = new RevocationPuller(
+      { lastRevocationId: () => store.passes.lastRevocationId(), addRevocations: (rows, now) => store.write(() => store.passes.addRevocations(rows, now)) },
+      deps.log,
+    );
     const saved = deps.ctx.store.getMeta(META_LAST_SUCCESS);
     this.lastSuccessAt = saved ? Number(saved) : null;
   }
@@ -154,12 +163,14 @@ export class SyncLoop implements SyncControl {
 
   /** One cycle now (tests call this directly); rejects with the cycle's error. */
   async runOnce(): Promise<CycleReport> {
-    const report: CycleReport = { sent: 0, batches: 0, commands: 0, pruned: 0 };
+    const report: CycleReport = { sent: 0, batches: 0, commands: 0, revocations: 0, pruned: 0 };
     try {
       await this.pushAll(report);
       const now = this.deps.ctx.clock.now();
       if (now >= this.nextCommandPollAt) {
         report.commands = await this.pullCommands();
+        // revoked passes: at every command poll, so a revoked courier is refused within one
+        report.revocations = await this.revocations.pull(this.uplink, this.settings.bankId, now);
         this.nextCommandPollAt = now + this.settings.commandPollMs;
         await this.reportStatus(null);
         // outcomes of the commands go up in the same cycle
@@ -167,6 +178,10 @@ export class SyncLoop implements SyncControl {
       }
       if (now >= this.nextPruneAt) {
         report.pruned = await this.prune(now - this.settings.retentionMs);
+        // revocations and spent one-time passes whose passes have expired anyway, kept the clock
+        // grace longer: while the clock is unsynced a pass is honoured that much past its notAfter
+        const grace = this.deps.ctx.passes?.clockGraceMs ?? 0;
+        this.deps.ctx.store.write(() => this.deps.ctx.store.passes.prune(now - grace));
         this.nextPruneAt = now + (this.settings.pruneEveryMs ?? 3_600_000);
         if (report.pruned) this.log.info({ pruned: report.pruned }, "pruned sent events past retention");
       }

@@ -92,6 +92,12 @@ port.on("message", (m: ToWorker) => {
         (e: unknown) => send({ id: m.id, kind: "error", error: errorOf(e) }),
       );
       break;
+    case "revocations":
+      link.pullPassRevocations(m.bankId, m.afterId, m.limit).then(
+        (revocations) => send({ id: m.id, kind: "revocations", revocations }),
+        (e: unknown) => send({ id: m.id, kind: "error", error: errorOf(e) }),
+      );
+      break;
     case "close":
       void link.close().finally(() => {
         db.close();

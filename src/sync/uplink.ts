@@ -10,7 +10,7 @@
  * PostgreSQL protocol work never hold the event loop where keypresses wait.
  */
 import type { OutboxEvent, OutboxReader } from "../store/sync-outbox.js";
-import type { BankStatusReport, CentralCommand, CentralLink } from "./central-link.js";
+import type { BankStatusReport, CentralCommand, CentralLink, PassRevocation } from "./central-link.js";
 
 /** One batch the central database committed. */
 export interface PushedBatch {
@@ -39,6 +39,8 @@ export interface Uplink {
   pullCommands(bankId: string, limit: number): Promise<CentralCommand[]>;
   /** Report the bank's own status (absent: a link that cannot, as some test links). */
   reportStatus?(bankId: string, status: BankStatusReport): Promise<void>;
+  /** Pass revocations after `afterId` (see CentralLink; absent: a link that cannot). */
+  pullPassRevocations?(bankId: string, afterId: number, limit: number): Promise<PassRevocation[]>;
   close(): Promise<void>;
 }
 
@@ -94,6 +96,11 @@ export class LinkUplink implements Uplink {
   get reportStatus(): Uplink["reportStatus"] {
     const link = this.link;
     return link.reportStatus ? (bankId, status) => link.reportStatus!(bankId, status) : undefined;
+  }
+
+  get pullPassRevocations(): Uplink["pullPassRevocations"] {
+    const link = this.link;
+    return link.pullPassRevocations ? (bankId, afterId, limit) => link.pullPassRevocations!(bankId, afterId, limit) : undefined;
   }
 
   close(): Promise<void> {

@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type pg from "pg";
-import type { BankStatusReport, CentralCommand } from "./central-link.js";
+import type { BankStatusReport, CentralCommand, PassRevocation } from "./central-link.js";
 import type { PushedBatch, PushHooks, Uplink } from "./uplink.js";
 
 export type ToWorker =
@@ -21,6 +21,7 @@ export type ToWorker =
   | { op: "cancel"; id: number }
   | { op: "pull"; id: number; bankId: string; limit: number }
   | { op: "report"; id: number; bankId: string; status: BankStatusReport }
+  | { op: "revocations"; id: number; bankId: string; afterId: number; limit: number }
   | { op: "close" };
 
 export interface WorkerError {
@@ -35,6 +36,7 @@ export type ToMain =
   | { id: number; kind: "done" }
   | { id: number; kind: "commands"; commands: CentralCommand[] }
   | { id: number; kind: "reported" }
+  | { id: number; kind: "revocations"; revocations: PassRevocation[] }
   | { id: number; kind: "error"; error: WorkerError };
 
 export interface WorkerUplinkOptions {
@@ -96,6 +98,8 @@ export class WorkerUplink implements Uplink {
             finished = true;
             throw rebuild(m.error);
           case "commands":
+          case "reported":
+          case "revocations":
             break;
         }
       }
@@ -111,6 +115,10 @@ export class WorkerUplink implements Uplink {
 
   reportStatus(bankId: string, status: BankStatusReport): Promise<void> {
     return this.ask((id) => ({ op: "report", id, bankId, status }), (m) => (m.kind === "reported" ? null : undefined)).then(() => undefined);
+  }
+
+  pullPassRevocations(bankId: string, afterId: number, limit: number): Promise<PassRevocation[]> {
+    return this.ask((id) => ({ op: "revocations", id, bankId, afterId, limit }), (m) => (m.kind === "revocations" ? m.revocations : undefined));
   }
 
   /** One request to the worker and its one answer (`answer` undefined: not this request's kind). */

@@ -19,6 +19,8 @@ const RELEASED: readonly string[] = [
   "bfeef78da04b3de6a50b4e8cb661bfa5058323be5e21d13c077043ba2d23dfe1",
   // 5: fleet scale (shared ingest role, bank keys, ingest_as, partitions, conflicts)
   "92b063c2315fb8aa98bd2f691f28d6537d4a2a0a6fb24d65bf41d0f855a9eee9",
+  // 6: passes (issued passes, revocations and their keyed pull, returns, return confirmations)
+  "359398bcfb03a04ecaf2009b23f91378a4463564f19f251662dcb4795d969fe5",
 ];
 
 it("no released central migration has been edited", () => {

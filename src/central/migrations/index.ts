@@ -18,6 +18,7 @@ import { MIGRATION_002_SQL } from "./002-notifier.js";
 import { SIGNED_COMMANDS_SQL } from "./003-signed-commands.js";
 import { FLEET_VIEWS_SQL } from "./004-fleet-views.js";
 import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
+import { PASSES_SQL } from "./006-passes.js";
 import { DOOR_TRUTH_ALARMS_SQL } from "./007-door-truth-alarms.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
@@ -32,9 +33,9 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 5: fleet scale: a key per bank behind one shared ingest role, bounded partitions, row locks
   // instead of advisory locks, sequence conflicts for the operator.
   FLEET_SCALE_SQL,
-  // 6: RESERVED for passes-center (issue 23). A placeholder on the doors branch only, so 7 applies
-  // in order in this branch's tests; at merge the lead keeps passes-center's 6 and drops this line.
-  `SELECT 1;`,
-  // 7: door truth: alarm rules for a suspected cut sensor cable and a compartment's low health.
+  // 6: passes: issued passes, revocations (pulled by key), returns reported stored, their confirmation.
+  PASSES_SQL,
+  // 7: door truth: alarm rules for a suspected cut sensor cable and a compartment's low health;
+  // each bank's compartment-health summary kept from its status report.
   DOOR_TRUTH_ALARMS_SQL,
 ];

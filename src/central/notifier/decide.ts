@@ -18,6 +18,8 @@ export interface DecideSettings {
 const HOUR = 3_600_000;
 
 export function decide(m: ClaimedMessage, now: number, s: DecideSettings): Decision {
+  // a return has no parcel row centrally: the bank's return.stored event is what happened
+  if (m.kind === "return_stored") return { action: "send", deadline: null };
   const status = m.parcelStatus;
   const deadline = m.expiresAt;
   if (status === null) return { action: "skip", reason: "the parcel is not known centrally" };

@@ -48,6 +48,31 @@ export async function planMatches(db: Db, now: number, reminderHoursBefore: numb
   return r.rowCount ?? 0;
 }
 
+/**
+ * Returns the banks reported stored (central.returns, filled from return.stored events) whose
+ * confirmation is not planned yet: one message per channel the pass's customer gave, due now.
+ * A return whose pass names no one (or that this center did not issue) is marked planned with
+ * nothing to send. Safe on every instance at once: the rows are unique.
+ */
+export async function planReturns(db: Db, now: number): Promise<number> {
+  const r = await db.query(
+    `WITH r AS (
+       UPDATE central.returns r SET planned_at = $1
+       WHERE (r.bank_id, r.parcel_id) IN (SELECT x.bank_id, x.parcel_id FROM central.returns x WHERE x.planned_at IS NULL
+                                          ORDER BY x.stored_at LIMIT 1000 FOR UPDATE SKIP LOCKED)
+       RETURNING r.bank_id, r.parcel_id, r.pass_id, r.reference
+     )
+     INSERT INTO central.notifications (bank_id, parcel_id, tracking_ref, kind, channel, due_at, status, updated_at, pass_id)
+     SELECT r.bank_id, r.parcel_id, COALESCE(r.reference, p.reference), 'return_stored', c.channel, $1, 'pending', $1, r.pass_id
+     FROM r JOIN central.passes p ON p.pass_id = r.pass_id AND p.kind = 'return'
+     CROSS JOIN LATERAL (VALUES ('email', p.email IS NOT NULL), ('sms', p.phone IS NOT NULL)) c(channel, has)
+     WHERE c.has
+     ON CONFLICT (bank_id, parcel_id, kind, channel) DO NOTHING`,
+    [ts(now)],
+  );
+  return r.rowCount ?? 0;
+}
+
 export interface ClaimedMessage {
   id: number;
   bankId: string;
@@ -81,12 +106,15 @@ export async function claimDue(db: Db, now: number, instance: string, leaseMs: n
        RETURNING n.*
      )
      SELECT c.id, c.bank_id, c.parcel_id, c.tracking_ref, c.kind, c.channel, c.attempts, c.deadline,
-            p.status AS parcel_status, p.expires_at, p.sealed_codes, a.email, a.phone, a.language,
+            p.status AS parcel_status, p.expires_at, p.sealed_codes,
+            -- a return's confirmation goes to the customer its pass names (migration 6)
+            COALESCE(a.email, ps.email) AS email, COALESCE(a.phone, ps.phone) AS phone, COALESCE(a.language, ps.language) AS language,
             COALESCE(b.display_name, b.id) AS bank_name, b.address, b.time_zone
      FROM c
      JOIN central.banks b ON b.id = c.bank_id
      LEFT JOIN central.parcels p ON p.bank_id = c.bank_id AND p.parcel_id = c.parcel_id
-     LEFT JOIN central.advice a ON a.bank_id = c.bank_id AND a.tracking_ref = c.tracking_ref
+     LEFT JOIN central.advice a ON c.pass_id IS NULL AND a.bank_id = c.bank_id AND a.tracking_ref = c.tracking_ref
+     LEFT JOIN central.passes ps ON ps.pass_id = c.pass_id
      ORDER BY c.id`,
     [ts(now), instance, leaseMs, limit],
   );

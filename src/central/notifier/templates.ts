@@ -10,7 +10,9 @@ import { join } from "node:path";
 import { PACKAGE_ROOT } from "../../system/paths.js";
 
 export const KINDS = ["stored", "reminder", "expired"] as const;
-export type MessageKind = (typeof KINDS)[number] | "picked_up";
+/** Kinds added later: a templates directory without them uses the packaged English ones. */
+export const LATER_KINDS = ["return_stored"] as const;
+export type MessageKind = (typeof KINDS)[number] | (typeof LATER_KINDS)[number] | "picked_up";
 export const CHANNELS = ["email", "sms"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -54,7 +56,13 @@ export class Templates {
         byKey.set(`${lang}/${m[1]}.${m[2]}`, text);
       }
     }
-    for (const kind of KINDS) for (const channel of CHANNELS) if (!byKey.has(`en/${kind}.${channel}`)) problems.push(`${join(dir, "en", `${kind}.${channel}.txt`)}: missing (English is the fallback for every language)`);
+    for (const kind of LATER_KINDS) {
+      for (const channel of CHANNELS) {
+        const fallback = join(DEFAULT_TEMPLATES_DIR, "en", `${kind}.${channel}.txt`);
+        if (!byKey.has(`en/${kind}.${channel}`) && existsSync(fallback)) byKey.set(`en/${kind}.${channel}`, readFileSync(fallback, "utf8"));
+      }
+    }
+    for (const kind of [...KINDS, ...LATER_KINDS]) for (const channel of CHANNELS) if (!byKey.has(`en/${kind}.${channel}`)) problems.push(`${join(dir, "en", `${kind}.${channel}.txt`)}: missing (English is the fallback for every language)`);
     if (problems.length) throw new Error(`message templates:\n  - ${problems.join("\n  - ")}`);
     return new Templates(byKey);
   }

@@ -10,7 +10,7 @@ import type { Logger } from "../../system/logger.js";
 import type { Opener } from "../../system/sealed-codes.js";
 import type { CentralClock } from "../service/module.js";
 import { decide } from "./decide.js";
-import { claimDue, expireAdvice, finish, planMatches, rearmReminder, type ClaimedMessage, type Finish } from "./deliveries.js";
+import { claimDue, expireAdvice, finish, planMatches, planReturns, rearmReminder, type ClaimedMessage, type Finish } from "./deliveries.js";
 import type { NotifierSettings } from "./settings.js";
 import { formatDeadline, fillPlaceholders, type Templates } from "./templates.js";
 import type { Transport } from "./transports/transport.js";
@@ -133,6 +133,7 @@ export function createWorker(d: WorkerDeps): NotifierWorker {
     const now = d.clock.now();
     await expireAdvice(pool, now);
     await planMatches(pool, now, s.reminderHoursBefore);
+    await planReturns(pool, now);
     let handled = 0;
     // bounded: at most 50 batches a round, then the next poll
     for (let round = 0; round < 50; round++) {

@@ -4,6 +4,7 @@
  */
 import type pg from "pg";
 import { bankProfileCommand, extendDeadlinesCommand, keygenCommand } from "../notifier/commands.js";
+import { passKeyCommand } from "../passes/commands.js";
 import type { Logger } from "../../system/logger.js";
 import type { ResolvedCentralConfig } from "./config.js";
 
@@ -24,4 +25,4 @@ export interface CentralCommand {
   run(ctx: CommandContext): Promise<number>;
 }
 
-export const COMMANDS: readonly CentralCommand[] = [keygenCommand, bankProfileCommand, extendDeadlinesCommand];
+export const COMMANDS: readonly CentralCommand[] = [keygenCommand, bankProfileCommand, extendDeadlinesCommand, passKeyCommand];

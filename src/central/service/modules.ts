@@ -8,6 +8,7 @@
 import { notifierModule } from "../notifier/module.js";
 import { commandsModule } from "./commands-module.js";
 import { fleetModule } from "../fleet/module.js";
+import { passesModule } from "../passes/module.js";
 import type { CentralModule } from "./module.js";
 
 export const CENTRAL_MODULES: readonly CentralModule[] = [
@@ -17,4 +18,6 @@ export const CENTRAL_MODULES: readonly CentralModule[] = [
   fleetModule,
   // signed commands: create, list and see commands for banks, signed with the service's key file
   commandsModule,
+  // passes: return, courier and technician passes signed with the service's pass key file; revocations
+  passesModule,
 ];

@@ -30,6 +30,25 @@ describe("message templates", () => {
     expect(t.render("stored", "sms", "de", vars)!.text).toBe("Paket TR-1 liegt bereit: Alexanderplatz 1. Code 01234567. Abholen bis Wednesday.");
   });
 
+  it("confirm a stored return in English and German; a templates directory made before returns uses the packaged English", () => {
+    const t = Templates.load();
+    for (const lang of ["en", "de"]) {
+      const r = t.render("return_stored", "email", lang, vars)!;
+      expect(r.language).toBe(lang);
+      expect(r.subject).toContain("TR-1");
+      expect(r.text).toContain("Alexanderplatz 1");
+    }
+    const dir = mkdtempSync(join(tmpdir(), "templates-"));
+    try {
+      cpSync(DEFAULT_TEMPLATES_DIR, dir, { recursive: true });
+      for (const lang of ["en", "de"]) for (const ch of ["email", "sms"]) rmSync(join(dir, lang, `return_stored.${ch}.txt`));
+      const old = Templates.load(dir);
+      expect(old.render("return_stored", "sms", "de", vars)).toMatchObject({ language: "en", text: expect.stringContaining("TR-1") });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("fall back from a regional language to its base, then to English", () => {
     const dir = mkdtempSync(join(tmpdir(), "templates-"));
     try {
