@@ -71,7 +71,8 @@ it("applies to a migration-5 database holding data, which stays as it was; the o
 
   const fns = `SELECT p.proname AS fn FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace WHERE n.nspname = 'central' AND has_function_privilege($1, p.oid, 'EXECUTE') ORDER BY 1`;
   expect((await admin.query(fns, [role])).rows.map((r) => r.fn)).toEqual(["ingest_batch", "pull_bank_commands", "report_bank_status_by_key"]);
-  expect(await migrateCentral(admin)).toEqual({ from: 5, to: 6 });
+  // up to 6 only: later migrations (7, door truth) have their own tests
+  expect(await migrateCentral(admin, 6)).toEqual({ from: 5, to: 6 });
   expect((await admin.query(fns, [role])).rows.map((r) => r.fn)).toEqual(["ingest_batch", "pull_bank_commands", "pull_pass_revocations", "report_bank_status_by_key"]);
   expect(await contents()).toEqual(held);
 
