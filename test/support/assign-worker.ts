@@ -61,7 +61,15 @@ async function main(): Promise<void> {
   // Set up with the normal patience, then work with the configured one.
   store.db.pragma(`busy_timeout = ${Number(busyArg ?? 5000)}`);
   const doors: DoorCommander = { unlock: async () => {}, unavailableLockers: () => new Set(), openUnattended: () => new Set() };
-  const ctx: BankContext = { store, clock, random: cryptoRandom, codes: new CodeBook(TEST_SECRET, 8), sizes, doors, policy: { pickupWindowMs: 3_600_000, maxFailedOpens: 1000, attempts: DEFAULT_ATTEMPTS } };
+  const ctx: BankContext = { store, clock, random: cryptoRandom, codes: new CodeBook(TEST_SECRET, 8), sizes, doors, policy: {
+      pickupWindowMs: 3_600_000,
+      maxFailedOpens: 1000,
+      attempts: DEFAULT_ATTEMPTS,
+      // Abandoned deposits count as jams; this worker is about concurrency, not lock health: no
+      // locker is taken out of service for its score (bank/health.ts has its own tests).
+      health: { ratedCycles: 500_000, outOfServiceBelow: 0 },
+    },
+  };
 
   process.stdout.write("ready\n");
   await new Promise<void>((resolve) => {
