@@ -17,4 +17,9 @@ export interface DoorCommander {
    * sensor, or it cannot be read now. Absent: the bank has no such sensors.
    */
   itemPresent?(lockerId: string): boolean | null;
+  /**
+   * A customer is typing a code: an unlock is likely within the next second or two. The door
+   * hardware keeps its bus free for it (no new status poll; bounded by the driver).
+   */
+  expectUnlock?(): void;
 }

@@ -97,6 +97,12 @@ interface SensorFilter {
   lastRawAt?: number;
 }
 
+/**
+ * How long after a customer's key the board bus is kept free for their unlock: people type a
+ * digit every 0.2 to 1 s, so the bus stays free from their first digit to their Enter.
+ */
+const TYPING_HOLD_MS = 1500;
+
 export class DoorSupervisor implements DoorCommander {
   private readonly phases = new Map<string, Phase>();
   private readonly sensors = new Map<string, SensorFilter>();
@@ -223,6 +229,10 @@ export class DoorSupervisor implements DoorCommander {
    * Lockers whose door stands open with no operation under way (forced, or found open
    * at start), including one whose sensor reads open and is still settling: not for a new parcel.
    */
+  expectUnlock(): void {
+    this.bank.holdPolls?.(TYPING_HOLD_MS);
+  }
+
   openUnattended(): ReadonlySet<string> {
     const open = new Set<string>();
     for (const [id, pos] of this.bank.doors()) if (pos === "open" && this.phase(id).kind === "idle") open.add(id);

@@ -45,6 +45,12 @@ export interface LockBank {
    * lockers with a sensor that can be read now are in the map (none: no sensor, or offline).
    */
   items?(): ReadonlyMap<string, boolean>;
+  /**
+   * Optional capability: an unlock is expected within `ms` (a customer is typing a code): start
+   * no new status poll until then, so the unlock finds the bus free instead of waiting for an
+   * exchange. The driver bounds it: a whole poll round still runs every few seconds.
+   */
+  holdPolls?(ms: number): void;
   /** Switch every output off now. */
   allOff(): Promise<void>;
   /** All outputs off, then release the hardware. Safe to call twice. */

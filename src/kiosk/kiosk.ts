@@ -126,6 +126,8 @@ export class Kiosk {
       return pin ? this.submitPin(entry) : this.submitCode(entry);
     }
     if (m.entry.length < MAX_ENTRY) m.entry += k;
+    // A pickup code is on its way: the door hardware keeps its bus free for the unlock.
+    if (!m.pin) this.deps.ctx.doors.expectUnlock?.();
     this.armIdle(this.deps.settings.customerIdleMs, () =>
       this.enqueue(() => {
         this.log.info("half-typed entry forgotten after inactivity");

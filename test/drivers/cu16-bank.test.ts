@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { hex } from "../../src/drivers/serial/checksum.js";
 import { GARBAGE } from "../../src/simulator/board-bus.js";
+import { statusRequest, unlockRequest } from "../../src/drivers/cu16/protocol.js";
+import { MAX_POLL_HOLD_MS } from "../../src/drivers/serial/board-bank.js";
 import { startHarness, type Harness } from "../support/board-harness.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -36,6 +38,31 @@ describe("CU16 driver against the simulated boards over a pty", () => {
     ]);
     expect(h.bus.board(0).unlocks).toEqual([]);
     expect(h.events.health).toEqual([]);
+  });
+
+  it("keeps the bus free while an unlock is expected (a customer typing), and still reads every board within MAX_POLL_HOLD_MS", async () => {
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await waitFor("polling", () => h!.bus.received.length >= 4);
+    h.bank.holdPolls!(600);
+    await sleep(100); // an exchange already on the bus ends
+    const held = h.bus.received.length;
+    await sleep(300);
+    expect(h.bus.received.length, "no status poll while held").toBe(held);
+    await h.bank.unlock("A04", 500);
+    // the unlock is the next frame on the bus (then the status read that confirms it)
+    expect(h.bus.received.slice(held).map(hex)).toEqual([hex(unlockRequest(1, 1)), hex(statusRequest(1))]);
+    await waitFor("polls again once the hold is over", () => h!.bus.received.length >= held + 6);
+
+    // held again and again (a keypad leaned on): a whole round still runs every MAX_POLL_HOLD_MS
+    const from = h.bus.received.length;
+    const t0 = Date.now();
+    while (Date.now() - t0 < MAX_POLL_HOLD_MS + 700) {
+      h.bank.holdPolls!(1500);
+      await sleep(50);
+    }
+    const polled = new Set(h.bus.received.slice(from).map(hex));
+    expect(polled).toEqual(new Set([hex(statusRequest(0)), hex(statusRequest(1))]));
   });
 
   it("polls every board with the status command", async () => {

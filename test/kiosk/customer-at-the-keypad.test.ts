@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { SimKeypad } from "../../src/input/sim-devices.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import type { Clock } from "../../src/basics/ports.js";
@@ -33,6 +33,17 @@ describe("a customer at the keypad", () => {
     expect(t.daemon.ctx.store.parcels.get(a.parcelId)?.status).toBe("PICKED_UP");
     // A typo is not a failed attempt: the keypad has all its tries left.
     expect(t.daemon.store.attempts.get("keypad:main").failures).toEqual([]);
+  });
+
+  it("each digit of a code tells the doors an unlock is coming (the board bus is kept free for it); a courier's PIN does not", async () => {
+    const { t, keypad } = await bank();
+    const expect1 = vi.spyOn(t.daemon.ctx.doors, "expectUnlock");
+    keypad.press("123");
+    await t.daemon.kiosk.settled();
+    expect(expect1).toHaveBeenCalledTimes(3);
+    keypad.press("*#4567");
+    await t.daemon.kiosk.settled();
+    expect(expect1).toHaveBeenCalledTimes(3);
   });
 
   it("a wrong code is rejected and counted; Backspace clears too; Enter-style # submits", async () => {

@@ -81,6 +81,12 @@ interface BoardState {
   outputsOff: boolean;
 }
 
+/**
+ * However often polls are held (holdPolls: a customer typing, a vandal leaning on the keypad),
+ * a whole round of reads still runs this often, so a forced door is seen within seconds.
+ */
+export const MAX_POLL_HOLD_MS = 3000;
+
 export class BoardLockBank implements LockBank {
   readonly kind: string;
   protected readonly link: SerialLink;
@@ -99,6 +105,10 @@ export class BoardLockBank implements LockBank {
   private lineRetryAt = 0;
   private lineFailures = 0;
   private stopped: Promise<void> | null = null;
+  /** No poll starts before this (holdPolls)... */
+  private pollsHeldUntil = 0;
+  /** ...unless the last whole round is MAX_POLL_HOLD_MS old. */
+  private lastWholeRoundAt = 0;
 
   constructor(private readonly opts: BoardBankOptions) {
     this.kind = opts.protocol.kind;
@@ -138,6 +148,17 @@ export class BoardLockBank implements LockBank {
       if (isTimeout(e)) this.markOffline(board, e as Error);
       throw e;
     }
+  }
+
+  holdPolls(ms: number): void {
+    this.pollsHeldUntil = Math.max(this.pollsHeldUntil, Date.now() + Math.min(ms, MAX_POLL_HOLD_MS));
+  }
+
+  private pollsHeld(): boolean {
+    const now = Date.now();
+    if (!this.started || now >= this.pollsHeldUntil || now - this.lastWholeRoundAt >= MAX_POLL_HOLD_MS) return false;
+    // A board whose outputs are not known to be off is told so first, whatever waits.
+    return !(this.opts.protocol.allOff && this.boards.some((b) => !b.outputsOff));
   }
 
   doors(): ReadonlyMap<string, DoorPosition> {
@@ -231,6 +252,8 @@ export class BoardLockBank implements LockBank {
     if (!this.lineOpen && !(await this.reopenLine())) return;
     for (const board of this.boards) {
       if (this.stopped || !this.lineOpen) return;
+      // An unlock is expected: leave the bus free (the round goes on at the next tick).
+      if (this.pollsHeld()) return;
       if (!board.online && Date.now() < board.nextTryAt) continue;
       try {
         // An offline board gets one try per turn, so it holds up the other boards' polls as little as possible.
@@ -252,6 +275,7 @@ export class BoardLockBank implements LockBank {
         }
       }
     }
+    this.lastWholeRoundAt = Date.now();
   }
 
   private apply(board: BoardState, reading: BoardReading): void {
