@@ -3,22 +3,7 @@
  * the limits it enforces whatever the center says. See bank/remote-commands.ts.
  */
 import { z } from "zod";
-import { KeyError, publicKeyFromBase64 } from "../signing/ed25519.js";
-
-const trustedKeySchema = z
-  .object({
-    /** Who holds the private key (shown by lockerctl, logged with refusals). */
-    name: z.string().min(1).max(64),
-    /** The Ed25519 public key: base64 of its 32 raw bytes (as `central-command keygen` prints it). */
-    publicKey: z.string().superRefine((s, c) => {
-      try {
-        publicKeyFromBase64(s);
-      } catch (e) {
-        c.addIssue({ code: "custom", message: e instanceof KeyError ? e.message : String(e) });
-      }
-    }),
-  })
-  .strict();
+import { eachKeyOnce, trustedKeySchema } from "./trusted-key-schema.js";
 
 export const commandsSchema = z
   .object({
@@ -33,6 +18,6 @@ export const commandsSchema = z
   })
   .strict()
   .prefault({})
-  .refine((c) => new Set(c.trustedKeys.map((k) => k.publicKey)).size === c.trustedKeys.length, { message: "commands.trustedKeys lists a key twice" });
+  .refine(eachKeyOnce, { message: "commands.trustedKeys lists a key twice" });
 
 export type CommandsConfig = z.infer<typeof commandsSchema>;

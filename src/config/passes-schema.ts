@@ -4,22 +4,7 @@
  * right, and the capacity kept free of returns for deliveries.
  */
 import { z } from "zod";
-import { KeyError, publicKeyFromBase64 } from "../signing/ed25519.js";
-
-const trustedKeySchema = z
-  .object({
-    /** Who holds the private key (shown by lockerctl, logged with refusals). */
-    name: z.string().min(1).max(64),
-    /** The Ed25519 public key: base64 of its 32 raw bytes. */
-    publicKey: z.string().superRefine((s, c) => {
-      try {
-        publicKeyFromBase64(s);
-      } catch (e) {
-        c.addIssue({ code: "custom", message: e instanceof KeyError ? e.message : String(e) });
-      }
-    }),
-  })
-  .strict();
+import { eachKeyOnce, trustedKeySchema } from "./trusted-key-schema.js";
 
 export const passesSchema = z
   .object({
@@ -34,7 +19,7 @@ export const passesSchema = z
   })
   .strict()
   .prefault({})
-  .refine((c) => new Set(c.trustedKeys.map((k) => k.publicKey)).size === c.trustedKeys.length, { message: "passes.trustedKeys lists a key twice" });
+  .refine(eachKeyOnce, { message: "passes.trustedKeys lists a key twice" });
 
 export const returnsSchema = z
   .object({

@@ -2,8 +2,8 @@
  * The seam between the board protocols and the serial stack: a byte pipe that can be opened,
  * written and closed. Never flushed: serialport's flush() is tcflush(TCIOFLUSH), which also
  * throws away bytes written and not yet sent, and the read that confirms an unlock follows the
- * unlock within milliseconds (see SerialLink.prepare). SerialPortLine is the real one (serialport 13); tests of the
- * protocol logic may hand in their own.
+ * unlock within milliseconds (see SerialLink.prepare). SerialPortLine is the real one
+ * (serialport 13); tests of the protocol logic may hand in their own.
  */
 import type { SerialPort } from "serialport";
 import { loadSerialPort } from "../../system/lazy-modules.js";
