@@ -90,7 +90,10 @@ export async function startRig(protocol: SimProtocol, bus: Omit<BoardBusOptions,
     },
     startOnTerminal(args) {
       const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-      const cmd = [process.execPath, ...cliArgs(args)].map(quote).join(" ");
+      // exec: lockerctl itself is the terminal's foreground process, as when typed at an
+      // interactive shell. Without it a shell that does not exec (dash, script's default when
+      // SHELL is unset) sits between and is killed by the same Ctrl-C: exit 130.
+      const cmd = `exec ${[process.execPath, ...cliArgs(args)].map(quote).join(" ")}`;
       const p = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, env: { ...withoutLockerdVars(process.env), NO_COLOR: "1" }, stdio: ["pipe", "pipe", "pipe"] });
       procs.push(p);
       return new Conversation(p);
