@@ -72,7 +72,8 @@ export class Bank {
   /** Run lockerctl on a pseudo-terminal (util-linux script), typing `input`. */
   tty(args: string[], input: string, extraEnv: Record<string, string> = {}): Promise<Run> {
     const quote = (a: string) => `'${a.replace(/'/g, "'\\''")}'`;
-    const cmd = [process.execPath, "--import", "tsx", "src/cli/main.ts", ...args].map(quote).join(" ");
+    // exec: lockerctl is the terminal's foreground process, not a shell (dash) in between.
+    const cmd = `exec ${[process.execPath, "--import", "tsx", "src/cli/main.ts", ...args].map(quote).join(" ")}`;
     const p = spawn("script", ["-qec", cmd, "/dev/null"], { cwd: ROOT, env: this.env(extraEnv), stdio: ["pipe", "pipe", "pipe"] });
     p.stdin!.end(input);
     return collect(p, this.outputs);
