@@ -20,6 +20,7 @@ import { FLEET_VIEWS_SQL } from "./004-fleet-views.js";
 import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
 import { PASSES_SQL } from "./006-passes.js";
 import { DOOR_TRUTH_ALARMS_SQL } from "./007-door-truth-alarms.js";
+import { FREE_COUNT_NOTIFY_SQL } from "./008-free-count-notify.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -38,4 +39,6 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 7: door truth: alarm rules for a suspected cut sensor cable and a compartment's low health;
   // each bank's compartment-health summary kept from its status report.
   DOOR_TRUTH_ALARMS_SQL,
+  // 8: availability copy: every change of a bank's locker counts is notified (lockerd_free_counts).
+  FREE_COUNT_NOTIFY_SQL,
 ];
