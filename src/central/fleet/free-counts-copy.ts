@@ -43,6 +43,14 @@ export interface FreeCountsCopyDeps {
 
 const HEARTBEAT = "~hb:";
 
+/** Whether the schema's count trigger notifies (central migration 8), whatever number it was given. */
+async function notifiesCounts(c: pg.Client): Promise<boolean> {
+  const r = await c.query<{ ok: boolean | null }>(
+    `SELECT (SELECT prosrc FROM pg_proc WHERE oid = to_regprocedure('central.count_lockers()')) LIKE '%pg_notify(''${FREE_COUNT_CHANNEL}''%' AS ok`,
+  );
+  return r.rows[0]?.ok === true;
+}
+
 export class FreeCountsCopy {
   private readonly counts = new FreeCounts();
   private client: pg.Client | null = null;
@@ -55,6 +63,7 @@ export class FreeCountsCopy {
   private retryMs = 0;
   private timers: NodeJS.Timeout[] = [];
   private readonly token = randomBytes(6).toString("hex");
+  private warnedSchema = false;
   private now: () => number = Date.now;
   private deps: FreeCountsCopyDeps | null = null;
   private settings: FreeCountsCopySettings | null = null;
@@ -138,6 +147,18 @@ export class FreeCountsCopy {
     });
     void (async () => {
       await client.connect();
+      if (!(await notifiesCounts(client))) {
+        // heartbeats would still come back: the copy would look fresh and never change
+        this.client = null;
+        client.end().catch(() => {});
+        if (!this.warnedSchema) deps.log.warn("availability copy off: this central schema does not notify count changes (central migration 8); reads go to PostgreSQL");
+        this.warnedSchema = true;
+        this.state = "down";
+        const t = setTimeout(() => this.connect(), this.settings!.reconnectMaxMs);
+        t.unref();
+        this.timers.push(t);
+        return;
+      }
       await client.query(`LISTEN ${FREE_COUNT_CHANNEL}`);
       // After LISTEN: every change committed after the load's snapshot will be notified.
       const started = this.now();

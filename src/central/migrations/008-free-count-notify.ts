@@ -19,12 +19,16 @@ export const FREE_COUNT_NOTIFY_SQL = String.raw`
     IF TG_OP IN ('UPDATE', 'DELETE') THEN
       UPDATE central.locker_counts c SET n = c.n - 1
       WHERE c.bank_id = OLD.bank_id AND c.size = COALESCE(OLD.size, '') AND c.status = OLD.status;
-      PERFORM pg_notify('${FREE_COUNT_CHANNEL}', OLD.bank_id);
+      -- one notification a call (each costs ingest): an UPDATE's bank is NEW's, notified below
+      IF TG_OP = 'DELETE' THEN
+        PERFORM pg_notify('${FREE_COUNT_CHANNEL}', OLD.bank_id);
+      ELSIF OLD.bank_id IS DISTINCT FROM NEW.bank_id THEN
+        PERFORM pg_notify('${FREE_COUNT_CHANNEL}', OLD.bank_id);
+      END IF;
     END IF;
     IF TG_OP IN ('INSERT', 'UPDATE') THEN
       INSERT INTO central.locker_counts AS c (bank_id, size, status, n) VALUES (NEW.bank_id, COALESCE(NEW.size, ''), NEW.status, 1)
       ON CONFLICT (bank_id, size, status) DO UPDATE SET n = c.n + 1;
-      -- (an UPDATE keeps its bank: the same payload, folded into the one above)
       PERFORM pg_notify('${FREE_COUNT_CHANNEL}', NEW.bank_id);
     END IF;
     RETURN NULL;
