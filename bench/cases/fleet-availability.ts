@@ -334,6 +334,26 @@ export const fleetAvailability: Benchmark = async ({ quick, log }) => {
         log(`  reads answered by PostgreSQL instead of the copy (${instances} instance${instances > 1 ? "s" : ""}): ${fellBack}`);
       }
     }
+    // how late the copy is: a locker taken at a bank (committed), then the API read until it shows
+    const lags: number[] = [];
+    const freeM = async (bankId: string) =>
+      ((await (await fetch(`${servers[0]!.url}/fleet/banks/${bankId}/availability`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { free: Record<string, number> }).free.M ?? 0;
+    for (let i = 0; i < 40 && lags.length < 20; i++) {
+      const bankId = someBanks(1)[0]!;
+      const before = await freeM(bankId);
+      if (before === 0) continue;
+      await admin.query(
+        `UPDATE central.lockers SET status = 'OCCUPIED' WHERE (bank_id, locker_id) =
+           (SELECT bank_id, locker_id FROM central.lockers WHERE bank_id = $1 AND size = 'M' AND status = 'AVAILABLE' LIMIT 1)`,
+        [bankId],
+      );
+      const committed = nowMs();
+      while ((await freeM(bankId)) !== before - 1) if (nowMs() - committed > 5000) throw new Error(`the copy did not show ${bankId}'s change in 5 s`);
+      lags.push(nowMs() - committed);
+    }
+    const lag = summarise(lags);
+    log(`  a commit shows in the copy (read through the API) after ${lag.median.toFixed(1)} ms (median of ${lags.length}), at most ${lag.max.toFixed(1)} ms`);
+    results.push({ name: "fleet.copy_lag_ms", value: round(Math.max(0.01, lag.median), 2), unit: "ms", max: round(lag.max, 2), samples: lags.length });
     const get = httpGetter(servers[0]!.url, token, agent);
     // one bank's free lockers per size
     const oneRate = quick ? 100 : 1000;
