@@ -78,7 +78,7 @@ export async function reassignLarger(ctx: BankContext, parcelId: string, rules: 
     // The door is open: the locker is released when it closes (the courier takes the parcel back out).
     ctx.store.parcels.update(p.id, { status: "CANCELLED", stamp: "cancelled_at", at: now, dropCode: true });
     ctx.store.record({ type: "parcel.cancelled", lockerId: p.lockerId, parcelId: p.id, data: { reason: "doesnt_fit" } }, now);
-    return reserve(ctx, next, p.trackingRef, now, null);
+    return reserve(ctx, next, p.trackingRef, now, askedBefore(ctx, p.id, p.lockerId));
   });
   return unlockForDeposit(ctx, assignment);
 }
@@ -114,6 +114,13 @@ function reachableAsk(ctx: BankContext, req: AssignRequest, ref: string | null, 
   const hinted = ref !== null && ctx.store.adviceHints.take(ref, now);
   if (req.reachable !== undefined) return req.reachable ? "request" : null;
   return hinted ? "advice" : null;
+}
+
+/** A parcel that does not fit keeps its first assignment's ask for a reachable door (its hint is used up by then). */
+function askedBefore(ctx: BankContext, parcelId: string, lockerId: string): ReachableFrom | null {
+  const e = ctx.store.events.query({ type: "parcel.assigned", lockerId, newestFirst: true, limit: 1 })[0];
+  const from = e?.parcelId === parcelId ? e.data.reachable : undefined;
+  return from === "request" || from === "advice" ? from : null;
 }
 
 export interface PickRules {
