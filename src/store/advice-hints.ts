@@ -22,6 +22,8 @@ export const MAX_HINTS = 10_000;
 /** A hint is kept at most this long, whatever expiry the center gives (its longest advice ttl). */
 export const MAX_HINT_AGE_MS = 366 * 86_400_000;
 const CURSOR = "adviceHints.lastId";
+/** What the center accepts as a tracking ref (POST /parcels/advice): anything else is not kept, whoever wrote it. */
+const TRACKING_REF = /^[\x21-\x7e]{1,64}$/;
 
 function prepare(db: Db) {
   return {
@@ -63,9 +65,11 @@ export class AdviceHintTable {
   apply(rows: readonly AdviceHint[], now: number): void {
     let last = this.lastHintId();
     for (const r of rows) {
+      last = Math.max(last, r.hintId);
+      // such a ref was never kept, so there is nothing to withdraw either
+      if (!TRACKING_REF.test(r.trackingRef)) continue;
       if (r.reachable && r.expiresAt > now) this.s.put.run({ trackingRef: r.trackingRef, hintId: r.hintId, expiresAt: Math.min(r.expiresAt, now + MAX_HINT_AGE_MS), now });
       else this.s.drop.run(r.trackingRef);
-      last = Math.max(last, r.hintId);
     }
     this.s.setCursor.run(CURSOR, String(last));
     const over = this.s.count.get()!.n - MAX_HINTS;

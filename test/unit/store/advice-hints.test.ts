@@ -58,4 +58,8 @@ it("holds at most MAX_HINTS (those expiring first make room) and never longer th
   expect(held.some((h) => h.trackingRef === "R0" || h.trackingRef === "R4")).toBe(false);
   s.write(() => s.adviceHints.apply([hint(MAX_HINTS + 10, "FAR", true, NOW + 50 * 365 * DAY)], NOW));
   expect(s.adviceHints.list().find((h) => h.trackingRef === "FAR")?.expiresAt).toBe(NOW + MAX_HINT_AGE_MS);
+  // no tracking ref the center's own route would refuse (1-64 printable ASCII characters)
+  s.write(() => s.adviceHints.apply([hint(MAX_HINTS + 11, "X".repeat(65)), hint(MAX_HINTS + 12, "with space"), hint(MAX_HINTS + 13, "")], NOW));
+  expect(s.adviceHints.list().some((h) => h.trackingRef.length > 64 || h.trackingRef.includes(" ") || h.trackingRef === "")).toBe(false);
+  expect(s.adviceHints.lastHintId()).toBe(MAX_HINTS + 13);
 });
