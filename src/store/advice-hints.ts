@@ -90,6 +90,10 @@ export class AdviceHintTable {
     return this.s.prune.run(now).changes;
   }
 
+  count(): number {
+    return this.s.count.get()!.n;
+  }
+
   /** The hints held, oldest first (lockerctl and tests). */
   list(): { trackingRef: string; hintId: number; expiresAt: number }[] {
     return this.s.all.all();

@@ -163,6 +163,7 @@ export class SyncLoop implements SyncControl {
       lagMs: s.oldestUnsentAt === null ? 0 : Math.max(0, now - s.oldestUnsentAt),
       lastSentSeq: s.lastSentSeq,
       attempts: this.attempts,
+      adviceHints: this.deps.ctx.store.adviceHints.count(),
     };
   }
 

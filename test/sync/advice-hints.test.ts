@@ -106,6 +106,7 @@ it("a carrier's reachable pre-advice reaches only its bank; there the courier ge
   const syncX = loop(x.ctx, central.link(lx), syncSettings(lx.bankId));
   expect(await syncX.runOnce()).toMatchObject({ hints: 1 });
   expect(held(x)).toEqual(["TR-R1"]);
+  expect(syncX.status().adviceHints).toBe(1);
   expect(await loop(y.ctx, central.link(ly), syncSettings(ly.bankId)).runOnce()).toMatchObject({ hints: 0 });
   expect(held(y)).toEqual([]);
   expect(await syncX.runOnce()).toMatchObject({ hints: 0 });
@@ -131,6 +132,7 @@ it("a carrier's reachable pre-advice reaches only its bank; there the courier ge
   // back online: the event goes up with where the ask came from, and the hint never comes back
   const online = loop(x.ctx, central.link(lx), syncSettings(lx.bankId));
   expect(await online.runOnce()).toMatchObject({ hints: 0 });
+  expect(online.status().adviceHints).toBe(0);
   const up = (await central.events(lx.bankId)).find((e) => e.parcelId === asked.parcelId && e.type === "parcel.assigned");
   expect(up?.data).toMatchObject({ reachable: "advice" });
   // even asked from the start, the center gives no hint for a parcel already at the bank
