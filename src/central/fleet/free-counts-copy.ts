@@ -61,7 +61,8 @@ export class FreeCountsCopy {
   private pendingConfirm = -Infinity;
   private draining: Promise<void> | null = null;
   private retryMs = 0;
-  private timers: NodeJS.Timeout[] = [];
+  private beat: NodeJS.Timeout | null = null;
+  private retry: NodeJS.Timeout | null = null;
   private readonly token = randomBytes(6).toString("hex");
   private warnedSchema = false;
   private now: () => number = Date.now;
@@ -92,15 +93,15 @@ export class FreeCountsCopy {
     this.state = "down";
     this.retryMs = settings.reconnectMinMs;
     this.connect();
-    const beat = setInterval(() => this.heartbeat(), settings.heartbeatMs);
-    beat.unref();
-    this.timers.push(beat);
+    this.beat = setInterval(() => this.heartbeat(), settings.heartbeatMs);
+    this.beat.unref();
   }
 
   async stop(): Promise<void> {
     this.state = "stopped";
-    for (const t of this.timers) clearInterval(t);
-    this.timers = [];
+    if (this.beat) clearInterval(this.beat);
+    if (this.retry) clearTimeout(this.retry);
+    this.beat = this.retry = null;
     const c = this.client;
     this.client = null;
     // (a connection that hangs is not waited for long)
@@ -127,9 +128,7 @@ export class FreeCountsCopy {
       this.pendingConfirm = -Infinity;
       this.pendingBanks.clear();
       deps.log.warn({ err, retryInMs: this.retryMs }, `availability copy: ${why}; reads go to PostgreSQL until it is reloaded`);
-      const t = setTimeout(() => this.connect(), this.retryMs);
-      t.unref();
-      this.timers.push(t);
+      this.reconnectIn(this.retryMs);
       this.retryMs = Math.min(this.settings!.reconnectMaxMs, this.retryMs * 2);
     };
     this.lose = lost;
@@ -150,13 +149,12 @@ export class FreeCountsCopy {
       if (!(await notifiesCounts(client))) {
         // heartbeats would still come back: the copy would look fresh and never change
         this.client = null;
+        this.lose = null;
         client.end().catch(() => {});
         if (!this.warnedSchema) deps.log.warn("availability copy off: this central schema does not notify count changes (central migration 8); reads go to PostgreSQL");
         this.warnedSchema = true;
         this.state = "down";
-        const t = setTimeout(() => this.connect(), this.settings!.reconnectMaxMs);
-        t.unref();
-        this.timers.push(t);
+        this.reconnectIn(this.settings!.reconnectMaxMs);
         return;
       }
       await client.query(`LISTEN ${FREE_COUNT_CHANNEL}`);
@@ -173,6 +171,15 @@ export class FreeCountsCopy {
       deps.log.info({ banks: this.counts.bankCount, rows: rows.length, ms: this.now() - started }, "availability copy loaded");
       this.drain();
     })().catch((e: unknown) => lost("could not load", e));
+  }
+
+  private reconnectIn(ms: number): void {
+    if (this.state === "stopped") return;
+    this.retry = setTimeout(() => {
+      this.retry = null;
+      this.connect();
+    }, ms);
+    this.retry.unref();
   }
 
   /** Re-read the banks notified (one statement for all of them), one round at a time, in order. */
