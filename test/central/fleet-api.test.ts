@@ -39,6 +39,8 @@ beforeAll(async () => {
   ]);
   await bank.query(`SELECT central.report_bank_status_by_key('API1', $1, $2::jsonb)`, [login.key, JSON.stringify({ softwareVersion: "0.1.0", bankTimeMs: Date.now(), clockSynced: true, backlog: 0, oldestUnsentMs: null, lastError: null, sequenceConflict: false })]);
   await central.db.admin(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ('API1', 'open_door', '{"lockerId":"B01"}')`);
+  // availability is answered from the instance's copy, which follows commits within milliseconds
+  for (let i = 0; i < 500 && JSON.stringify((await get("/fleet/banks/API1/availability")).body.free) !== '{"L":1,"M":0,"S":1}'; i++) await new Promise((r) => setTimeout(r, 20));
 });
 afterAll(async () => {
   await bank?.end();
