@@ -1,6 +1,6 @@
 /**
  * `npm run fleet-sim -- [--banks 1000,5000] [--events 500] [--window 60] [--pool 8]
- * [--max-open 10000] [--hosts 2] [--queue-wait 120] [--timeout 1800] [--json]`: the reconnection storm
+ * [--max-open 10000] [--hosts 2] [--queue-wait 120] [--projectors 1] [--timeout 1800] [--json]`: the reconnection storm
  * (bench/fleet/storm.ts) for each fleet size in turn, each on a fresh private PostgreSQL and
  * PgBouncer. Progress on stderr every 10 s; the figures of each size on stdout.
  */
@@ -16,6 +16,7 @@ const { values } = parseArgs({
     "max-open": { type: "string", default: "10000" },
     hosts: { type: "string", default: "2" },
     "queue-wait": { type: "string", default: "120" },
+    projectors: { type: "string", default: "1" },
     timeout: { type: "string", default: "1800" },
     json: { type: "boolean", default: false },
   },
@@ -38,6 +39,7 @@ const settings = {
   maxOpen: whole("max-open", values["max-open"]),
   hosts: whole("hosts", values.hosts),
   queueWaitS: whole("queue-wait", values["queue-wait"], 0),
+  projectors: whole("projectors", values.projectors),
   timeoutS: whole("timeout", values.timeout),
 };
 for (const banks of fleets) {

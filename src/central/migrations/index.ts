@@ -20,6 +20,7 @@ import { FLEET_VIEWS_SQL } from "./004-fleet-views.js";
 import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
 import { PASSES_SQL } from "./006-passes.js";
 import { DOOR_TRUTH_ALARMS_SQL } from "./007-door-truth-alarms.js";
+import { DEFERRED_PROJECTION_SQL } from "./009-deferred-projection.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -38,4 +39,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 7: door truth: alarm rules for a suspected cut sensor cable and a compartment's low health;
   // each bank's compartment-health summary kept from its status report.
   DOOR_TRUTH_ALARMS_SQL,
+  // 9 (numbered for after migration 8, being written alongside; renumber at merge): deferred
+  // projection: a bank's batch landed and acknowledged, its projections applied by the projector.
+  DEFERRED_PROJECTION_SQL,
 ];
