@@ -41,8 +41,18 @@ export interface StormOptions {
   bareSeconds?: number;
   /** PgBouncer's query_wait_timeout, s (default 120; 0: a bank waits in its queue as long as it takes). */
   queueWaitS?: number;
-  /** Projector loops (lockerd-central's, here in this process, straight to PostgreSQL; default 1). */
+  /**
+   * Projector loops (lockerd-central's, here in this process, straight to PostgreSQL; default 1).
+   * 0: none while banks send; one loop starts once every bank's backlog is in.
+   */
   projectors?: number;
+  /** Rows of central.projection_inline_slots (default: as the migration leaves them, 2). */
+  inlineSlots?: number;
+  /**
+   * How PgBouncer knows the ingest role's SCRAM secret: "file" (its auth_file, default: no
+   * lookup per login) or "query" (auth_query, a lookup in PostgreSQL at every login).
+   */
+  auth?: "file" | "query";
   log: (line: string) => void;
 }
 
@@ -60,8 +70,8 @@ export interface StormReport {
   eventsPerS: number;
   /** events / allProjectedS */
   projectedPerS: number;
-  /** Batches the banks' calls landed for the projector (the rest were projected in the call). */
-  batchesLanded: number;
+  /** Events the banks' calls landed for the projector (the rest were projected in the call). */
+  eventsLanded: number;
   bareInsertRowsPerS: number;
   vsBare: number;
   /**
@@ -112,7 +122,9 @@ export async function runStorm(opts: StormOptions): Promise<StormReport> {
   try {
     const admin = await central.admin();
     try {
+      const secret = await admin.query<{ s: string }>(`SELECT rolpassword AS s FROM pg_authid WHERE rolname = $1`, [central.bank.role]);
       bouncer = await startPgBouncer(asTestDatabase(central, admin), {
+        ...((opts.auth ?? "file") === "file" ? { users: { [central.bank.role]: secret.rows[0]!.s } } : {}),
         poolSize: opts.pool,
         maxServerConnections: opts.pool + 2,
         extra: { max_client_conn: opts.maxOpen + 100, listen_backlog: 4096, query_wait_timeout: opts.queueWaitS ?? 120 },
@@ -167,16 +179,20 @@ async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Clie
   let backlogNow = 0;
   const loadavgBefore = loadavg();
   // lockerd-central's projector, as an instance of it would run beside the banks
-  const projectorPool = new pg.Pool({ connectionString: central.adminUrl, max: (opts.projectors ?? 1) + 1 });
+  const projectorMetrics = new Registry();
+  const projectorPool = new pg.Pool({ connectionString: central.adminUrl, max: Math.max(1, opts.projectors ?? 1) + 1 });
   const projector: Projector = createProjector({
     pool: projectorPool,
     listenConfig: { connectionString: central.adminUrl },
     log: createLogger({ level: "warn", pretty: false }),
-    metrics: new Registry(),
-    settings: { enabled: true, workers: opts.projectors ?? 1, batchesPerCall: 8, pollMs: 200 },
+    metrics: projectorMetrics,
+    settings: { enabled: true, workers: Math.max(1, opts.projectors ?? 1), batchesPerCall: 8, pollMs: 200 },
   });
-  await projector.start();
-  const landed0 = await landedCount(admin);
+  if (opts.inlineSlots !== undefined) {
+    await admin.query(`DELETE FROM central.projection_inline_slots`);
+    await admin.query(`INSERT INTO central.projection_inline_slots SELECT generate_series(1, $1::int)`, [opts.inlineSlots]);
+  }
+  if (opts.projectors !== 0) await projector.start();
   try {
     // a host that fails to start leaves the others to the finally below
     const started = await Promise.allSettled(shares.map((_, h) => startHost(h)));
@@ -206,6 +222,7 @@ async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Clie
     try {
       done = await Promise.all(results);
       cpuIn = { pg: clusterCpuMs(cpu.pm), bouncer: processCpuMs(cpu.bouncer) };
+      if (opts.projectors === 0) await projector.start();
       // every acknowledged batch, projected: as long as the projector takes (bounded by the run's timeout)
       const deadline = startEpochMs + opts.timeoutS * 1000;
       for (;;) {
@@ -233,7 +250,7 @@ async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Clie
       ...checked,
       allProjectedS,
       projectedPerS: Math.round(checked.events / allProjectedS),
-      batchesLanded: (await landedCount(admin)) - landed0,
+      eventsLanded: await projectedByProjector(projectorMetrics),
       serverCpu: {
         bareUsPerRow: round2(cpu.bareUsPerRow),
         inUsPerEvent: inUs,
@@ -254,12 +271,10 @@ async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Clie
   }
 }
 
-/** Batches ever inserted into central.landed_batches (the statistics collector's count; a moment late). */
-async function landedCount(admin: pg.Client): Promise<number> {
-  const r = await admin.query<{ n: string | null }>(
-    `SELECT n_tup_ins AS n FROM pg_stat_user_tables WHERE schemaname = 'central' AND relname = 'landed_batches'`,
-  );
-  return Number(r.rows[0]?.n ?? 0);
+/** Events the projector projected (its counter): every event landed rather than projected in the bank's call. */
+async function projectedByProjector(metrics: Registry): Promise<number> {
+  const m = await metrics.getSingleMetric("lockerd_central_projected_events_total")?.get();
+  return m?.values[0]?.value ?? 0;
 }
 
 /** Per bank against the center: every event of its log held once (count, distinct seqs, first and last seq). */
