@@ -1,6 +1,6 @@
 /**
  * `npm run fleet-sim -- [--banks 1000,5000] [--events 500] [--window 60] [--pool 8]
- * [--max-open 10000] [--hosts 2] [--queue-wait 120] [--projectors 1] [--inline-slots 2] [--auth file|query] [--timeout 1800] [--json]`: the reconnection storm
+ * [--max-open 10000] [--hosts 2] [--queue-wait 120] [--projectors 2] [--inline-slots 2] [--auth file|query] [--timeout 1800] [--json]`: the reconnection storm
  * (bench/fleet/storm.ts) for each fleet size in turn, each on a fresh private PostgreSQL and
  * PgBouncer. Progress on stderr every 10 s; the figures of each size on stdout.
  */
@@ -16,7 +16,7 @@ const { values } = parseArgs({
     "max-open": { type: "string", default: "10000" },
     hosts: { type: "string", default: "2" },
     "queue-wait": { type: "string", default: "120" },
-    projectors: { type: "string", default: "1" },
+    projectors: { type: "string", default: "2" },
     "inline-slots": { type: "string", default: "2" },
     auth: { type: "string", default: "file" },
     timeout: { type: "string", default: "1800" },

@@ -42,7 +42,8 @@ export interface StormOptions {
   /** PgBouncer's query_wait_timeout, s (default 120; 0: a bank waits in its queue as long as it takes). */
   queueWaitS?: number;
   /**
-   * Projector loops (lockerd-central's, here in this process, straight to PostgreSQL; default 1).
+   * Projector loops (lockerd-central's, here in this process, straight to PostgreSQL; default 2,
+   * as lockerd-central's: the second only once banks have stopped landing).
    * 0: none while banks send; one loop starts once every bank's backlog is in.
    */
   projectors?: number;
@@ -180,13 +181,13 @@ async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Clie
   const loadavgBefore = loadavg();
   // lockerd-central's projector, as an instance of it would run beside the banks
   const projectorMetrics = new Registry();
-  const projectorPool = new pg.Pool({ connectionString: central.adminUrl, max: Math.max(1, opts.projectors ?? 1) + 1 });
+  const projectorPool = new pg.Pool({ connectionString: central.adminUrl, max: Math.max(1, opts.projectors ?? 2) + 1 });
   const projector: Projector = createProjector({
     pool: projectorPool,
     listenConfig: { connectionString: central.adminUrl },
     log: createLogger({ level: "warn", pretty: false }),
     metrics: projectorMetrics,
-    settings: { enabled: true, workers: Math.max(1, opts.projectors ?? 1), batchesPerCall: 8, pollMs: 200 },
+    settings: { enabled: true, workers: Math.max(1, opts.projectors ?? 2), batchesPerCall: 8, pollMs: 200, quietAfterMs: 1000 },
   });
   if (opts.inlineSlots !== undefined) {
     await admin.query(`DELETE FROM central.projection_inline_slots`);

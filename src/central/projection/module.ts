@@ -14,11 +14,13 @@ export const projectionSettings = z
     /** Run the projector on this instance (at least one instance must, or landed batches wait). */
     enabled: z.boolean().default(true),
     /** Projecting loops on this instance (each a connection while it works). */
-    workers: z.number().int().min(1).max(16).default(1),
+    workers: z.number().int().min(1).max(16).default(2),
     /** Batches of one bank per call (one transaction). */
     batchesPerCall: z.number().int().min(1).max(1000).default(8),
     /** How often an idle loop looks without being woken (ms). */
     pollMs: z.number().int().min(50).max(60_000).default(1000),
+    /** Loops beyond the first run only once no bank has landed a batch for this long (ms): during a storm, landing first. */
+    quietAfterMs: z.number().int().min(0).max(600_000).default(1000),
   })
   .strict()
   .prefault({});

@@ -18,6 +18,8 @@ export interface ProjectorSettings {
   batchesPerCall: number;
   /** How often an idle loop looks without being woken. */
   pollMs: number;
+  /** Loops beyond the first start once no bank has landed a batch for this long (ms). */
+  quietAfterMs: number;
 }
 
 export interface ProjectorDeps {
@@ -71,10 +73,24 @@ export function createProjector(d: ProjectorDeps): Projector {
       sleepers.add(wake);
     });
 
+  // Loops beyond the first wait while banks are landing: PostgreSQL cannot put the projector's
+  // work behind the banks', so during a storm one loop projects and the other cores land.
+  async function banksLanding(): Promise<boolean> {
+    const r = await pool.query<{ busy: boolean }>(
+      `SELECT COALESCE((SELECT l.landed_at FROM central.landed_batches l ORDER BY l.id DESC LIMIT 1) > now() - $1 * interval '1 millisecond', false) AS busy`,
+      [s.quietAfterMs],
+    );
+    return r.rows[0]!.busy;
+  }
+
   async function loop(n: number): Promise<void> {
     while (!stopped) {
       let worked = false;
       try {
+        if (n > 0 && (await banksLanding())) {
+          await sleep(s.pollMs);
+          continue;
+        }
         const p = await projectOnce(pool, s.batchesPerCall);
         if (p.batches > 0) {
           projected.inc(p.events);

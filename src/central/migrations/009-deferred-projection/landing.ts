@@ -7,8 +7,8 @@
  * row in central.banks, as ingest_as takes it) it looks at the batch once, cheaply: a batch of
  * well-formed events whose seqs run on one by one from above everything the center holds or has
  * landed for the bank can only be new. Such a batch is
- *  - projected at once by ingest_as (as before migration 9) when the bank has nothing landed
- *    waiting and one of the inline slots (rows of central.projection_inline_slots, taken with
+ *  - projected at once by ingest_as (as before migration 9) when no batch of any bank waits
+ *    landed and one of the inline slots (rows of central.projection_inline_slots, taken with
  *    SKIP LOCKED) is free: a quiet center stays current, with no lag;
  *  - else landed: one row in central.landed_batches, banks.landed_seq advanced, and acknowledged.
  *    The projector (central.project_landed, run by lockerd-central) applies it later, in the
@@ -89,7 +89,7 @@ export const LANDING_SQL = String.raw`
   CREATE FUNCTION central.land_as(p_bank_id text, p_events jsonb) RETURNS bigint
   LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, central, pg_temp AS $fn$
   DECLARE
-    v_last bigint; v_landed bigint; v_n integer; v_first bigint; v_ok boolean; v_slot smallint;
+    v_last bigint; v_landed bigint; v_n integer; v_first bigint; v_ok boolean; v_slot smallint; v_idle boolean;
   BEGIN
     SELECT b.last_seq, b.landed_seq INTO v_last, v_landed FROM central.banks b WHERE b.id = p_bank_id FOR UPDATE;
     IF NOT FOUND THEN
@@ -116,14 +116,17 @@ export const LANDING_SQL = String.raw`
         INTO v_ok
         FROM jsonb_array_elements(p_events) WITH ORDINALITY AS x(e, ord);
         IF v_ok THEN
-          IF v_landed <= v_last THEN
+          -- (nothing waits anywhere: no storm on; once batches wait, every batch lands until
+          -- the projector has caught up, so banks are not held by projections under load)
+          v_idle := NOT EXISTS (SELECT 1 FROM central.landed_batches);
+          IF v_idle AND v_landed <= v_last THEN
             SELECT s.slot INTO v_slot FROM central.projection_inline_slots s FOR UPDATE SKIP LOCKED LIMIT 1;
             IF FOUND THEN
               RETURN central.ingest_as(p_bank_id, p_events);
             END IF;
           END IF;
           -- wake a sleeping projector only when nothing was waiting (a NOTIFY serialises commits)
-          IF NOT EXISTS (SELECT 1 FROM central.landed_batches) THEN
+          IF v_idle THEN
             PERFORM pg_notify('central_landed', '');
           END IF;
           INSERT INTO central.landed_batches (bank_id, first_seq, last_seq, events)
