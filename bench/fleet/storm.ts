@@ -91,6 +91,7 @@ export interface StormReport {
     capacityProjectedVsBare: number;
   };
   serverConnectionsMax: number;
+  settings: { maxOpen: number; auth: "file" | "query"; projectors: number; inlineSlots: number };
   firstBatchWaitMs: { p50: number; p99: number; max: number };
   banksThatRetried: number;
   failedConnections: number;
@@ -148,7 +149,8 @@ export async function runStorm(opts: StormOptions): Promise<StormReport> {
       opts.log(`  bare batched INSERT on one connection: ${bareInsertRowsPerS.toFixed(0)} rows/s, ${bareUsPerRow.toFixed(1)} µs of server CPU a row`);
       const cpu = { pm, bouncer: bouncer.pid, bareUsPerRow };
       const report = await storm(central, bouncer, admin, keys, opts, cpu);
-      return { ...report, bareInsertRowsPerS: Math.round(bareInsertRowsPerS), vsBare: round2(report.eventsPerS / bareInsertRowsPerS) };
+      const settings = { maxOpen: opts.maxOpen, auth: opts.auth ?? "file", projectors: opts.projectors ?? 2, inlineSlots: opts.inlineSlots ?? 2 };
+      return { ...report, settings, bareInsertRowsPerS: Math.round(bareInsertRowsPerS), vsBare: round2(report.eventsPerS / bareInsertRowsPerS) };
     } finally {
       await admin.end();
     }
