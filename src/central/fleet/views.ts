@@ -31,7 +31,7 @@ export const bankSummaryView = z
         since: when.nullable().meta({ description: "when the oldest of them landed (null: none waits)" }),
       })
       .strict()
-      .meta({ description: "what the center holds of the bank but its projections (lockers, parcels, alarms) do not show yet: see the README, Sync throughput, Deferred projection" }),
+      .meta({ description: "what the center holds of the bank but its projections (lockers, parcels, alarms) do not show yet: see the README, Landed first, projected after" }),
     softwareVersion: z.string().nullable(),
     clockSynced: z.boolean().nullable(),
     clockOffsetMs: z.number().int().nullable().meta({ description: "the bank's clock minus the center's at its last report" }),
