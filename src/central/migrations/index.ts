@@ -21,6 +21,7 @@ import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
 import { PASSES_SQL } from "./006-passes.js";
 import { DOOR_TRUTH_ALARMS_SQL } from "./007-door-truth-alarms.js";
 import { DEFERRED_PROJECTION_SQL } from "./009-deferred-projection.js";
+import { ADVICE_HINTS_SQL } from "./010-advice-hints.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -39,7 +40,11 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 7: door truth: alarm rules for a suspected cut sensor cable and a compartment's low health;
   // each bank's compartment-health summary kept from its status report.
   DOOR_TRUTH_ALARMS_SQL,
-  // 9 (numbered for after migration 8, being written alongside; renumber at merge): deferred
-  // projection: a bank's batch landed and acknowledged, its projections applied by the projector.
+  // 10 (numbered to follow 8 and 9 of work merged alongside; alone on its branch it is the 8th):
+  // reachable doors asked for in the pre-advice, as hints each bank pulls with its key.
+  ADVICE_HINTS_SQL,
+  // 9 (numbered for after migration 8, being written alongside; after main's 10 here, the 9th
+  // entry; renumber at merge): deferred projection: a bank's batch landed and acknowledged, its
+  // projections applied by the projector. Independent of 8 and 10 (no function of theirs replaced).
   DEFERRED_PROJECTION_SQL,
 ];
