@@ -21,6 +21,7 @@ import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
 import { PASSES_SQL } from "./006-passes.js";
 import { DOOR_TRUTH_ALARMS_SQL } from "./007-door-truth-alarms.js";
 import { FREE_COUNT_NOTIFY_SQL } from "./008-free-count-notify.js";
+import { DEFERRED_PROJECTION_SQL } from "./009-deferred-projection.js";
 import { ADVICE_HINTS_SQL } from "./010-advice-hints.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
@@ -42,7 +43,9 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   DOOR_TRUTH_ALARMS_SQL,
   // 8: availability copy: every change of a bank's locker counts is notified (lockerd_free_counts).
   FREE_COUNT_NOTIFY_SQL,
-  // 10 (numbered to follow 8 and 9 of work merged alongside; here it follows 8 alone, until 9 is merged):
-  // reachable doors asked for in the pre-advice, as hints each bank pulls with its key.
+  // 9: deferred projection: a bank's batch landed and acknowledged, its projections applied by
+  // the projector (or in the bank's own call when nothing waits).
+  DEFERRED_PROJECTION_SQL,
+  // 10: reachable doors asked for in the pre-advice, as hints each bank pulls with its key.
   ADVICE_HINTS_SQL,
 ];
