@@ -50,7 +50,7 @@ export interface CenterIngestSizes {
   inlineSlots?: number;
 }
 
-const FULL: CenterIngestSizes = { banks: 2_000, eventsPerBank: 500, connections: 8, batchSize: 20_000, batchesPerCall: 8 };
+const FULL: CenterIngestSizes = { banks: 4_000, eventsPerBank: 500, connections: 8, batchSize: 20_000, batchesPerCall: 8 };
 const QUICK: CenterIngestSizes = { banks: 40, eventsPerBank: 100, connections: 4, batchSize: 20_000, batchesPerCall: 8 };
 /** Rows of each bare INSERT (the fleet simulator's: a day's backlog). */
 const BARE_BATCH_ROWS = 500;
