@@ -4,6 +4,7 @@ import type { ApiDeps } from "./deps.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { idempotencyKeys } from "./idempotency.js";
+import { span, spanStart } from "../system/trace.js";
 import { notFound, problemHandler, redactPath } from "./problem.js";
 import { mountRoutes, type Route } from "./registry.js";
 import { eventRoutes } from "./routes/events.js";
@@ -41,7 +42,9 @@ export function createApi(deps: ApiDeps): Api {
   // Access log: method, path with any code redacted, status, time. Never bodies or headers.
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
+    const traced = spanStart();
     res.on("finish", () => {
+      span("http", traced);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       log.debug({ method: req.method, path: redactPath(req.path), status: res.statusCode, ms }, "request");
     });

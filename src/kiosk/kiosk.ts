@@ -19,6 +19,7 @@ import type { TimerHandle } from "../basics/ports.js";
 import type { KeypadKey, Scan } from "../input/devices.js";
 import type { Indicator, Pattern } from "../output/indicator.js";
 import type { Logger } from "../system/logger.js";
+import { mark } from "../system/trace.js";
 import type { Courier, CourierDirectory, Standing } from "./couriers.js";
 
 export interface KioskSettings {
@@ -89,10 +90,12 @@ export class Kiosk {
   }
 
   key(k: KeypadKey): void {
+    mark("kiosk.queued");
     this.enqueue(() => (this.mode.kind === "customer" ? this.customerKey(k) : this.courierKey(k)));
   }
 
   scan(s: Scan): void {
+    mark("kiosk.queued");
     this.enqueue(() => (this.mode.kind === "customer" ? this.customerScan(s) : this.courierScan(s)));
   }
 
@@ -149,6 +152,7 @@ export class Kiosk {
   }
 
   private async submitCode(code: string): Promise<void> {
+    mark("kiosk.start");
     try {
       const r = await pickupByCode(this.deps.ctx, code, this.keypadSource());
       this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup at the keypad");
@@ -179,6 +183,7 @@ export class Kiosk {
       return this.show("rejected");
     }
     // Not attempt-limited, and not blocked by a keypad lockout: tokens cannot be guessed.
+    mark("kiosk.start");
     try {
       const r = await pickupByToken(this.deps.ctx, s.text, { channel: "scanner", id: this.deps.settings.scannerName });
       this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup by scanned token");

@@ -10,6 +10,7 @@
  */
 import { cappedDelay } from "../../basics/backoff.js";
 import type { Logger } from "../../system/logger.js";
+import { markLocker } from "../../system/trace.js";
 import type { DoorPosition, LockBank, LockBankListener, UnlockReceipt } from "../lock-bank.js";
 import type { FrameFormat } from "./framing.js";
 import { SerialLink } from "./link.js";
@@ -139,6 +140,9 @@ export class BoardLockBank implements LockBank {
     if (!wire) throw new Error(`${this.kind}: no locker ${lockerId} in the wiring`);
     const board = this.board(wire.board);
     if (this.offlineSet.has(lockerId) || !this.lineOpen) throw new Error(`${this.kind}: board ${wire.board} of locker ${lockerId} is offline`);
+    markLocker("driver.unlock", lockerId);
+    // (the protocol's unlock sends its command first: the link marks that exchange for this locker)
+    this.link.traceNext(lockerId);
     try {
       const reading = await this.opts.protocol.unlock(this.link, wire.board, wire.channel, pulseMs);
       if (reading) this.apply(board, reading);

@@ -8,6 +8,7 @@ import { FrameParser, type Discard, type FrameFormat } from "./framing.js";
 import { LineQueue } from "./line-queue.js";
 import type { SerialLine } from "./line.js";
 import { ReplyMatcher } from "./matcher.js";
+import { markLocker, span, traceEnabled, nowMs } from "../../system/trace.js";
 
 export interface LinkOptions {
   gapMs: number;
@@ -31,6 +32,8 @@ export class SerialLink {
   private readonly queue: LineQueue;
   private readonly matcher = new ReplyMatcher();
   private closed = false;
+  /** The locker whose unlock the next command carries (stage marks, when tracing). */
+  private traced: string | null = null;
   readonly stats: LinkStats = { frames: 0, garbage: 0, badChecksum: 0, malformed: 0, unsolicited: 0, timeouts: 0 };
 
   constructor(
@@ -47,33 +50,50 @@ export class SerialLink {
     return this.line.open();
   }
 
+  /** Tracing: the next command sent or asked carries this locker's unlock. */
+  traceNext(lockerId: string): void {
+    if (traceEnabled()) this.traced = lockerId;
+  }
+
   /** Send a frame that the board does not answer. */
   send(frame: Uint8Array): Promise<void> {
+    const traced = this.takeTraced();
     return this.queue.run(async () => {
-      this.assertOpen();
-      this.prepare();
-      await this.line.write(frame);
+      const start = this.granted(traced);
+      try {
+        this.assertOpen();
+        this.prepare();
+        await this.line.write(frame, traced ? () => markLocker("bus.handed", traced) : undefined);
+      } finally {
+        span("bus", start, nowMs(), frameTag(frame));
+      }
     });
   }
 
   /** Ask and wait for the frame that `accept` recognises as the answer. */
   async request<T>(frame: Uint8Array, accept: (reply: Buffer) => T | undefined, what: string, retries = this.opts.retries): Promise<T> {
     let lastError: Error | null = null;
+    const traced = this.takeTraced();
     for (let attempt = 0; attempt <= retries; attempt++) {
       try {
         return await this.queue.run(async () => {
-          this.assertOpen();
-          this.prepare();
-          const answer = this.matcher.expect(accept, this.opts.responseTimeoutMs, what);
-          // The wait can end (timeout, line closing) while the write is still going: mark it handled now.
-          answer.catch(() => undefined);
+          const start = this.granted(attempt === 0 ? traced : null);
           try {
-            await this.line.write(frame);
-          } catch (e) {
-            this.matcher.cancel(e as Error);
-            throw e;
+            this.assertOpen();
+            this.prepare();
+            const answer = this.matcher.expect(accept, this.opts.responseTimeoutMs, what);
+            // The wait can end (timeout, line closing) while the write is still going: mark it handled now.
+            answer.catch(() => undefined);
+            try {
+              await this.line.write(frame, traced && attempt === 0 ? () => markLocker("bus.handed", traced) : undefined);
+            } catch (e) {
+              this.matcher.cancel(e as Error);
+              throw e;
+            }
+            return await answer;
+          } finally {
+            span("bus", start, nowMs(), frameTag(frame));
           }
-          return await answer;
         });
       } catch (e) {
         if (!(e instanceof Error) || (e as { code?: string }).code !== "REPLY_TIMEOUT") throw e;
@@ -102,6 +122,19 @@ export class SerialLink {
     this.parser.reset();
   }
 
+  private takeTraced(): string | null {
+    const t = this.traced;
+    this.traced = null;
+    return t;
+  }
+
+  /** The line is this exchange's now (tracing: its start, and the stage of a traced unlock). */
+  private granted(traced: string | null): number {
+    if (!traceEnabled()) return 0;
+    if (traced) markLocker("bus.granted", traced);
+    return nowMs();
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error(`serial line ${this.line.path} is closed`);
   }
@@ -123,4 +156,12 @@ export class SerialLink {
       }
     }
   }
+}
+
+/** A frame's first four bytes as one number, naming the exchange in a trace span. */
+function frameTag(frame: Uint8Array): number {
+  if (!traceEnabled()) return 0;
+  let n = 0;
+  for (let i = 0; i < 4; i++) n = n * 256 + (frame[i] ?? 0);
+  return n;
 }
