@@ -24,6 +24,7 @@ import { Store } from "../../src/store/store.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
 import { startBenchCentral, type BenchCentral } from "../support/central.js";
 import { ExternalRig, wireOf, type LoopDelay, type Profile } from "../support/external-rig.js";
+import { networkGroup, postmasterPid, type NetworkGroup } from "../support/network-cgroup.js";
 import { piProfile } from "../support/pi-profile.js";
 import { breakdown, describe, tailAndAll, type Breakdown } from "../support/stage-breakdown.js";
 import type { Benchmark, BenchResult } from "../support/result.js";
@@ -215,9 +216,10 @@ function figures(name: string, run: Run, extra: Record<string, unknown>, target:
   return out;
 }
 
-/** A flooding client in its own process; stop() ends it and resolves with its rounds. */
-function flooder(url: string, token: string): { stop(): Promise<number> } {
+/** A flooding client in its own process (elsewhere on the network: see network-cgroup.ts); stop() ends it and resolves with its rounds. */
+function flooder(url: string, token: string, net: NetworkGroup): { stop(): Promise<number> } {
   const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "bench/support/flood-client.ts"), url, token], { cwd: PACKAGE_ROOT, stdio: ["pipe", "pipe", "inherit"] });
+  if (child.pid) net.add(child.pid);
   const rounds = new Promise<number>((resolve) => {
     createInterface({ input: child.stdout! }).on("line", (l) => resolve((JSON.parse(l) as { rounds: number }).rounds));
     child.once("exit", () => resolve(0));
@@ -359,7 +361,16 @@ function partsFromEnv(): Parts {
   return { vm: chosen.includes("vm"), pi: chosen.includes("pi"), idle: chosen.includes("idle"), loaded: chosen.includes("loaded"), flash: chosen.includes("flash") };
 }
 
-async function profileRuns(name: string, profile: Profile, central: BenchCentral, quick: boolean, log: (l: string) => void, targets: { idle: number; loaded: number }, parts: Parts): Promise<BenchResult[]> {
+async function profileRuns(
+  name: string,
+  profile: Profile,
+  central: BenchCentral,
+  net: NetworkGroup,
+  quick: boolean,
+  log: (l: string) => void,
+  targets: { idle: number; loaded: number },
+  parts: Parts,
+): Promise<BenchResult[]> {
   const n = Number(process.env.BENCH_KEYPRESS_SAMPLES ?? (quick ? 20 : 300));
   const results: BenchResult[] = [];
   // Idle: no sync, nothing else running; then the customers' parcels for the loaded run are stored.
@@ -397,7 +408,7 @@ async function profileRuns(name: string, profile: Profile, central: BenchCentral
     await loaded.start();
     const pool = new Pool(loaded, 24);
     pool.keepFull();
-    const floods = [flooder(loaded.url, loaded.token), flooder(loaded.url, loaded.token)];
+    const floods = [flooder(loaded.url, loaded.token, net), flooder(loaded.url, loaded.token, net)];
     const bare = bareLoop();
     let caughtUpAt: number | null = null;
     let backlogSeen = 0;
@@ -419,7 +430,7 @@ async function profileRuns(name: string, profile: Profile, central: BenchCentral
     await pool.stop();
     await watching;
     const catchUpS = caughtUpAt === null ? null : round((caughtUpAt - t0) / 1000, 1);
-    const extra = { floodRounds: rounds, backlog, catchUpSeconds: catchUpS, load: "2 API flood clients, sync catch-up then prune, expiry sweep 1/s" };
+    const extra = { floodRounds: rounds, backlog, catchUpSeconds: catchUpS, load: "2 API flood clients, sync catch-up then prune, expiry sweep 1/s", rig: net.description };
     results.push(...figures(`keypress_external_ms.${name}.under_load`, run, extra, { p99: targets.loaded }));
     results.push(...stageFigures(`keypress_external_ms.${name}.under_load`, run, log));
     results.push({ name: `event_loop_delay_ms.${name}.under_load`, value: round(run.loop.p99, 2), unit: "ms p99", max: round(run.loop.max, 2), target: "p99 < 5 ms, max < 20 ms", met: run.loop.p99 < 5 && run.loop.max < 20 });
@@ -435,13 +446,15 @@ async function profileRuns(name: string, profile: Profile, central: BenchCentral
 export const keypressExternal: Benchmark = async ({ quick, log }) => {
   const central = await startBenchCentral("benchext");
   const results: BenchResult[] = [];
+  const net = networkGroup(log);
   try {
+    net.addTree(postmasterPid(central.dataDir));
     const parts = partsFromEnv();
-    if (parts.vm) results.push(...(await profileRuns("vm", {}, central, quick, log, { idle: 10, loaded: 10 }, parts)));
+    if (parts.vm) results.push(...(await profileRuns("vm", {}, central, net, quick, log, { idle: 10, loaded: 10 }, parts)));
     if (parts.pi) {
       const pi = piProfile(log);
       try {
-        results.push(...(await profileRuns("pi", pi.profile, central, quick, log, { idle: 100, loaded: 100 }, parts)).map((r) => ({ ...r, profile: pi.description })));
+        results.push(...(await profileRuns("pi", pi.profile, central, net, quick, log, { idle: 100, loaded: 100 }, parts)).map((r) => ({ ...r, profile: pi.description })));
       } finally {
         pi.close();
       }
@@ -449,6 +462,7 @@ export const keypressExternal: Benchmark = async ({ quick, log }) => {
     if (parts.flash) results.push(...(await flashWear(central, log, quick)));
   } finally {
     central.stop();
+    net.close();
   }
   return results;
 };

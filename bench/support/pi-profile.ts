@@ -31,10 +31,11 @@
  * runs with the disk delays only.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
+import { makeCgroup } from "./cgroup.js";
 import type { Profile } from "./external-rig.js";
 
 /** median ms, p99 ms, stalls per million, stall min ms, stall max ms (see above). */
@@ -53,8 +54,8 @@ export function piProfile(log: (l: string) => void): PiProfile {
   const shim = join(dir, "sd-fsync-delay.so");
   const cc = spawnSync("cc", ["-shared", "-fPIC", "-O2", "-o", shim, join(PACKAGE_ROOT, "bench/support/sd-fsync-delay.c"), "-ldl", "-lm"], { encoding: "utf8" });
   if (cc.status !== 0) throw new Error(`building the fsync shim failed: ${cc.stderr}`);
-  const cgroup = makeCgroup(log);
-  const description = `fsync/fdatasync delayed (median 3 ms, p99 30 ms, 0.1% stalls of 100-250 ms); ${cgroup ? `CPU quota ${QUOTA_US / 1000} ms per ${PERIOD_US / 1000} ms (${cgroup.kind})` : "no CPU quota (no writable cgroup)"}`;
+  const cgroup = makeCgroup(`lockerd-bench-pi-${process.pid}`, { v1: { "cpu.cfs_period_us": String(PERIOD_US), "cpu.cfs_quota_us": String(QUOTA_US) }, v2: { "cpu.max": `${QUOTA_US} ${PERIOD_US}` } }, log);
+  const description = `fsync/fdatasync delayed (median 3 ms, p99 30 ms, 0.1% stalls of 100-250 ms); ${cgroup ? `CPU quota ${QUOTA_US / 1000} ms per ${PERIOD_US / 1000} ms (cgroup ${cgroup.kind === "v1" ? "v1 cpu.cfs_quota_us" : "v2 cpu.max"})` : "no CPU quota (no writable cgroup)"}`;
   return {
     description,
     profile: {
@@ -66,43 +67,4 @@ export function piProfile(log: (l: string) => void): PiProfile {
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-interface Cgroup {
-  kind: string;
-  add(pid: number): void;
-  remove(): void;
-}
-
-function makeCgroup(log: (l: string) => void): Cgroup | null {
-  const name = `lockerd-bench-pi-${process.pid}`;
-  const v1 = "/sys/fs/cgroup/cpu";
-  const v2 = "/sys/fs/cgroup";
-  try {
-    if (existsSync(join(v1, "cpu.cfs_quota_us"))) {
-      const path = join(v1, name);
-      mkdirSync(path);
-      writeFileSync(join(path, "cpu.cfs_period_us"), String(PERIOD_US));
-      writeFileSync(join(path, "cpu.cfs_quota_us"), String(QUOTA_US));
-      return { kind: "cgroup v1 cpu.cfs_quota_us", add: (pid) => writeFileSync(join(path, "cgroup.procs"), String(pid)), remove: () => removeCgroup(path) };
-    }
-    if (existsSync(join(v2, "cgroup.controllers"))) {
-      const path = join(v2, name);
-      mkdirSync(path);
-      writeFileSync(join(path, "cpu.max"), `${QUOTA_US} ${PERIOD_US}`);
-      return { kind: "cgroup v2 cpu.max", add: (pid) => writeFileSync(join(path, "cgroup.procs"), String(pid)), remove: () => removeCgroup(path) };
-    }
-  } catch (e) {
-    log(`  pi profile: no CPU quota (${(e as Error).message})`);
-  }
-  return null;
-}
-
-/** The daemon has exited by now; a cgroup with no process in it can be removed. */
-function removeCgroup(path: string): void {
-  try {
-    rmdirSync(path);
-  } catch {
-    // still busy (a process left behind): leave it, it is harmless and named after this run
-  }
 }
