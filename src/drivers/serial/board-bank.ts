@@ -13,7 +13,7 @@ import type { Logger } from "../../system/logger.js";
 import { markLocker } from "../../system/trace.js";
 import type { DoorPosition, LockBank, LockBankListener, UnlockReceipt } from "../lock-bank.js";
 import type { FrameFormat } from "./framing.js";
-import { SerialLink } from "./link.js";
+import { SerialLink, type BusLink } from "./link.js";
 import type { SerialLine } from "./line.js";
 import type { BoardWiring, LockerWire } from "./wiring.js";
 
@@ -30,14 +30,14 @@ export interface BoardProtocol {
   /** The frames the host reads. */
   readonly replyFormat: FrameFormat;
   /** retries: override of the link's (an offline board is probed once per turn). */
-  read(link: SerialLink, board: number, retries?: number): Promise<BoardReading>;
+  read(link: BusLink, board: number, retries?: number): Promise<BoardReading>;
   /**
    * Unlock one channel; a reading when the protocol confirms by reading the board. pulseMs
    * matters only to protocols that carry the pulse length in the command (the board still times it).
    */
-  unlock(link: SerialLink, board: number, channel: number, pulseMs: number): Promise<BoardReading | null>;
+  unlock(link: BusLink, board: number, channel: number, pulseMs: number): Promise<BoardReading | null>;
   /** Switch every output of the board off (boards that can hold an output on). */
-  allOff?(link: SerialLink, board: number, retries?: number): Promise<void>;
+  allOff?(link: BusLink, board: number, retries?: number): Promise<void>;
 }
 
 /**
@@ -141,10 +141,9 @@ export class BoardLockBank implements LockBank {
     const board = this.board(wire.board);
     if (this.offlineSet.has(lockerId) || !this.lineOpen) throw new Error(`${this.kind}: board ${wire.board} of locker ${lockerId} is offline`);
     markLocker("driver.unlock", lockerId);
-    // (the protocol's unlock sends its command first: the link marks that exchange for this locker)
-    this.link.traceNext(lockerId);
     try {
-      const reading = await this.opts.protocol.unlock(this.link, wire.board, wire.channel, pulseMs);
+      // its exchanges go ahead of the polls waiting for the line
+      const reading = await this.opts.protocol.unlock(this.link.forUnlock(lockerId), wire.board, wire.channel, pulseMs);
       if (reading) this.apply(board, reading);
       // A protocol that confirms by reading the board returns that reading; otherwise the board answered the command.
       return { board: reading ? "status_read" : "acknowledged" };

@@ -5,7 +5,7 @@
  * again up to `retries` times, then fails with ReplyTimeoutError.
  */
 import { FrameParser, type Discard, type FrameFormat } from "./framing.js";
-import { LineQueue } from "./line-queue.js";
+import { LineQueue, type LinePriority } from "./line-queue.js";
 import type { SerialLine } from "./line.js";
 import { ReplyMatcher } from "./matcher.js";
 import { markLocker, span, traceEnabled, nowMs } from "../../system/trace.js";
@@ -27,13 +27,27 @@ export interface LinkStats {
   timeouts: number;
 }
 
-export class SerialLink {
+/** What a board protocol needs of the bus: send, and ask. */
+export interface BusLink {
+  /** Send a frame that the board does not answer. */
+  send(frame: Uint8Array): Promise<void>;
+  /** Ask and wait for the frame that `accept` recognises as the answer. */
+  request<T>(frame: Uint8Array, accept: (reply: Buffer) => T | undefined, what: string, retries?: number): Promise<T>;
+}
+
+interface ExchangeOptions {
+  priority: LinePriority;
+  /** Tracing: the locker whose unlock this exchange carries. */
+  traced: string | null;
+}
+
+const ROUTINE: ExchangeOptions = { priority: "routine", traced: null };
+
+export class SerialLink implements BusLink {
   private readonly parser: FrameParser;
   private readonly queue: LineQueue;
   private readonly matcher = new ReplyMatcher();
   private closed = false;
-  /** The locker whose unlock the next command carries (stage marks, when tracing). */
-  private traced: string | null = null;
   readonly stats: LinkStats = { frames: 0, garbage: 0, badChecksum: 0, malformed: 0, unsolicited: 0, timeouts: 0 };
 
   constructor(
@@ -50,14 +64,26 @@ export class SerialLink {
     return this.line.open();
   }
 
-  /** Tracing: the next command sent or asked carries this locker's unlock. */
-  traceNext(lockerId: string): void {
-    if (traceEnabled()) this.traced = lockerId;
+  /**
+   * The bus for one unlock: its exchanges go ahead of waiting routine ones (see LineQueue); the
+   * first is marked as the locker's unlock when tracing.
+   */
+  forUnlock(lockerId: string): BusLink {
+    let traced: string | null = traceEnabled() ? lockerId : null;
+    const take = (): ExchangeOptions => {
+      const o: ExchangeOptions = { priority: "unlock", traced };
+      traced = null;
+      return o;
+    };
+    return {
+      send: (frame) => this.send(frame, take()),
+      request: (frame, accept, what, retries) => this.request(frame, accept, what, retries, take()),
+    };
   }
 
   /** Send a frame that the board does not answer. */
-  send(frame: Uint8Array): Promise<void> {
-    const traced = this.takeTraced();
+  send(frame: Uint8Array, opts: ExchangeOptions = ROUTINE): Promise<void> {
+    const traced = opts.traced;
     return this.queue.run(async () => {
       const start = this.granted(traced);
       try {
@@ -67,13 +93,13 @@ export class SerialLink {
       } finally {
         span("bus", start, nowMs(), frameTag(frame));
       }
-    });
+    }, opts.priority);
   }
 
   /** Ask and wait for the frame that `accept` recognises as the answer. */
-  async request<T>(frame: Uint8Array, accept: (reply: Buffer) => T | undefined, what: string, retries = this.opts.retries): Promise<T> {
+  async request<T>(frame: Uint8Array, accept: (reply: Buffer) => T | undefined, what: string, retries = this.opts.retries, opts: ExchangeOptions = ROUTINE): Promise<T> {
     let lastError: Error | null = null;
-    const traced = this.takeTraced();
+    const traced = opts.traced;
     for (let attempt = 0; attempt <= retries; attempt++) {
       try {
         return await this.queue.run(async () => {
@@ -94,7 +120,7 @@ export class SerialLink {
           } finally {
             span("bus", start, nowMs(), frameTag(frame));
           }
-        });
+        }, opts.priority);
       } catch (e) {
         if (!(e instanceof Error) || (e as { code?: string }).code !== "REPLY_TIMEOUT") throw e;
         this.stats.timeouts++;
@@ -120,12 +146,6 @@ export class SerialLink {
    */
   private prepare(): void {
     this.parser.reset();
-  }
-
-  private takeTraced(): string | null {
-    const t = this.traced;
-    this.traced = null;
-    return t;
   }
 
   /** The line is this exchange's now (tracing: its start, and the stage of a traced unlock). */
