@@ -2,7 +2,8 @@
  * The bank's kiosk: who is at the keypad and scanner, and what their keys and scans mean.
  * A customer types a code (digits, then # or Enter; * or Backspace clears) or shows a QR token;
  * a courier signs in with a badge or a PIN (# first, then the PIN and #) and fills lockers.
- * Every action runs in order on one queue; the indicator tells the person what happened.
+ * Every action runs in order on one queue; the indicator tells the person what happened. A
+ * pickup's door answer is awaited off the queue (door-answers.ts).
  */
 import type { RecordedEvent } from "../basics/events.js";
 import { pinSignIn } from "../bank/attempts.js";
@@ -14,6 +15,7 @@ import { looksLikePickupToken, pickupByToken } from "../bank/pickup-token.js";
 import { pickupByCode, type PickupSource } from "../bank/pickup.js";
 import { looksLikePass } from "../signing/pass.js";
 import { openNext, type Collecting } from "./collecting.js";
+import { DoorAnswers } from "./door-answers.js";
 import { passStanding, presentPass } from "./pass-scans.js";
 import type { TimerHandle } from "../basics/ports.js";
 import type { KeypadKey, Scan } from "../input/devices.js";
@@ -59,6 +61,7 @@ export type KioskState = { mode: "customer"; typed: number; pinEntry: boolean } 
 export class Kiosk {
   private mode: Mode = { kind: "customer", entry: "", pin: false };
   private queue: Promise<void> = Promise.resolve();
+  private readonly doorAnswers = new DoorAnswers();
   private idleTimer: TimerHandle | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly log: Logger;
@@ -76,7 +79,7 @@ export class Kiosk {
     this.unsubscribe = null;
     this.idleTimer?.cancel();
     this.idleTimer = null;
-    await this.queue;
+    await this.settled();
   }
 
   state(): KioskState {
@@ -85,8 +88,9 @@ export class Kiosk {
   }
 
   /** Resolves when every queued action has finished (tests). */
-  settled(): Promise<void> {
-    return this.queue;
+  async settled(): Promise<void> {
+    await this.queue;
+    await this.doorAnswers.settled();
   }
 
   key(k: KeypadKey): void {
@@ -151,15 +155,18 @@ export class Kiosk {
     return { channel: "keypad", id: this.deps.settings.keypadName };
   }
 
-  private async submitCode(code: string): Promise<void> {
+  /** Checked, committed and unlocking now; the door's answer comes off the queue. */
+  private submitCode(code: string): void {
     mark("kiosk.start");
-    try {
-      const r = await pickupByCode(this.deps.ctx, code, this.keypadSource());
-      this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup at the keypad");
-      this.show("door_opening");
-    } catch (e) {
-      this.showFailure(e, "pickup at the keypad failed");
-    }
+    this.doorAnswers.track(
+      pickupByCode(this.deps.ctx, code, this.keypadSource()).then(
+        (r) => {
+          this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup at the keypad");
+          this.show("door_opening");
+        },
+        (e: unknown) => this.showFailure(e, "pickup at the keypad failed"),
+      ),
+    );
   }
 
   private async submitPin(pin: string): Promise<void> {
@@ -184,13 +191,15 @@ export class Kiosk {
     }
     // Not attempt-limited, and not blocked by a keypad lockout: tokens cannot be guessed.
     mark("kiosk.start");
-    try {
-      const r = await pickupByToken(this.deps.ctx, s.text, { channel: "scanner", id: this.deps.settings.scannerName });
-      this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup by scanned token");
-      this.show("door_opening");
-    } catch (e) {
-      this.showFailure(e, "pickup by scanned token failed");
-    }
+    this.doorAnswers.track(
+      pickupByToken(this.deps.ctx, s.text, { channel: "scanner", id: this.deps.settings.scannerName }).then(
+        (r) => {
+          this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup by scanned token");
+          this.show("door_opening");
+        },
+        (e: unknown) => this.showFailure(e, "pickup by scanned token failed"),
+      ),
+    );
   }
 
   // ---- couriers -------------------------------------------------------------------------
