@@ -4,6 +4,7 @@ import type { ApiDeps } from "./deps.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { idempotencyKeys } from "./idempotency.js";
+import { oneRequestPerTurn } from "./turns.js";
 import { span, spanStart } from "../system/trace.js";
 import { notFound, problemHandler, redactPath } from "./problem.js";
 import { mountRoutes, type Route } from "./registry.js";
@@ -70,7 +71,8 @@ export function createApi(deps: ApiDeps): Api {
     ...simRoutes(deps),
     ...pageRoutes(),
   ];
-  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes, idempotency: idempotencyKeys(deps.ctx, log) });
+  // the keypad and the scanner go between requests (turns.ts)
+  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes, idempotency: idempotencyKeys(deps.ctx, log), turns: oneRequestPerTurn() });
   app.use(notFound);
   app.use(problemHandler(log));
   return { app, routes, metrics, openapi, close: () => metrics.close() };
