@@ -16,6 +16,7 @@
  */
 import { spawn } from "node:child_process";
 import { appendFileSync, readFileSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createBank } from "../../src/central/banks.js";
@@ -26,6 +27,8 @@ import { startBenchCentral, type BenchCentral } from "../support/central.js";
 import { ExternalRig, wireOf, type LoopDelay, type Profile } from "../support/external-rig.js";
 import { networkGroup, postmasterPid, type NetworkGroup } from "../support/network-cgroup.js";
 import { piProfile } from "../support/pi-profile.js";
+import { makeCgroup } from "../support/cgroup.js";
+import { unitScheduling } from "../support/unit-scheduling.js";
 import { breakdown, describe, tailAndAll, type Breakdown } from "../support/stage-breakdown.js";
 import type { Benchmark, BenchResult } from "../support/result.js";
 import { nowMs, summarise } from "../support/stats.js";
@@ -450,11 +453,23 @@ export const keypressExternal: Benchmark = async ({ quick, log }) => {
   try {
     net.addTree(postmasterPid(central.dataDir));
     const parts = partsFromEnv();
-    if (parts.vm) results.push(...(await profileRuns("vm", {}, central, net, quick, log, { idle: 10, loaded: 10 }, parts)));
-    if (parts.pi) {
-      const pi = piProfile(log);
+    const unit = unitScheduling();
+    // This process answers as the lock boards (each its own microcontroller on a bank) and takes
+    // the timestamps: its main thread runs at the daemon's priority, relative to where it started.
+    setPriority(getPriority() + unit.nice);
+    if (parts.vm) {
+      const group = makeCgroup(`lockerd-bench-vm-${process.pid}`, unit.cgroup, log);
       try {
-        results.push(...(await profileRuns("pi", pi.profile, central, net, quick, log, { idle: 100, loaded: 100 }, parts)).map((r) => ({ ...r, profile: pi.description })));
+        const vm: Profile = { nice: unit.nice, confine: (pid) => group?.add(pid) };
+        results.push(...(await profileRuns("vm", vm, central, net, quick, log, { idle: 10, loaded: 10 }, parts)).map((r) => ({ ...r, scheduling: unit.description })));
+      } finally {
+        group?.remove();
+      }
+    }
+    if (parts.pi) {
+      const pi = piProfile(log, unit);
+      try {
+        results.push(...(await profileRuns("pi", pi.profile, central, net, quick, log, { idle: 100, loaded: 100 }, parts)).map((r) => ({ ...r, profile: pi.description, scheduling: unit.description })));
       } finally {
         pi.close();
       }

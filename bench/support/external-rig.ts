@@ -52,6 +52,8 @@ export interface Profile {
   env?: Record<string, string>;
   /** Called with the daemon's pid once it runs (the CPU cgroup). */
   confine?: (pid: number) => void;
+  /** Start the daemon under `nice -n` this (the deployed unit's Nice=). */
+  nice?: number;
 }
 
 export interface RigOptions {
@@ -148,9 +150,12 @@ export class ExternalRig {
       config.sync = { enabled: true, host: s.host, port: s.port, database: s.database, user: s.user, passwordFile: "pw", keyFile: "key", tls: "disable", intervalMs: this.opts.syncIntervalMs ?? 200, retentionDays: 1e-5 };
     }
     writeFileSync(join(this.dir, "config.json"), JSON.stringify(config));
+    const argv = [process.execPath, ...deployedNodeFlags(), "--import", "tsx", join(PACKAGE_ROOT, "bench/support/external-daemon.ts"), "--config", join(this.dir, "config.json"), "--keypad-fifo", fifo];
+    // under nice, every thread of the daemon starts with it (a renice later reaches only the main thread)
+    const nice = this.opts.profile?.nice;
     const child = spawn(
-      process.execPath,
-      [...deployedNodeFlags(), "--import", "tsx", join(PACKAGE_ROOT, "bench/support/external-daemon.ts"), "--config", join(this.dir, "config.json"), "--keypad-fifo", fifo],
+      nice ? "nice" : argv[0]!,
+      nice ? ["-n", String(nice), ...argv] : argv.slice(1),
       // LOCKERD_TRACE: the stage marks and spans each sample is taken apart with (src/system/trace.ts)
       { cwd: PACKAGE_ROOT, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, LOCKERD_TRACE: "1", ...this.opts.profile?.env } },
     );
