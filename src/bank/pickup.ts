@@ -74,7 +74,7 @@ export async function openForParcel(ctx: BankContext, parcelId: string, purpose:
   crashPoint("pickup.committed");
   mark("usecase.committed", lockerId);
   try {
-    await ctx.doors.unlock(lockerId, intentId);
+    await ctx.doors.unlock(lockerId, intentId, { pickup: true });
     crashPoint("pickup.unlocked");
   } catch (e) {
     abortIntent(ctx, intentId, "unlock_failed", e);

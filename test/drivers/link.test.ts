@@ -183,6 +183,23 @@ describe("line queue", () => {
     expect(ran).toEqual(["poll on the line", "unlock 1", "unlock 2", "poll 1", "poll 2", "poll 3"]);
   });
 
+  it("lets a customer's pickup go ahead of other unlocks waiting (a courier's deposit), and those ahead of polls", async () => {
+    const q = new LineQueue(0);
+    const ran: string[] = [];
+    let release!: () => void;
+    const onLine = q.run(() => new Promise<void>((r) => (release = r)).then(() => void ran.push("on the line")));
+    const jobs = [
+      q.run(async () => void ran.push("poll")),
+      q.run(async () => void ran.push("deposit 1"), "unlock"),
+      q.run(async () => void ran.push("pickup 1"), "pickup"),
+      q.run(async () => void ran.push("deposit 2"), "unlock"),
+      q.run(async () => void ran.push("pickup 2"), "pickup"),
+    ];
+    release();
+    await Promise.all([onLine, ...jobs]);
+    expect(ran).toEqual(["on the line", "pickup 1", "pickup 2", "deposit 1", "deposit 2", "poll"]);
+  });
+
   it("runs the next job even when one fails", async () => {
     const q = new LineQueue(0);
     await expect(q.run(() => Promise.reject(new Error("boom")))).rejects.toThrow("boom");

@@ -134,7 +134,7 @@ export class BoardLockBank implements LockBank {
     this.schedule();
   }
 
-  async unlock(lockerId: string, pulseMs: number): Promise<UnlockReceipt> {
+  async unlock(lockerId: string, pulseMs: number, opts: { pickup?: boolean } = {}): Promise<UnlockReceipt> {
     // The board times the pulse: set on the board (CU16, 0x8A/0x80) or carried in the command.
     const wire = this.opts.wiring.byLocker.get(lockerId);
     if (!wire) throw new Error(`${this.kind}: no locker ${lockerId} in the wiring`);
@@ -142,8 +142,8 @@ export class BoardLockBank implements LockBank {
     if (this.offlineSet.has(lockerId) || !this.lineOpen) throw new Error(`${this.kind}: board ${wire.board} of locker ${lockerId} is offline`);
     markLocker("driver.unlock", lockerId);
     try {
-      // its exchanges go ahead of the polls waiting for the line
-      const reading = await this.opts.protocol.unlock(this.link.forUnlock(lockerId), wire.board, wire.channel, pulseMs);
+      // its exchanges go ahead of the polls waiting for the line (a pickup's ahead of other unlocks too)
+      const reading = await this.opts.protocol.unlock(this.link.forUnlock(lockerId, opts.pickup ? "pickup" : "unlock"), wire.board, wire.channel, pulseMs);
       if (reading) this.apply(board, reading);
       // A protocol that confirms by reading the board returns that reading; otherwise the board answered the command.
       return { board: reading ? "status_read" : "acknowledged" };

@@ -3,14 +3,18 @@
  * silence (3.5 character times) since the last byte moved in either direction before the next
  * frame goes out. Boards treat a frame that follows too closely as part of the previous one.
  *
- * Exchanges that unlock a door go first: when the line is free, the oldest waiting "unlock"
- * exchange is chosen before any "routine" one (status polls, all-off), whatever came first.
- * An exchange already on the line is never cut short. Under load (doors opened from the API
- * as fast as the bus allows, polls every 100 ms) a customer's unlock otherwise waited for
- * every poll queued before it; now it waits for the exchange in progress and the other
- * unlocks ahead of it. Polls cannot be starved for long: unlocks are bounded by the doors.
+ * Exchanges that unlock a door go first: when the line is free, the oldest waiting exchange of
+ * the most urgent kind is chosen, whatever came first: a customer's pickup ("pickup"), then any
+ * other unlock ("unlock": a courier's deposit, a technician's open), then "routine" (status
+ * polls, all-off). An exchange already on the line is never cut short. Under load (doors
+ * opened from the API as fast as the bus allows, polls every 100 ms) a customer's unlock
+ * otherwise waited for every exchange queued before it; now it waits for the one in progress
+ * and the other pickups ahead of it. Polls and deposits cannot be starved for long: unlocks
+ * are bounded by the doors, pickups by the people at the keypad.
  */
-export type LinePriority = "unlock" | "routine";
+export type LinePriority = "pickup" | "unlock" | "routine";
+
+const RANK: Record<LinePriority, number> = { pickup: 0, unlock: 1, routine: 2 };
 
 interface Waiting {
   priority: LinePriority;
@@ -54,7 +58,7 @@ export class LineQueue {
         },
       };
       // behind every waiting exchange of the same or a more urgent kind, ahead of the rest
-      const at = priority === "unlock" ? this.waiting.findIndex((w) => w.priority !== "unlock") : -1;
+      const at = this.waiting.findIndex((w) => RANK[w.priority] > RANK[priority]);
       if (at < 0) this.waiting.push(entry);
       else this.waiting.splice(at, 0, entry);
       void this.pump();

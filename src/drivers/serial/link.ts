@@ -65,13 +65,13 @@ export class SerialLink implements BusLink {
   }
 
   /**
-   * The bus for one unlock: its exchanges go ahead of waiting routine ones (see LineQueue); the
-   * first is marked as the locker's unlock when tracing.
+   * The bus for one unlock: its exchanges go ahead of waiting routine ones, a pickup's ahead of
+   * other unlocks too (see LineQueue); the first is marked as the locker's unlock when tracing.
    */
-  forUnlock(lockerId: string): BusLink {
+  forUnlock(lockerId: string, priority: Exclude<LinePriority, "routine"> = "unlock"): BusLink {
     let traced: string | null = traceEnabled() ? lockerId : null;
     const take = (): ExchangeOptions => {
-      const o: ExchangeOptions = { priority: "unlock", traced };
+      const o: ExchangeOptions = { priority, traced };
       traced = null;
       return o;
     };
