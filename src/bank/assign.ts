@@ -12,8 +12,11 @@ import { abortIntent } from "./door-outcomes.js";
 export interface AssignRequest {
   size: string;
   trackingRef?: string | null;
-  /** Prefer a door within a wheelchair user's reach (layout heightCm / reachable). */
-  reachable?: boolean;
+  /**
+   * Prefer a door within a wheelchair user's reach (layout heightCm / reachable). Left out, the
+   * carrier's pre-advice decides (a hint pulled with sync for the tracking ref); given, it wins.
+   */
+  reachable?: boolean | undefined;
 }
 
 export interface Assignment {
@@ -38,8 +41,9 @@ export async function assignLocker(ctx: BankContext, req: AssignRequest): Promis
   }
   const now = ctx.clock.now();
   const assignment = ctx.store.write((): Assignment => {
-    refuseLiveRef(ctx, req.trackingRef ?? null);
-    return reserve(ctx, req.size, req.trackingRef ?? null, now, req.reachable ?? false);
+    const ref = req.trackingRef ?? null;
+    refuseLiveRef(ctx, ref);
+    return reserve(ctx, req.size, ref, now, reachableAsk(ctx, req, ref, now));
   });
   return unlockForDeposit(ctx, assignment);
 }
@@ -74,7 +78,7 @@ export async function reassignLarger(ctx: BankContext, parcelId: string, rules: 
     // The door is open: the locker is released when it closes (the courier takes the parcel back out).
     ctx.store.parcels.update(p.id, { status: "CANCELLED", stamp: "cancelled_at", at: now, dropCode: true });
     ctx.store.record({ type: "parcel.cancelled", lockerId: p.lockerId, parcelId: p.id, data: { reason: "doesnt_fit" } }, now);
-    return reserve(ctx, next, p.trackingRef, now, false);
+    return reserve(ctx, next, p.trackingRef, now, askedBefore(ctx, p.id, p.lockerId));
   });
   return unlockForDeposit(ctx, assignment);
 }
@@ -96,6 +100,27 @@ function refuseLiveRef(ctx: BankContext, trackingRef: string | null): void {
       parcelStatus: live.status,
     });
   }
+}
+
+/** Where an assignment's ask for a reachable door came from: the request itself, or the carrier's pre-advice. */
+export type ReachableFrom = "request" | "advice";
+
+/**
+ * Inside the assignment transaction: whether to prefer a reachable door, and why. The
+ * pre-advice's hint for the ref is used up here whatever the request says (the parcel is at
+ * the bank now); the request's own flag wins over it.
+ */
+function reachableAsk(ctx: BankContext, req: AssignRequest, ref: string | null, now: number): ReachableFrom | null {
+  const hinted = ref !== null && ctx.store.adviceHints.take(ref, now);
+  if (req.reachable !== undefined) return req.reachable ? "request" : null;
+  return hinted ? "advice" : null;
+}
+
+/** A parcel that does not fit keeps its first assignment's ask for a reachable door (its hint is used up by then). */
+function askedBefore(ctx: BankContext, parcelId: string, lockerId: string): ReachableFrom | null {
+  const e = ctx.store.events.query({ type: "parcel.assigned", lockerId, newestFirst: true, limit: 1 })[0];
+  const from = e?.parcelId === parcelId ? e.data.reachable : undefined;
+  return from === "request" || from === "advice" ? from : null;
 }
 
 export interface PickRules {
@@ -140,8 +165,8 @@ export function pickLocker(ctx: BankContext, size: string, rules: PickRules = {}
 }
 
 /** Inside a write transaction: reserve the smallest free locker that fits, with its parcel, code, intent and event. */
-function reserve(ctx: BankContext, size: string, trackingRef: string | null, now: number, reachable: boolean): Assignment {
-  const locker = pickLocker(ctx, size, { reachable });
+function reserve(ctx: BankContext, size: string, trackingRef: string | null, now: number, reachable: ReachableFrom | null): Assignment {
+  const locker = pickLocker(ctx, size, { reachable: reachable !== null });
   const { code, hash } = freshCode(ctx);
   const pickupToken = ctx.codes.generateToken(ctx.random);
   const parcelId = newParcelId(ctx.random);
@@ -170,6 +195,7 @@ function reserve(ctx: BankContext, size: string, trackingRef: string | null, now
         lockerSize: locker.size,
         trackingRef,
         expiresAt,
+        ...(reachable ? { reachable } : {}),
         ...(ctx.sealCodes ? { sealedCodes: ctx.sealCodes(parcelId, { code, token: pickupToken }) } : {}),
       },
     },

@@ -73,6 +73,8 @@ export const EVENTS = {
       lockerSize: z.string(),
       trackingRef: z.string().nullable(),
       expiresAt: z.number(),
+      /** A door within a wheelchair user's reach was asked for: by the request (API), or by the carrier's pre-advice at the center. */
+      reachable: z.enum(["request", "advice"]).optional(),
       /** The code and token sealed to the notifier's keys (src/system/sealed-codes.ts); removed
        * from the bank's outbox once the center has it. */
       sealedCodes: z
@@ -94,6 +96,7 @@ export const EVENTS = {
       lockerSize: "S",
       trackingRef: "TRK1",
       expiresAt: Date.UTC(2026, 2, 3),
+      reachable: "advice",
       sealedCodes: { v: 1, r: [{ k: "key1", e: "ephemeral", n: "nonce", c: "ciphertext" }] },
     },
   }),

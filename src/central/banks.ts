@@ -83,6 +83,9 @@ export async function createIngestRole(client: pg.ClientBase, opts: IngestRoleOp
     // older schema the migration grants it to every ingest role when it runs)
     const revocations = await client.query<{ ok: boolean }>(`SELECT to_regprocedure('central.pull_pass_revocations(text, text, bigint, integer)') IS NOT NULL AS ok`);
     if (revocations.rows[0]!.ok) await client.query(`GRANT EXECUTE ON FUNCTION central.pull_pass_revocations(text, text, bigint, integer) TO ${ident}`);
+    // migration 10: the reachable-door hints of pre-advice for the bank whose key it shows
+    const hints = await client.query<{ ok: boolean }>(`SELECT to_regprocedure('central.pull_advice_hints(text, text, bigint, integer)') IS NOT NULL AS ok`);
+    if (hints.rows[0]!.ok) await client.query(`GRANT EXECUTE ON FUNCTION central.pull_advice_hints(text, text, bigint, integer) TO ${ident}`);
     // A transaction left open holds its locks: the server ends it (PgBouncer's
     // idle_transaction_timeout is the bound a bank cannot lift; see README).
     await client.query(`ALTER ROLE ${ident} SET idle_in_transaction_session_timeout = '10s'`);

@@ -2,7 +2,7 @@
  * Create the shared login role every bank syncs as (once per central database):
  *   npx tsx src/central/create-ingest-role.ts --url postgresql://owner@host/db [--role lockerd_ingest] [--password-file f] [--rotate]
  * It may call central.ingest_batch, central.pull_bank_commands, central.report_bank_status_by_key and
- * central.pull_pass_revocations, each of which needs a bank's
+ * central.pull_pass_revocations and central.pull_advice_hints, each of which needs a bank's
  * key as well; it holds no table privilege. Its password goes to every bank (sync.passwordFile)
  * and to PgBouncer; --rotate gives it a new one.
  */

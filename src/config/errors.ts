@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+
 /** A configuration or layout that cannot be used: every problem, each with where and what. */
 export class ConfigError extends Error {
   constructor(
@@ -30,4 +32,19 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
     v = (v as Record<PropertyKey, unknown>)[k];
   }
   return v;
+}
+
+/** A configuration file's JSON; ConfigError when it cannot be read or is not JSON. */
+export function readJsonConfig(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new ConfigError(path, [`cannot read the configuration file: ${(e as Error).message}`]);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ConfigError(path, [`not valid JSON: ${(e as Error).message}`]);
+  }
 }

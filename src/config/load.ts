@@ -3,10 +3,9 @@
  * for the simulated demo bank), then a few environment overrides for quick starts and tests,
  * then the schema. Every problem is reported at once.
  */
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { DEFAULT_LAYOUT } from "../system/paths.js";
-import { ConfigError, describeIssues } from "./errors.js";
+import { ConfigError, describeIssues, readJsonConfig } from "./errors.js";
 import { configSchema, type Config } from "./schema.js";
 
 export interface ResolvedConfig extends Config {
@@ -36,19 +35,7 @@ export function loadConfig(opts: LoadOptions = {}): ResolvedConfig {
   const path = opts.path ?? env.LOCKERD_CONFIG ?? null;
   let raw: unknown = {};
   const source = path ?? "configuration";
-  if (path) {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (e) {
-      throw new ConfigError(path, [`cannot read the configuration file: ${(e as Error).message}`]);
-    }
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw new ConfigError(path, [`not valid JSON: ${(e as Error).message}`]);
-    }
-  }
+  if (path) raw = readJsonConfig(path);
   const problems: string[] = [];
   const withEnv = applyEnv(raw, env, cwd, problems);
   const parsed = configSchema.safeParse(withEnv);

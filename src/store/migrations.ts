@@ -217,4 +217,16 @@ export const MIGRATIONS: readonly string[] = [
     updated_at    INTEGER NOT NULL
   ) STRICT;
   `,
+  // 9 (reachable doors from the pre-advice, issue 23): hints pulled from the center, one per
+  // tracking ref whose advice asked for a door within a wheelchair user's reach; taken by the
+  // parcel's assignment, pruned when the advice expires. The last id pulled is in meta.
+  `
+  CREATE TABLE advice_hints (
+    tracking_ref TEXT PRIMARY KEY,
+    hint_id      INTEGER NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    received_at  INTEGER NOT NULL
+  ) STRICT;
+  CREATE INDEX advice_hints_age ON advice_hints(expires_at);
+  `,
 ];

@@ -6,6 +6,7 @@
 import { isLockerdError } from "../basics/errors.js";
 import { span, spanStart } from "../system/trace.js";
 
+import { AdviceHintTable } from "./advice-hints.js";
 import { AttemptTable } from "./attempts.js";
 import { CourierCredentialTable } from "./courier-credentials.js";
 import { writeTx, type Db } from "./database.js";
@@ -39,6 +40,8 @@ export class Store {
   readonly passes: PassTable;
   /** Returns: parcel rows of kind return. */
   readonly returns: ReturnTable;
+  /** Reachable-door hints from the carriers' pre-advice at the center (pulled with sync). */
+  readonly adviceHints: AdviceHintTable;
   /** The event log as the sync outbox; its marks and prunes go through write() below. */
   readonly outbox: SyncOutbox;
 
@@ -57,6 +60,7 @@ export class Store {
     this.idempotency = new IdempotencyTable(db);
     this.passes = new PassTable(db);
     this.returns = new ReturnTable(db);
+    this.adviceHints = new AdviceHintTable(db);
     this.outbox = new SyncOutbox(db, (fn) => this.write(fn, { redoable: true }));
   }
 

@@ -47,6 +47,20 @@ export interface PassRevocation {
  */
 export const REVOCATIONS_UNAVAILABLE = "REVOCATIONS_UNAVAILABLE";
 
+/** A hint from a carrier's pre-advice: the parcel with this tracking ref asks for a reachable door (false: no longer). */
+export interface AdviceHintRow {
+  hintId: number;
+  trackingRef: string;
+  reachable: boolean;
+  expiresAt: number;
+}
+
+/**
+ * The center cannot hand out pre-advice hints: its schema has no central.pull_advice_hints
+ * (central migration 10), the login may not call it, or the bank has no key to ask with.
+ */
+export const HINTS_UNAVAILABLE = "HINTS_UNAVAILABLE";
+
 export interface CentralLink {
   /** Send one batch in one transaction; resolves with the highest seq the server holds from it. */
   pushBatch(bankId: string, events: readonly OutboxEvent[]): Promise<number>;
@@ -59,6 +73,11 @@ export interface CentralLink {
    * REVOCATIONS_UNAVAILABLE when the center has none to give.
    */
   pullPassRevocations?(bankId: string, afterId: number, limit: number): Promise<PassRevocation[]>;
+  /**
+   * The pre-advice hints for this bank after `afterId`, oldest first, at most `limit` (absent:
+   * a link that cannot). Rejects with code HINTS_UNAVAILABLE when the center has none to give.
+   */
+  pullAdviceHints?(bankId: string, afterId: number, limit: number): Promise<AdviceHintRow[]>;
   close(): Promise<void>;
 }
 
@@ -82,6 +101,7 @@ const PULL_KEYED_SQL = `SELECT id, kind, args, signed_payload, signature FROM ce
 const REPORT_SQL = `SELECT central.report_bank_status($1, $2::jsonb)`;
 const REPORT_KEYED_SQL = `SELECT central.report_bank_status_by_key($1, $2, $3::jsonb)`;
 const REVOCATIONS_SQL = `SELECT id, pass_id, subject, not_after_ms FROM central.pull_pass_revocations($1, $2, $3, $4)`;
+const HINTS_SQL = `SELECT id, tracking_ref, reachable, expires_at_ms FROM central.pull_advice_hints($1, $2, $3, $4)`;
 type PulledRow = { id: string; kind: string; args: Record<string, unknown>; signed_payload: string | null; signature: string | null };
 
 /** SQLSTATE the central schema raises when a seq arrives again with different content. */
@@ -247,6 +267,22 @@ export class PgCentralLink implements CentralLink {
     }
   }
 
+  async pullAdviceHints(bankId: string, afterId: number, limit: number): Promise<AdviceHintRow[]> {
+    const key = this.opts.bankKey;
+    if (key === undefined) throw unavailable("the bank has no key (sync.keyFile): only a keyed bank may pull pre-advice hints", HINTS_UNAVAILABLE);
+    const c = await this.connection();
+    try {
+      const r = await this.transaction(c, () => c.query<{ id: string; tracking_ref: string; reachable: boolean; expires_at_ms: string }>(HINTS_SQL, [bankId, key, afterId, limit]));
+      return r.rows.map((x) => ({ hintId: Number(x.id), trackingRef: x.tracking_ref, reachable: x.reachable, expiresAt: Number(x.expires_at_ms) }));
+    } catch (e) {
+      await this.discard(c);
+      const code = (e as { code?: unknown }).code;
+      if (code === "42883") throw unavailable(`the central database has no central.pull_advice_hints (a schema before migration 10): ${(e as Error).message}`, HINTS_UNAVAILABLE);
+      if (code === "42501") throw unavailable(`this login may not call central.pull_advice_hints (central-create-ingest-role --rotate grants it): ${(e as Error).message}`, HINTS_UNAVAILABLE);
+      throw e;
+    }
+  }
+
   async close(): Promise<void> {
     const c = this.client;
     this.client = null;
@@ -266,8 +302,8 @@ export class SequenceConflictError extends Error {
   }
 }
 
-function unavailable(message: string): Error {
-  return Object.assign(new Error(message), { code: REVOCATIONS_UNAVAILABLE });
+function unavailable(message: string, code = REVOCATIONS_UNAVAILABLE): Error {
+  return Object.assign(new Error(message), { code });
 }
 
 /**

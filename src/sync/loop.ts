@@ -18,6 +18,7 @@ import { SOFTWARE_VERSION } from "../system/paths.js";
 import { SEQUENCE_CONFLICT, type CentralLink } from "./central-link.js";
 import type { CommandTrust } from "../bank/remote-commands.js";
 import { CommandApplier } from "./commands.js";
+import { AdviceHintPuller } from "./advice-hints.js";
 import { RevocationPuller } from "./revocations.js";
 import { recordLockerSnapshot } from "./snapshot.js";
 import type { SyncControl, SyncStatus } from "./state.js";
@@ -61,6 +62,8 @@ export interface CycleReport {
   commands: number;
   /** Pass revocations received (with the command poll). */
   revocations: number;
+  /** Reachable-door hints of pre-advice received (with the command poll). */
+  hints: number;
   pruned: number;
 }
 
@@ -80,6 +83,7 @@ export class SyncLoop implements SyncControl {
   private readonly uplink: Uplink;
   private readonly commands: CommandApplier;
   private readonly revocations: RevocationPuller;
+  private readonly hints: AdviceHintPuller;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -108,6 +112,7 @@ export class SyncLoop implements SyncControl {
       { lastRevocationId: () => store.passes.lastRevocationId(), addRevocations: (rows, now) => store.write(() => store.passes.addRevocations(rows, now)) },
       deps.log,
     );
+    this.hints = new AdviceHintPuller({ lastHintId: () => store.adviceHints.lastHintId(), apply: (rows, now) => store.write(() => store.adviceHints.apply(rows, now)) }, deps.log);
     const saved = deps.ctx.store.getMeta(META_LAST_SUCCESS);
     this.lastSuccessAt = saved ? Number(saved) : null;
   }
@@ -159,12 +164,13 @@ export class SyncLoop implements SyncControl {
       lagMs: s.oldestUnsentAt === null ? 0 : Math.max(0, now - s.oldestUnsentAt),
       lastSentSeq: s.lastSentSeq,
       attempts: this.attempts,
+      adviceHints: this.deps.ctx.store.adviceHints.count(),
     };
   }
 
   /** One cycle now (tests call this directly); rejects with the cycle's error. */
   async runOnce(): Promise<CycleReport> {
-    const report: CycleReport = { sent: 0, batches: 0, commands: 0, revocations: 0, pruned: 0 };
+    const report: CycleReport = { sent: 0, batches: 0, commands: 0, revocations: 0, hints: 0, pruned: 0 };
     try {
       await this.pushAll(report);
       const now = this.deps.ctx.clock.now();
@@ -172,6 +178,8 @@ export class SyncLoop implements SyncControl {
         report.commands = await this.pullCommands();
         // revoked passes: at every command poll, so a revoked courier is refused within one
         report.revocations = await this.revocations.pull(this.uplink, this.settings.bankId, now);
+        // reachable doors asked for in pre-advice: held here before the courier scans the parcel
+        report.hints = await this.hints.pull(this.uplink, this.settings.bankId, now);
         this.nextCommandPollAt = now + this.settings.commandPollMs;
         await this.reportStatus(null);
         // outcomes of the commands go up in the same cycle
@@ -182,7 +190,10 @@ export class SyncLoop implements SyncControl {
         // revocations and spent one-time passes whose passes have expired anyway, kept the clock
         // grace longer: while the clock is unsynced a pass is honoured that much past its notAfter
         const grace = this.deps.ctx.passes?.clockGraceMs ?? 0;
-        this.deps.ctx.store.write(() => this.deps.ctx.store.passes.prune(now - grace));
+        this.deps.ctx.store.write(() => {
+          this.deps.ctx.store.passes.prune(now - grace);
+          this.deps.ctx.store.adviceHints.prune(now);
+        });
         this.nextPruneAt = now + (this.settings.pruneEveryMs ?? 3_600_000);
         if (report.pruned) this.log.info({ pruned: report.pruned }, "pruned sent events past retention");
       }

@@ -9,6 +9,8 @@ export interface SyncStatus {
   lastSentSeq: number;
   /** Push cycles ended since the daemon started, successful or not (a client that asked for a push sees its outcome). */
   attempts: number;
+  /** Reachable-door hints from the pre-advice the bank holds for parcels still to come (absent: not known). */
+  adviceHints?: number;
 }
 
 export interface SyncControl {

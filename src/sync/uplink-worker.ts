@@ -98,6 +98,12 @@ port.on("message", (m: ToWorker) => {
         (e: unknown) => send({ id: m.id, kind: "error", error: errorOf(e) }),
       );
       break;
+    case "hints":
+      link.pullAdviceHints(m.bankId, m.afterId, m.limit).then(
+        (hints) => send({ id: m.id, kind: "hints", hints }),
+        (e: unknown) => send({ id: m.id, kind: "error", error: errorOf(e) }),
+      );
+      break;
     case "close":
       void link.close().finally(() => {
         db.close();

@@ -10,7 +10,7 @@
  * PostgreSQL protocol work never hold the event loop where keypresses wait.
  */
 import type { OutboxEvent, OutboxReader } from "../store/sync-outbox.js";
-import type { BankStatusReport, CentralCommand, CentralLink, PassRevocation } from "./central-link.js";
+import type { AdviceHintRow, BankStatusReport, CentralCommand, CentralLink, PassRevocation } from "./central-link.js";
 
 /** One batch the central database committed. */
 export interface PushedBatch {
@@ -41,6 +41,8 @@ export interface Uplink {
   reportStatus?(bankId: string, status: BankStatusReport): Promise<void>;
   /** Pass revocations after `afterId` (see CentralLink; absent: a link that cannot). */
   pullPassRevocations?(bankId: string, afterId: number, limit: number): Promise<PassRevocation[]>;
+  /** Pre-advice hints after `afterId` (see CentralLink; absent: a link that cannot). */
+  pullAdviceHints?(bankId: string, afterId: number, limit: number): Promise<AdviceHintRow[]>;
   close(): Promise<void>;
 }
 
@@ -101,6 +103,11 @@ export class LinkUplink implements Uplink {
   get pullPassRevocations(): Uplink["pullPassRevocations"] {
     const link = this.link;
     return link.pullPassRevocations ? (bankId, afterId, limit) => link.pullPassRevocations!(bankId, afterId, limit) : undefined;
+  }
+
+  get pullAdviceHints(): Uplink["pullAdviceHints"] {
+    const link = this.link;
+    return link.pullAdviceHints ? (bankId, afterId, limit) => link.pullAdviceHints!(bankId, afterId, limit) : undefined;
   }
 
   close(): Promise<void> {

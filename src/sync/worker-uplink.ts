@@ -12,7 +12,7 @@ import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
 import type pg from "pg";
-import type { BankStatusReport, CentralCommand, PassRevocation } from "./central-link.js";
+import type { AdviceHintRow, BankStatusReport, CentralCommand, PassRevocation } from "./central-link.js";
 import type { PushedBatch, PushHooks, Uplink } from "./uplink.js";
 import { span, spanStart } from "../system/trace.js";
 
@@ -23,6 +23,7 @@ export type ToWorker =
   | { op: "pull"; id: number; bankId: string; limit: number }
   | { op: "report"; id: number; bankId: string; status: BankStatusReport }
   | { op: "revocations"; id: number; bankId: string; afterId: number; limit: number }
+  | { op: "hints"; id: number; bankId: string; afterId: number; limit: number }
   | { op: "close" };
 
 export interface WorkerError {
@@ -38,6 +39,7 @@ export type ToMain =
   | { id: number; kind: "commands"; commands: CentralCommand[] }
   | { id: number; kind: "reported" }
   | { id: number; kind: "revocations"; revocations: PassRevocation[] }
+  | { id: number; kind: "hints"; hints: AdviceHintRow[] }
   | { id: number; kind: "error"; error: WorkerError };
 
 export interface WorkerUplinkOptions {
@@ -101,6 +103,7 @@ export class WorkerUplink implements Uplink {
           case "commands":
           case "reported":
           case "revocations":
+          case "hints":
             break;
         }
       }
@@ -120,6 +123,10 @@ export class WorkerUplink implements Uplink {
 
   pullPassRevocations(bankId: string, afterId: number, limit: number): Promise<PassRevocation[]> {
     return this.ask((id) => ({ op: "revocations", id, bankId, afterId, limit }), (m) => (m.kind === "revocations" ? m.revocations : undefined));
+  }
+
+  pullAdviceHints(bankId: string, afterId: number, limit: number): Promise<AdviceHintRow[]> {
+    return this.ask((id) => ({ op: "hints", id, bankId, afterId, limit }), (m) => (m.kind === "hints" ? m.hints : undefined));
   }
 
   /** One request to the worker and its one answer (`answer` undefined: not this request's kind). */

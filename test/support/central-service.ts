@@ -3,17 +3,17 @@
  * settings a test hands in), or the real program as its own OS process (for kill tests), and
  * the CLI run as a program.
  */
-import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { loadCentralConfig } from "../../src/central/service/config.js";
 import type { CentralClock, CentralModule } from "../../src/central/service/module.js";
 import { startCentral, type CentralInstance } from "../../src/central/service/service.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
 import type { Logger } from "../../src/system/logger.js";
 import { withoutLockerdVars } from "./daemon-process.js";
+import { untilListening, type ListeningProcess } from "./listening-process.js";
 import { testLogger } from "./log.js";
 
 export interface TestCentralOptions {
@@ -51,14 +51,7 @@ export function runCentralCli(args: string[], env: Record<string, string> = {}):
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-export interface CentralProcess {
-  url: string;
-  proc: ChildProcess;
-  logs: Record<string, unknown>[];
-  stderr(): string;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  stop(signal?: NodeJS.Signals): Promise<number | string>;
-}
+export type CentralProcess = ListeningProcess;
 
 /** `lockerd-central serve --config FILE` as its own process; the URL is read from its "running" log line. */
 export async function startCentralProcess(configFile: string, env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CentralProcess> {
@@ -67,42 +60,5 @@ export async function startCentralProcess(configFile: string, env: Record<string
     env: { ...withoutLockerdVars(process.env), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const logs: Record<string, unknown>[] = [];
-  let stderr = "";
-  proc.stderr!.setEncoding("utf8").on("data", (s: string) => (stderr += s));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => proc.once("exit", (code, signal) => resolve({ code, signal })));
-  const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => fail(new Error(`lockerd-central did not report its URL in time\n${stderr}`)), timeoutMs);
-    const fail = (e: Error) => {
-      clearTimeout(timer);
-      proc.kill("SIGKILL");
-      reject(e);
-    };
-    createInterface({ input: proc.stdout! }).on("line", (line) => {
-      let entry: Record<string, unknown>;
-      try {
-        entry = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        return;
-      }
-      logs.push(entry);
-      if (entry.msg === "lockerd-central running" && typeof entry.url === "string") {
-        clearTimeout(timer);
-        resolve(entry.url);
-      }
-    });
-    void exited.then(({ code, signal }) => fail(new Error(`lockerd-central exited before listening (${code ?? signal})\n${stderr}`)));
-  });
-  return {
-    url,
-    proc,
-    logs,
-    stderr: () => stderr,
-    exited,
-    async stop(signal = "SIGTERM") {
-      if (proc.exitCode === null && proc.signalCode === null) proc.kill(signal);
-      const { code, signal: sig } = await exited;
-      return code ?? sig ?? -1;
-    },
-  };
+  return untilListening(proc, "lockerd-central", "lockerd-central running", timeoutMs);
 }

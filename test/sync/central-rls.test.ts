@@ -49,18 +49,20 @@ it("reads no table at all, so no pickup code either (the center holds them for t
   const tables = ["banks", "events", "lockers", "parcels", "parcel_history", "bank_commands", "sequence_conflicts", "events_quarantine", "partition_turn"];
   // the passes' (migration 6): who a return is for, revocations of other banks' passes
   tables.push("passes", "pass_revocations", "returns");
+  // the pre-advice hints (migration 10): which tracking refs asked for a reachable door, at every bank
+  tables.push("advice_hints");
   // the notifier's (migration 2) and the fleet's (migration 4) too
   tables.push("advice", "notifications", "operator_tokens", "bank_status", "alarms", "alarm_rules", "locker_counts");
   for (const t of tables) {
     await expect(asA.query(`SELECT * FROM central.${t} LIMIT 1`), t).rejects.toMatchObject({ code: "42501" });
   }
-  // the only functions it may call are the four that need a bank's key
+  // the only functions it may call are the five that need a bank's key
   const fns = await central.db.admin<{ fn: string }>(
     `SELECT p.proname AS fn FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
      WHERE n.nspname IN ('central', 'pgbouncer') AND has_function_privilege($1, p.oid, 'EXECUTE') ORDER BY 1`,
     [a.role],
   );
-  expect(fns.rows.map((r) => r.fn)).toEqual(["ingest_batch", "pull_bank_commands", "pull_pass_revocations", "report_bank_status_by_key"]);
+  expect(fns.rows.map((r) => r.fn)).toEqual(["ingest_batch", "pull_advice_hints", "pull_bank_commands", "pull_pass_revocations", "report_bank_status_by_key"]);
 });
 
 it("cannot write any table directly, its own rows or another bank's", async () => {
@@ -108,6 +110,8 @@ it("its key works for its own bank only; a wrong or another bank's key is refuse
   await expect(asA.query(`SELECT * FROM central.pull_bank_commands('bank-b', $1, 10)`, [a.key])).rejects.toMatchObject({ code: "28000" });
   await expect(asA.query(`SELECT * FROM central.pull_pass_revocations('bank-b', $1, 0, 10)`, [a.key])).rejects.toMatchObject({ code: "28000" });
   expect((await asA.query(`SELECT * FROM central.pull_pass_revocations('bank-a', $1, 0, 10)`, [a.key])).rows).toEqual([]);
+  await expect(asA.query(`SELECT * FROM central.pull_advice_hints('bank-b', $1, 0, 10)`, [a.key])).rejects.toMatchObject({ code: "28000" });
+  expect((await asA.query(`SELECT * FROM central.pull_advice_hints('bank-a', $1, 0, 10)`, [a.key])).rows).toEqual([]);
   const own = await asA.query<{ kind: string }>(`SELECT * FROM central.pull_bank_commands('bank-a', $1, 10)`, [a.key]);
   expect(own.rows.map((r) => r.kind)).toEqual(["in_service"]);
   const bCmd = await central.db.admin<{ status: string }>(`SELECT status FROM central.bank_commands WHERE bank_id = 'bank-b'`);

@@ -19,7 +19,10 @@ export const assignBody = (sizes: readonly string[]) =>
       reachable: z
         .boolean()
         .optional()
-        .meta({ description: "prefer a door within a wheelchair user's reach (the layout's heightCm or reachable): the smallest reachable locker that fits, else the smallest" }),
+        .meta({
+          description:
+            "prefer a door within a wheelchair user's reach (the layout's heightCm or reachable): the smallest reachable locker that fits, else the smallest. Left out, the carrier's pre-advice for the parcel decides (a hint the bank pulled with sync); false ignores it",
+        }),
     })
     .strict();
 
@@ -47,7 +50,7 @@ export function lockerRoutes(deps: ApiDeps): Route[] {
       responses: { 201: { description: "assigned; the door is unlocking; the pickup code is shown only here", schema: assignmentView } },
       errors: ["NO_LOCKER_AVAILABLE", "PARCEL_ALREADY_IN_BANK", "HARDWARE_OFFLINE", "DOOR_UNAVAILABLE", "STORAGE_BUSY", "STORAGE_FULL"],
       handler: async ({ body }, _req, res) => {
-        const a = await assignLocker(ctx, { size: body.size, trackingRef: body.parcel ?? null, reachable: body.reachable ?? false });
+        const a = await assignLocker(ctx, { size: body.size, trackingRef: body.parcel ?? null, reachable: body.reachable });
         res.status(201).json({
           parcelId: a.parcelId,
           lockerId: a.lockerId,

@@ -16,6 +16,7 @@ export const syncView = z
     lagMs: z.number().nullable(),
     lastSentSeq: z.number().int(),
     attempts: z.number().int().meta({ description: "push cycles ended since the daemon started, successful or not" }),
+    adviceHints: z.number().int().optional().meta({ description: "reachable-door hints of carriers' pre-advice held for parcels still to come" }),
     softwareVersion: z.string().meta({ description: "the lockerd version this bank runs, as its status reports carry it upward" }),
   })
   .passthrough()

@@ -20,6 +20,7 @@ import { FLEET_VIEWS_SQL } from "./004-fleet-views.js";
 import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
 import { PASSES_SQL } from "./006-passes.js";
 import { DOOR_TRUTH_ALARMS_SQL } from "./007-door-truth-alarms.js";
+import { ADVICE_HINTS_SQL } from "./010-advice-hints.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -38,4 +39,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 7: door truth: alarm rules for a suspected cut sensor cable and a compartment's low health;
   // each bank's compartment-health summary kept from its status report.
   DOOR_TRUTH_ALARMS_SQL,
+  // 10 (numbered to follow 8 and 9 of work merged alongside; alone on its branch it is the 8th):
+  // reachable doors asked for in the pre-advice, as hints each bank pulls with its key.
+  ADVICE_HINTS_SQL,
 ];

@@ -6,6 +6,8 @@ export interface AdviceInput {
   bankId: string;
   trackingRef: string;
   recipient: { email?: string | undefined; phone?: string | undefined; language: string };
+  /** Ask for a door within a wheelchair user's reach: the bank learns it with its sync (a hint). */
+  reachable?: boolean | undefined;
 }
 
 export interface AdviceView {
@@ -16,6 +18,7 @@ export interface AdviceView {
   language: string;
   hasEmail: boolean;
   hasPhone: boolean;
+  reachable: boolean;
   createdAt: string;
   expiresAt: string;
   matchedAt: string | null;
@@ -29,28 +32,51 @@ const view = (r: Record<string, unknown>): AdviceView => ({
   language: r.language as string,
   hasEmail: r.email !== null,
   hasPhone: r.phone !== null,
+  reachable: r.reachable === true,
   createdAt: (r.created_at as Date).toISOString(),
   expiresAt: (r.expires_at as Date).toISOString(),
   matchedAt: (r.matched_at as Date | null)?.toISOString() ?? null,
 });
 
-/** Record (or update) an advice. Returns it and whether it is new. */
+/**
+ * Record (or update) an advice. Returns it and whether it is new. An advice still waiting
+ * that asks for a reachable door, or no longer does, leaves a hint for its bank in the same
+ * transaction (central.put_advice_hint); the bank pulls it with its sync.
+ */
 export async function submitAdvice(db: pg.Pool, a: AdviceInput, by: string, now: number, ttlHours: number): Promise<{ advice: AdviceView; created: boolean }> {
   const bank = await db.query("SELECT 1 FROM central.banks WHERE id = $1", [a.bankId]);
   if (bank.rowCount === 0) throw new LockerdError("NOT_FOUND", `no bank ${a.bankId}`, { field: "bankId" });
-  const r = await db.query(
-    `INSERT INTO central.advice AS x (bank_id, tracking_ref, email, phone, language, created_by, created_at, updated_at, expires_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $7::timestamptz + $8 * interval '1 hour')
-     ON CONFLICT (bank_id, tracking_ref) DO UPDATE SET email = excluded.email, phone = excluded.phone, language = excluded.language,
-       updated_at = excluded.updated_at,
-       -- a new advice for one that expired starts waiting again
-       status = CASE WHEN x.status = 'expired' THEN 'waiting' ELSE x.status END,
-       expires_at = CASE WHEN x.status = 'matched' THEN x.expires_at ELSE excluded.expires_at END
-     RETURNING x.*, (xmax = 0) AS created`,
-    [a.bankId, a.trackingRef, a.recipient.email ?? null, a.recipient.phone ?? null, a.recipient.language, by, new Date(now), ttlHours],
-  );
-  const row = r.rows[0] as Record<string, unknown>;
-  return { advice: view(row), created: row.created === true };
+  const reachable = a.reachable === true;
+  const c = await db.connect();
+  try {
+    await c.query("BEGIN");
+    const before = await c.query<{ reachable: boolean }>("SELECT reachable FROM central.advice WHERE bank_id = $1 AND tracking_ref = $2 FOR UPDATE", [a.bankId, a.trackingRef]);
+    const r = await c.query(
+      `INSERT INTO central.advice AS x (bank_id, tracking_ref, email, phone, language, reachable, created_by, created_at, updated_at, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $9, $6, $7, $7, $7::timestamptz + $8 * interval '1 hour')
+       ON CONFLICT (bank_id, tracking_ref) DO UPDATE SET email = excluded.email, phone = excluded.phone, language = excluded.language,
+         reachable = excluded.reachable, updated_at = excluded.updated_at,
+         -- a new advice for one that expired starts waiting again
+         status = CASE WHEN x.status = 'expired' THEN 'waiting' ELSE x.status END,
+         expires_at = CASE WHEN x.status = 'matched' THEN x.expires_at ELSE excluded.expires_at END
+       RETURNING x.*, (xmax = 0) AS created`,
+      [a.bankId, a.trackingRef, a.recipient.email ?? null, a.recipient.phone ?? null, a.recipient.language, by, new Date(now), ttlHours, reachable],
+    );
+    const row = r.rows[0] as Record<string, unknown>;
+    const created = row.created === true;
+    // a row another request inserted between our look and our insert: it may have asked
+    const wasReachable = before.rows[0]?.reachable ?? !created;
+    if (row.status === "waiting" && (reachable || wasReachable)) {
+      await c.query("SELECT central.put_advice_hint($1, $2, $3, $4)", [a.bankId, a.trackingRef, reachable, row.expires_at]);
+    }
+    await c.query("COMMIT");
+    return { advice: view(row), created };
+  } catch (e) {
+    await c.query("ROLLBACK").catch(() => {});
+    throw e;
+  } finally {
+    c.release();
+  }
 }
 
 export interface MessageView {

@@ -24,6 +24,10 @@ export const adviceBody = z
       })
       .strict()
       .refine((r) => r.email !== undefined || r.phone !== undefined, { message: "an e-mail address or a phone number is needed", path: ["email"] }),
+    reachable: z
+      .boolean()
+      .optional()
+      .meta({ description: "true: the parcel is for someone who needs a door within a wheelchair user's reach; the bank (bankId) learns it with its sync and prefers such a door when the courier assigns the parcel" }),
   })
   .strict()
   .meta({ id: "Advice" });
@@ -37,6 +41,7 @@ const adviceView = z
     language: z.string(),
     hasEmail: z.boolean(),
     hasPhone: z.boolean(),
+    reachable: z.boolean(),
     createdAt: z.string(),
     expiresAt: z.string(),
     matchedAt: z.string().nullable(),
@@ -51,7 +56,8 @@ export function notifierRoutes(deps: CentralDeps, s: NotifierSettings): Route<Ce
       path: "/parcels/advice",
       tag: "notifier",
       summary: "Pre-advice: who a parcel is for, before it reaches its bank (carrier, operator)",
-      description: "Joined with the bank's parcel by (bank, tracking ref) once it is stored; the recipient then hears about it. Sent again, it updates the recipient.",
+      description:
+        "Joined with the bank's parcel by (bank, tracking ref) once it is stored; the recipient then hears about it. Sent again, it updates the recipient (and reachable: left out, it is false). reachable reaches the bank named, with its sync, while no parcel with this tracking ref is there yet.",
       access: ["carrier", "operator"],
       body: adviceBody,
       responses: { 201: { description: "recorded", schema: adviceView }, 200: { description: "updated", schema: adviceView } },

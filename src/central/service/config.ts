@@ -3,10 +3,9 @@
  * (--config or LOCKERD_CENTRAL_CONFIG; none at all is a valid local start), a few environment
  * overrides, and every problem listed at once with its key path, as the bank's configuration.
  */
-import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { ConfigError, describeIssues } from "../../config/errors.js";
+import { ConfigError, describeIssues, readJsonConfig } from "../../config/errors.js";
 
 const ms = (def: number) => z.number().int().min(1).max(86_400_000).default(def);
 
@@ -110,19 +109,7 @@ export function loadCentralConfig(opts: LoadCentralOptions = {}): ResolvedCentra
   const cwd = opts.cwd ?? process.cwd();
   const path = opts.path ?? env.LOCKERD_CENTRAL_CONFIG ?? null;
   let raw: unknown = {};
-  if (path) {
-    let text: string;
-    try {
-      text = readFileSync(path, "utf8");
-    } catch (e) {
-      throw new ConfigError(path, [`cannot read the configuration file: ${(e as Error).message}`]);
-    }
-    try {
-      raw = JSON.parse(text);
-    } catch (e) {
-      throw new ConfigError(path, [`not valid JSON: ${(e as Error).message}`]);
-    }
-  }
+  if (path) raw = readJsonConfig(path);
   const problems: string[] = [];
   const withEnv = applyEnv(raw, env, problems);
   const moduleSettings = opts.moduleSettings ?? {};

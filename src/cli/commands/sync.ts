@@ -62,6 +62,7 @@ function print(ctx: CliContext, s: SyncView, offline: boolean): void {
     out.line(`last success:    ${shortTime(s.lastSuccessAt)}`);
     out.line(`last sent seq:   ${s.lastSentSeq}`);
     out.line(`last error:      ${s.lastError ?? "-"}`);
+    if (s.adviceHints !== undefined) out.line(`reachable hints: ${s.adviceHints} (pre-advice for parcels still to come)`);
   } else {
     out.line("(daemon down: whether sync is configured, its last success and error are unknown)");
   }
