@@ -48,9 +48,11 @@ it("off, marks and spans keep nothing; on, a keypad pickup's stages are recorded
   expect(times[0]).toBeGreaterThanOrEqual(typed);
   expect(times.at(-1)).toBeLessThanOrEqual(done);
 
-  const spans = spansBetween(typed, done);
-  expect(spans.some((s) => s.kind === "write")).toBe(true); // the pickup's own commit
-  // the unlock frame's exchange: CU16 0x31 to board 0, lock index 0 (A01)
-  const unlockFrame = spans.find((s) => s.kind === "bus" && s.start >= record!.marks["bus.granted"]! - 0.01);
-  expect(unlockFrame?.detail).toBe(0x02_00_31_03);
+  expect(spansBetween(typed, done).some((s) => s.kind === "write")).toBe(true); // the pickup's own commit
+  // the unlock frame's exchange (a span is kept when its exchange ends, after the frame's transmit
+  // time): CU16 0x31 to board 0, lock index 0 (A01)
+  const granted = record!.marks["bus.granted"]!;
+  const unlockFrame = () => spansBetween(granted, Infinity).find((s) => s.kind === "bus" && s.start >= granted - 0.01);
+  await waitFor("the unlock exchange's span", () => unlockFrame() !== undefined, 2000);
+  expect(unlockFrame()!.detail).toBe(0x02_00_31_03);
 });
