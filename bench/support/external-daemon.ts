@@ -17,7 +17,7 @@ import { startDaemon } from "../../src/daemon.js";
 import { HidKeypad } from "../../src/input/hid-keypad.js";
 import { Keymap } from "../../src/input/keymap.js";
 import { createLogger } from "../../src/system/logger.js";
-import { nowMs, span, spansBetween, takeStageRecords, traceEnabled } from "../../src/system/trace.js";
+import { nowMs, spanAt, spansBetween, takeStageRecords, traceEnabled } from "../../src/system/trace.js";
 import { fifoHidAccess } from "./fifo-hid.js";
 
 const { values } = parseArgs({ options: { config: { type: "string" }, "keypad-fifo": { type: "string" } } });
@@ -31,7 +31,7 @@ if (traceEnabled()) {
   // GC pauses as spans: performance's clock, moved onto the monotonic one the trace uses
   const offset = nowMs() - performance.now();
   new PerformanceObserver((list) => {
-    for (const e of list.getEntries()) span("gc", e.startTime + offset, e.startTime + e.duration + offset, ((e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0));
+    for (const e of list.getEntries()) spanAt("gc", e.startTime + offset, e.startTime + e.duration + offset, ((e as unknown as { detail?: { kind?: number } }).detail?.kind ?? 0));
   }).observe({ entryTypes: ["gc"] });
 }
 

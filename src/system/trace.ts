@@ -78,8 +78,13 @@ export function markLocker(stage: Stage, lockerId: string): void {
   }
 }
 
-/** Work that ran from start to end (ms, nowMs()); detail: what it was, where the kind says. */
-export function span(kind: SpanKind, start: number, end = nowMs(), detail = 0): void {
+/** Work that ran from start (spanStart()) until now; detail: what it was, where the kind says. */
+export function span(kind: SpanKind, start: number, detail = 0): void {
+  if (on) spanAt(kind, start, nowMs(), detail);
+}
+
+/** Work that ran from start to end (ms, nowMs()). */
+export function spanAt(kind: SpanKind, start: number, end: number, detail = 0): void {
   if (!on) return;
   const i = next;
   starts[i] = start;

@@ -8,7 +8,7 @@ import { FrameParser, type Discard, type FrameFormat } from "./framing.js";
 import { LineQueue, type LinePriority } from "./line-queue.js";
 import type { SerialLine } from "./line.js";
 import { ReplyMatcher } from "./matcher.js";
-import { markLocker, span, traceEnabled, nowMs } from "../../system/trace.js";
+import { markLocker, nowMs, span, traceEnabled } from "../../system/trace.js";
 
 export interface LinkOptions {
   gapMs: number;
@@ -91,7 +91,7 @@ export class SerialLink implements BusLink {
         this.prepare();
         await this.line.write(frame, traced ? () => markLocker("bus.handed", traced) : undefined);
       } finally {
-        span("bus", start, nowMs(), frameTag(frame));
+        span("bus", start, frameTag(frame));
       }
     }, opts.priority);
   }
@@ -118,7 +118,7 @@ export class SerialLink implements BusLink {
             }
             return await answer;
           } finally {
-            span("bus", start, nowMs(), frameTag(frame));
+            span("bus", start, frameTag(frame));
           }
         }, opts.priority);
       } catch (e) {
