@@ -5,6 +5,7 @@
 import { Gauge } from "prom-client";
 import { z } from "zod";
 import { defineModule } from "../service/module.js";
+import { alarmClearingRoutes } from "./alarm-routes.js";
 import { fleetPageRoutes } from "./page-routes.js";
 import { fleetSummary, type FleetSettings } from "./queries.js";
 import { fleetRoutes } from "./routes.js";
@@ -28,7 +29,7 @@ export const fleetModule = defineModule<FleetModuleSettings>({
   settings: fleetSettingsSchema,
   routes(deps, s) {
     const settings: FleetSettings = { offlineAfterMs: s.offlineAfterMs, sizes: s.sizes };
-    return [...fleetRoutes({ db: deps.pool, settings, pagePollMs: s.pagePollMs }), ...fleetPageRoutes()];
+    return [...fleetRoutes({ db: deps.pool, settings, pagePollMs: s.pagePollMs }), ...alarmClearingRoutes({ db: deps.pool }), ...fleetPageRoutes()];
   },
   start(deps, s) {
     // Read from the database when scraped: every instance tells the same fleet-wide truth.

@@ -21,6 +21,7 @@ import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
 import { PASSES_SQL } from "./006-passes.js";
 import { DOOR_TRUTH_ALARMS_SQL } from "./007-door-truth-alarms.js";
 import { ADVICE_HINTS_SQL } from "./010-advice-hints.js";
+import { ALARM_CLEARING_SQL } from "./011-alarm-clearing.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -42,4 +43,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 10 (numbered to follow 8 and 9 of work merged alongside; alone on its branch it is the 8th):
   // reachable doors asked for in the pre-advice, as hints each bank pulls with its key.
   ADVICE_HINTS_SQL,
+  // 11: an operator clears (acknowledges) an open alarm, with a note; each opening of an alarm
+  // has its own id; the clears are kept in central.alarm_clearings.
+  ALARM_CLEARING_SQL,
 ];
