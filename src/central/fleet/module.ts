@@ -1,6 +1,7 @@
 /**
- * The fleet module of lockerd-central: the operator's read-only view of every bank (API and
- * page), and the fleet gauges on /metrics. Settings under the configuration key "fleet".
+ * The fleet module of lockerd-central: the operator's view of every bank (API and page), read-only
+ * but for clearing an alarm (./alarm-routes.ts), and the fleet gauges on /metrics. Settings under
+ * the configuration key "fleet".
  */
 import { Gauge } from "prom-client";
 import { z } from "zod";
