@@ -71,7 +71,7 @@ export function alarmClearingRoutes({ db }: { db: Queryable }): Route<CentralRol
       path: "/fleet/alarms/:id",
       tag: "fleet",
       summary: "One alarm, open or cleared, with who cleared it and the note",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       params: idParam,
       responses: { 200: { description: "the alarm", schema: alarmDetailView } },
       errors: ["NOT_FOUND"],
@@ -86,7 +86,7 @@ export function alarmClearingRoutes({ db }: { db: Queryable }): Route<CentralRol
       path: "/fleet/alarm-clearings",
       tag: "fleet",
       summary: "Alarms cleared by operators, newest first: who, when, the note",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       query: z
         .object({
           bankId: z.string().regex(BANK_ID, "a bank id: 1-64 letters, digits, _ or -").optional(),
