@@ -1,15 +1,15 @@
 /**
- * The fleet module of lockerd-central: the operator's view of every bank (API and page), read-only
- * but for clearing an alarm (./alarm-routes.ts), and the fleet gauges on /metrics. Settings under
- * the configuration key "fleet".
+ * The fleet module of lockerd-central: the operator's read-only view of every bank (API and
+ * page), and the fleet gauges on /metrics. Settings under the configuration key "fleet".
  */
 import { Gauge } from "prom-client";
 import { z } from "zod";
 import { defineModule } from "../service/module.js";
-import { alarmClearingRoutes } from "./alarm-routes.js";
 import { fleetPageRoutes } from "./page-routes.js";
 import { fleetSummary, type FleetSettings } from "./queries.js";
 import { fleetRoutes } from "./routes.js";
+// read-only but for clearing an alarm (central migration 11)
+import { alarmClearingRoutes } from "./alarm-routes.js";
 
 export const fleetSettingsSchema = z
   .object({
