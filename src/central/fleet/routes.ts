@@ -8,11 +8,10 @@ import { LockerdError } from "../../basics/errors.js";
 import { defineRoute, type Route } from "../../api/registry.js";
 import { BANK_ID } from "../banks.js";
 import type { CentralRole } from "../service/auth.js";
+import { availabilityReader, type AvailabilityCopyView } from "./availability-reader.js";
 import {
-  bankAvailability,
   bankLockers,
   bankParcels,
-  banksWithFree,
   commandLog,
   fleetAvailability,
   fleetSummary,
@@ -49,6 +48,8 @@ export interface FleetRouteDeps {
   settings: FleetSettings;
   /** How often the fleet page polls (told to it in /fleet/summary). */
   pagePollMs: number;
+  /** The instance's in-memory free counts (availability answered without PostgreSQL while fresh); null: always SQL. */
+  copy?: AvailabilityCopyView | null;
 }
 
 async function bankOr404<T>(p: Promise<T | null>, id: string): Promise<T> {
@@ -63,7 +64,8 @@ async function knownBank(db: Queryable, id: string): Promise<void> {
   if (r.rowCount === 0) throw new LockerdError("NOT_FOUND", `no bank ${id}`, { bankId: id });
 }
 
-export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route<CentralRole>[] {
+export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRouteDeps): Route<CentralRole>[] {
+  const availability = availabilityReader(db, copy);
   return [
     defineRoute({
       method: "get",
@@ -106,7 +108,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       errors: ["NOT_FOUND"],
       handler: async ({ params }, _req, res) => {
         const bank = await bankOr404(getBank(db, settings, params.bankId), params.bankId);
-        const [alarms, free] = await Promise.all([openAlarms(db, settings, { bankId: params.bankId, limit: 500 }), bankAvailability(db, params.bankId)]);
+        const [alarms, free] = await Promise.all([openAlarms(db, settings, { bankId: params.bankId, limit: 500 }), availability.bankAvailability(params.bankId)]);
         res.json({ bank, alarms, free: free.free });
       },
     }),
@@ -159,7 +161,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       responses: { 200: { description: "free lockers by size", schema: z.object({ bankId: z.string(), free: z.record(z.string(), z.number().int()) }).strict() } },
       errors: ["NOT_FOUND"],
       handler: async ({ params }, _req, res) => {
-        const a = await bankAvailability(db, params.bankId);
+        const a = await availability.bankAvailability(params.bankId);
         if (Object.keys(a.free).length === 0) await knownBank(db, params.bankId);
         res.json(a);
       },
@@ -169,7 +171,9 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/availability",
       tag: "availability",
       summary: "Which of these banks (or of the fleet) has a free locker of a size now",
-      description: "Answered from counts kept as lockers change (a key lookup per bank), never by counting lockers.",
+      description:
+        "Answered from counts kept as lockers change, never by counting lockers: from the instance's in-memory copy of them while it is fresh " +
+        "(it follows the database within milliseconds; older than fleet.availabilityCopy.staleAfterMs, PostgreSQL answers), else a key lookup per bank.",
       access: ["viewer", "carrier"],
       query: z
         .object({
@@ -187,7 +191,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       responses: { 200: { description: "the banks with free lockers, and how many", schema: freeAtView } },
       handler: async ({ query }, _req, res) => {
         const sizes = query.fits ? sizesThatFit(settings, query.size) : [query.size];
-        const banks = await banksWithFree(db, { sizes, bankIds: query.banks, limit: query.limit });
+        const banks = await availability.banksWithFree({ sizes, bankIds: query.banks, limit: query.limit });
         res.json({ size: query.size, sizes, banks });
       },
     }),
