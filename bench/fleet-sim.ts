@@ -1,6 +1,6 @@
 /**
  * `npm run fleet-sim -- [--banks 1000,5000] [--events 500] [--window 60] [--pool 8]
- * [--max-open 10000] [--hosts 2] [--queue-wait 120] [--timeout 1800] [--json]`: the reconnection storm
+ * [--max-open 10000] [--hosts 2] [--queue-wait 120] [--projectors 2] [--inline-slots 2] [--auth file|query] [--timeout 1800] [--json]`: the reconnection storm
  * (bench/fleet/storm.ts) for each fleet size in turn, each on a fresh private PostgreSQL and
  * PgBouncer. Progress on stderr every 10 s; the figures of each size on stdout.
  */
@@ -16,6 +16,9 @@ const { values } = parseArgs({
     "max-open": { type: "string", default: "10000" },
     hosts: { type: "string", default: "2" },
     "queue-wait": { type: "string", default: "120" },
+    projectors: { type: "string", default: "2" },
+    "inline-slots": { type: "string", default: "2" },
+    auth: { type: "string", default: "file" },
     timeout: { type: "string", default: "1800" },
     json: { type: "boolean", default: false },
   },
@@ -30,6 +33,11 @@ function whole(name: string, text: string, min = 1): number {
   }
   return n;
 }
+if (values.auth !== "file" && values.auth !== "query") {
+  process.stderr.write(`fleet-sim: --auth must be file or query, not ${JSON.stringify(values.auth)}\n`);
+  process.exit(2);
+}
+const auth: "file" | "query" = values.auth;
 const fleets = values.banks.split(",").map((b) => whole("banks", b));
 const settings = {
   eventsPerBank: whole("events", values.events),
@@ -38,6 +46,9 @@ const settings = {
   maxOpen: whole("max-open", values["max-open"]),
   hosts: whole("hosts", values.hosts),
   queueWaitS: whole("queue-wait", values["queue-wait"], 0),
+  projectors: whole("projectors", values.projectors, 0),
+  inlineSlots: whole("inline-slots", values["inline-slots"], 0),
+  auth,
   timeoutS: whole("timeout", values.timeout),
 };
 for (const banks of fleets) {

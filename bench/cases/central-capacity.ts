@@ -2,7 +2,10 @@
  * Central capacity: how many events per second one central PostgreSQL ingests when 1, 4 and 16
  * banks push their backlogs at the same time, each through its own real sync loop, key and
  * connection (all as the shared ingest role). The banks' side (reading and marking their SQLite outboxes) runs in this one
- * process, on the same machine as the server.
+ * process, on the same machine as the server. From central migration 9 "ingests" means
+ * acknowledged: with several banks at once most batches are landed and their projection is left
+ * to lockerd-central's projector, which this benchmark does not run (see the fleet simulator,
+ * which measures both).
  */
 import { createBank } from "../../src/central/banks.js";
 import { PgCentralLink } from "../../src/sync/central-link.js";

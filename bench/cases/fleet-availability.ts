@@ -5,7 +5,9 @@
  * request rate, open loop: requests leave on a fixed schedule whether or not earlier ones have
  * answered, and a request's latency counts from when it was due (no coordinated omission).
  * The question the figures answer: does PostgreSQL (the count table kept by triggers) hold
- * p99 under 20 ms at 2,000 reads/s, or does the original design's cache earn its place?
+ * p99 under 20 ms at 2,000 reads/s, or does the original design's cache earn its place? The
+ * instances answer from their in-memory copy of the free counts (fleet.availabilityCopy, fed by
+ * LISTEN/NOTIFY); a run of two instances with the copy off keeps the SQL path measured beside it.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -69,11 +71,16 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** lockerd-central (fleet module) as its own process. */
-async function startServer(dbUrl: string, dir: string, name: string): Promise<Server> {
+/**
+ * lockerd-central (fleet module) as its own process; `copy`: availability from its in-memory
+ * copy (the default) or from SQL. LOCKERD_BENCH_CPU_PROF=DIR writes each server's CPU profile there.
+ */
+async function startServer(dbUrl: string, dir: string, name: string, copy = true): Promise<Server> {
   const cfg = join(dir, `central-${name}.json`);
-  writeFileSync(cfg, JSON.stringify({ instance: `bench-${name}`, database: { url: dbUrl, poolSize: 16 }, http: { port: 0 }, log: { level: "warn" } }));
-  const proc = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "bench/support/fleet-server.ts"), cfg], {
+  const fleet = { availabilityCopy: { enabled: copy } };
+  writeFileSync(cfg, JSON.stringify({ instance: `bench-${name}`, database: { url: dbUrl, poolSize: 16 }, http: { port: 0 }, log: { level: "warn" }, fleet }));
+  const prof = process.env.LOCKERD_BENCH_CPU_PROF ? ["--cpu-prof", "--cpu-prof-dir", process.env.LOCKERD_BENCH_CPU_PROF] : [];
+  const proc = spawn(process.execPath, [...prof, "--import", "tsx", join(PACKAGE_ROOT, "bench/support/fleet-server.ts"), cfg], {
     cwd: PACKAGE_ROOT,
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -166,6 +173,23 @@ export async function runAtRate(send: () => Promise<boolean>, rate: number, seco
   return { targetPerS: rate, achievedPerS: latencies.length / elapsed, p50: s.median, p99: s.p99, max: s.max, errors, dropped };
 }
 
+/** A metric's value in an instance's /metrics (NaN when absent). */
+async function metricOf(base: string, viewerToken: string, name: string): Promise<number> {
+  const res = await fetch(`${base}/metrics`, { headers: { Authorization: `Bearer ${viewerToken}` } });
+  const m = new RegExp(`^${name} (\\S+)$`, "m").exec(await res.text());
+  return m ? (m[1] === "+Inf" ? Infinity : Number(m[1])) : NaN;
+}
+
+/** Waits (up to 5 minutes) until the instance's availability copy is loaded; returns how long that took from now. */
+async function copyLoaded(base: string, viewerToken: string): Promise<number> {
+  const t = nowMs();
+  while (!((await metricOf(base, viewerToken, "lockerd_central_availability_copy_reloads_total")) >= 1)) {
+    if (nowMs() - t > 300_000) throw new Error(`the availability copy of ${base} did not load in 5 minutes`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return nowMs() - t;
+}
+
 /** A GET with a bearer token over a keep-alive agent; true on 200. */
 function httpGetter(base: string, token: string, agent: Agent): (path: string) => Promise<boolean> {
   const u = new URL(base);
@@ -221,6 +245,7 @@ export const fleetAvailability: Benchmark = async ({ quick, log }) => {
   try {
     await loadFleet(admin, shape, log);
     const token = await createOperatorToken(admin, "bench-carrier", "carrier");
+    const viewerToken = await createOperatorToken(admin, "bench-viewer", "viewer");
     let seed = 12345;
     const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const someBanks = (n: number) => Array.from({ length: n }, () => "B" + String(1 + Math.floor(rand() * shape.banks)).padStart(6, "0"));
@@ -256,18 +281,32 @@ export const fleetAvailability: Benchmark = async ({ quick, log }) => {
     }
 
     // 2. Through the HTTP API (carrier token checked, parameters validated, problem+json ready):
-    // one lockerd-central process, then two (stateless instances on one database), the load
-    // generator taking turns between them as a load balancer would.
+    // one lockerd-central process, then two (instances on one database), the load generator
+    // taking turns between them as a load balancer would; each answers from its in-memory copy
+    // of the free counts. Then two instances with the copy off (every read a query), as before it.
+    const t = nowMs();
     servers = [await startServer(central.adminUrl, dir, "a")];
-    for (const instances of quick ? [1] : [1, 2]) {
-      if (servers.length < instances) servers.push(await startServer(central.adminUrl, dir, "b"));
-      const pids = servers.map((s) => s.proc.pid!);
+    const startMs = nowMs() - t;
+    const loadMs = await copyLoaded(servers[0]!.url, viewerToken);
+    log(`  instance a: listening after ${startMs.toFixed(0)} ms, its copy of ${shape.banks} banks' counts loaded ${loadMs.toFixed(0)} ms later`);
+    results.push({ name: "fleet.copy_load_ms", value: round(Math.max(1, loadMs), 0), unit: "ms", banks: shape.banks });
+    const setups: { instances: number; copy: boolean }[] = quick ? [{ instances: 1, copy: true }] : [{ instances: 1, copy: true }, { instances: 2, copy: true }, { instances: 2, copy: false }];
+    for (const { instances, copy } of setups) {
+      if (copy && servers.length < instances) {
+        servers.push(await startServer(central.adminUrl, dir, "b"));
+        await copyLoaded(servers[1]!.url, viewerToken);
+      }
+      if (!copy) servers.push(await startServer(central.adminUrl, dir, "sql-a", false), await startServer(central.adminUrl, dir, "sql-b", false));
+      // the copy's instances, or the two with the copy off (the others idle meanwhile)
+      const active = copy ? servers.slice(0, instances) : servers.slice(-2);
+      const pids = active.map((s) => s.proc.pid!);
       const serverCpu = cpuMeter(() => Promise.resolve(pids));
-      const getters = servers.map((s) => httpGetter(s.url, token, agent));
+      const getters = active.map((s) => httpGetter(s.url, token, agent));
       let turn = 0;
       const twentyBanks = () => getters[turn++ % getters.length]!(`/fleet/availability?size=M&banks=${someBanks(20).join(",")}`);
       await runAtRate(twentyBanks, quick ? 50 : 200, quick ? 0.5 : 3); // warm up: connections, JIT, plans
-      for (const rate of rates) {
+      const fallbacksBefore = copy ? await Promise.all(active.map((s) => metricOf(s.url, viewerToken, "lockerd_central_availability_copy_fallbacks_total"))) : [];
+      for (const rate of copy ? rates : rates.filter((r) => r >= 1000 && r <= 2000)) {
         const [stopServer, stopPg] = [await serverCpu(), await pgCpu()];
         const self = process.cpuUsage();
         const r = await runAtRate(twentyBanks, rate, seconds);
@@ -276,18 +315,45 @@ export const fleetAvailability: Benchmark = async ({ quick, log }) => {
         const pgMs = ((await stopPg()) * 1000) / answered;
         const u = process.cpuUsage(self);
         const clientMs = (u.user + u.system) / 1000 / answered;
+        const what = `${instances} instance${instances > 1 ? "s" : ""}${copy ? ", copy" : ", SQL (copy off)"}`;
         log(
-          `  HTTP (${instances} instance${instances > 1 ? "s" : ""}), ${rate}/s asked: ${r.achievedPerS.toFixed(0)}/s answered, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms` +
+          `  HTTP (${what}), ${rate}/s asked: ${r.achievedPerS.toFixed(0)}/s answered, p50 ${r.p50.toFixed(1)} ms, p99 ${r.p99.toFixed(1)} ms, max ${r.max.toFixed(0)} ms` +
             (r.errors || r.dropped ? `, ${r.errors} errors, ${r.dropped} not sent` : "") +
             `; CPU a read: server ${serverMs.toFixed(2)} ms, PostgreSQL ${pgMs.toFixed(2)} ms, load generator ${clientMs.toFixed(2)} ms`,
         );
-        const tag = instances === 1 ? "" : `.instances_${instances}`;
-        const common = { instances, targetPerS: rate, achievedPerS: round(r.achievedPerS, 0), seconds, banks: shape.banks, lockers: shape.banks * shape.lockersPerBank, errors: r.errors, dropped: r.dropped };
+        const tag = (instances === 1 ? "" : `.instances_${instances}`) + (copy ? "" : ".sql");
+        const common = { instances, copy, targetPerS: rate, achievedPerS: round(r.achievedPerS, 0), seconds, banks: shape.banks, lockers: shape.banks * shape.lockersPerBank, errors: r.errors, dropped: r.dropped };
         results.push({ name: `fleet.availability_p50_ms${tag}.rate_${rate}`, value: round(r.p50, 2), unit: "ms", ...common });
         results.push({ name: `fleet.availability_p99_ms${tag}.rate_${rate}`, value: round(r.p99, 2), unit: "ms", ...common, ...(rate === 2000 ? { target: "< 20 ms" } : {}) });
         results.push({ name: `fleet.cpu_ms_per_read${tag}.rate_${rate}`, value: round(serverMs + pgMs, 3), unit: "ms", server: round(serverMs, 3), postgres: round(pgMs, 3), loadGenerator: round(clientMs, 3) });
       }
+      if (copy) {
+        // reads PostgreSQL answered because a copy was not fresh (0: every read above was the copy's)
+        const after = await Promise.all(active.map((s) => metricOf(s.url, viewerToken, "lockerd_central_availability_copy_fallbacks_total")));
+        const fellBack = after.reduce((a, x, i) => a + x - fallbacksBefore[i]!, 0);
+        log(`  reads answered by PostgreSQL instead of the copy (${instances} instance${instances > 1 ? "s" : ""}): ${fellBack}`);
+      }
     }
+    // how late the copy is: a locker taken at a bank (committed), then the API read until it shows
+    const lags: number[] = [];
+    const freeM = async (bankId: string) =>
+      ((await (await fetch(`${servers[0]!.url}/fleet/banks/${bankId}/availability`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { free: Record<string, number> }).free.M ?? 0;
+    for (let i = 0; i < 40 && lags.length < 20; i++) {
+      const bankId = someBanks(1)[0]!;
+      const before = await freeM(bankId);
+      if (before === 0) continue;
+      await admin.query(
+        `UPDATE central.lockers SET status = 'OCCUPIED' WHERE (bank_id, locker_id) =
+           (SELECT bank_id, locker_id FROM central.lockers WHERE bank_id = $1 AND size = 'M' AND status = 'AVAILABLE' LIMIT 1)`,
+        [bankId],
+      );
+      const committed = nowMs();
+      while ((await freeM(bankId)) !== before - 1) if (nowMs() - committed > 5000) throw new Error(`the copy did not show ${bankId}'s change in 5 s`);
+      lags.push(nowMs() - committed);
+    }
+    const lag = summarise(lags);
+    log(`  a commit shows in the copy (read through the API) after ${lag.median.toFixed(1)} ms (median of ${lags.length}), at most ${lag.max.toFixed(1)} ms`);
+    results.push({ name: "fleet.copy_lag_ms", value: round(Math.max(0.01, lag.median), 2), unit: "ms", max: round(lag.max, 2), samples: lags.length });
     const get = httpGetter(servers[0]!.url, token, agent);
     // one bank's free lockers per size
     const oneRate = quick ? 100 : 1000;
@@ -295,7 +361,7 @@ export const fleetAvailability: Benchmark = async ({ quick, log }) => {
     log(`  HTTP, one bank's availability at ${oneRate}/s asked: ${one.achievedPerS.toFixed(0)}/s answered, p50 ${one.p50.toFixed(1)} ms, p99 ${one.p99.toFixed(1)} ms`);
     results.push({ name: "fleet.bank_availability_p99_ms", value: round(one.p99, 2), unit: "ms", targetPerS: oneRate, achievedPerS: round(one.achievedPerS, 0), p50: round(one.p50, 2) });
     // what the fleet page asks every few seconds, at this fleet's size (a viewer token), one at a time
-    const viewer = httpGetter(servers[0]!.url, await createOperatorToken(admin, "bench-viewer", "viewer"), agent);
+    const viewer = httpGetter(servers[0]!.url, viewerToken, agent);
     await admin.query(`INSERT INTO central.alarms (bank_id, kind, locker_id, raised_seq, raised_at, last_seq, last_at)
       SELECT 'B' || lpad((i * 97)::text, 6, '0'), 'door_forced', 'A01', 1, now(), 1, now() FROM generate_series(1, $1) i`, [Math.floor(shape.banks / 200)]);
     for (const [name, path] of [

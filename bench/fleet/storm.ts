@@ -9,13 +9,18 @@
  * keeps the center, PgBouncer, the watch on the server's connections and the final check.
  */
 import { fork } from "node:child_process";
-import { loadavg } from "node:os";
+import { availableParallelism, loadavg } from "node:os";
 import { fileURLToPath } from "node:url";
-import type pg from "pg";
+import pg from "pg";
+import { Registry } from "prom-client";
 import { keyHash, newBankKey } from "../../src/central/banks.js";
+import { projectionBacklog } from "../../src/central/projection/project.js";
+import { createProjector, type Projector } from "../../src/central/projection/worker.js";
+import { createLogger } from "../../src/system/logger.js";
 import { startPgBouncer, type TestBouncer } from "../../test/support/pgbouncer.js";
 import type { TestDatabase } from "../../test/support/pg.js";
 import { startBenchCentral, type BenchCentral } from "../support/central.js";
+import { clusterCpuMs, postmasterPid, processCpuMs } from "../support/proc-cpu.js";
 import { epochMs, type HostPlan, type HostProgress, type HostResult } from "./banks.js";
 import type { HostMessage } from "./host.js";
 
@@ -36,6 +41,19 @@ export interface StormOptions {
   bareSeconds?: number;
   /** PgBouncer's query_wait_timeout, s (default 120; 0: a bank waits in its queue as long as it takes). */
   queueWaitS?: number;
+  /**
+   * Projector loops (lockerd-central's, here in this process, straight to PostgreSQL; default 2,
+   * as lockerd-central's: the second only once banks have stopped landing).
+   * 0: none while banks send; one loop starts once every bank's backlog is in.
+   */
+  projectors?: number;
+  /** Rows of central.projection_inline_slots (default: as the migration leaves them, 2). */
+  inlineSlots?: number;
+  /**
+   * How PgBouncer knows the ingest role's SCRAM secret: "file" (its auth_file, default: no
+   * lookup per login) or "query" (auth_query, a lookup in PostgreSQL at every login).
+   */
+  auth?: "file" | "query";
   log: (line: string) => void;
 }
 
@@ -44,12 +62,36 @@ export interface StormReport {
   eventsPerBank: number;
   windowS: number;
   pool: number;
+  /** Until every bank's last batch was acknowledged (landed or projected: durable at the center). */
   allInS: number;
+  /** Until every event was projected too (the fleet API, the notifier and alarms see it). */
+  allProjectedS: number;
   events: number;
+  /** events / allInS */
   eventsPerS: number;
+  /** events / allProjectedS */
+  projectedPerS: number;
+  /** Events the banks' calls landed for the projector (the rest were projected in the call). */
+  eventsLanded: number;
   bareInsertRowsPerS: number;
   vsBare: number;
+  /**
+   * The center's CPU (PostgreSQL's processes and PgBouncer's, from /proc), apart from the
+   * simulator's: per row of the bare INSERT, and per event of the storm until all was in and
+   * until all was projected. bareRateVsCenterCpu: how many times the bare rate of one connection
+   * the center's cores would take at that cost with nothing else on the machine.
+   */
+  serverCpu: {
+    bareUsPerRow: number;
+    inUsPerEvent: number;
+    projectedUsPerEvent: number;
+    pgbouncerUsPerEvent: number;
+    cores: number;
+    capacityInVsBare: number;
+    capacityProjectedVsBare: number;
+  };
   serverConnectionsMax: number;
+  settings: { maxOpen: number; auth: "file" | "query"; projectors: number; inlineSlots: number };
   firstBatchWaitMs: { p50: number; p99: number; max: number };
   banksThatRetried: number;
   failedConnections: number;
@@ -82,7 +124,9 @@ export async function runStorm(opts: StormOptions): Promise<StormReport> {
   try {
     const admin = await central.admin();
     try {
+      const secret = await admin.query<{ s: string }>(`SELECT rolpassword AS s FROM pg_authid WHERE rolname = $1`, [central.bank.role]);
       bouncer = await startPgBouncer(asTestDatabase(central, admin), {
+        ...((opts.auth ?? "file") === "file" ? { users: { [central.bank.role]: secret.rows[0]!.s } } : {}),
         poolSize: opts.pool,
         maxServerConnections: opts.pool + 2,
         extra: { max_client_conn: opts.maxOpen + 100, listen_backlog: 4096, query_wait_timeout: opts.queueWaitS ?? 120 },
@@ -97,10 +141,16 @@ export async function runStorm(opts: StormOptions): Promise<StormReport> {
           slice.map((k) => keyHash(k)),
         ]);
       }
-      const bareInsertRowsPerS = await bareInsertRate(admin, opts.eventsPerBank, (opts.bareSeconds ?? 5) * 1000);
-      opts.log(`  bare batched INSERT on one connection: ${bareInsertRowsPerS.toFixed(0)} rows/s`);
-      const report = await storm(central, bouncer, admin, keys, opts);
-      return { ...report, bareInsertRowsPerS: Math.round(bareInsertRowsPerS), vsBare: round2(report.eventsPerS / bareInsertRowsPerS) };
+      const pm = await postmasterPid(admin);
+      const cpuBare0 = clusterCpuMs(pm);
+      const bare = await bareInsertRate(admin, opts.eventsPerBank, (opts.bareSeconds ?? 5) * 1000);
+      const bareUsPerRow = ((clusterCpuMs(pm) - cpuBare0) * 1000) / bare.rows;
+      const bareInsertRowsPerS = bare.rate;
+      opts.log(`  bare batched INSERT on one connection: ${bareInsertRowsPerS.toFixed(0)} rows/s, ${bareUsPerRow.toFixed(1)} µs of server CPU a row`);
+      const cpu = { pm, bouncer: bouncer.pid, bareUsPerRow };
+      const report = await storm(central, bouncer, admin, keys, opts, cpu);
+      const settings = { maxOpen: opts.maxOpen, auth: opts.auth ?? "file", projectors: opts.projectors ?? 2, inlineSlots: opts.inlineSlots ?? 2 };
+      return { ...report, settings, bareInsertRowsPerS: Math.round(bareInsertRowsPerS), vsBare: round2(report.eventsPerS / bareInsertRowsPerS) };
     } finally {
       await admin.end();
     }
@@ -113,7 +163,13 @@ export async function runStorm(opts: StormOptions): Promise<StormReport> {
 const bankId = (i: number) => `F${String(i).padStart(6, "0")}`;
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
-async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Client, keys: string[], opts: StormOptions) {
+interface CpuWatch {
+  pm: number;
+  bouncer: number;
+  bareUsPerRow: number;
+}
+
+async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Client, keys: string[], opts: StormOptions, cpu: CpuWatch) {
   const { role, password, database } = central.bank;
   const connection = { host: "127.0.0.1", port: bouncer.port, user: role, password, database, connectionTimeoutMillis: 10_000, statement_timeout: 120_000, query_timeout: 125_000 };
   const hostCount = Math.max(1, Math.min(opts.hosts ?? 2, keys.length));
@@ -123,7 +179,23 @@ async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Clie
   const hosts: Host[] = [];
   let serverMax = 0;
   let serverNow = 0;
+  let backlogNow = 0;
   const loadavgBefore = loadavg();
+  // lockerd-central's projector, as an instance of it would run beside the banks
+  const projectorMetrics = new Registry();
+  const projectorPool = new pg.Pool({ connectionString: central.adminUrl, max: Math.max(1, opts.projectors ?? 2) + 1 });
+  const projector: Projector = createProjector({
+    pool: projectorPool,
+    listenConfig: { connectionString: central.adminUrl },
+    log: createLogger({ level: "warn", pretty: false }),
+    metrics: projectorMetrics,
+    settings: { enabled: true, workers: Math.max(1, opts.projectors ?? 2), batchesPerCall: 8, pollMs: 200, quietAfterMs: 1000 },
+  });
+  if (opts.inlineSlots !== undefined) {
+    await admin.query(`DELETE FROM central.projection_inline_slots`);
+    await admin.query(`INSERT INTO central.projection_inline_slots SELECT generate_series(1, $1::int)`, [opts.inlineSlots]);
+  }
+  if (opts.projectors !== 0) await projector.start();
   try {
     // a host that fails to start leaves the others to the finally below
     const started = await Promise.allSettled(shares.map((_, h) => startHost(h)));
@@ -131,31 +203,81 @@ async function storm(central: BenchCentral, bouncer: TestBouncer, admin: pg.Clie
     const lost = started.find((h) => h.status === "rejected");
     if (lost) throw lost.reason;
     const startEpochMs = epochMs() + 200;
+    const cpu0 = { pg: clusterCpuMs(cpu.pm), bouncer: processCpuMs(cpu.bouncer) };
     const maxOpen = Math.max(1, Math.floor(opts.maxOpen / hostCount));
     const results = hosts.map((h, i) => h.run({ host: i, banks: shares[i]!, startEpochMs, eventsPerBank: opts.eventsPerBank, maxOpen, timeoutS: opts.timeoutS, connection }));
     const watch = setInterval(() => {
       void admin
         .query<{ n: number }>(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE usename = $1`, [role])
         .then((r) => (serverMax = Math.max(serverMax, (serverNow = r.rows[0]!.n))), () => {});
+      void projectionBacklog(admin).then((b) => (backlogNow = b.events), () => {});
     }, 250);
     const progress = setInterval(() => {
       const sum = (k: keyof HostProgress) => hosts.reduce((n, h) => n + h.progress[k], 0);
       opts.log(
         `  ${((epochMs() - startEpochMs) / 1000).toFixed(0)} s: ${sum("back")}/${keys.length} banks back, ${sum("done")} caught up, ` +
-          `${sum("eventsIn")} events in, ${sum("open")} banks connected, ${serverNow} server connections, simulator ${sum("rssMB")} MB (heap ${sum("heapMB")})`,
+          `${sum("eventsIn")} events in, ${backlogNow} waiting for the projector, ${sum("open")} banks connected, ${serverNow} server connections, simulator ${sum("rssMB")} MB (heap ${sum("heapMB")})`,
       );
     }, 10_000);
     let done: HostResult[];
+    let cpuIn: { pg: number; bouncer: number };
+    let projectedEpochMs: number;
     try {
       done = await Promise.all(results);
+      cpuIn = { pg: clusterCpuMs(cpu.pm), bouncer: processCpuMs(cpu.bouncer) };
+      if (opts.projectors === 0) await projector.start();
+      // every acknowledged batch, projected: as long as the projector takes (bounded by the run's timeout)
+      const deadline = startEpochMs + opts.timeoutS * 1000;
+      for (;;) {
+        const b = await projectionBacklog(admin);
+        backlogNow = b.events;
+        if (b.batches === 0) break;
+        if (epochMs() > deadline) throw new Error(`the projector left ${b.batches} batches (${b.events} events) after ${opts.timeoutS} s`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      projectedEpochMs = epochMs();
     } finally {
       clearInterval(watch);
       clearInterval(progress);
     }
-    return { ...(await check(admin, keys.length, done, startEpochMs, opts)), serverConnectionsMax: serverMax, loadavgBefore: loadavgBefore.map(round2), loadavgAfter: loadavg().map(round2) };
+    const cpuOut = { pg: clusterCpuMs(cpu.pm), bouncer: processCpuMs(cpu.bouncer) };
+    const checked = await check(admin, keys.length, done, startEpochMs, opts);
+    const allProjectedS = round2(Math.max(checked.allInS, (projectedEpochMs - startEpochMs) / 1000));
+    const per = (ms: number) => round2((ms * 1000) / Math.max(1, checked.events));
+    const cores = availableParallelism();
+    const inUs = per(cpuIn.pg - cpu0.pg + cpuIn.bouncer - cpu0.bouncer);
+    const projectedUs = per(cpuOut.pg - cpu0.pg + cpuOut.bouncer - cpu0.bouncer);
+    // what `cores` would take at that cost, against what one connection's bare INSERT took
+    const bareRate = 1e6 / cpu.bareUsPerRow;
+    return {
+      ...checked,
+      allProjectedS,
+      projectedPerS: Math.round(checked.events / allProjectedS),
+      eventsLanded: await projectedByProjector(projectorMetrics),
+      serverCpu: {
+        bareUsPerRow: round2(cpu.bareUsPerRow),
+        inUsPerEvent: inUs,
+        projectedUsPerEvent: projectedUs,
+        pgbouncerUsPerEvent: per(cpuOut.bouncer - cpu0.bouncer),
+        cores,
+        capacityInVsBare: round2((cores * 1e6) / inUs / bareRate),
+        capacityProjectedVsBare: round2((cores * 1e6) / projectedUs / bareRate),
+      },
+      serverConnectionsMax: serverMax,
+      loadavgBefore: loadavgBefore.map(round2),
+      loadavgAfter: loadavg().map(round2),
+    };
   } finally {
     for (const h of hosts) h.kill();
+    await projector.stop();
+    await projectorPool.end();
   }
+}
+
+/** Events the projector projected (its counter): every event landed rather than projected in the bank's call. */
+async function projectedByProjector(metrics: Registry): Promise<number> {
+  const m = await metrics.getSingleMetric("lockerd_central_projected_events_total")?.get();
+  return m?.values[0]?.value ?? 0;
 }
 
 /** Per bank against the center: every event of its log held once (count, distinct seqs, first and last seq). */
@@ -265,7 +387,7 @@ async function startHost(index: number): Promise<Host> {
 }
 
 /** One connection, straight to PostgreSQL: batches of `rows` rows into a bare table with a primary key. */
-async function bareInsertRate(admin: pg.Client, rows: number, forMs: number): Promise<number> {
+async function bareInsertRate(admin: pg.Client, rows: number, forMs: number): Promise<{ rate: number; rows: number }> {
   await admin.query(`CREATE TABLE public.bare_insert (bank_id text COLLATE "C", seq bigint, at timestamptz, type text, data jsonb, PRIMARY KEY (bank_id, seq))`);
   const batch = JSON.stringify(Array.from({ length: rows }, (_, i) => ({ seq: i + 1, type: "door.opened", data: { purpose: "deposit" } })));
   const t0 = performance.now();
@@ -279,10 +401,10 @@ async function bareInsertRate(admin: pg.Client, rows: number, forMs: number): Pr
   }
   const rate = n / ((performance.now() - t0) / 1000);
   await admin.query(`DROP TABLE public.bare_insert`);
-  return rate;
+  return { rate, rows: n };
 }
 
-function asTestDatabase(central: BenchCentral, admin: pg.Client): TestDatabase {
+export function asTestDatabase(central: BenchCentral, admin: pg.Client): TestDatabase {
   const url = new URL(central.adminUrl);
   return {
     name: url.pathname.slice(1),

@@ -64,6 +64,11 @@ describe("fleet availability benchmark (quick smoke run)", () => {
       expect(names).toContain(`fleet.cpu_ms_per_read.rate_${rate}`);
     }
     expect(names).toContain("fleet.bank_availability_p99_ms");
+    // the instance's in-memory copy: loaded, and a commit read back through it (how many reads
+    // fell back to PostgreSQL is logged, not asserted: a machine paused for seconds makes any copy stale)
+    expect(names).toContain("fleet.copy_load_ms");
+    expect(names).toContain("fleet.copy_lag_ms");
+    expect(lines.some((l) => l.startsWith("  reads answered by PostgreSQL instead of the copy (1 instance): "))).toBe(true);
     for (const r of results) expect(Number.isFinite(r.value) && r.value > 0, r.name).toBe(true);
     // every read answered 200 (a refused token or a bad query would count as errors)
     for (const r of results.filter((x) => x.name.startsWith("fleet.availability_p99"))) expect(r.errors).toBe(0);

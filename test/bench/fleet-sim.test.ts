@@ -18,6 +18,10 @@ it("sixty banks back at once through a pool of two: every event once, connection
   expect({ failed: r.failedConnections, other: r.otherErrors, errors: r.firstErrors }).toEqual({ failed: 0, other: 0, errors: [] });
   expect(r.firstBatchWaitMs.p99).toBeGreaterThan(0);
   expect(r.bareInsertRowsPerS).toBeGreaterThan(0);
+  // every event projected too (whether in the bank's call or by the projector), after it was in
+  expect(r.allProjectedS).toBeGreaterThanOrEqual(r.allInS);
+  expect(r.serverCpu.bareUsPerRow).toBeGreaterThan(0);
+  expect(r.serverCpu.projectedUsPerEvent).toBeGreaterThanOrEqual(r.serverCpu.inUsPerEvent);
   // two simulator processes; at most ten open in each (the cap split between them), all closed at the end
   expect(r.simulator.hosts).toBe(2);
   expect(r.simulator.banksOpenMax).toBeGreaterThan(0);

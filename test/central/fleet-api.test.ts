@@ -39,6 +39,8 @@ beforeAll(async () => {
   ]);
   await bank.query(`SELECT central.report_bank_status_by_key('API1', $1, $2::jsonb)`, [login.key, JSON.stringify({ softwareVersion: "0.1.0", bankTimeMs: Date.now(), clockSynced: true, backlog: 0, oldestUnsentMs: null, lastError: null, sequenceConflict: false })]);
   await central.db.admin(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ('API1', 'open_door', '{"lockerId":"B01"}')`);
+  // availability is answered from the instance's copy, which follows commits within milliseconds
+  for (let i = 0; i < 500 && JSON.stringify((await get("/fleet/banks/API1/availability")).body.free) !== '{"L":1,"M":0,"S":1}'; i++) await new Promise((r) => setTimeout(r, 20));
 });
 afterAll(async () => {
   await bank?.end();
@@ -76,7 +78,7 @@ describe("answers", () => {
   it("one bank with its alarms, lockers, parcels and free lockers", async () => {
     const d = await get("/fleet/banks/API1");
     valid(bankDetailView, d.body);
-    expect(d.body).toMatchObject({ alarms: [{ kind: "door_forced", lockerId: "B01" }], free: { S: 1, M: 0, L: 1 } });
+    expect(d.body).toMatchObject({ alarms: [{ kind: "door_forced", lockerId: "B01" }], free: { S: 1, M: 0, L: 1 }, bank: { projectionLag: { events: 0, since: null } } });
     expect(((await get("/fleet/banks/API1/lockers")).body.lockers as { id: string }[]).map((l) => l.id)).toEqual(["A01", "A02", "B01"]);
     const parcels = await get("/fleet/banks/API1/parcels?status=STORED");
     expect(parcels.body).toMatchObject({ parcels: [{ id: "p_0000000000000000000a", status: "STORED", trackingRef: "REF-9" }] });
@@ -104,6 +106,15 @@ describe("answers", () => {
     const c = await get("/fleet/commands?bankId=API1");
     valid(commandLogView, c.body);
     expect(c.body).toMatchObject({ commands: [{ bankId: "API1", kind: "open_door", status: "pending", args: { lockerId: "B01" } }] });
+  });
+});
+
+describe("roles", () => {
+  it("an operator reads the fleet it acts on (the alarms it may clear, the banks it commands)", async () => {
+    for (const path of ["/fleet/banks", "/fleet/alarms", "/fleet/commands?bankId=API1", "/fleet/availability?size=M"]) {
+      const r = await get(path, "operator");
+      expect(r.status, path).toBe(200);
+    }
   });
 });
 
@@ -147,5 +158,31 @@ describe("described and measured", () => {
     expect(text).toMatch(/lockerd_central_fleet_banks\{state="offline"\} 1/);
     expect(text).toMatch(/lockerd_central_fleet_open_alarms\{kind="door_forced"\} 1/);
     expect(text).toMatch(/route="\/fleet\/banks\/:bankId"/);
+  });
+});
+
+// (last: it adds a bank, which the counts above do not expect)
+describe("projection lag", () => {
+  it("a bank whose batches landed under contention shows its projection lag until the projector has run", async () => {
+    const login = await central.addBank("LAG1");
+    const c = new pg.Client({ connectionString: login.url });
+    const slots = new pg.Client({ connectionString: central.db.url });
+    await c.connect();
+    await slots.connect();
+    try {
+      await slots.query("BEGIN");
+      await slots.query("SELECT slot FROM central.projection_inline_slots FOR UPDATE");
+      const batch = [1, 2, 3].map((seq) => [seq, T0 + seq, true, "door.opened", "A01", null, {}]);
+      await c.query(`SELECT central.ingest_batch('LAG1', $1, $2::jsonb)`, [login.key, JSON.stringify(batch)]);
+      await slots.query("COMMIT");
+      const lagging = await get("/fleet/banks/LAG1");
+      valid(bankDetailView, lagging.body);
+      expect(lagging.body).toMatchObject({ bank: { lastSeq: 0, projectionLag: { events: 3, since: expect.stringMatching(/^\d{4}-/) } } });
+      await central.project();
+      expect((await get("/fleet/banks/LAG1")).body).toMatchObject({ bank: { lastSeq: 3, projectionLag: { events: 0, since: null } } });
+    } finally {
+      await c.end();
+      await slots.end();
+    }
   });
 });

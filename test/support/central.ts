@@ -7,6 +7,7 @@ import pg from "pg";
 import { EVENT_TYPES, EVENTS, type EventSpec } from "../../src/basics/events.js";
 import { migrateCentral } from "../../src/central/apply.js";
 import { createBank, createIngestRole } from "../../src/central/banks.js";
+import { projectAll } from "../../src/central/projection/project.js";
 import { PgCentralLink, SequenceConflictError, type PgLinkOptions } from "../../src/sync/central-link.js";
 import type { OutboxEvent } from "../../src/store/sync-outbox.js";
 import { createTestDatabase, type TestDatabase } from "./pg.js";
@@ -40,6 +41,11 @@ export interface TestCentral {
   link(bank: { url: string; key?: string }, extra?: Omit<PgLinkOptions, "connection" | "bankKey">): PgCentralLink;
   /** The central events of a bank, in the local outbox's shape (data as parsed JSON). */
   events(bankId: string): Promise<SyncedEvent[]>;
+  /**
+   * What lockerd-central's projector does, run here until nothing landed waits: banks syncing
+   * at once may have had their batches landed rather than projected (migration 9).
+   */
+  project(): Promise<{ batches: number; events: number }>;
   close(): Promise<void>;
 }
 
@@ -91,6 +97,15 @@ export async function createTestCentral(adminUrl?: string): Promise<TestCentral>
         parcelId: x.parcel_id,
         data: x.data,
       }));
+    },
+    async project() {
+      const c = new pg.Client({ connectionString: db.url });
+      await c.connect();
+      try {
+        return await projectAll(c);
+      } finally {
+        await c.end();
+      }
     },
     async close() {
       for (const l of links) await l.close();

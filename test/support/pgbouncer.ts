@@ -17,6 +17,8 @@ export const PGBOUNCER = "/usr/sbin/pgbouncer";
 
 export interface TestBouncer {
   port: number;
+  /** PgBouncer's process id (its CPU time in /proc, for benchmarks). */
+  pid: number;
   /** The same URL with PgBouncer's host and port instead of the server's. */
   via(url: string): string;
   log(): string;
@@ -30,6 +32,8 @@ export interface BouncerOptions {
   maxServerConnections?: number;
   /** More [pgbouncer] settings. */
   extra?: Record<string, string | number>;
+  /** More auth_file lines: user and its SCRAM secret (PgBouncer then needs no auth_query for them). */
+  users?: Record<string, string>;
 }
 
 /**
@@ -65,7 +69,8 @@ export async function startPgBouncer(db: TestDatabase, opts: BouncerOptions = {}
     pidfile: "",
     ...opts.extra,
   };
-  writeFileSync(join(dir, "userlist.txt"), `"${authRole}" "${authPassword}"\n`);
+  const users = Object.entries(opts.users ?? {}).map(([u, secret]) => `"${u}" "${secret}"\n`);
+  writeFileSync(join(dir, "userlist.txt"), `"${authRole}" "${authPassword}"\n${users.join("")}`);
   const ini = [
     "[databases]",
     `${db.name} = host=${server.hostname} port=${server.port} dbname=${db.name}`,
@@ -99,6 +104,7 @@ export async function startPgBouncer(db: TestDatabase, opts: BouncerOptions = {}
   }
   return {
     port,
+    pid: child.pid ?? 0,
     via(url) {
       const u = new URL(url);
       u.hostname = "127.0.0.1";

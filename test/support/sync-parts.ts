@@ -46,6 +46,7 @@ export function useTestCentral(adminUrl?: string): TestCentral {
     addBank: (bankId) => c().addBank(bankId),
     link: (bank, extra) => c().link(bank, extra),
     events: (bankId) => c().events(bankId),
+    project: () => c().project(),
     close: () => c().close(),
   };
 }

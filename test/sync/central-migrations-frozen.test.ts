@@ -23,6 +23,14 @@ const RELEASED: readonly string[] = [
   "359398bcfb03a04ecaf2009b23f91378a4463564f19f251662dcb4795d969fe5",
   // 7: door truth (alarm rules for cut sensors, jams and low health; the bank's health summary)
   "f4532014ce0ff6f309759a8888e2a0840f4b9af50c5594879b3ec5786d6a805f",
+  // 8: availability copy (count_lockers notifies lockerd_free_counts)
+  "b7e5758c64af67f28fa26deb85a7eb62ba23f6a534fda28470521763b95bda4e",
+  // 9: deferred projection (batches landed, then projected by the projector)
+  "638f7e191b1241bd57dddcd56941dec20a1a28ec95733c6306f0334d68490869",
+  // 10: reachable-door hints of the pre-advice, pulled by each bank with its key
+  "f620d62e0911d6c7bac4c2e4ca5ee7cbe23b3055a981b632f73f1da64f028d70",
+  // 11: an operator clears an alarm (alarm ids, who cleared it and why, the log of clears)
+  "33f15c7a924ea7b275259dbca1c2480bf23b9374cb01005d2eb5c084217a35ad",
 ];
 
 it("no released central migration has been edited", () => {

@@ -53,6 +53,8 @@ it("reads no table at all, so no pickup code either (the center holds them for t
   tables.push("advice_hints");
   // the notifier's (migration 2) and the fleet's (migration 4) too
   tables.push("advice", "notifications", "operator_tokens", "bank_status", "alarms", "alarm_rules", "locker_counts");
+  // the landed batches (migration 9) hold the sealed codes as the banks sent them
+  tables.push("landed_batches", "projection_inline_slots");
   for (const t of tables) {
     await expect(asA.query(`SELECT * FROM central.${t} LIMIT 1`), t).rejects.toMatchObject({ code: "42501" });
   }
@@ -82,7 +84,9 @@ it("cannot write any table directly, its own rows or another bank's", async () =
   await expect(asA.query(`SELECT * FROM central.${part}`)).rejects.toMatchObject({ code: "42501" });
   for (const sql of [`SELECT central.ingest_as('bank-b', '[]')`, `SELECT central.bank_by_key('bank-b', 'x')`, `SELECT * FROM central.pull_commands_as('bank-b', 10)`,
     `SELECT central.ingest_events('bank-a', '[]')`, `SELECT * FROM central.resolve_sequence_conflict('bank-b', 1, 'x')`,
-    `SELECT central.revoke_pass(NULL, 'dhl:bob', '{}', now() + interval '1 day', 'x', 'bank-a')`]) {
+    `SELECT central.revoke_pass(NULL, 'dhl:bob', '{}', now() + interval '1 day', 'x', 'bank-a')`,
+    `SELECT central.land_as('bank-b', '[]')`, `SELECT * FROM central.project_landed(10)`, `SELECT * FROM central.project_landed_of('bank-b', 1, true)`,
+    `SELECT * FROM central.projection_backlog()`]) {
     await expect(asA.query(sql), sql).rejects.toMatchObject({ code: "42501" });
   }
 });

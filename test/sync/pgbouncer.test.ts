@@ -70,6 +70,8 @@ it("sixteen banks through one pool of three server connections: each bank's log 
   const surfaced = fleet.flatMap((f) => f.link.errors.map((e) => `${f.bankId}: ${(e as Error).message}`));
   for (const l of loops) await l.stop();
   expect(surfaced).toEqual([]);
+  // batches landed while others were projected inline (migration 9): what lockerd-central's projector does
+  await central.project();
   // never more server connections than PgBouncer was given (its auth lookup's one included)
   expect(most).toBeLessThanOrEqual(4);
   // every bank reached the server as the one ingest role
@@ -161,4 +163,38 @@ it("through PgBouncer a batch is one statement, holding no transaction open betw
     await patient.close();
   }
   expect(idleInTransaction).toBe(0);
+});
+
+it("with the ingest role's SCRAM secret in its auth_file PgBouncer logs banks in without asking the database (its auth_query here cannot answer)", async () => {
+  const a = await central.addBank();
+  const secret = await central.db.admin<{ s: string }>(`SELECT rolpassword AS s FROM pg_authid WHERE rolname = $1`, [a.role]);
+  expect(secret.rows[0]!.s).toMatch(/^SCRAM-SHA-256\$4096:/);
+  const fileOnly = await startPgBouncer(central.db, {
+    users: { [a.role]: secret.rows[0]!.s },
+    extra: { auth_query: "SELECT usename, passwd FROM pgbouncer.no_such_lookup($1)" },
+  });
+  try {
+    const c = new pg.Client({ connectionString: fileOnly.via(a.url) });
+    await c.connect();
+    try {
+      expect((await c.query(`SELECT * FROM central.ingest_batch($1, $2, '[]'::jsonb)`, [a.bankId, a.key])).rows).toEqual([{ ack: "0", conflict: null }]);
+    } finally {
+      await c.end();
+    }
+    // a wrong password is still refused: the secret checks the SCRAM proof, as PostgreSQL would
+    const wrong = new URL(fileOnly.via(a.url));
+    wrong.password = "not-the-password";
+    const w = new pg.Client({ connectionString: wrong.toString() });
+    await expect(w.connect()).rejects.toThrow(/authentication failed/);
+    // and without the line, the login would have needed the lookup (which fails here)
+    const other = await startPgBouncer(central.db, { extra: { auth_query: "SELECT usename, passwd FROM pgbouncer.no_such_lookup($1)" } });
+    try {
+      const x = new pg.Client({ connectionString: other.via(a.url) });
+      await expect(x.connect()).rejects.toThrow();
+    } finally {
+      await other.stop();
+    }
+  } finally {
+    await fileOnly.stop();
+  }
 });

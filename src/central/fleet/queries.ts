@@ -37,6 +37,8 @@ export interface BankSummary {
   backlog: number | null;
   /** Age of the oldest event waiting at the bank when it last reported (0 when none). */
   syncLagMs: number | null;
+  /** Landed at the center and not projected yet (central migration 9). */
+  projectionLag: { events: number; since: string | null };
   softwareVersion: string | null;
   clockSynced: boolean | null;
   /** The bank's clock minus the center's when it last reported. */
@@ -56,6 +58,8 @@ export interface LockerHealthReport {
 }
 
 export interface Alarm {
+  /** This opening of the alarm (a new id when it opens again after a clear); null for "offline", which is not stored. */
+  id: number | null;
   bankId: string;
   kind: string;
   lockerId: string | null;
@@ -71,6 +75,8 @@ const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() 
 interface BankRow {
   id: string;
   last_seq: string;
+  landed_seq: string;
+  landed_since: Date | null;
   last_event_at: Date | null;
   last_sync_at: Date | null;
   last_seen_at: Date | null;
@@ -88,7 +94,8 @@ interface BankRow {
 
 /** One statement for one bank or a page of banks; $1 = offline after (ms). */
 const BANK_SELECT = `
-  SELECT b.id, b.last_seq, b.last_event_at, b.last_sync_at, seen.at AS last_seen_at,
+  SELECT b.id, b.last_seq, b.landed_seq, b.last_event_at,
+         (SELECT min(l.landed_at) FROM central.landed_batches l WHERE l.bank_id = b.id) AS landed_since, b.last_sync_at, seen.at AS last_seen_at,
          COALESCE(seen.at > now() - $1 * interval '1 millisecond', false) AS online,
          s.backlog, s.software_version, s.clock_synced, s.last_error, s.locker_health,
          CASE WHEN s.backlog = 0 THEN 0 WHEN s.oldest_unsent_at IS NOT NULL AND s.bank_time IS NOT NULL
@@ -112,6 +119,7 @@ function bankSummary(r: BankRow): BankSummary {
     lastSeq: Number(r.last_seq),
     backlog: r.backlog === null ? null : Number(r.backlog),
     syncLagMs: r.lag_ms === null ? null : Math.round(r.lag_ms),
+    projectionLag: { events: Math.max(0, Number(r.landed_seq) - Number(r.last_seq)), since: iso(r.landed_since) },
     softwareVersion: r.software_version,
     clockSynced: r.clock_synced,
     clockOffsetMs: r.clock_offset_ms === null ? null : Math.round(r.clock_offset_ms),
@@ -173,7 +181,8 @@ export async function fleetSummary(db: Queryable, s: FleetSettings): Promise<Fle
   return { banks: x.banks, online: x.online, offline: x.banks - x.online, withAlarms: x.with_alarms, openAlarms: x.open_alarms };
 }
 
-interface AlarmRow {
+export interface AlarmRow {
+  id: string | null;
   bank_id: string;
   kind: string;
   locker_id: string;
@@ -184,7 +193,8 @@ interface AlarmRow {
   cleared_at: Date | null;
 }
 
-const alarm = (r: AlarmRow): Alarm => ({
+export const alarm = (r: AlarmRow): Alarm => ({
+  id: r.id === null ? null : Number(r.id),
   bankId: r.bank_id,
   kind: r.kind,
   lockerId: r.locker_id === "" ? null : r.locker_id,
@@ -208,10 +218,10 @@ export async function openAlarms(db: Queryable, s: FleetSettings, q: { bankId?: 
   }
   const r = await db.query<AlarmRow>(
     `SELECT * FROM (
-       SELECT a.bank_id, a.kind, a.locker_id, a.raised_at, a.last_at, a.raises, a.data, a.cleared_at
+       SELECT a.id, a.bank_id, a.kind, a.locker_id, a.raised_at, a.last_at, a.raises, a.data, a.cleared_at
        FROM central.alarms a WHERE a.cleared_at IS NULL
        UNION ALL
-       SELECT b.id, 'offline', '', seen.at, seen.at, 1, jsonb_build_object('lastSeenAt', seen.at), NULL
+       SELECT NULL, b.id, 'offline', '', seen.at, seen.at, 1, jsonb_build_object('lastSeenAt', seen.at), NULL
        FROM central.banks b LEFT JOIN central.bank_status s ON s.bank_id = b.id
        CROSS JOIN LATERAL (SELECT COALESCE(GREATEST(b.last_sync_at, s.reported_at), b.created_at) AS at) seen
        WHERE seen.at <= now() - $1 * interval '1 millisecond'

@@ -8,11 +8,10 @@ import { LockerdError } from "../../basics/errors.js";
 import { defineRoute, type Route } from "../../api/registry.js";
 import { BANK_ID } from "../banks.js";
 import type { CentralRole } from "../service/auth.js";
+import { availabilityReader, type AvailabilityCopyView } from "./availability-reader.js";
 import {
-  bankAvailability,
   bankLockers,
   bankParcels,
-  banksWithFree,
   commandLog,
   fleetAvailability,
   fleetSummary,
@@ -49,6 +48,8 @@ export interface FleetRouteDeps {
   settings: FleetSettings;
   /** How often the fleet page polls (told to it in /fleet/summary). */
   pagePollMs: number;
+  /** The instance's in-memory free counts (availability answered without PostgreSQL while fresh); null: always SQL. */
+  copy?: AvailabilityCopyView | null;
 }
 
 async function bankOr404<T>(p: Promise<T | null>, id: string): Promise<T> {
@@ -63,14 +64,15 @@ async function knownBank(db: Queryable, id: string): Promise<void> {
   if (r.rowCount === 0) throw new LockerdError("NOT_FOUND", `no bank ${id}`, { bankId: id });
 }
 
-export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route<CentralRole>[] {
+export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRouteDeps): Route<CentralRole>[] {
+  const availability = availabilityReader(db, copy);
   return [
     defineRoute({
       method: "get",
       path: "/fleet/summary",
       tag: "fleet",
       summary: "How many banks, online and offline, with open alarms",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       responses: { 200: { description: "the fleet at a glance", schema: fleetSummaryView } },
       handler: async (_input, _req, res) => {
         res.json({ ...(await fleetSummary(db, settings)), offlineAfterMs: settings.offlineAfterMs, sizes: [...settings.sizes], pagePollMs });
@@ -81,7 +83,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/banks",
       tag: "fleet",
       summary: "Banks in id order, a page at a time: online or not, sync, version, clock, alarms, occupancy by size",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       query: z
         .object({
           after: bankId.optional().meta({ description: "the last id of the previous page" }),
@@ -100,13 +102,13 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/banks/:bankId",
       tag: "fleet",
       summary: "One bank: its state, open alarms and free lockers per size",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       params: bankParam,
       responses: { 200: { description: "the bank", schema: bankDetailView } },
       errors: ["NOT_FOUND"],
       handler: async ({ params }, _req, res) => {
         const bank = await bankOr404(getBank(db, settings, params.bankId), params.bankId);
-        const [alarms, free] = await Promise.all([openAlarms(db, settings, { bankId: params.bankId, limit: 500 }), bankAvailability(db, params.bankId)]);
+        const [alarms, free] = await Promise.all([openAlarms(db, settings, { bankId: params.bankId, limit: 500 }), availability.bankAvailability(params.bankId)]);
         res.json({ bank, alarms, free: free.free });
       },
     }),
@@ -115,7 +117,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/banks/:bankId/lockers",
       tag: "fleet",
       summary: "A bank's lockers as the center last heard: size, status, parcel, last event",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       params: bankParam,
       responses: { 200: { description: "the lockers, by id", schema: z.object({ lockers: z.array(centralLockerView) }).strict() } },
       errors: ["NOT_FOUND"],
@@ -129,7 +131,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/banks/:bankId/parcels",
       tag: "fleet",
       summary: "A bank's parcels, latest change first; by default those in a locker or on their way (never their codes)",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       params: bankParam,
       query: z
         .object({
@@ -154,12 +156,12 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/banks/:bankId/availability",
       tag: "availability",
       summary: "Free lockers per size at one bank",
-      access: ["viewer", "carrier"],
+      access: ["viewer", "operator", "carrier"],
       params: bankParam,
       responses: { 200: { description: "free lockers by size", schema: z.object({ bankId: z.string(), free: z.record(z.string(), z.number().int()) }).strict() } },
       errors: ["NOT_FOUND"],
       handler: async ({ params }, _req, res) => {
-        const a = await bankAvailability(db, params.bankId);
+        const a = await availability.bankAvailability(params.bankId);
         if (Object.keys(a.free).length === 0) await knownBank(db, params.bankId);
         res.json(a);
       },
@@ -169,8 +171,10 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/availability",
       tag: "availability",
       summary: "Which of these banks (or of the fleet) has a free locker of a size now",
-      description: "Answered from counts kept as lockers change (a key lookup per bank), never by counting lockers.",
-      access: ["viewer", "carrier"],
+      description:
+        "Answered from counts kept as lockers change, never by counting lockers: from the instance's in-memory copy of them while it is fresh " +
+        "(it follows the database within milliseconds; older than fleet.availabilityCopy.staleAfterMs, PostgreSQL answers), else a key lookup per bank.",
+      access: ["viewer", "operator", "carrier"],
       query: z
         .object({
           size,
@@ -187,7 +191,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       responses: { 200: { description: "the banks with free lockers, and how many", schema: freeAtView } },
       handler: async ({ query }, _req, res) => {
         const sizes = query.fits ? sizesThatFit(settings, query.size) : [query.size];
-        const banks = await banksWithFree(db, { sizes, bankIds: query.banks, limit: query.limit });
+        const banks = await availability.banksWithFree({ sizes, bankIds: query.banks, limit: query.limit });
         res.json({ size: query.size, sizes, banks });
       },
     }),
@@ -196,7 +200,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/availability/sizes",
       tag: "availability",
       summary: "Free and total lockers per size across the fleet",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       responses: { 200: { description: "per size", schema: fleetAvailabilityView } },
       handler: async (_input, _req, res) => {
         res.json({ sizes: await fleetAvailability(db) });
@@ -207,7 +211,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/alarms",
       tag: "fleet",
       summary: "Open alarms, newest first: forced and left-open doors, jams, offline boards, full disks, sequence conflicts, offline banks",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       query: z.object({ bankId: bankId.optional(), limit: limit(200, 2000) }).strict(),
       responses: { 200: { description: "open alarms", schema: z.object({ alarms: z.array(alarmView) }).strict() } },
       handler: async ({ query }, _req, res) => {
@@ -219,7 +223,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/parcels",
       tag: "fleet",
       summary: "Parcels by tracking ref, each with its history of events (never its code)",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       query: z.object({ trackingRef: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces"), limit: limit(20, 100) }).strict(),
       responses: { 200: { description: "the parcels with this ref (several banks may have used it)", schema: z.object({ parcels: z.array(parcelHistoryView) }).strict() } },
       handler: async ({ query }, _req, res) => {
@@ -231,7 +235,7 @@ export function fleetRoutes({ db, settings, pagePollMs }: FleetRouteDeps): Route
       path: "/fleet/commands",
       tag: "fleet",
       summary: "The command log, newest first (read-only: commands are made through the command routes)",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       query: z.object({ bankId: bankId.optional(), limit: limit(100, 1000) }).strict(),
       responses: { 200: { description: "commands and their outcome", schema: commandLogView } },
       handler: async ({ query }, _req, res) => {

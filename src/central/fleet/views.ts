@@ -25,6 +25,13 @@ export const bankSummaryView = z
     lastSeq: z.number().int(),
     backlog: z.number().int().nullable().meta({ description: "events waiting at the bank, as it last reported" }),
     syncLagMs: z.number().int().nullable().meta({ description: "age of the oldest event waiting at the bank when it last reported" }),
+    projectionLag: z
+      .object({
+        events: z.number().int().meta({ description: "events acknowledged (landed) and not yet projected" }),
+        since: when.nullable().meta({ description: "when the oldest of them landed (null: none waits)" }),
+      })
+      .strict()
+      .meta({ description: "what the center holds of the bank but its projections (lockers, parcels, alarms) do not show yet: see the README, Landed first, projected after" }),
     softwareVersion: z.string().nullable(),
     clockSynced: z.boolean().nullable(),
     clockOffsetMs: z.number().int().nullable().meta({ description: "the bank's clock minus the center's at its last report" }),
@@ -38,8 +45,9 @@ export const bankSummaryView = z
 
 export const alarmView = z
   .object({
+    id: z.number().int().nullable().meta({ description: "this opening of the alarm (POST /fleet/alarms/{id}/clear); a new id when it opens again after a clear; null for offline (not stored)" }),
     bankId: z.string(),
-    kind: z.string().meta({ description: "door_forced, door_left_open, door_jammed, locker_flagged, board_offline, storage_full, sensor_unstable, pickup_lockout, item_left_behind, sequence_conflict, offline, or the name of a newer alarm.* event" }),
+    kind: z.string().meta({ description: "door_forced, door_left_open, door_jammed, locker_flagged, board_offline, storage_full, sensor_unstable, pickup_lockout, item_left_behind, sensor_cut_suspected, locker_health_low, command_refused, sequence_conflict, offline, or the name of a newer alarm.* event" }),
     lockerId: z.string().nullable(),
     raisedAt: when,
     lastAt: when,

@@ -20,7 +20,10 @@ import { FLEET_VIEWS_SQL } from "./004-fleet-views.js";
 import { FLEET_SCALE_SQL } from "./005-fleet-scale.js";
 import { PASSES_SQL } from "./006-passes.js";
 import { DOOR_TRUTH_ALARMS_SQL } from "./007-door-truth-alarms.js";
+import { FREE_COUNT_NOTIFY_SQL } from "./008-free-count-notify.js";
+import { DEFERRED_PROJECTION_SQL } from "./009-deferred-projection.js";
 import { ADVICE_HINTS_SQL } from "./010-advice-hints.js";
+import { ALARM_CLEARING_SQL } from "./011-alarm-clearing.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -39,7 +42,14 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 7: door truth: alarm rules for a suspected cut sensor cable and a compartment's low health;
   // each bank's compartment-health summary kept from its status report.
   DOOR_TRUTH_ALARMS_SQL,
-  // 10 (numbered to follow 8 and 9 of work merged alongside; alone on its branch it is the 8th):
-  // reachable doors asked for in the pre-advice, as hints each bank pulls with its key.
+  // 8: availability copy: every change of a bank's locker counts is notified (lockerd_free_counts).
+  FREE_COUNT_NOTIFY_SQL,
+  // 9: deferred projection: a bank's batch landed and acknowledged, its projections applied by
+  // the projector (or in the bank's own call when nothing waits).
+  DEFERRED_PROJECTION_SQL,
+  // 10: reachable doors asked for in the pre-advice, as hints each bank pulls with its key.
   ADVICE_HINTS_SQL,
+  // 11: an operator clears (acknowledges) an open alarm, with a note; each opening of an alarm
+  // has its own id; the clears are kept in central.alarm_clearings.
+  ALARM_CLEARING_SQL,
 ];

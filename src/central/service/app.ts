@@ -37,14 +37,17 @@ export function createCentralApp(opts: CentralAppOptions): CentralApp {
   app.set("etag", false);
   app.set("query parser", "simple");
   const log = deps.log.child({ component: "http" });
-  app.use((req, res, next) => {
-    const started = process.hrtime.bigint();
-    res.on("finish", () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      log.debug({ method: req.method, path: req.path, status: res.statusCode, ms }, "request");
+  // A line per request only when it would be written: otherwise a listener per request for nothing.
+  if (log.isLevelEnabled("debug")) {
+    app.use((req, res, next) => {
+      const started = process.hrtime.bigint();
+      res.on("finish", () => {
+        const ms = Number(process.hrtime.bigint() - started) / 1e6;
+        log.debug({ method: req.method, path: req.path, status: res.statusCode, ms }, "request");
+      });
+      next();
     });
-    next();
-  });
+  }
   app.use(httpTiming(opts.metrics, "lockerd_central_http_request_duration_seconds"));
 
   let doc: Record<string, unknown> | null = null;

@@ -9,9 +9,12 @@ import { notifierModule } from "../notifier/module.js";
 import { commandsModule } from "./commands-module.js";
 import { fleetModule } from "../fleet/module.js";
 import { passesModule } from "../passes/module.js";
+import { projectionModule } from "../projection/module.js";
 import type { CentralModule } from "./module.js";
 
 export const CENTRAL_MODULES: readonly CentralModule[] = [
+  // projection: applies the batches banks landed to the projections everything below reads
+  projectionModule,
   // notifier: pre-advice, customer messages, deadline extensions
   notifierModule,
   // fleet API: banks, alarms, availability, parcels, the command log; the fleet page
