@@ -11,21 +11,19 @@ import { migrateCentral } from "../../src/central/apply.js";
 import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { ALARM_CLEARING_SQL } from "../../src/central/migrations/011-alarm-clearing.js";
-import { createTestDatabase, type TestDatabase } from "../support/pg.js";
+import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
 
 /** Its place in the list (numbered 11; the lead may renumber at merge). */
 const MINE = CENTRAL_MIGRATIONS.indexOf(ALARM_CLEARING_SQL) + 1;
 let db: TestDatabase;
 let admin: pg.Client;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
+  ({ db, admin, close } = await openAdminDatabase());
 });
 afterAll(async () => {
-  await admin.end();
-  await db.drop();
+  await close();
 });
 
 const rows = async () =>
