@@ -32,6 +32,7 @@ import type { Store } from "./store/store.js";
 import { createSystemClock } from "./system/clock.js";
 import type { Logger } from "./system/logger.js";
 import { loadOrCreateSecret } from "./system/secret.js";
+import { span, spanStart } from "./system/trace.js";
 import { StorageGuard } from "./system/storage-guard.js";
 import { SimKeypad, SimScanner } from "./input/sim-devices.js";
 import { SimIndicator } from "./output/sim-indicator.js";
@@ -169,10 +170,12 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
 
     // 6. expiry: parcels past their deadline, now and periodically
     const sweep = () => {
+      const start = spanStart();
       const expired = expireDue(ctx);
       if (expired.length) log.info({ count: expired.length }, "parcels expired");
       // pass revocations and spent passes are kept only until their pass would have expired anyway
       prunePasses(ctx);
+      span("sweep", start);
     };
     stopStack.push({ name: "expiry", fn: every(cfg.parcels.expirySweepMs, sweep, log, "expiry sweep failed", true) });
 

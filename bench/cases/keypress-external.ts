@@ -15,7 +15,8 @@
  * parcel, from /proc/<pid>/io) is measured in the vm profile.
  */
 import { spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { appendFileSync, readFileSync } from "node:fs";
+import { getPriority, setPriority } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { createBank } from "../../src/central/banks.js";
@@ -24,7 +25,11 @@ import { Store } from "../../src/store/store.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
 import { startBenchCentral, type BenchCentral } from "../support/central.js";
 import { ExternalRig, wireOf, type LoopDelay, type Profile } from "../support/external-rig.js";
+import { networkGroup, postmasterPid, type NetworkGroup } from "../support/network-cgroup.js";
 import { piProfile } from "../support/pi-profile.js";
+import { makeCgroup } from "../support/cgroup.js";
+import { unitScheduling } from "../support/unit-scheduling.js";
+import { breakdown, describe, tailAndAll, type Breakdown } from "../support/stage-breakdown.js";
 import type { Benchmark, BenchResult } from "../support/result.js";
 import { nowMs, summarise } from "../support/stats.js";
 import { round } from "./allocation.js";
@@ -119,11 +124,19 @@ class Pool {
 
 type Via = "keypad" | "scanner";
 
-/** One customer: the final key (or the scan) written → the unlock frame on the board's line. */
-async function sample(rig: ExternalRig, p: Parcel, via: Via): Promise<number> {
+/**
+ * One customer: the final key (or the scan) written → the unlock frame on the board's line,
+ * with the daemon's stage marks and work spans over that window and the threads' run-queue waits.
+ */
+async function sample(rig: ExternalRig, p: Parcel, via: Via): Promise<Breakdown> {
   const unlocked = rig.unlockOf(p.lockerId);
+  const s0 = rig.schedWait();
   const t0 = via === "keypad" ? rig.typeCode(p.pickupCode) : rig.scan(p.pickupToken);
-  return (await unlocked) - t0;
+  const at = await unlocked;
+  const s1 = rig.schedWait();
+  const trace = await rig.trace(t0 - 1, at);
+  const record = trace.records.filter((r) => r.lockerId === p.lockerId).at(-1) ?? null;
+  return breakdown({ via, t0, at, record, spans: trace.spans, schedDaemonMs: s1.daemon - s0.daemon, schedRigMs: s1.rig - s0.rig });
 }
 
 interface Run {
@@ -131,18 +144,22 @@ interface Run {
   missed: number;
   keypad: number[];
   scanner: number[];
+  /** Every sample taken apart (stage-breakdown.ts). */
+  stages: Breakdown[];
   loop: LoopDelay;
 }
 
 async function sampleRun(rig: ExternalRig, pool: Pool, n: number, until: () => boolean, maxMs: number): Promise<Run> {
-  const run: Run = { keypad: [], scanner: [], missed: 0, loop: { p50: 0, p99: 0, max: 0, samples: 0 } };
+  const run: Run = { keypad: [], scanner: [], stages: [], missed: 0, loop: { p50: 0, p99: 0, max: 0, samples: 0 } };
   await rig.resetLoopDelay();
   const t0 = nowMs();
   for (let i = 0; (i < n || !until()) && nowMs() - t0 < maxMs; i++) {
     const via: Via = i % 2 === 0 ? "keypad" : "scanner";
     const p = await pool.take();
     try {
-      run[via].push(await sample(rig, p, via));
+      const b = await sample(rig, p, via);
+      run[via].push(b.totalMs);
+      run.stages.push(b);
     } catch (e) {
       run.missed++;
       const w = wireOf(p.lockerId);
@@ -168,6 +185,19 @@ async function sampleRun(rig: ExternalRig, pool: Pool, n: number, until: () => b
   return run;
 }
 
+/** The run's stages: mean over all samples and over the slowest 5%; the slowest few to the log; every sample to BENCH_STAGES_FILE. */
+function stageFigures(name: string, run: Run, log: (l: string) => void): BenchResult[] {
+  const { all, tail } = tailAndAll(run.stages);
+  const slowest = [...run.stages].sort((a, b) => b.totalMs - a.totalMs).slice(0, 6);
+  log(`  ${name}: mean stages (ms) of all ${JSON.stringify(all)}\n    of the slowest 5% ${JSON.stringify(tail)}\n    slowest:\n${slowest.map((b) => `      ${describe(b)}`).join("\n")}`);
+  const file = process.env.BENCH_STAGES_FILE;
+  if (file) appendFileSync(file, run.stages.map((b) => JSON.stringify({ run: name, ...b }) + "\n").join(""));
+  return [
+    { name: `${name}.stages_all`, value: all.totalMs!, unit: "ms mean", ...all },
+    { name: `${name}.stages_slowest_5pct`, value: tail.totalMs!, unit: "ms mean", ...tail },
+  ];
+}
+
 function figures(name: string, run: Run, extra: Record<string, unknown>, target: { p99: number } | null): BenchResult[] {
   const out: BenchResult[] = [];
   for (const via of ["keypad", "scanner"] as const) {
@@ -189,9 +219,10 @@ function figures(name: string, run: Run, extra: Record<string, unknown>, target:
   return out;
 }
 
-/** A flooding client in its own process; stop() ends it and resolves with its rounds. */
-function flooder(url: string, token: string): { stop(): Promise<number> } {
+/** A flooding client in its own process (elsewhere on the network: see network-cgroup.ts); stop() ends it and resolves with its rounds. */
+function flooder(url: string, token: string, net: NetworkGroup): { stop(): Promise<number> } {
   const child = spawn(process.execPath, ["--import", "tsx", join(PACKAGE_ROOT, "bench/support/flood-client.ts"), url, token], { cwd: PACKAGE_ROOT, stdio: ["pipe", "pipe", "inherit"] });
+  if (child.pid) net.add(child.pid);
   const rounds = new Promise<number>((resolve) => {
     createInterface({ input: child.stdout! }).on("line", (l) => resolve((JSON.parse(l) as { rounds: number }).rounds));
     child.once("exit", () => resolve(0));
@@ -315,8 +346,35 @@ function ioOf(pid: number | "self"): { writeBytes: number; wchar: number } {
   return { writeBytes: n("write_bytes"), wchar: n("wchar") };
 }
 
-async function profileRuns(name: string, profile: Profile, central: BenchCentral, quick: boolean, log: (l: string) => void, targets: { idle: number; loaded: number }): Promise<BenchResult[]> {
-  const n = quick ? 20 : 300;
+/** What to run (BENCH_KEYPRESS_PARTS, comma-separated; default all): a short form while developing. */
+interface Parts {
+  vm: boolean;
+  pi: boolean;
+  idle: boolean;
+  loaded: boolean;
+  flash: boolean;
+}
+
+function partsFromEnv(): Parts {
+  const v = process.env.BENCH_KEYPRESS_PARTS;
+  const all = ["vm", "pi", "idle", "loaded", "flash"] as const;
+  const chosen = v ? v.split(",").map((s) => s.trim()) : [...all];
+  const bad = chosen.filter((c) => !(all as readonly string[]).includes(c));
+  if (bad.length) throw new Error(`BENCH_KEYPRESS_PARTS: unknown ${bad.join(", ")} (known: ${all.join(", ")})`);
+  return { vm: chosen.includes("vm"), pi: chosen.includes("pi"), idle: chosen.includes("idle"), loaded: chosen.includes("loaded"), flash: chosen.includes("flash") };
+}
+
+async function profileRuns(
+  name: string,
+  profile: Profile,
+  central: BenchCentral,
+  net: NetworkGroup,
+  quick: boolean,
+  log: (l: string) => void,
+  targets: { idle: number; loaded: number },
+  parts: Parts,
+): Promise<BenchResult[]> {
+  const n = Number(process.env.BENCH_KEYPRESS_SAMPLES ?? (quick ? 20 : 300));
   const results: BenchResult[] = [];
   // Idle: no sync, nothing else running; then the customers' parcels for the loaded run are stored.
   const idle = new ExternalRig({ profile });
@@ -326,12 +384,19 @@ async function profileRuns(name: string, profile: Profile, central: BenchCentral
     await pool.fill();
     pool.keepFull();
     for (let i = 0; i < 10; i++) await sample(idle, await pool.take(), i % 2 ? "scanner" : "keypad");
-    const run = await sampleRun(idle, pool, n, () => true, 600_000);
+    if (parts.idle) {
+      const run = await sampleRun(idle, pool, n, () => true, 600_000);
+      results.push(...figures(`keypress_external_ms.${name}.idle`, run, {}, { p99: targets.idle }));
+      log(`  ${name} idle: keypad p99 ${round(summarise(run.keypad).p99, 2)} ms, scanner p99 ${round(summarise(run.scanner).p99, 2)} ms, loop delay p99 ${round(run.loop.p99, 2)} / max ${round(run.loop.max, 2)} ms`);
+      results.push(...stageFigures(`keypress_external_ms.${name}.idle`, run, log));
+    }
     await pool.stop();
-    results.push(...figures(`keypress_external_ms.${name}.idle`, run, {}, { p99: targets.idle }));
-    log(`  ${name} idle: keypad p99 ${round(summarise(run.keypad).p99, 2)} ms, scanner p99 ${round(summarise(run.scanner).p99, 2)} ms, loop delay p99 ${round(run.loop.p99, 2)} / max ${round(run.loop.max, 2)} ms`);
   } finally {
     await idle.stop({ keepDir: true });
+  }
+  if (!parts.loaded) {
+    idle.removeDir();
+    return results;
   }
 
   // The backlog of a bank offline for days, written while the daemon is stopped.
@@ -346,7 +411,7 @@ async function profileRuns(name: string, profile: Profile, central: BenchCentral
     await loaded.start();
     const pool = new Pool(loaded, 24);
     pool.keepFull();
-    const floods = [flooder(loaded.url, loaded.token), flooder(loaded.url, loaded.token)];
+    const floods = [flooder(loaded.url, loaded.token, net), flooder(loaded.url, loaded.token, net)];
     const bare = bareLoop();
     let caughtUpAt: number | null = null;
     let backlogSeen = 0;
@@ -368,8 +433,9 @@ async function profileRuns(name: string, profile: Profile, central: BenchCentral
     await pool.stop();
     await watching;
     const catchUpS = caughtUpAt === null ? null : round((caughtUpAt - t0) / 1000, 1);
-    const extra = { floodRounds: rounds, backlog, catchUpSeconds: catchUpS, load: "2 API flood clients, sync catch-up then prune, expiry sweep 1/s" };
+    const extra = { floodRounds: rounds, backlog, catchUpSeconds: catchUpS, load: "2 API flood clients, sync catch-up then prune, expiry sweep 1/s", rig: net.description };
     results.push(...figures(`keypress_external_ms.${name}.under_load`, run, extra, { p99: targets.loaded }));
+    results.push(...stageFigures(`keypress_external_ms.${name}.under_load`, run, log));
     results.push({ name: `event_loop_delay_ms.${name}.under_load`, value: round(run.loop.p99, 2), unit: "ms p99", max: round(run.loop.max, 2), target: "p99 < 5 ms, max < 20 ms", met: run.loop.p99 < 5 && run.loop.max < 20 });
     // the same window in an empty process outside any quota: the machine's own share of the delay
     results.push({ name: `event_loop_delay_ms.${name}.empty_process_same_window`, value: round(machine.p99, 2), unit: "ms p99", max: round(machine.max, 2), note: "an idle node process on the same machine, same window" });
@@ -383,17 +449,35 @@ async function profileRuns(name: string, profile: Profile, central: BenchCentral
 export const keypressExternal: Benchmark = async ({ quick, log }) => {
   const central = await startBenchCentral("benchext");
   const results: BenchResult[] = [];
+  const net = networkGroup(log);
   try {
-    results.push(...(await profileRuns("vm", {}, central, quick, log, { idle: 10, loaded: 10 })));
-    const pi = piProfile(log);
-    try {
-      results.push(...(await profileRuns("pi", pi.profile, central, quick, log, { idle: 100, loaded: 100 })).map((r) => ({ ...r, profile: pi.description })));
-    } finally {
-      pi.close();
+    net.addTree(postmasterPid(central.dataDir));
+    const parts = partsFromEnv();
+    const unit = unitScheduling();
+    // This process answers as the lock boards (each its own microcontroller on a bank) and takes
+    // the timestamps: its main thread runs at the daemon's priority, relative to where it started.
+    setPriority(getPriority() + unit.nice);
+    if (parts.vm) {
+      const group = makeCgroup(`lockerd-bench-vm-${process.pid}`, unit.cgroup, log);
+      try {
+        const vm: Profile = { nice: unit.nice, confine: (pid) => group?.add(pid) };
+        results.push(...(await profileRuns("vm", vm, central, net, quick, log, { idle: 10, loaded: 10 }, parts)).map((r) => ({ ...r, scheduling: unit.description })));
+      } finally {
+        group?.remove();
+      }
     }
-    results.push(...(await flashWear(central, log, quick)));
+    if (parts.pi) {
+      const pi = piProfile(log, unit);
+      try {
+        results.push(...(await profileRuns("pi", pi.profile, central, net, quick, log, { idle: 100, loaded: 100 }, parts)).map((r) => ({ ...r, profile: pi.description, scheduling: unit.description })));
+      } finally {
+        pi.close();
+      }
+    }
+    if (parts.flash) results.push(...(await flashWear(central, log, quick)));
   } finally {
     central.stop();
+    net.close();
   }
   return results;
 };

@@ -10,6 +10,8 @@ import { PRODUCTION_LIKE_LOCALE, startPrivateCluster } from "../../test/support/
 
 export interface BenchCentral {
   adminUrl: string;
+  /** The private cluster's data directory (its postmaster.pid names the server). */
+  dataDir: string;
   /** One bank's key, and the shared ingest role every bank logs in as. */
   bank: { bankId: string; key: string; role: string; password: string; host: string; port: number; database: string };
   admin(): Promise<pg.Client>;
@@ -52,6 +54,7 @@ export async function startBenchCentral(bankId = "bench", scramIterations?: numb
   }
   return {
     adminUrl,
+    dataDir: cluster.dataDir,
     bank: { ...creds, host: u.hostname, port: Number(u.port), database: "lockerd_central" },
     admin,
     stop: () => cluster.stop(),

@@ -18,6 +18,7 @@ import { createInterface } from "node:readline";
 import * as cu16 from "../../src/drivers/cu16/protocol.js";
 import { BoardBus } from "../../src/simulator/board-bus.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
+import type { Span, StageRecord } from "../../src/system/trace.js";
 import { openPtyPair, type PtyPair } from "../../test/support/pty-pair.js";
 import { deployedNodeFlags } from "./daemon.js";
 import { nowMs } from "./stats.js";
@@ -51,6 +52,8 @@ export interface Profile {
   env?: Record<string, string>;
   /** Called with the daemon's pid once it runs (the CPU cgroup). */
   confine?: (pid: number) => void;
+  /** Start the daemon under `nice -n` this (the deployed unit's Nice=). */
+  nice?: number;
 }
 
 export interface RigOptions {
@@ -147,10 +150,14 @@ export class ExternalRig {
       config.sync = { enabled: true, host: s.host, port: s.port, database: s.database, user: s.user, passwordFile: "pw", keyFile: "key", tls: "disable", intervalMs: this.opts.syncIntervalMs ?? 200, retentionDays: 1e-5 };
     }
     writeFileSync(join(this.dir, "config.json"), JSON.stringify(config));
+    const argv = [process.execPath, ...deployedNodeFlags(), "--import", "tsx", join(PACKAGE_ROOT, "bench/support/external-daemon.ts"), "--config", join(this.dir, "config.json"), "--keypad-fifo", fifo];
+    // under nice, every thread of the daemon starts with it (a renice later reaches only the main thread)
+    const nice = this.opts.profile?.nice;
     const child = spawn(
-      process.execPath,
-      [...deployedNodeFlags(), "--import", "tsx", join(PACKAGE_ROOT, "bench/support/external-daemon.ts"), "--config", join(this.dir, "config.json"), "--keypad-fifo", fifo],
-      { cwd: PACKAGE_ROOT, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, ...this.opts.profile?.env } },
+      nice ? "nice" : argv[0]!,
+      nice ? ["-n", String(nice), ...argv] : argv.slice(1),
+      // LOCKERD_TRACE: the stage marks and spans each sample is taken apart with (src/system/trace.ts)
+      { cwd: PACKAGE_ROOT, stdio: ["pipe", "pipe", "inherit"], env: { ...process.env, LOCKERD_TRACE: "1", ...this.opts.profile?.env } },
     );
     this.child = child;
     const ready = new Promise<void>((resolve, reject) => {
@@ -167,7 +174,7 @@ export class ExternalRig {
           this.url = o.ready;
           this.pid = Number(o.pid);
           resolve();
-        } else if ("loop" in o || "loopReset" in o) this.replies.shift()?.(o);
+        } else if ("loop" in o || "loopReset" in o || "trace" in o) this.replies.shift()?.(o);
         else if (Number(o.level) >= 40 || /fail|reject|refus/i.test(String(o.msg))) process.stderr.write(`  daemon: ${line}\n`);
       });
       child.once("exit", (code) => reject(new Error(`bench daemon exited with ${code} before it was ready`)));
@@ -206,6 +213,16 @@ export class ExternalRig {
 
   async loopDelay(): Promise<LoopDelay> {
     return (await this.ask("loop?")).loop as LoopDelay;
+  }
+
+  /** The daemon's stage records completed since the last ask, and its work spans over [from, to]. */
+  async trace(from: number, to: number): Promise<{ records: StageRecord[]; spans: Span[] }> {
+    return (await this.ask(`trace ${from} ${to}`)).trace as { records: StageRecord[]; spans: Span[] };
+  }
+
+  /** Run-queue wait so far (ms) of the daemon's main thread and of this process's. */
+  schedWait(): { daemon: number; rig: number } {
+    return { daemon: runQueueWaitMs(this.pid), rig: runQueueWaitMs(process.pid) };
   }
 
   /** The daemon's /proc/<pid>/io: bytes it made the kernel write to storage, and bytes it wrote. */
@@ -295,5 +312,14 @@ async function retried(send: () => Promise<Response>): Promise<Response> {
       if (attempt >= 3) throw e;
       await new Promise((r) => setTimeout(r, 50));
     }
+  }
+}
+
+/** Time a thread has spent runnable but not running (the second field of its schedstat), ms. */
+function runQueueWaitMs(tid: number): number {
+  try {
+    return Number(readFileSync(`/proc/${tid}/task/${tid}/schedstat`, "utf8").split(" ")[1]) / 1e6;
+  } catch {
+    return NaN;
   }
 }

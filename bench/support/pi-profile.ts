@@ -20,6 +20,9 @@
  *   busy for up to 250 ms on a write (its write timeout for SDHC/SDXC), which is what a
  *   garbage-collection pause looks like from the host.
  *
+ * Scheduling: the deployed unit's Nice= and CPUWeight= (unit-scheduling.ts), the latter as
+ * the cgroup's weight.
+ *
  * CPU: the daemon process is put in a cgroup (v1 cpu controller, or v2 cpu.max) with a quota
  * of 5 ms of CPU per 10 ms period, half of one of this machine's cores. A Pi 4's Cortex-A72 at
  * 1.5 GHz does very roughly a quarter to a third of the single-thread work of a current x86
@@ -31,11 +34,13 @@
  * runs with the disk delays only.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
+import { makeCgroup } from "./cgroup.js";
 import type { Profile } from "./external-rig.js";
+import type { UnitScheduling } from "./unit-scheduling.js";
 
 /** median ms, p99 ms, stalls per million, stall min ms, stall max ms (see above). */
 export const SD_FSYNC = "3,30,1000,100,250";
@@ -48,61 +53,23 @@ export interface PiProfile {
   close(): void;
 }
 
-export function piProfile(log: (l: string) => void): PiProfile {
+export function piProfile(log: (l: string) => void, unit: UnitScheduling): PiProfile {
   const dir = mkdtempSync(join(tmpdir(), "lockerd-pi-"));
   const shim = join(dir, "sd-fsync-delay.so");
   const cc = spawnSync("cc", ["-shared", "-fPIC", "-O2", "-o", shim, join(PACKAGE_ROOT, "bench/support/sd-fsync-delay.c"), "-ldl", "-lm"], { encoding: "utf8" });
   if (cc.status !== 0) throw new Error(`building the fsync shim failed: ${cc.stderr}`);
-  const cgroup = makeCgroup(log);
-  const description = `fsync/fdatasync delayed (median 3 ms, p99 30 ms, 0.1% stalls of 100-250 ms); ${cgroup ? `CPU quota ${QUOTA_US / 1000} ms per ${PERIOD_US / 1000} ms (${cgroup.kind})` : "no CPU quota (no writable cgroup)"}`;
+  const cgroup = makeCgroup(`lockerd-bench-pi-${process.pid}`, { v1: { ...unit.cgroup.v1, "cpu.cfs_period_us": String(PERIOD_US), "cpu.cfs_quota_us": String(QUOTA_US) }, v2: { ...unit.cgroup.v2, "cpu.max": `${QUOTA_US} ${PERIOD_US}` } }, log);
+  const description = `fsync/fdatasync delayed (median 3 ms, p99 30 ms, 0.1% stalls of 100-250 ms); ${cgroup ? `CPU quota ${QUOTA_US / 1000} ms per ${PERIOD_US / 1000} ms (cgroup ${cgroup.kind === "v1" ? "v1 cpu.cfs_quota_us" : "v2 cpu.max"})` : "no CPU quota (no writable cgroup)"}`;
   return {
     description,
     profile: {
       env: { LD_PRELOAD: shim, LOCKERD_SD_FSYNC: SD_FSYNC },
       confine: (pid) => cgroup?.add(pid),
+      nice: unit.nice,
     },
     close() {
       cgroup?.remove();
       rmSync(dir, { recursive: true, force: true });
     },
   };
-}
-
-interface Cgroup {
-  kind: string;
-  add(pid: number): void;
-  remove(): void;
-}
-
-function makeCgroup(log: (l: string) => void): Cgroup | null {
-  const name = `lockerd-bench-pi-${process.pid}`;
-  const v1 = "/sys/fs/cgroup/cpu";
-  const v2 = "/sys/fs/cgroup";
-  try {
-    if (existsSync(join(v1, "cpu.cfs_quota_us"))) {
-      const path = join(v1, name);
-      mkdirSync(path);
-      writeFileSync(join(path, "cpu.cfs_period_us"), String(PERIOD_US));
-      writeFileSync(join(path, "cpu.cfs_quota_us"), String(QUOTA_US));
-      return { kind: "cgroup v1 cpu.cfs_quota_us", add: (pid) => writeFileSync(join(path, "cgroup.procs"), String(pid)), remove: () => removeCgroup(path) };
-    }
-    if (existsSync(join(v2, "cgroup.controllers"))) {
-      const path = join(v2, name);
-      mkdirSync(path);
-      writeFileSync(join(path, "cpu.max"), `${QUOTA_US} ${PERIOD_US}`);
-      return { kind: "cgroup v2 cpu.max", add: (pid) => writeFileSync(join(path, "cgroup.procs"), String(pid)), remove: () => removeCgroup(path) };
-    }
-  } catch (e) {
-    log(`  pi profile: no CPU quota (${(e as Error).message})`);
-  }
-  return null;
-}
-
-/** The daemon has exited by now; a cgroup with no process in it can be removed. */
-function removeCgroup(path: string): void {
-  try {
-    rmdirSync(path);
-  } catch {
-    // still busy (a process left behind): leave it, it is harmless and named after this run
-  }
 }

@@ -4,6 +4,8 @@ import type { ApiDeps } from "./deps.js";
 import { createMetrics, type Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { idempotencyKeys } from "./idempotency.js";
+import { oneRequestPerTurn } from "./turns.js";
+import { span, spanStart } from "../system/trace.js";
 import { notFound, problemHandler, redactPath } from "./problem.js";
 import { mountRoutes, type Route } from "./registry.js";
 import { eventRoutes } from "./routes/events.js";
@@ -41,7 +43,9 @@ export function createApi(deps: ApiDeps): Api {
   // Access log: method, path with any code redacted, status, time. Never bodies or headers.
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
+    const traced = spanStart();
     res.on("finish", () => {
+      span("http", traced);
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       log.debug({ method: req.method, path: redactPath(req.path), status: res.statusCode, ms }, "request");
     });
@@ -67,7 +71,8 @@ export function createApi(deps: ApiDeps): Api {
     ...simRoutes(deps),
     ...pageRoutes(),
   ];
-  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes, idempotency: idempotencyKeys(deps.ctx, log) });
+  // the keypad and the scanner go between requests (turns.ts)
+  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes, idempotency: idempotencyKeys(deps.ctx, log), turns: oneRequestPerTurn() });
   app.use(notFound);
   app.use(problemHandler(log));
   return { app, routes, metrics, openapi, close: () => metrics.close() };

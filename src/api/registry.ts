@@ -141,6 +141,8 @@ export interface MountOptions<R extends string = Role> {
   roles?: RoleModel<R>;
   /** Answers requests repeated with the same Idempotency-Key (the routes that declare it). */
   idempotency?: RequestHandler;
+  /** Run before each route's work once its body is read: the bank's oneRequestPerTurn (turns.ts). */
+  turns?: RequestHandler;
 }
 
 /** Mount every route, and a 405 (with Allow) for other methods on the same paths. */
@@ -191,6 +193,7 @@ export function mountRoutes<R extends string = Role>(app: Express, routes: reado
     const roles = rolesOf(route, opts.roles);
     if (roles) chain.push(opts.auth.allow(...roles));
     if (route.body) chain.push(jsonOnly, json);
+    if (opts.turns) chain.push(opts.turns);
     if (route.idempotencyKey && opts.idempotency) chain.push(opts.idempotency);
     chain.push(async (req, res) => {
       const input = {

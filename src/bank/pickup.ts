@@ -8,6 +8,7 @@ import type { ParcelRow } from "../store/rows.js";
 import type { BankContext } from "./context.js";
 import { LockerdError } from "../basics/errors.js";
 import { crashPoint } from "../system/crash-points.js";
+import { mark } from "../system/trace.js";
 import { abortIntent } from "./door-outcomes.js";
 import { limiterOf, sourceKey } from "./attempts.js";
 
@@ -71,8 +72,9 @@ export async function openForParcel(ctx: BankContext, parcelId: string, purpose:
     return { lockerId: parcel.lockerId, intentId: id };
   });
   crashPoint("pickup.committed");
+  mark("usecase.committed", lockerId);
   try {
-    await ctx.doors.unlock(lockerId, intentId);
+    await ctx.doors.unlock(lockerId, intentId, { pickup: true });
     crashPoint("pickup.unlocked");
   } catch (e) {
     abortIntent(ctx, intentId, "unlock_failed", e);

@@ -1,10 +1,16 @@
+export interface UnlockOptions {
+  pickup?: boolean;
+}
+
 /** How the use cases ask for a door to be unlocked (the door supervisor implements it). */
 export interface DoorCommander {
   /**
    * Pulse the lock of a locker for an intent already committed. Resolves once the command has
    * left for the hardware; rejects (DOOR_UNAVAILABLE) when the lock cannot be driven.
+   * opts.pickup: a customer collecting stands at the door; on a shared board bus their unlock
+   * goes ahead of other unlocks waiting for the line.
    */
-  unlock(lockerId: string, intentId: number): Promise<void>;
+  unlock(lockerId: string, intentId: number, opts?: UnlockOptions): Promise<void>;
   /** Lockers whose hardware cannot currently be driven (board offline, ...). */
   unavailableLockers(): ReadonlySet<string>;
   /**

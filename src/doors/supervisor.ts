@@ -26,7 +26,7 @@
  */
 import type { Clock, TimerHandle } from "../basics/ports.js";
 import { LockerdError } from "../basics/errors.js";
-import type { DoorCommander } from "./commander.js";
+import type { DoorCommander, UnlockOptions } from "./commander.js";
 import { PulseInProgressError, type DoorPosition, type LockBank } from "../drivers/lock-bank.js";
 import { unlockFailureOf, type UnlockEvidence } from "./unlock-evidence.js";
 
@@ -141,7 +141,7 @@ export class DoorSupervisor implements DoorCommander {
     this.started = true;
   }
 
-  async unlock(lockerId: string, intentId: number): Promise<void> {
+  async unlock(lockerId: string, intentId: number, opts: UnlockOptions = {}): Promise<void> {
     if (this.bank.offline().has(lockerId)) {
       throw new LockerdError("DOOR_UNAVAILABLE", `the door of locker ${lockerId} cannot be reached right now`, { outcome: "no_answer" });
     }
@@ -182,7 +182,7 @@ export class DoorSupervisor implements DoorCommander {
       timer: this.clock.after(this.settings.openTimeoutMs, () => this.onOpenTimeout(lockerId, intentId)),
     });
     try {
-      const receipt = await this.bank.unlock(lockerId, this.settings.pulseMs);
+      const receipt = await this.bank.unlock(lockerId, this.settings.pulseMs, opts.pickup ? { pickup: true } : undefined);
       evidence.board = receipt ? receipt.board : "none_expected";
     } catch (e) {
       // The lock is still energised from this intent's last pulse: it is unlocked right now.

@@ -33,9 +33,10 @@ export interface LockBank {
    * cannot be skipped; resolves once the command has left, rejects when it could not be sent
    * (a board's refusal carries code "BOARD_REFUSED", an unanswered command "REPLY_TIMEOUT").
    * Resolves with what the board answered where the protocol answers; nothing where no answer
-   * exists (GPIO, the in-process simulator).
+   * exists (GPIO, the in-process simulator). opts.pickup: a customer collecting waits at the
+   * door; a driver with a shared bus sends it ahead of other unlocks waiting for the line.
    */
-  unlock(lockerId: string, pulseMs: number): Promise<UnlockReceipt | void>;
+  unlock(lockerId: string, pulseMs: number, opts?: { pickup?: boolean }): Promise<UnlockReceipt | void>;
   /** Last known position of every door. */
   doors(): ReadonlyMap<string, DoorPosition>;
   /** Lockers whose hardware is currently unreachable. */

@@ -1,5 +1,6 @@
 /** A USB HID keypad: boot-keyboard reports → keypad keys, through a HidConnection. */
 import type { Logger } from "../system/logger.js";
+import { markAt, nowMs, traceEnabled } from "../system/trace.js";
 import { BootKeyboardDecoder } from "./boot-keyboard.js";
 import type { DeviceListener, KeypadDevice, KeypadKey } from "./devices.js";
 import type { HidAccess, HidMatch } from "./hid-access.js";
@@ -28,12 +29,15 @@ export class HidKeypad implements KeypadDevice {
   async start(listener: DeviceListener<KeypadKey>): Promise<void> {
     const handler = {
       report: (r: Buffer) => {
+        const read = traceEnabled() ? nowMs() : 0;
         const res = this.decoder.feed(r);
         if (!res.ok) {
           // Count, log the first few: a babbling device must not flood the journal.
           if (++this.badReports <= 5) this.log.warn({ reason: res.reason }, "keypad report ignored");
           return;
         }
+        // (a release report read later must not move the key's own read time)
+        if (res.presses.length) markAt("input.read", read);
         for (const p of res.presses) {
           const key = this.opts.keymap.resolve(p);
           if (key) listener.input(key);

@@ -6,6 +6,7 @@ import { Backoff } from "../basics/backoff.js";
 import type { SerialPort } from "serialport";
 import { loadSerialPort } from "../system/lazy-modules.js";
 import type { Logger } from "../system/logger.js";
+import { mark } from "../system/trace.js";
 import type { DeviceListener, Scan, ScannerDevice } from "./devices.js";
 import type { ScanRules } from "./scan-filter.js";
 import { ScanFramer, type Suffix } from "./scan-framer.js";
@@ -73,7 +74,10 @@ export class SerialScanner implements ScannerDevice {
         this.backoff.reset();
         framer.reset();
         // latin1 keeps every byte one character, so garbage stays countable and never throws.
-        port.on("data", (d: Buffer) => framer.push(d.toString("latin1")));
+        port.on("data", (d: Buffer) => {
+          mark("input.read");
+          framer.push(d.toString("latin1"));
+        });
         const lost = (why: string) => {
           if (this.port !== port) return;
           this.port = null;

@@ -2,7 +2,8 @@
  * The bank's kiosk: who is at the keypad and scanner, and what their keys and scans mean.
  * A customer types a code (digits, then # or Enter; * or Backspace clears) or shows a QR token;
  * a courier signs in with a badge or a PIN (# first, then the PIN and #) and fills lockers.
- * Every action runs in order on one queue; the indicator tells the person what happened.
+ * Every action runs in order on one queue; the indicator tells the person what happened. A
+ * pickup's door answer is awaited off the queue (door-answers.ts).
  */
 import type { RecordedEvent } from "../basics/events.js";
 import { pinSignIn } from "../bank/attempts.js";
@@ -14,11 +15,13 @@ import { looksLikePickupToken, pickupByToken } from "../bank/pickup-token.js";
 import { pickupByCode, type PickupSource } from "../bank/pickup.js";
 import { looksLikePass } from "../signing/pass.js";
 import { openNext, type Collecting } from "./collecting.js";
+import { DoorAnswers } from "./door-answers.js";
 import { passStanding, presentPass } from "./pass-scans.js";
 import type { TimerHandle } from "../basics/ports.js";
 import type { KeypadKey, Scan } from "../input/devices.js";
 import type { Indicator, Pattern } from "../output/indicator.js";
 import type { Logger } from "../system/logger.js";
+import { mark } from "../system/trace.js";
 import type { Courier, CourierDirectory, Standing } from "./couriers.js";
 
 export interface KioskSettings {
@@ -58,6 +61,7 @@ export type KioskState = { mode: "customer"; typed: number; pinEntry: boolean } 
 export class Kiosk {
   private mode: Mode = { kind: "customer", entry: "", pin: false };
   private queue: Promise<void> = Promise.resolve();
+  private readonly doorAnswers = new DoorAnswers();
   private idleTimer: TimerHandle | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly log: Logger;
@@ -75,7 +79,7 @@ export class Kiosk {
     this.unsubscribe = null;
     this.idleTimer?.cancel();
     this.idleTimer = null;
-    await this.queue;
+    await this.settled();
   }
 
   state(): KioskState {
@@ -84,15 +88,18 @@ export class Kiosk {
   }
 
   /** Resolves when every queued action has finished (tests). */
-  settled(): Promise<void> {
-    return this.queue;
+  async settled(): Promise<void> {
+    await this.queue;
+    await this.doorAnswers.settled();
   }
 
   key(k: KeypadKey): void {
+    mark("kiosk.queued");
     this.enqueue(() => (this.mode.kind === "customer" ? this.customerKey(k) : this.courierKey(k)));
   }
 
   scan(s: Scan): void {
+    mark("kiosk.queued");
     this.enqueue(() => (this.mode.kind === "customer" ? this.customerScan(s) : this.courierScan(s)));
   }
 
@@ -148,14 +155,18 @@ export class Kiosk {
     return { channel: "keypad", id: this.deps.settings.keypadName };
   }
 
-  private async submitCode(code: string): Promise<void> {
-    try {
-      const r = await pickupByCode(this.deps.ctx, code, this.keypadSource());
-      this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup at the keypad");
-      this.show("door_opening");
-    } catch (e) {
-      this.showFailure(e, "pickup at the keypad failed");
-    }
+  /** Checked, committed and unlocking now; the door's answer comes off the queue. */
+  private submitCode(code: string): void {
+    mark("kiosk.start");
+    this.doorAnswers.track(
+      pickupByCode(this.deps.ctx, code, this.keypadSource()).then(
+        (r) => {
+          this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup at the keypad");
+          this.show("door_opening");
+        },
+        (e: unknown) => this.showFailure(e, "pickup at the keypad failed"),
+      ),
+    );
   }
 
   private async submitPin(pin: string): Promise<void> {
@@ -179,13 +190,16 @@ export class Kiosk {
       return this.show("rejected");
     }
     // Not attempt-limited, and not blocked by a keypad lockout: tokens cannot be guessed.
-    try {
-      const r = await pickupByToken(this.deps.ctx, s.text, { channel: "scanner", id: this.deps.settings.scannerName });
-      this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup by scanned token");
-      this.show("door_opening");
-    } catch (e) {
-      this.showFailure(e, "pickup by scanned token failed");
-    }
+    mark("kiosk.start");
+    this.doorAnswers.track(
+      pickupByToken(this.deps.ctx, s.text, { channel: "scanner", id: this.deps.settings.scannerName }).then(
+        (r) => {
+          this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup by scanned token");
+          this.show("door_opening");
+        },
+        (e: unknown) => this.showFailure(e, "pickup by scanned token failed"),
+      ),
+    );
   }
 
   // ---- couriers -------------------------------------------------------------------------

@@ -4,6 +4,7 @@
  * commits.
  */
 import { isLockerdError } from "../basics/errors.js";
+import { span, spanStart } from "../system/trace.js";
 
 import { AdviceHintTable } from "./advice-hints.js";
 import { AttemptTable } from "./attempts.js";
@@ -79,12 +80,20 @@ export class Store {
    * for a change a customer or a door depends on.
    */
   write<T>(fn: () => T, opts: WriteOptions = {}): T {
-    if (!opts.redoable) return this.writeRetrying(fn);
+    const start = spanStart();
+    if (!opts.redoable) {
+      try {
+        return this.writeRetrying(fn);
+      } finally {
+        span("write", start);
+      }
+    }
     this.db.pragma("synchronous = NORMAL");
     try {
       return this.writeRetrying(fn);
     } finally {
       this.db.pragma("synchronous = FULL");
+      span("write.redoable", start);
     }
   }
 

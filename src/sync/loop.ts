@@ -9,6 +9,7 @@
  */
 import { healthSummary } from "../bank/health-summary.js";
 import { crashPoint } from "../system/crash-points.js";
+import { span, spanStart } from "../system/trace.js";
 import type { BankContext } from "../bank/context.js";
 import type { SyncOutbox } from "../store/sync-outbox.js";
 import type { Logger } from "../system/logger.js";
@@ -273,7 +274,9 @@ export class SyncLoop implements SyncControl {
     let total = 0;
     for (;;) {
       if (this.stopped) return total;
+      const start = spanStart();
       const n = this.outbox.pruneChunk(sentBefore, chunk);
+      span("prune", start);
       total += n;
       if (n < chunk) return total;
       await nextTurn();

@@ -14,6 +14,7 @@ import { Worker } from "node:worker_threads";
 import type pg from "pg";
 import type { AdviceHintRow, BankStatusReport, CentralCommand, PassRevocation } from "./central-link.js";
 import type { PushedBatch, PushHooks, Uplink } from "./uplink.js";
+import { span, spanStart } from "../system/trace.js";
 
 export type ToWorker =
   | { op: "push"; id: number; bankId: string; afterSeq: number; batchSize: number }
@@ -175,7 +176,11 @@ export class WorkerUplink implements Uplink {
     if (this.worker) return this.worker;
     const { entry, evalCode } = workerEntry();
     const w = new Worker(entry, { eval: evalCode, workerData: { dbPath: this.opts.dbPath, connection: this.opts.connection, bankKey: this.opts.bankKey } });
-    w.on("message", (m: ToMain) => this.handlers.get(m.id)?.(m));
+    w.on("message", (m: ToMain) => {
+      const start = spanStart();
+      this.handlers.get(m.id)?.(m);
+      span("worker.message", start);
+    });
     w.on("error", (e) => {
       if (this.worker === w) this.worker = null;
       this.failAll(e);

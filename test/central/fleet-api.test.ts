@@ -109,6 +109,15 @@ describe("answers", () => {
   });
 });
 
+describe("roles", () => {
+  it("an operator reads the fleet it acts on (the alarms it may clear, the banks it commands)", async () => {
+    for (const path of ["/fleet/banks", "/fleet/alarms", "/fleet/commands?bankId=API1", "/fleet/availability?size=M"]) {
+      const r = await get(path, "operator");
+      expect(r.status, path).toBe(200);
+    }
+  });
+});
+
 describe("refusals", () => {
   it("no token, a carrier outside availability: 401 and 403 as problem+json", async () => {
     const none = await get("/fleet/banks", null);

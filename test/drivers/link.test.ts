@@ -80,6 +80,18 @@ describe("serial link", () => {
     expect(line.log.map((e) => e.bytes!.toString("hex"))).toEqual([cu16.statusRequest(0).toString("hex"), "0201310337"]);
   });
 
+  it("sends an unlock ahead of the status polls queued before it, once the exchange on the line is done", async () => {
+    const line = new ScriptedLine();
+    line.answer = (f) => cu16.encodeStatusReply(f[1]! & 0xf0, 0, 0);
+    line.writeMs = 20;
+    const l = link(line);
+    const polls = [0, 1, 2].map((b) => l.request(cu16.statusRequest(b), acceptStatus(b), `status ${b}`));
+    const unlock = l.forUnlock("A02").send(cu16.unlockRequest(3, 2));
+    await Promise.all([...polls, unlock]);
+    const hex = (b: Buffer) => b.toString("hex");
+    expect(line.log.map((e) => hex(e.bytes!))).toEqual([hex(cu16.statusRequest(0)), hex(cu16.unlockRequest(3, 2)), hex(cu16.statusRequest(1)), hex(cu16.statusRequest(2))]);
+  });
+
   it("asks again after a timeout and succeeds when the board answers the retry", async () => {
     const line = new ScriptedLine();
     line.answer = (_f, n) => (n === 0 ? null : STATUS_B0);
@@ -156,6 +168,36 @@ describe("line queue", () => {
     now = 5;
     await p;
     expect(ran).toEqual([5]);
+  });
+
+  it("lets an unlock go ahead of the polls waiting for the line, never cutting the exchange under way short", async () => {
+    const q = new LineQueue(0);
+    const ran: string[] = [];
+    let release!: () => void;
+    const onLine = q.run(() => new Promise<void>((r) => (release = r)).then(() => void ran.push("poll on the line")));
+    const polls = [1, 2, 3].map((i) => q.run(async () => void ran.push(`poll ${i}`)));
+    const unlocks = [1, 2].map((i) => q.run(async () => void ran.push(`unlock ${i}`), "unlock"));
+    expect(q.length).toBe(5);
+    release();
+    await Promise.all([onLine, ...polls, ...unlocks]);
+    expect(ran).toEqual(["poll on the line", "unlock 1", "unlock 2", "poll 1", "poll 2", "poll 3"]);
+  });
+
+  it("lets a customer's pickup go ahead of other unlocks waiting (a courier's deposit), and those ahead of polls", async () => {
+    const q = new LineQueue(0);
+    const ran: string[] = [];
+    let release!: () => void;
+    const onLine = q.run(() => new Promise<void>((r) => (release = r)).then(() => void ran.push("on the line")));
+    const jobs = [
+      q.run(async () => void ran.push("poll")),
+      q.run(async () => void ran.push("deposit 1"), "unlock"),
+      q.run(async () => void ran.push("pickup 1"), "pickup"),
+      q.run(async () => void ran.push("deposit 2"), "unlock"),
+      q.run(async () => void ran.push("pickup 2"), "pickup"),
+    ];
+    release();
+    await Promise.all([onLine, ...jobs]);
+    expect(ran).toEqual(["on the line", "pickup 1", "pickup 2", "deposit 1", "deposit 2", "poll"]);
   });
 
   it("runs the next job even when one fails", async () => {

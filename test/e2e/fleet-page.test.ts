@@ -3,7 +3,8 @@
  * a real PostgreSQL through lockerd-central: both banks appear as tiles, a door forced at one
  * bank appears as an alarm (on its tile, in the alarm list, on the drawn door) and a bank that
  * stops is shown offline, all without a reload; a parcel is found by its tracking ref with its
- * history, and a command shows in the log. Screenshots land in test-artifacts/.
+ * history, and a command shows in the log; the alarm of the bank refusing that (unsigned)
+ * command leaves the page once an operator clears it. Screenshots land in test-artifacts/.
  */
 import { bankSyncConfig } from "../support/central.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -31,6 +32,8 @@ let service: CentralInstance;
 let browser: Browser;
 let page: Page;
 const daemons = new Map<string, Daemon>();
+let token = "";
+let operatorToken = "";
 
 async function startBank(bankId: string): Promise<Daemon> {
   const login = await central.addBank(bankId);
@@ -64,7 +67,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "lockerd-fleet-page-"));
   const admin = new pg.Client({ connectionString: central.db.url });
   await admin.connect();
-  const token = await createOperatorToken(admin, "wall-screen", "viewer");
+  token = await createOperatorToken(admin, "wall-screen", "viewer");
+  operatorToken = await createOperatorToken(admin, "ops-desk", "operator");
   await admin.end();
   service = await startTestCentralService({
     dbUrl: central.db.url,
@@ -148,5 +152,21 @@ describe("the fleet page", () => {
     // all of it in one page load
     expect(await page.evaluate("window.stillTheSamePage")).toBe(true);
     expect((globalThis as { navigations?: () => number }).navigations!()).toBe(1);
+  });
+
+  it("the refused command's alarm leaves the page without a reload once an operator clears it", async () => {
+    const refused = '#alarms li[data-kind="command_refused"][data-bank="north-07"]';
+    await poll(() => page.locator(refused).count()).toBe(1);
+    const list = await fetch(`${service.url}/fleet/alarms?bankId=north-07`, { headers: { Authorization: `Bearer ${token}` } });
+    const { alarms } = (await list.json()) as { alarms: { id: number; kind: string }[] };
+    const id = alarms.find((a) => a.kind === "command_refused")!.id;
+    const res = await fetch(`${service.url}/fleet/alarms/${id}/clear`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${operatorToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ note: "test command inserted by hand" }),
+    });
+    expect(res.status).toBe(200);
+    await poll(() => page.locator(refused).count()).toBe(0);
+    expect(await page.evaluate("window.stillTheSamePage")).toBe(true);
   });
 });

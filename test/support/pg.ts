@@ -88,3 +88,18 @@ export async function createTestDatabase(adminUrl: string = inject("postgres").a
     },
   };
 }
+
+/** A fresh database and a superuser client on it, for a test file that applies migrations by hand; close() ends both. */
+export async function openAdminDatabase(): Promise<{ db: TestDatabase; admin: pg.Client; close(): Promise<void> }> {
+  const db = await createTestDatabase();
+  const admin = new pg.Client({ connectionString: db.url });
+  await admin.connect();
+  return {
+    db,
+    admin,
+    async close() {
+      await admin.end();
+      await db.drop();
+    },
+  };
+}

@@ -14,23 +14,21 @@ import { PgCentralLink } from "../../src/sync/central-link.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
 import { recordAnyEvent } from "../support/events.js";
 import { deliver, deliverAndCollect } from "../support/fleet.js";
-import { createTestDatabase, type TestDatabase } from "../support/pg.js";
+import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
 import { syncSettings, useSyncParts } from "../support/sync-parts.js";
 
 const { bank, loop: newLoop } = useSyncParts();
 let db: TestDatabase;
 let admin: pg.Client;
+let close: () => Promise<void>;
 const links: PgCentralLink[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
+  ({ db, admin, close } = await openAdminDatabase());
 });
 afterAll(async () => {
   for (const l of links) await l.close();
-  await admin.end();
-  await db.drop();
+  await close();
 });
 
 async function contents(): Promise<unknown> {

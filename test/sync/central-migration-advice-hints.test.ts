@@ -11,21 +11,19 @@ import { migrateCentral } from "../../src/central/apply.js";
 import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { ADVICE_HINTS_SQL } from "../../src/central/migrations/010-advice-hints.js";
-import { createTestDatabase, type TestDatabase } from "../support/pg.js";
+import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
 
 /** Its place in the list (numbered 10; the lead may renumber at merge). */
 const MINE = CENTRAL_MIGRATIONS.indexOf(ADVICE_HINTS_SQL) + 1;
 let db: TestDatabase;
 let admin: pg.Client;
+let close: () => Promise<void>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
+  ({ db, admin, close } = await openAdminDatabase());
 });
 afterAll(async () => {
-  await admin.end();
-  await db.drop();
+  await close();
 });
 
 it("applies over held advice, and the ingest role made before it pulls its own bank's hints", async () => {

@@ -4,18 +4,16 @@ import { migrateCentral } from "../../src/central/apply.js";
 import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { ingestAs } from "../support/central.js";
-import { createTestDatabase, type TestDatabase } from "../support/pg.js";
+import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
 
 let db: TestDatabase;
 let admin: pg.Client;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
+  ({ db, admin, close } = await openAdminDatabase());
 });
 afterAll(async () => {
-  await admin.end();
-  await db.drop();
+  await close();
 });
 
 let ingestLogin: { role: string; password: string } | undefined;

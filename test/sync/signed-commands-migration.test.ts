@@ -9,18 +9,16 @@ import { migrateCentral } from "../../src/central/apply.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { SIGNED_COMMANDS_SQL } from "../../src/central/migrations/003-signed-commands.js";
 import { migration1BankRole } from "../support/central.js";
-import { createTestDatabase, type TestDatabase } from "../support/pg.js";
+import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
 
 let db: TestDatabase;
 let admin: pg.Client;
+let close: () => Promise<void>;
 beforeAll(async () => {
-  db = await createTestDatabase();
-  admin = new pg.Client({ connectionString: db.url });
-  await admin.connect();
+  ({ db, admin, close } = await openAdminDatabase());
 });
 afterAll(async () => {
-  await admin.end();
-  await db.drop();
+  await close();
 });
 
 it("banks created before it keep pulling, now with the signed payload and signature", async () => {

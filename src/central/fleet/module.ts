@@ -1,6 +1,7 @@
 /**
- * The fleet module of lockerd-central: the operator's read-only view of every bank (API and
- * page), and the fleet gauges on /metrics. Settings under the configuration key "fleet".
+ * The fleet module of lockerd-central: the operator's view of every bank (API and page),
+ * read-only but for clearing an alarm (./alarm-routes.ts), and the fleet gauges on /metrics.
+ * Settings under the configuration key "fleet".
  */
 import pg from "pg";
 import { Gauge } from "prom-client";
@@ -11,6 +12,7 @@ import { FreeCountsCopy } from "./free-counts-copy.js";
 import { fleetPageRoutes } from "./page-routes.js";
 import { fleetSummary, type FleetSettings } from "./queries.js";
 import { fleetRoutes } from "./routes.js";
+import { alarmClearingRoutes } from "./alarm-routes.js";
 
 export const fleetSettingsSchema = z
   .object({
@@ -59,7 +61,7 @@ export const fleetModule = defineModule<FleetModuleSettings>({
   routes(deps, s) {
     const settings: FleetSettings = { offlineAfterMs: s.offlineAfterMs, sizes: s.sizes };
     const copy = s.availabilityCopy.enabled ? copyOf(deps) : null;
-    return [...fleetRoutes({ db: deps.pool, settings, pagePollMs: s.pagePollMs, copy }), ...fleetPageRoutes()];
+    return [...fleetRoutes({ db: deps.pool, settings, pagePollMs: s.pagePollMs, copy }), ...alarmClearingRoutes({ db: deps.pool }), ...fleetPageRoutes()];
   },
   start(deps, s) {
     // Read from the database when scraped: every instance tells the same fleet-wide truth.

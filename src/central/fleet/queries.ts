@@ -58,6 +58,8 @@ export interface LockerHealthReport {
 }
 
 export interface Alarm {
+  /** This opening of the alarm (a new id when it opens again after a clear); null for "offline", which is not stored. */
+  id: number | null;
   bankId: string;
   kind: string;
   lockerId: string | null;
@@ -179,7 +181,8 @@ export async function fleetSummary(db: Queryable, s: FleetSettings): Promise<Fle
   return { banks: x.banks, online: x.online, offline: x.banks - x.online, withAlarms: x.with_alarms, openAlarms: x.open_alarms };
 }
 
-interface AlarmRow {
+export interface AlarmRow {
+  id: string | null;
   bank_id: string;
   kind: string;
   locker_id: string;
@@ -190,7 +193,8 @@ interface AlarmRow {
   cleared_at: Date | null;
 }
 
-const alarm = (r: AlarmRow): Alarm => ({
+export const alarm = (r: AlarmRow): Alarm => ({
+  id: r.id === null ? null : Number(r.id),
   bankId: r.bank_id,
   kind: r.kind,
   lockerId: r.locker_id === "" ? null : r.locker_id,
@@ -214,10 +218,10 @@ export async function openAlarms(db: Queryable, s: FleetSettings, q: { bankId?: 
   }
   const r = await db.query<AlarmRow>(
     `SELECT * FROM (
-       SELECT a.bank_id, a.kind, a.locker_id, a.raised_at, a.last_at, a.raises, a.data, a.cleared_at
+       SELECT a.id, a.bank_id, a.kind, a.locker_id, a.raised_at, a.last_at, a.raises, a.data, a.cleared_at
        FROM central.alarms a WHERE a.cleared_at IS NULL
        UNION ALL
-       SELECT b.id, 'offline', '', seen.at, seen.at, 1, jsonb_build_object('lastSeenAt', seen.at), NULL
+       SELECT NULL, b.id, 'offline', '', seen.at, seen.at, 1, jsonb_build_object('lastSeenAt', seen.at), NULL
        FROM central.banks b LEFT JOIN central.bank_status s ON s.bank_id = b.id
        CROSS JOIN LATERAL (SELECT COALESCE(GREATEST(b.last_sync_at, s.reported_at), b.created_at) AS at) seen
        WHERE seen.at <= now() - $1 * interval '1 millisecond'

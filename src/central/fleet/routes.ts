@@ -72,7 +72,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/summary",
       tag: "fleet",
       summary: "How many banks, online and offline, with open alarms",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       responses: { 200: { description: "the fleet at a glance", schema: fleetSummaryView } },
       handler: async (_input, _req, res) => {
         res.json({ ...(await fleetSummary(db, settings)), offlineAfterMs: settings.offlineAfterMs, sizes: [...settings.sizes], pagePollMs });
@@ -83,7 +83,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/banks",
       tag: "fleet",
       summary: "Banks in id order, a page at a time: online or not, sync, version, clock, alarms, occupancy by size",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       query: z
         .object({
           after: bankId.optional().meta({ description: "the last id of the previous page" }),
@@ -102,7 +102,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/banks/:bankId",
       tag: "fleet",
       summary: "One bank: its state, open alarms and free lockers per size",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       params: bankParam,
       responses: { 200: { description: "the bank", schema: bankDetailView } },
       errors: ["NOT_FOUND"],
@@ -117,7 +117,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/banks/:bankId/lockers",
       tag: "fleet",
       summary: "A bank's lockers as the center last heard: size, status, parcel, last event",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       params: bankParam,
       responses: { 200: { description: "the lockers, by id", schema: z.object({ lockers: z.array(centralLockerView) }).strict() } },
       errors: ["NOT_FOUND"],
@@ -131,7 +131,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/banks/:bankId/parcels",
       tag: "fleet",
       summary: "A bank's parcels, latest change first; by default those in a locker or on their way (never their codes)",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       params: bankParam,
       query: z
         .object({
@@ -156,7 +156,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/banks/:bankId/availability",
       tag: "availability",
       summary: "Free lockers per size at one bank",
-      access: ["viewer", "carrier"],
+      access: ["viewer", "operator", "carrier"],
       params: bankParam,
       responses: { 200: { description: "free lockers by size", schema: z.object({ bankId: z.string(), free: z.record(z.string(), z.number().int()) }).strict() } },
       errors: ["NOT_FOUND"],
@@ -174,7 +174,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       description:
         "Answered from counts kept as lockers change, never by counting lockers: from the instance's in-memory copy of them while it is fresh " +
         "(it follows the database within milliseconds; older than fleet.availabilityCopy.staleAfterMs, PostgreSQL answers), else a key lookup per bank.",
-      access: ["viewer", "carrier"],
+      access: ["viewer", "operator", "carrier"],
       query: z
         .object({
           size,
@@ -200,7 +200,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/availability/sizes",
       tag: "availability",
       summary: "Free and total lockers per size across the fleet",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       responses: { 200: { description: "per size", schema: fleetAvailabilityView } },
       handler: async (_input, _req, res) => {
         res.json({ sizes: await fleetAvailability(db) });
@@ -211,7 +211,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/alarms",
       tag: "fleet",
       summary: "Open alarms, newest first: forced and left-open doors, jams, offline boards, full disks, sequence conflicts, offline banks",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       query: z.object({ bankId: bankId.optional(), limit: limit(200, 2000) }).strict(),
       responses: { 200: { description: "open alarms", schema: z.object({ alarms: z.array(alarmView) }).strict() } },
       handler: async ({ query }, _req, res) => {
@@ -223,7 +223,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/parcels",
       tag: "fleet",
       summary: "Parcels by tracking ref, each with its history of events (never its code)",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       query: z.object({ trackingRef: z.string().min(1).max(64).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces"), limit: limit(20, 100) }).strict(),
       responses: { 200: { description: "the parcels with this ref (several banks may have used it)", schema: z.object({ parcels: z.array(parcelHistoryView) }).strict() } },
       handler: async ({ query }, _req, res) => {
@@ -235,7 +235,7 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/commands",
       tag: "fleet",
       summary: "The command log, newest first (read-only: commands are made through the command routes)",
-      access: ["viewer"],
+      access: ["viewer", "operator"],
       query: z.object({ bankId: bankId.optional(), limit: limit(100, 1000) }).strict(),
       responses: { 200: { description: "commands and their outcome", schema: commandLogView } },
       handler: async ({ query }, _req, res) => {

@@ -45,8 +45,9 @@ export const bankSummaryView = z
 
 export const alarmView = z
   .object({
+    id: z.number().int().nullable().meta({ description: "this opening of the alarm (POST /fleet/alarms/{id}/clear); a new id when it opens again after a clear; null for offline (not stored)" }),
     bankId: z.string(),
-    kind: z.string().meta({ description: "door_forced, door_left_open, door_jammed, locker_flagged, board_offline, storage_full, sensor_unstable, pickup_lockout, item_left_behind, sequence_conflict, offline, or the name of a newer alarm.* event" }),
+    kind: z.string().meta({ description: "door_forced, door_left_open, door_jammed, locker_flagged, board_offline, storage_full, sensor_unstable, pickup_lockout, item_left_behind, sensor_cut_suspected, locker_health_low, command_refused, sequence_conflict, offline, or the name of a newer alarm.* event" }),
     lockerId: z.string().nullable(),
     raisedAt: when,
     lastAt: when,

@@ -23,6 +23,7 @@ import { DOOR_TRUTH_ALARMS_SQL } from "./007-door-truth-alarms.js";
 import { FREE_COUNT_NOTIFY_SQL } from "./008-free-count-notify.js";
 import { DEFERRED_PROJECTION_SQL } from "./009-deferred-projection.js";
 import { ADVICE_HINTS_SQL } from "./010-advice-hints.js";
+import { ALARM_CLEARING_SQL } from "./011-alarm-clearing.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -48,4 +49,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   DEFERRED_PROJECTION_SQL,
   // 10: reachable doors asked for in the pre-advice, as hints each bank pulls with its key.
   ADVICE_HINTS_SQL,
+  // 11: an operator clears (acknowledges) an open alarm, with a note; each opening of an alarm
+  // has its own id; the clears are kept in central.alarm_clearings.
+  ALARM_CLEARING_SQL,
 ];

@@ -4,7 +4,7 @@
  * command; one that does not is offline and the unlock fails.
  */
 import { BoardLockBank, type BoardBankOptions, type BoardProtocol, type BoardReading } from "../serial/board-bank.js";
-import type { SerialLink } from "../serial/link.js";
+import type { BusLink } from "../serial/link.js";
 import { parseStatusReply, replyFormat, replyIsFrom, statusRequest, unlockRequest } from "./protocol.js";
 
 export interface Cu16Settings {
@@ -15,7 +15,7 @@ export interface Cu16Settings {
 }
 
 export function cu16Protocol(settings: Cu16Settings): BoardProtocol {
-  const read = async (link: SerialLink, board: number, retries?: number): Promise<BoardReading> => {
+  const read = async (link: BusLink, board: number, retries?: number): Promise<BoardReading> => {
     const status = await link.request(
       statusRequest(board),
       (frame) => {

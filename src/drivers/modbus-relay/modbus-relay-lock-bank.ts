@@ -6,7 +6,7 @@
  * Before the first poll and when the bank stops, every relay of every board is switched off.
  */
 import { BoardLockBank, BoardRefusedError, type BoardBankOptions, type BoardProtocol } from "../serial/board-bank.js";
-import type { SerialLink } from "../serial/link.js";
+import type { BusLink } from "../serial/link.js";
 import { allOffRequest, describeException, parseReply, pulseRequest, readInputsRequest, replyFormat, type Reply } from "./protocol.js";
 
 export interface ModbusRelaySettings {
@@ -26,7 +26,7 @@ function answerFrom<K extends Reply["kind"]>(board: number, kind: K, matches: (r
   };
 }
 
-async function ask<T>(link: SerialLink, frame: Buffer, accept: (f: Buffer) => T | BoardRefusedError | undefined, what: string, retries?: number): Promise<T> {
+async function ask<T>(link: BusLink, frame: Buffer, accept: (f: Buffer) => T | BoardRefusedError | undefined, what: string, retries?: number): Promise<T> {
   const r = await link.request(frame, accept, what, retries);
   if (r instanceof BoardRefusedError) throw r;
   return r;

@@ -10,9 +10,10 @@
  */
 import { cappedDelay } from "../../basics/backoff.js";
 import type { Logger } from "../../system/logger.js";
+import { markLocker } from "../../system/trace.js";
 import type { DoorPosition, LockBank, LockBankListener, UnlockReceipt } from "../lock-bank.js";
 import type { FrameFormat } from "./framing.js";
-import { SerialLink } from "./link.js";
+import { SerialLink, type BusLink } from "./link.js";
 import type { SerialLine } from "./line.js";
 import type { BoardWiring, LockerWire } from "./wiring.js";
 
@@ -29,14 +30,14 @@ export interface BoardProtocol {
   /** The frames the host reads. */
   readonly replyFormat: FrameFormat;
   /** retries: override of the link's (an offline board is probed once per turn). */
-  read(link: SerialLink, board: number, retries?: number): Promise<BoardReading>;
+  read(link: BusLink, board: number, retries?: number): Promise<BoardReading>;
   /**
    * Unlock one channel; a reading when the protocol confirms by reading the board. pulseMs
    * matters only to protocols that carry the pulse length in the command (the board still times it).
    */
-  unlock(link: SerialLink, board: number, channel: number, pulseMs: number): Promise<BoardReading | null>;
+  unlock(link: BusLink, board: number, channel: number, pulseMs: number): Promise<BoardReading | null>;
   /** Switch every output of the board off (boards that can hold an output on). */
-  allOff?(link: SerialLink, board: number, retries?: number): Promise<void>;
+  allOff?(link: BusLink, board: number, retries?: number): Promise<void>;
 }
 
 /**
@@ -133,14 +134,16 @@ export class BoardLockBank implements LockBank {
     this.schedule();
   }
 
-  async unlock(lockerId: string, pulseMs: number): Promise<UnlockReceipt> {
+  async unlock(lockerId: string, pulseMs: number, opts: { pickup?: boolean } = {}): Promise<UnlockReceipt> {
     // The board times the pulse: set on the board (CU16, 0x8A/0x80) or carried in the command.
     const wire = this.opts.wiring.byLocker.get(lockerId);
     if (!wire) throw new Error(`${this.kind}: no locker ${lockerId} in the wiring`);
     const board = this.board(wire.board);
     if (this.offlineSet.has(lockerId) || !this.lineOpen) throw new Error(`${this.kind}: board ${wire.board} of locker ${lockerId} is offline`);
+    markLocker("driver.unlock", lockerId);
     try {
-      const reading = await this.opts.protocol.unlock(this.link, wire.board, wire.channel, pulseMs);
+      // its exchanges go ahead of the polls waiting for the line (a pickup's ahead of other unlocks too)
+      const reading = await this.opts.protocol.unlock(this.link.forUnlock(lockerId, opts.pickup ? "pickup" : "unlock"), wire.board, wire.channel, pulseMs);
       if (reading) this.apply(board, reading);
       // A protocol that confirms by reading the board returns that reading; otherwise the board answered the command.
       return { board: reading ? "status_read" : "acknowledged" };

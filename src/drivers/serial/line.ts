@@ -11,8 +11,11 @@ import { loadSerialPort } from "../../system/lazy-modules.js";
 export interface SerialLine {
   readonly path: string;
   open(): Promise<void>;
-  /** Resolves once the bytes have been handed to the operating system and had time to leave. */
-  write(bytes: Uint8Array): Promise<void>;
+  /**
+   * Resolves once the bytes have been handed to the operating system and had time to leave;
+   * `handed` is called as soon as the operating system has them (stage marks).
+   */
+  write(bytes: Uint8Array, handed?: () => void): Promise<void>;
   onData(fn: (chunk: Buffer) => void): void;
   /** Called when the line fails or closes unexpectedly (adapter unplugged). */
   onClose(fn: (err: Error | null) => void): void;
@@ -54,9 +57,10 @@ export class SerialPortLine implements SerialLine {
     this.port = port;
   }
 
-  async write(bytes: Uint8Array): Promise<void> {
+  async write(bytes: Uint8Array, handed?: () => void): Promise<void> {
     const port = this.requirePort();
     await settle(`write to ${this.path}`, (done) => port.write(Buffer.from(bytes), done));
+    handed?.();
     // Not tcdrain(): it blocks a libuv worker until the far end reads (forever on a dead pty)
     // and USB adapters answer it early anyway. The frame's own transmit time is known.
     await sleep(Math.ceil((bytes.length * 10 * 1000) / this.settings.baudRate));

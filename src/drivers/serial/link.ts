@@ -5,9 +5,10 @@
  * again up to `retries` times, then fails with ReplyTimeoutError.
  */
 import { FrameParser, type Discard, type FrameFormat } from "./framing.js";
-import { LineQueue } from "./line-queue.js";
+import { LineQueue, type LinePriority } from "./line-queue.js";
 import type { SerialLine } from "./line.js";
 import { ReplyMatcher } from "./matcher.js";
+import { markLocker, nowMs, span, traceEnabled } from "../../system/trace.js";
 
 export interface LinkOptions {
   gapMs: number;
@@ -26,7 +27,23 @@ export interface LinkStats {
   timeouts: number;
 }
 
-export class SerialLink {
+/** What a board protocol needs of the bus: send, and ask. */
+export interface BusLink {
+  /** Send a frame that the board does not answer. */
+  send(frame: Uint8Array): Promise<void>;
+  /** Ask and wait for the frame that `accept` recognises as the answer. */
+  request<T>(frame: Uint8Array, accept: (reply: Buffer) => T | undefined, what: string, retries?: number): Promise<T>;
+}
+
+interface ExchangeOptions {
+  priority: LinePriority;
+  /** Tracing: the locker whose unlock this exchange carries. */
+  traced: string | null;
+}
+
+const ROUTINE: ExchangeOptions = { priority: "routine", traced: null };
+
+export class SerialLink implements BusLink {
   private readonly parser: FrameParser;
   private readonly queue: LineQueue;
   private readonly matcher = new ReplyMatcher();
@@ -47,34 +64,63 @@ export class SerialLink {
     return this.line.open();
   }
 
+  /**
+   * The bus for one unlock: its exchanges go ahead of waiting routine ones, a pickup's ahead of
+   * other unlocks too (see LineQueue); the first is marked as the locker's unlock when tracing.
+   */
+  forUnlock(lockerId: string, priority: Exclude<LinePriority, "routine"> = "unlock"): BusLink {
+    let traced: string | null = traceEnabled() ? lockerId : null;
+    const take = (): ExchangeOptions => {
+      const o: ExchangeOptions = { priority, traced };
+      traced = null;
+      return o;
+    };
+    return {
+      send: (frame) => this.send(frame, take()),
+      request: (frame, accept, what, retries) => this.request(frame, accept, what, retries, take()),
+    };
+  }
+
   /** Send a frame that the board does not answer. */
-  send(frame: Uint8Array): Promise<void> {
+  send(frame: Uint8Array, opts: ExchangeOptions = ROUTINE): Promise<void> {
+    const traced = opts.traced;
     return this.queue.run(async () => {
-      this.assertOpen();
-      this.prepare();
-      await this.line.write(frame);
-    });
+      const start = this.granted(traced);
+      try {
+        this.assertOpen();
+        this.prepare();
+        await this.line.write(frame, traced ? () => markLocker("bus.handed", traced) : undefined);
+      } finally {
+        span("bus", start, frameTag(frame));
+      }
+    }, opts.priority);
   }
 
   /** Ask and wait for the frame that `accept` recognises as the answer. */
-  async request<T>(frame: Uint8Array, accept: (reply: Buffer) => T | undefined, what: string, retries = this.opts.retries): Promise<T> {
+  async request<T>(frame: Uint8Array, accept: (reply: Buffer) => T | undefined, what: string, retries = this.opts.retries, opts: ExchangeOptions = ROUTINE): Promise<T> {
     let lastError: Error | null = null;
+    const traced = opts.traced;
     for (let attempt = 0; attempt <= retries; attempt++) {
       try {
         return await this.queue.run(async () => {
-          this.assertOpen();
-          this.prepare();
-          const answer = this.matcher.expect(accept, this.opts.responseTimeoutMs, what);
-          // The wait can end (timeout, line closing) while the write is still going: mark it handled now.
-          answer.catch(() => undefined);
+          const start = this.granted(attempt === 0 ? traced : null);
           try {
-            await this.line.write(frame);
-          } catch (e) {
-            this.matcher.cancel(e as Error);
-            throw e;
+            this.assertOpen();
+            this.prepare();
+            const answer = this.matcher.expect(accept, this.opts.responseTimeoutMs, what);
+            // The wait can end (timeout, line closing) while the write is still going: mark it handled now.
+            answer.catch(() => undefined);
+            try {
+              await this.line.write(frame, traced && attempt === 0 ? () => markLocker("bus.handed", traced) : undefined);
+            } catch (e) {
+              this.matcher.cancel(e as Error);
+              throw e;
+            }
+            return await answer;
+          } finally {
+            span("bus", start, frameTag(frame));
           }
-          return await answer;
-        });
+        }, opts.priority);
       } catch (e) {
         if (!(e instanceof Error) || (e as { code?: string }).code !== "REPLY_TIMEOUT") throw e;
         this.stats.timeouts++;
@@ -102,6 +148,13 @@ export class SerialLink {
     this.parser.reset();
   }
 
+  /** The line is this exchange's now (tracing: its start, and the stage of a traced unlock). */
+  private granted(traced: string | null): number {
+    if (!traceEnabled()) return 0;
+    if (traced) markLocker("bus.granted", traced);
+    return nowMs();
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new Error(`serial line ${this.line.path} is closed`);
   }
@@ -123,4 +176,12 @@ export class SerialLink {
       }
     }
   }
+}
+
+/** A frame's first four bytes as one number, naming the exchange in a trace span. */
+function frameTag(frame: Uint8Array): number {
+  if (!traceEnabled()) return 0;
+  let n = 0;
+  for (let i = 0; i < 4; i++) n = n * 256 + (frame[i] ?? 0);
+  return n;
 }

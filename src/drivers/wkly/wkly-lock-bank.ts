@@ -6,7 +6,7 @@
  * sources show the 0x82 answer; one board is documented as silent, and is confirmed by reading).
  */
 import { BoardLockBank, BoardRefusedError, type BoardBankOptions, type BoardProtocol, type BoardReading } from "../serial/board-bank.js";
-import type { SerialLink } from "../serial/link.js";
+import type { BusLink } from "../serial/link.js";
 import { STATUS_OK, openRequest, parseReply, readAllRequest, replyFormat } from "./protocol.js";
 
 export interface WklySettings {
@@ -20,7 +20,7 @@ const hex2 = (n: number) => n.toString(16).padStart(2, "0").toUpperCase();
 
 export function wklyProtocol(settings: WklySettings): BoardProtocol {
   const openLock = settings.closedLock === 1 ? 0 : 1;
-  const read = async (link: SerialLink, board: number, retries?: number): Promise<BoardReading> => {
+  const read = async (link: BusLink, board: number, retries?: number): Promise<BoardReading> => {
     const r = await link.request(
       readAllRequest(board),
       (f) => {

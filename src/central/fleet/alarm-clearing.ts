@@ -1,0 +1,124 @@
+/**
+ * An operator clears (acknowledges) an open alarm (central migration 11): it leaves the fleet's
+ * open alarms, the clear is recorded with the token's name and a note, and what the bank did is
+ * untouched. A later raise by the bank (an event newer than the alarm's last) opens it again under
+ * a new id; an older event arriving late does not.
+ */
+import { LockerdError } from "../../basics/errors.js";
+import { alarm, type Alarm, type AlarmRow, type Queryable } from "./queries.js";
+
+export interface AlarmDetail extends Alarm {
+  /** The operator token's name that cleared it; null when open or cleared by the bank's own event. */
+  clearedBy: string | null;
+  clearNote: string | null;
+}
+
+export interface AlarmClearing {
+  alarmId: number;
+  bankId: string;
+  kind: string;
+  lockerId: string | null;
+  raisedAt: string;
+  clearedAt: string;
+  clearedBy: string;
+  note: string;
+  /** The id of the same bank, kind and locker's alarm open now, if it was raised again since. */
+  openNowAs: number | null;
+}
+
+interface DetailRow extends AlarmRow {
+  cleared_by: string | null;
+  clear_note: string | null;
+}
+
+const COLUMNS = `a.id, a.bank_id, a.kind, a.locker_id, a.raised_at, a.last_at, a.raises, a.data, a.cleared_at, a.cleared_by, a.clear_note`;
+
+const detail = (r: DetailRow): AlarmDetail => ({ ...alarm(r), clearedBy: r.cleared_by, clearNote: r.clear_note });
+
+/** The alarm with this id, open or cleared; null when no alarm has it now (unknown, or raised again since under a new id). */
+export async function getAlarm(db: Queryable, id: number): Promise<AlarmDetail | null> {
+  const r = await db.query<DetailRow>(`SELECT ${COLUMNS} FROM central.alarms a WHERE a.id = $1`, [id]);
+  return r.rows[0] ? detail(r.rows[0]) : null;
+}
+
+/**
+ * Clear the open alarm `id`, recorded as cleared by `by` with `note`. One statement: the row's
+ * lock orders it with ingest, and a row that opened again meanwhile has a new id, so only the
+ * opening the operator saw can be cleared. NOT_FOUND for an id no alarm ever had; INVALID_STATE
+ * (409) for one already cleared, by whom and when.
+ */
+export async function clearAlarm(db: Queryable, q: { id: number; by: string; note: string }): Promise<AlarmDetail> {
+  const r = await db.query<DetailRow>(
+    `WITH c AS (
+       UPDATE central.alarms a SET cleared_at = now(), cleared_by = $2, clear_note = $3
+       WHERE a.id = $1 AND a.cleared_at IS NULL
+       RETURNING ${COLUMNS}, a.raised_seq, a.last_seq
+     ), logged AS (
+       INSERT INTO central.alarm_clearings (alarm_id, bank_id, kind, locker_id, raised_seq, raised_at, last_seq, cleared_at, cleared_by, note)
+       SELECT c.id, c.bank_id, c.kind, c.locker_id, c.raised_seq, c.raised_at, c.last_seq, c.cleared_at, c.cleared_by, c.clear_note FROM c
+     )
+     SELECT * FROM c`,
+    [q.id, q.by, q.note],
+  );
+  if (r.rows[0]) return detail(r.rows[0]);
+  return await whyNotClearable(db, q.id);
+}
+
+async function whyNotClearable(db: Queryable, id: number): Promise<never> {
+  const now = await getAlarm(db, id);
+  if (now) {
+    const by = now.clearedBy === null ? "by the bank's own event or status report" : `by ${now.clearedBy}`;
+    throw new LockerdError("INVALID_STATE", `alarm ${id} was already cleared at ${now.clearedAt} ${by}`, { id, clearedAt: now.clearedAt, clearedBy: now.clearedBy });
+  }
+  const logged = await clearings(db, { alarmId: id, limit: 1 });
+  const was = logged[0];
+  if (was) {
+    const again = was.openNowAs === null ? "" : `; raised again since as alarm ${was.openNowAs}`;
+    throw new LockerdError("INVALID_STATE", `alarm ${id} was already cleared at ${was.clearedAt} by ${was.clearedBy}${again}`, {
+      id,
+      clearedAt: was.clearedAt,
+      clearedBy: was.clearedBy,
+      openNowAs: was.openNowAs,
+    });
+  }
+  throw new LockerdError("NOT_FOUND", `no alarm ${id} (an alarm cleared by the bank and raised again has a new id)`, { id });
+}
+
+interface ClearingRow {
+  alarm_id: string;
+  bank_id: string;
+  kind: string;
+  locker_id: string;
+  raised_at: Date;
+  cleared_at: Date;
+  cleared_by: string;
+  note: string;
+  open_now_as: string | null;
+}
+
+/** Operators' clears, newest first: of one bank, or of one alarm id. */
+export async function clearings(db: Queryable, q: { bankId?: string | undefined; alarmId?: number; limit: number }): Promise<AlarmClearing[]> {
+  const params: unknown[] = [q.limit];
+  const where: string[] = [];
+  if (q.bankId !== undefined) where.push(`l.bank_id = $${params.push(q.bankId)}`);
+  if (q.alarmId !== undefined) where.push(`l.alarm_id = $${params.push(q.alarmId)}`);
+  const r = await db.query<ClearingRow>(
+    `SELECT l.alarm_id, l.bank_id, l.kind, l.locker_id, l.raised_at, l.cleared_at, l.cleared_by, l.note,
+            (SELECT a.id FROM central.alarms a WHERE a.bank_id = l.bank_id AND a.kind = l.kind AND a.locker_id = l.locker_id
+                                                 AND a.cleared_at IS NULL AND a.id <> l.alarm_id) AS open_now_as
+     FROM central.alarm_clearings l ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+     ORDER BY l.id DESC LIMIT $1`,
+    params,
+  );
+  return r.rows.map((x) => ({
+    alarmId: Number(x.alarm_id),
+    bankId: x.bank_id,
+    kind: x.kind,
+    lockerId: x.locker_id === "" ? null : x.locker_id,
+    raisedAt: x.raised_at.toISOString(),
+    clearedAt: x.cleared_at.toISOString(),
+    clearedBy: x.cleared_by,
+    note: x.note,
+    openNowAs: x.open_now_as === null ? null : Number(x.open_now_as),
+  }));
+}
