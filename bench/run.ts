@@ -7,6 +7,7 @@ import { arch, cpus, totalmem } from "node:os";
 import { parseArgs } from "node:util";
 import { allocationInProcess } from "./cases/allocation.js";
 import { centralCapacity } from "./cases/central-capacity.js";
+import { centerIngest } from "./cases/center-ingest.js";
 import { fleetAvailability } from "./cases/fleet-availability.js";
 import { httpAndFootprint } from "./cases/http-and-footprint.js";
 import { keypressExternal } from "./cases/keypress-external.js";
@@ -29,6 +30,7 @@ export const BENCHMARKS: Record<string, Benchmark> = {
   "sync-history": syncWithHistory,
   "outbox-stats": outboxStats,
   "central-capacity": centralCapacity,
+  "center-ingest": centerIngest,
   "fleet-availability": fleetAvailability,
 };
 

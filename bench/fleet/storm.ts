@@ -19,6 +19,7 @@ import { createProjector, type Projector } from "../../src/central/projection/wo
 import { createLogger } from "../../src/system/logger.js";
 import { startPgBouncer, type TestBouncer } from "../../test/support/pgbouncer.js";
 import type { TestDatabase } from "../../test/support/pg.js";
+import { bareInsertRate } from "../support/bare-insert.js";
 import { startBenchCentral, type BenchCentral } from "../support/central.js";
 import { clusterCpuMs, postmasterPid, processCpuMs } from "../support/proc-cpu.js";
 import { epochMs, type HostPlan, type HostProgress, type HostResult } from "./banks.js";
@@ -143,7 +144,7 @@ export async function runStorm(opts: StormOptions): Promise<StormReport> {
       }
       const pm = await postmasterPid(admin);
       const cpuBare0 = clusterCpuMs(pm);
-      const bare = await bareInsertRate(admin, opts.eventsPerBank, (opts.bareSeconds ?? 5) * 1000);
+      const bare = await bareInsertRate(admin, opts.eventsPerBank, { ms: (opts.bareSeconds ?? 5) * 1000 });
       const bareUsPerRow = ((clusterCpuMs(pm) - cpuBare0) * 1000) / bare.rows;
       const bareInsertRowsPerS = bare.rate;
       opts.log(`  bare batched INSERT on one connection: ${bareInsertRowsPerS.toFixed(0)} rows/s, ${bareUsPerRow.toFixed(1)} µs of server CPU a row`);
@@ -384,24 +385,6 @@ async function startHost(index: number): Promise<Host> {
       if (child.exitCode === null && child.signalCode === null) child.kill();
     },
   };
-}
-
-/** One connection, straight to PostgreSQL: batches of `rows` rows into a bare table with a primary key. */
-async function bareInsertRate(admin: pg.Client, rows: number, forMs: number): Promise<{ rate: number; rows: number }> {
-  await admin.query(`CREATE TABLE public.bare_insert (bank_id text COLLATE "C", seq bigint, at timestamptz, type text, data jsonb, PRIMARY KEY (bank_id, seq))`);
-  const batch = JSON.stringify(Array.from({ length: rows }, (_, i) => ({ seq: i + 1, type: "door.opened", data: { purpose: "deposit" } })));
-  const t0 = performance.now();
-  let n = 0;
-  for (let b = 0; performance.now() - t0 < forMs; b++) {
-    await admin.query(
-      `INSERT INTO public.bare_insert SELECT $1, (e ->> 'seq')::bigint, now(), e ->> 'type', e -> 'data' FROM jsonb_array_elements($2::jsonb) e`,
-      [`bare-${b}`, batch],
-    );
-    n += rows;
-  }
-  const rate = n / ((performance.now() - t0) / 1000);
-  await admin.query(`DROP TABLE public.bare_insert`);
-  return { rate, rows: n };
 }
 
 export function asTestDatabase(central: BenchCentral, admin: pg.Client): TestDatabase {

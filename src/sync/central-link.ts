@@ -94,7 +94,8 @@ export interface PgLinkOptions {
 }
 
 const INGEST_SQL = `SELECT central.ingest_events($1, $2::jsonb) AS ack`;
-const INGEST_KEYED_SQL = `SELECT ack, conflict FROM central.ingest_batch($1, $2, $3::jsonb)`;
+/** A keyed bank's ingest call (bank id, key, batchParams' JSON); exported for the center-ingest benchmark. */
+export const INGEST_KEYED_SQL = `SELECT ack, conflict FROM central.ingest_batch($1, $2, $3::jsonb)`;
 const PULL_SQL = `SELECT id, kind, args, signed_payload, signature FROM central.pull_commands($1, $2)`;
 const PULL_UNSIGNED_SQL = `SELECT id, kind, args, NULL::text AS signed_payload, NULL::text AS signature FROM central.pull_commands($1, $2)`;
 const PULL_KEYED_SQL = `SELECT id, kind, args, signed_payload, signature FROM central.pull_bank_commands($1, $2, $3)`;
