@@ -23,13 +23,21 @@ export async function projectOnce(db: Queryable, maxBatches: number): Promise<Pr
   return { bankId: row.bank_id, batches: row.batches, events: Number(row.events) };
 }
 
+/**
+ * The call locked a bank whose batches another caller projected meanwhile (its look at the
+ * waiting batches came before that commit): something may still wait, so ask again at once.
+ */
+export function lostRace(p: Projected): boolean {
+  return p.batches === 0 && p.bankId !== null;
+}
+
 /** Project until nothing free is waiting, or `maxCalls` calls (bounded). Returns the batches and events projected. */
 export async function projectAll(db: Queryable, maxBatches = 16, maxCalls = 100_000): Promise<{ batches: number; events: number }> {
   let batches = 0;
   let events = 0;
   for (let i = 0; i < maxCalls; i++) {
     const p = await projectOnce(db, maxBatches);
-    if (p.batches === 0) break;
+    if (p.batches === 0 && !lostRace(p)) break;
     batches += p.batches;
     events += p.events;
   }

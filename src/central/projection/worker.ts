@@ -8,7 +8,10 @@
 import { Counter, Gauge, type Registry } from "prom-client";
 import pg from "pg";
 import type { Logger } from "../../system/logger.js";
-import { projectionBacklog, projectOnce } from "./project.js";
+import { lostRace, projectionBacklog, projectOnce } from "./project.js";
+
+/** Calls in a row that lost a race before the loop sleeps a poll anyway (bounds a spin). */
+const MAX_RACES_IN_A_ROW = 16;
 
 export interface ProjectorSettings {
   enabled: boolean;
@@ -84,6 +87,7 @@ export function createProjector(d: ProjectorDeps): Projector {
   }
 
   async function loop(n: number): Promise<void> {
+    let races = 0;
     while (!stopped) {
       let worked = false;
       try {
@@ -94,6 +98,11 @@ export function createProjector(d: ProjectorDeps): Projector {
         const p = await projectOnce(pool, s.batchesPerCall);
         if (p.batches > 0) {
           projected.inc(p.events);
+          worked = true;
+          races = 0;
+        } else if (lostRace(p) && races < MAX_RACES_IN_A_ROW) {
+          // another loop had just projected the bank this call took: do not sleep a poll on it
+          races++;
           worked = true;
         }
       } catch (e) {
