@@ -15,11 +15,12 @@ import type { SyncOutbox } from "../store/sync-outbox.js";
 import type { Logger } from "../system/logger.js";
 import { backoffDelay } from "../basics/backoff.js";
 import { SOFTWARE_VERSION } from "../system/paths.js";
-import { SEQUENCE_CONFLICT, type CentralLink } from "./central-link.js";
+import { SEQUENCE_CONFLICT, type AdviceHintRow, type CentralLink, type PassRevocation } from "./central-link.js";
 import type { CommandTrust } from "../bank/remote-commands.js";
 import { CommandApplier } from "./commands.js";
-import { AdviceHintPuller } from "./advice-hints.js";
-import { RevocationPuller } from "./revocations.js";
+import { ADVICE_HINTS } from "./advice-hints.js";
+import { PagedPuller } from "./paged-pull.js";
+import { PASS_REVOCATIONS } from "./revocations.js";
 import { recordLockerSnapshot } from "./snapshot.js";
 import type { SyncControl, SyncStatus } from "./state.js";
 import { LinkUplink, nextTurn, type PushedBatch, type Uplink } from "./uplink.js";
@@ -82,8 +83,8 @@ export class SyncLoop implements SyncControl {
   private readonly outbox: SyncOutbox;
   private readonly uplink: Uplink;
   private readonly commands: CommandApplier;
-  private readonly revocations: RevocationPuller;
-  private readonly hints: AdviceHintPuller;
+  private readonly revocations: PagedPuller<PassRevocation>;
+  private readonly hints: PagedPuller<AdviceHintRow>;
   private readonly log: Logger;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -108,11 +109,12 @@ export class SyncLoop implements SyncControl {
     this.commands = new CommandApplier(deps.ctx, deps.log, deps.trust ?? trustNoKey(settings.bankId));
     this.log = deps.log;
     const store = deps.ctx.store;
-    this.revocations = new RevocationPuller(
-      { lastRevocationId: () => store.passes.lastRevocationId(), addRevocations: (rows, now) => store.write(() => store.passes.addRevocations(rows, now)) },
+    this.revocations = new PagedPuller(
+      PASS_REVOCATIONS,
+      { lastId: () => store.passes.lastRevocationId(), apply: (rows, now) => store.write(() => store.passes.addRevocations(rows, now)) },
       deps.log,
     );
-    this.hints = new AdviceHintPuller({ lastHintId: () => store.adviceHints.lastHintId(), apply: (rows, now) => store.write(() => store.adviceHints.apply(rows, now)) }, deps.log);
+    this.hints = new PagedPuller(ADVICE_HINTS, { lastId: () => store.adviceHints.lastHintId(), apply: (rows, now) => store.write(() => store.adviceHints.apply(rows, now)) }, deps.log);
     const saved = deps.ctx.store.getMeta(META_LAST_SUCCESS);
     this.lastSuccessAt = saved ? Number(saved) : null;
   }
