@@ -250,36 +250,41 @@ export class PgCentralLink implements CentralLink {
     }
   }
 
-  async pullPassRevocations(bankId: string, afterId: number, limit: number): Promise<PassRevocation[]> {
-    const key = this.opts.bankKey;
-    if (key === undefined) throw unavailable("the bank has no key (sync.keyFile): only a keyed bank may pull pass revocations");
-    const c = await this.connection();
-    try {
-      const r = await this.transaction(c, () => c.query<{ id: string; pass_id: string | null; subject: string | null; not_after_ms: string }>(REVOCATIONS_SQL, [bankId, key, afterId, limit]));
-      return r.rows.map((x) => ({ revocationId: Number(x.id), passId: x.pass_id, subject: x.subject, notAfter: Number(x.not_after_ms) }));
-    } catch (e) {
-      await this.discard(c);
-      // 42883: no such function, a central schema older than migration 6; 42501: the login role
-      // may not call it (not an ingest role made by central-create-ingest-role or migration 6)
-      const code = (e as { code?: unknown }).code;
-      if (code === "42883") throw unavailable(`the central database has no central.pull_pass_revocations (a schema before migration 6): ${(e as Error).message}`);
-      if (code === "42501") throw unavailable(`this login may not call central.pull_pass_revocations (central-create-ingest-role --rotate grants it): ${(e as Error).message}`);
-      throw e;
-    }
+  pullPassRevocations(bankId: string, afterId: number, limit: number): Promise<PassRevocation[]> {
+    return this.pullKeyed<{ id: string; pass_id: string | null; subject: string | null; not_after_ms: string }, PassRevocation>(
+      { fn: "pull_pass_revocations", migration: 6, what: "pass revocations", sql: REVOCATIONS_SQL, code: REVOCATIONS_UNAVAILABLE },
+      [bankId, afterId, limit],
+      (x) => ({ revocationId: Number(x.id), passId: x.pass_id, subject: x.subject, notAfter: Number(x.not_after_ms) }),
+    );
   }
 
-  async pullAdviceHints(bankId: string, afterId: number, limit: number): Promise<AdviceHintRow[]> {
+  pullAdviceHints(bankId: string, afterId: number, limit: number): Promise<AdviceHintRow[]> {
+    return this.pullKeyed<{ id: string; tracking_ref: string; reachable: boolean; expires_at_ms: string }, AdviceHintRow>(
+      { fn: "pull_advice_hints", migration: 10, what: "pre-advice hints", sql: HINTS_SQL, code: HINTS_UNAVAILABLE },
+      [bankId, afterId, limit],
+      (x) => ({ hintId: Number(x.id), trackingRef: x.tracking_ref, reachable: x.reachable, expiresAt: Number(x.expires_at_ms) }),
+    );
+  }
+
+  /** One of the center's keyed pulls (bank, key, after id, limit); `code` on the error when the center has none to give. */
+  private async pullKeyed<Raw extends pg.QueryResultRow, Row>(
+    p: { fn: string; migration: number; what: string; sql: string; code: string },
+    [bankId, afterId, limit]: [string, number, number],
+    map: (x: Raw) => Row,
+  ): Promise<Row[]> {
     const key = this.opts.bankKey;
-    if (key === undefined) throw unavailable("the bank has no key (sync.keyFile): only a keyed bank may pull pre-advice hints", HINTS_UNAVAILABLE);
+    if (key === undefined) throw unavailable(`the bank has no key (sync.keyFile): only a keyed bank may pull ${p.what}`, p.code);
     const c = await this.connection();
     try {
-      const r = await this.transaction(c, () => c.query<{ id: string; tracking_ref: string; reachable: boolean; expires_at_ms: string }>(HINTS_SQL, [bankId, key, afterId, limit]));
-      return r.rows.map((x) => ({ hintId: Number(x.id), trackingRef: x.tracking_ref, reachable: x.reachable, expiresAt: Number(x.expires_at_ms) }));
+      const r = await this.transaction(c, () => c.query<Raw>(p.sql, [bankId, key, afterId, limit]));
+      return r.rows.map(map);
     } catch (e) {
       await this.discard(c);
+      // 42883: no such function, a central schema older than the migration that made it; 42501:
+      // the login role may not call it (not an ingest role made or granted since that migration)
       const code = (e as { code?: unknown }).code;
-      if (code === "42883") throw unavailable(`the central database has no central.pull_advice_hints (a schema before migration 10): ${(e as Error).message}`, HINTS_UNAVAILABLE);
-      if (code === "42501") throw unavailable(`this login may not call central.pull_advice_hints (central-create-ingest-role --rotate grants it): ${(e as Error).message}`, HINTS_UNAVAILABLE);
+      if (code === "42883") throw unavailable(`the central database has no central.${p.fn} (a schema before migration ${p.migration}): ${(e as Error).message}`, p.code);
+      if (code === "42501") throw unavailable(`this login may not call central.${p.fn} (central-create-ingest-role --rotate grants it): ${(e as Error).message}`, p.code);
       throw e;
     }
   }
@@ -303,7 +308,7 @@ export class SequenceConflictError extends Error {
   }
 }
 
-function unavailable(message: string, code = REVOCATIONS_UNAVAILABLE): Error {
+function unavailable(message: string, code: string): Error {
   return Object.assign(new Error(message), { code });
 }
 
