@@ -38,6 +38,7 @@ const daemons = new Map<string, Daemon>();
 let token = "";
 let operatorToken = "";
 let nightShiftToken = "";
+const violations: string[] = [];
 
 async function startBank(bankId: string): Promise<Daemon> {
   const login = await central.addBank(bankId);
@@ -88,6 +89,9 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.addInitScript(`localStorage.setItem("lockerd-central-token", ${JSON.stringify(token)})`);
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 
@@ -174,6 +178,16 @@ describe("the fleet page", () => {
     expect(res.status).toBe(200);
     await poll(() => page.locator(refused).count()).toBe(0);
     expect(await page.evaluate("window.stillTheSamePage")).toBe(true);
+  });
+
+  it("runs only its own script and cannot be framed (it may hold an operator token)", async () => {
+    const res = await fetch(`${service.url}/fleet`);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("connect-src 'self'");
+    // and the page works under it: nothing it does was refused
+    expect(violations).toEqual([]);
   });
 
   it("a viewer's page offers no clear button and says it is read-only", async () => {
