@@ -221,7 +221,7 @@ describe("an operator's fleet page", () => {
       },
       { timeout: 20_000, interval: 100 },
     );
-    const item = `#alarms li[data-alarm="${id}"]`;
+    const item = `#alarms li[data-alarm-id="${id}"]`;
     await poll(() => op.locator(`${item} button.clear`).count()).toBe(1);
     // offline has no id: nothing to clear
     expect(await op.locator('#alarms li[data-kind="offline"] button.clear').count()).toBe(0);
@@ -250,7 +250,7 @@ describe("an operator's fleet page", () => {
   it("clears an alarm with a note: it leaves the open alarms, and the clearing shows who, when and why", async () => {
     const id = await openAlarm("A03");
     expect(id).toEqual(expect.any(Number));
-    const item = `#alarms li[data-alarm="${id}"]`;
+    const item = `#alarms li[data-alarm-id="${id}"]`;
     await poll(() => op.locator(`${item} button.clear`).count()).toBe(1);
     await op.click(`${item} button.clear`);
     // the note is required
@@ -264,7 +264,7 @@ describe("an operator's fleet page", () => {
     expect(await op.textContent("#clear-status")).toContain(`alarm ${id}`);
     expect(await op.textContent("#clear-status")).toContain("by night-shift");
 
-    const logged = `#clearings li[data-alarm="${id}"]`;
+    const logged = `#clearings li[data-alarm-id="${id}"]`;
     await poll(() => op.locator(logged).count()).toBe(1);
     expect(await op.textContent(`${logged} .by`)).toBe("by night-shift");
     expect(await op.textContent(`${logged} .note`)).toBe("door A03 checked on site, lock replaced");
@@ -275,8 +275,8 @@ describe("an operator's fleet page", () => {
     await op.screenshot({ path: join(ARTIFACTS, "fleet-page-cleared.png"), fullPage: true });
 
     // the viewer's page, unreloaded, sees the same
-    await poll(() => page.locator(`#alarms li[data-alarm="${id}"]`).count()).toBe(0);
-    await poll(() => page.locator(`#clearings li[data-alarm="${id}"] .by`).textContent()).toBe("by night-shift");
+    await poll(() => page.locator(`#alarms li[data-alarm-id="${id}"]`).count()).toBe(0);
+    await poll(() => page.locator(`#clearings li[data-alarm-id="${id}"] .by`).textContent()).toBe("by night-shift");
     expect(await page.evaluate("window.stillTheSamePage")).toBe(true);
   });
 });

@@ -44,7 +44,6 @@ async function api(path, opts = {}) {
     const err = new Error((data && (data.detail || data.message)) || `HTTP ${res.status}`);
     err.status = res.status;
     err.code = (data && data.code) || "";
-    err.problem = data || {};
     throw err;
   }
   return data;
@@ -174,7 +173,7 @@ function drawBank(lockers, alarms) {
 function alarmItem(a, withBank) {
   return el(
     "li",
-    { "data-kind": a.kind, "data-bank": a.bankId, ...(a.id === null ? {} : { "data-alarm": String(a.id) }) },
+    { "data-kind": a.kind, "data-bank": a.bankId, ...(a.id === null ? {} : { "data-alarm-id": String(a.id) }) },
     el("span", { class: "t", text: time(a.raisedAt) }),
     withBank ? el("button", { type: "button", class: "link", text: a.bankId, onclick: () => select(a.bankId) }) : null,
     el("span", { class: "k alarm-kind", text: alarmText(a.kind) }),
@@ -246,7 +245,7 @@ async function refreshClearings() {
   fill(
     $("#clearings"),
     clearings.map((c) =>
-      el("li", { "data-alarm": String(c.alarmId), "data-bank": c.bankId },
+      el("li", { "data-alarm-id": String(c.alarmId), "data-bank": c.bankId },
         el("span", { class: "t", text: time(c.clearedAt) }), el("button", { type: "button", class: "link", text: c.bankId, onclick: () => select(c.bankId) }),
         el("span", { class: "k", text: alarmText(c.kind) }), c.lockerId ? el("span", { text: c.lockerId }) : null,
         el("span", { class: "by", text: `by ${c.clearedBy}` }), el("q", { class: "note", text: c.note }),
