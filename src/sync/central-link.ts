@@ -82,6 +82,10 @@ export interface CentralLink {
 }
 
 export interface PgLinkOptions {
+  /**
+   * Its statement_timeout is never sent at login: a bank without a key sets it in each of its
+   * transactions (SET LOCAL); a keyed bank is bounded by the ingest role's own (see transaction()).
+   */
   connection: pg.ClientConfig;
   /**
    * The bank's key (central schema migration 5): the bank logs in as the shared ingest role and
