@@ -165,10 +165,13 @@ export class PgCentralLink implements CentralLink {
   private explained(e: unknown): unknown {
     const err = e as { code?: unknown; message?: unknown };
     if (err?.code !== "57014" || typeof err.message !== "string" || !/statement timeout/i.test(err.message)) return e;
+    const own = this.opts.connection.statement_timeout;
     const whose =
       this.opts.bankKey !== undefined
         ? "the ingest role's statement_timeout, set by central-create-ingest-role"
-        : `this bank's sync.statementTimeoutMs, ${Number(this.opts.connection.statement_timeout)} ms`;
+        : own
+          ? `this bank's sync.statementTimeoutMs, ${own} ms`
+          : "the login role's statement_timeout";
     return Object.assign(new Error(`the central database cut the call off at ${whose}: ${err.message}`, { cause: e }), { code: "57014" });
   }
 
