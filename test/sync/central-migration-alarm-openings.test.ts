@@ -6,31 +6,23 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { migrateCentral } from "../../src/central/apply.js";
 import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { ALARM_OPENINGS_SQL } from "../../src/central/migrations/012-alarm-openings.js";
-import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
+import { useAdminDatabase } from "../support/pg.js";
 
 /** Its place in the list (numbered 12; the lead may renumber at merge). */
 const MINE = CENTRAL_MIGRATIONS.indexOf(ALARM_OPENINGS_SQL) + 1;
-let db: TestDatabase;
-let admin: pg.Client;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ db, admin, close } = await openAdminDatabase());
-});
-afterAll(async () => {
-  await close();
-});
+const fresh = useAdminDatabase();
 
 const lockout = { source: "keypad:main", trips: 1, lockedForMs: 40_000, lockedUntil: "2026-03-01T08:01:00.000Z" };
 const ended = { source: "keypad:main", alarmedAt: "2026-03-01T08:00:20.000Z", endedAt: "2026-03-01T09:00:20.000Z" };
 
 it("applies over held alarms; old ids are kept as openings, and a lockout that ran out clears its alarm", async () => {
   expect(MINE).toBeGreaterThan(11);
+  const { db, admin } = fresh;
   await migrateCentral(admin, MINE - 1);
   const role = `lockerd_ingest_openings${randomBytes(4).toString("hex")}`;
   db.trackRole(role);
