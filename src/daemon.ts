@@ -168,13 +168,16 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     doorLog.info({ driver: lockBank.kind, lockers: layout.lockers.length }, "lock bank started, all outputs off");
     for (const r of reconciled) doorLog.warn(r, "reconciled a door operation interrupted by a restart");
 
-    // 6. expiry: parcels past their deadline, now and periodically
+    // 6. expiry: parcels past their deadline (and lockouts run out), now and periodically
     const sweep = () => {
       const start = spanStart();
       const expired = expireDue(ctx);
       if (expired.length) log.info({ count: expired.length }, "parcels expired");
       // pass revocations and spent passes are kept only until their pass would have expired anyway
       prunePasses(ctx);
+      // keypad lockouts that ran out by themselves: the fleet's pickup_lockout alarm ends
+      const lapsed = limiterOf(ctx).endRunOutAlarms();
+      if (lapsed.length) log.info({ sources: lapsed }, "lockout alarms over: the lockouts ran out");
       span("sweep", start);
     };
     stopStack.push({ name: "expiry", fn: every(cfg.parcels.expirySweepMs, sweep, log, "expiry sweep failed", true) });

@@ -121,10 +121,45 @@ export class AttemptLimiter {
       if (!before) throw new LockerdError("NOT_FOUND", `no failed attempts recorded from ${JSON.stringify(source)}`);
       st.failures = [];
       st.lockedUntil = 0;
+      // the event clears the fleet's alarm: its next trip alarms at once, and no end follows
+      st.alarmedAt = 0;
       this.store.attempts.put(st, now);
       this.store.record({ type: "kiosk.lockout_cleared", data: { source, by, wasLockedForMs: before.lockedForMs, failures: before.failures } }, now);
       return { ...before, lockedUntil: null, lockedForMs: 0, failures: 0, remaining: settings.maxFailures };
     });
+  }
+
+  /**
+   * Alarmed lockouts that ran out by themselves (no technician cleared them) end with an event:
+   * the fleet keeps a pickup_lockout alarm open until one says it is over. A source's alarm
+   * stands for its lockout and for every later one its throttle (alarmEveryMs) kept quiet, so it
+   * is over once the source is free and its next trip would alarm again. The fleet holds one
+   * pickup_lockout alarm per bank, so the ends are recorded only when every alarmed source's is
+   * over: one kiosk.lockout_ended each, and each source's alarm is forgotten (alarmedAt 0), so
+   * nothing is recorded twice. Called by the bank's periodic sweep; returns the sources ended.
+   */
+  endRunOutAlarms(): string[] {
+    const now = this.clock.now();
+    const ended = () => {
+      const alarmed = this.store.attempts.alarmed();
+      return alarmed.every((st) => now >= this.alarmEnd(st)) ? alarmed : [];
+    };
+    // read first: a sweep with nothing to end writes nothing
+    if (ended().length === 0) return [];
+    return this.store.write(() =>
+      ended().map((st) => {
+        const data = { source: st.source, alarmedAt: new Date(st.alarmedAt).toISOString(), endedAt: new Date(this.alarmEnd(st)).toISOString() };
+        st.alarmedAt = 0;
+        this.store.attempts.put(st, now);
+        this.store.record({ type: "kiosk.lockout_ended", data }, now);
+        return st.source;
+      }),
+    );
+  }
+
+  /** When a source's alarm is over: its lockout has run out and its alarm throttle too. */
+  private alarmEnd(st: AttemptState): number {
+    return Math.max(st.lockedUntil, st.alarmedAt + (this.settingsFor(st.source).alarmEveryMs ?? 0));
   }
 
   recordFailure(source: string): FailureOutcome {

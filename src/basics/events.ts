@@ -507,6 +507,15 @@ export const EVENTS = {
     center: {},
     example: { source: "keypad:main", by: "technician", wasLockedForMs: 60_000, failures: 0 },
   }),
+  "kiosk.lockout_ended": spec({
+    data: z.object({ source: z.string(), alarmedAt: z.string(), endedAt: z.string() }),
+    locker: "never",
+    parcel: "never",
+    level: "cleared",
+    label: "lockout ran out: the source may try again",
+    center: {},
+    example: { source: "keypad:main", alarmedAt: "2026-03-01T08:00:20.000Z", endedAt: "2026-03-01T09:00:20.000Z" },
+  }),
   "courier.credential_added": spec({
     data: z.object({ name: z.string(), kind: z.enum(["badge", "pin", "badge+pin", "none"]), replaced: z.boolean(), commandId }),
     locker: "never",

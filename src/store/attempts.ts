@@ -8,7 +8,7 @@ export interface AttemptState {
   /** Times of recent lockout trips, oldest first. */
   trips: number[];
   lockedUntil: number;
-  /** When the source's last alarm.pickup_lockout was recorded (0: never). */
+  /** When the source's last alarm.pickup_lockout was recorded; 0: never, or its end (kiosk.lockout_ended) or a technician's clear was recorded since. */
   alarmedAt: number;
 }
 
@@ -25,6 +25,7 @@ export class AttemptTable {
   private readonly putStmt;
   private readonly lockedStmt;
   private readonly recentStmt;
+  private readonly alarmedStmt;
 
   constructor(db: Db) {
     this.getStmt = db.prepare<[string], RawState>(
@@ -39,6 +40,9 @@ export class AttemptTable {
     );
     this.recentStmt = db.prepare<[number], RawState>(
       `SELECT source, failures, trips, locked_until AS lockedUntil, alarmed_at AS alarmedAt FROM attempt_sources WHERE updated_at > ? ORDER BY source`,
+    );
+    this.alarmedStmt = db.prepare<[], RawState>(
+      `SELECT source, failures, trips, locked_until AS lockedUntil, alarmed_at AS alarmedAt FROM attempt_sources WHERE alarmed_at > 0 ORDER BY source`,
     );
   }
 
@@ -55,6 +59,11 @@ export class AttemptTable {
   /** Sources locked out at `now` (technician views). */
   locked(now: number): AttemptState[] {
     return this.lockedStmt.all(now).map(parse);
+  }
+
+  /** Sources whose alarm.pickup_lockout has not been followed by its end (alarmedAt set). */
+  alarmed(): AttemptState[] {
+    return this.alarmedStmt.all().map(parse);
   }
 
   /** Sources with a failure, a trip or a lockout recorded after `since`. */

@@ -194,6 +194,41 @@ describe("alarms a bank does clear", () => {
     expect(byBank.body).toMatchObject({ code: "INVALID_STATE", clearedBy: null });
   });
 
+  it("an old id the bank itself cleared, then raised again, is 409 naming the newer open alarm, not 404", async () => {
+    const c02 = async () => (await openOf("door_forced")).filter((a) => a.lockerId === "C02");
+    await ingest([[20, "alarm.door_forced", "C02", { how: "opened" }]]);
+    const [first] = await c02();
+    // the bank's clear and its next raise in one batch: a new opening all the same
+    await ingest([[21, "alarm.door_closed", "C02", {}], [22, "alarm.door_forced", "C02", { how: "opened" }]]);
+    const [second] = await c02();
+    expect(second!.id).not.toBe(first!.id);
+    // ... and in two batches
+    await ingest([[23, "alarm.door_closed", "C02", {}]]);
+    await ingest([[24, "alarm.door_forced", "C02", { how: "opened" }]]);
+    const [third] = await c02();
+    expect([first!.id, second!.id]).not.toContain(third!.id);
+
+    for (const [old, clearedSeq] of [[first!, 21], [second!, 23]] as const) {
+      const r = await clear(old.id!, "operator");
+      expect(r.status).toBe(409);
+      expect(r.type).toMatch(/application\/problem\+json/);
+      expect(r.body).toMatchObject({ code: "INVALID_STATE", id: old.id, clearedBy: null, clearedSeq, openNowAs: third!.id });
+      expect(r.body.detail).toMatch(new RegExp(`bank's own event \\(seq ${clearedSeq}\\).*raised again since as alarm ${third!.id}`));
+      // the old opening is still one alarm to read, cleared by the bank
+      const one = await call("GET", `/fleet/alarms/${old.id}`, "viewer");
+      expect(one.status).toBe(200);
+      valid(alarmDetailView, one.body);
+      expect(one.body).toMatchObject({ id: old.id, kind: "door_forced", lockerId: "C02", clearedBy: null, clearNote: null, clearedAt: new Date(T0 + clearedSeq * 1000).toISOString() });
+    }
+    expect(await c02()).toHaveLength(1);
+
+    // cleared by the bank and not raised again: 409 without a newer id
+    await ingest([[25, "alarm.door_closed", "C02", {}]]);
+    const closed = await clear(third!.id!, "operator");
+    expect(closed.status).toBe(409);
+    expect(closed.body).toMatchObject({ code: "INVALID_STATE", clearedBy: null, clearedSeq: 25, openNowAs: null });
+  });
+
   it("a sequence conflict cleared by an operator opens again at the bank's next report while it lasts", async () => {
     await report(true);
     const [c] = await openOf("sequence_conflict");

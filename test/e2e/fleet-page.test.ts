@@ -4,7 +4,10 @@
  * bank appears as an alarm (on its tile, in the alarm list, on the drawn door) and a bank that
  * stops is shown offline, all without a reload; a parcel is found by its tracking ref with its
  * history, and a command shows in the log; the alarm of the bank refusing that (unsigned)
- * command leaves the page once an operator clears it. Screenshots land in test-artifacts/.
+ * command leaves the page once an operator clears it. A viewer's page offers no "clear"; an
+ * operator's page clears an alarm with a note (it leaves the open alarms, the clearing shows who,
+ * when and why) and shows the API's problem when someone else cleared it first. Screenshots land
+ * in test-artifacts/.
  */
 import { bankSyncConfig } from "../support/central.js";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { chromium, type Browser, type Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { loadConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon } from "../../src/daemon.js";
 import { fleetModule } from "../../src/central/fleet/module.js";
@@ -34,6 +37,8 @@ let page: Page;
 const daemons = new Map<string, Daemon>();
 let token = "";
 let operatorToken = "";
+let nightShiftToken = "";
+const violations: string[] = [];
 
 async function startBank(bankId: string): Promise<Daemon> {
   const login = await central.addBank(bankId);
@@ -69,6 +74,7 @@ beforeAll(async () => {
   await admin.connect();
   token = await createOperatorToken(admin, "wall-screen", "viewer");
   operatorToken = await createOperatorToken(admin, "ops-desk", "operator");
+  nightShiftToken = await createOperatorToken(admin, "night-shift", "operator");
   await admin.end();
   service = await startTestCentralService({
     dbUrl: central.db.url,
@@ -83,6 +89,9 @@ beforeAll(async () => {
   });
   page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
   await page.addInitScript(`localStorage.setItem("lockerd-central-token", ${JSON.stringify(token)})`);
+  page.on("console", (m) => {
+    if (/Content Security Policy/i.test(m.text())) violations.push(m.text());
+  });
   mkdirSync(ARTIFACTS, { recursive: true });
 });
 
@@ -103,7 +112,8 @@ describe("the fleet page", () => {
     await poll(() => page.getAttribute("#tile-north-07", "data-online")).toBe("true");
     await poll(() => page.getAttribute("#tile-south-12", "data-online")).toBe("true");
     await poll(() => page.locator("#tile-north-07 .occ .bar").count()).toBeGreaterThan(0);
-    expect(await page.textContent("#online")).toContain("2/2 online");
+    // the summary comes with its own request, before the tiles': it may follow them by a poll
+    await poll(() => page.textContent("#online")).toContain("2/2 online");
     await page.evaluate("window.stillTheSamePage = true");
     (globalThis as { navigations?: () => number }).navigations = () => navigations;
   });
@@ -167,6 +177,106 @@ describe("the fleet page", () => {
     });
     expect(res.status).toBe(200);
     await poll(() => page.locator(refused).count()).toBe(0);
+    expect(await page.evaluate("window.stillTheSamePage")).toBe(true);
+  });
+
+  it("runs only its own script and cannot be framed (it may hold an operator token)", async () => {
+    const res = await fetch(`${service.url}/fleet`);
+    const csp = res.headers.get("content-security-policy") ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).toContain("connect-src 'self'");
+    // and the page works under it: nothing it does was refused
+    expect(violations).toEqual([]);
+  });
+
+  it("a viewer's page offers no clear button and says it is read-only", async () => {
+    await poll(() => page.locator('#alarms li[data-kind="door_forced"][data-bank="north-07"]').count()).toBe(1);
+    expect(await page.textContent("#token-button")).toContain("wall-screen (viewer, read-only)");
+    expect(await page.locator("button.clear").count()).toBe(0);
+  });
+});
+
+describe("an operator's fleet page", () => {
+  let op: Page;
+  const openAlarm = async (lockerId: string) => {
+    const { alarms } = (await (await fetch(`${service.url}/fleet/alarms?bankId=north-07`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { alarms: { id: number; kind: string; lockerId: string | null }[] };
+    return alarms.find((a) => a.kind === "door_forced" && a.lockerId === lockerId)?.id ?? null;
+  };
+
+  beforeAll(async () => {
+    op = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await op.addInitScript(`localStorage.setItem("lockerd-central-token", ${JSON.stringify(nightShiftToken)})`);
+    await op.goto(`${service.url}/fleet`);
+  });
+
+  it("shows the API's 409 when someone else cleared the alarm first, and the alarm leaves the list", async () => {
+    await poll(() => op.textContent("#token-button")).toContain("night-shift (operator)");
+    await bankApi("north-07", "POST", "/sim/doors/B02", { action: "force" });
+    const id = await vi.waitFor(
+      async () => {
+        const found = await openAlarm("B02");
+        if (found === null) throw new Error("no door_forced alarm for B02 yet");
+        return found;
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    const item = `#alarms li[data-alarm-id="${id}"]`;
+    await poll(() => op.locator(`${item} button.clear`).count()).toBe(1);
+    // offline has no id: nothing to clear
+    expect(await op.locator('#alarms li[data-kind="offline"] button.clear').count()).toBe(0);
+    await op.click(`${item} button.clear`);
+    expect(await op.isVisible("#clear-dialog")).toBe(true);
+    expect(await op.textContent("#clear-what")).toContain(`door forced at bank north-07, locker B02 (alarm ${id}`);
+
+    const first = await fetch(`${service.url}/fleet/alarms/${id}/clear`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${operatorToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ note: "seen on the camera" }),
+    });
+    expect(first.status).toBe(200);
+    await op.fill("#clear-note", "going to look");
+    await op.click("#clear-submit");
+    await poll(() => op.isVisible("#clear-error")).toBe(true);
+    const shown = (await op.textContent("#clear-error")) ?? "";
+    expect(shown).toMatch(new RegExp(`^409 INVALID_STATE: alarm ${id} was already cleared at .* by ops-desk$`));
+    expect(await op.isVisible("#clear-dialog")).toBe(true);
+    await op.screenshot({ path: join(ARTIFACTS, "fleet-page-clear-409.png"), fullPage: true });
+    await op.click("#clear-cancel");
+    expect(await op.isVisible("#clear-dialog")).toBe(false);
+    await poll(() => op.locator(item).count()).toBe(0);
+  });
+
+  it("clears an alarm with a note: it leaves the open alarms, and the clearing shows who, when and why", async () => {
+    const id = await openAlarm("A03");
+    expect(id).toEqual(expect.any(Number));
+    const item = `#alarms li[data-alarm-id="${id}"]`;
+    await poll(() => op.locator(`${item} button.clear`).count()).toBe(1);
+    await op.click(`${item} button.clear`);
+    // the note is required
+    await op.click("#clear-submit");
+    await poll(() => op.textContent("#clear-error")).toBe("A note is required: what was seen or done.");
+    await op.fill("#clear-note", "door A03 checked on site,\nlock replaced");
+    const before = Date.now();
+    await op.click("#clear-submit");
+    await poll(() => op.isVisible("#clear-dialog")).toBe(false);
+    await poll(() => op.locator(item).count()).toBe(0);
+    expect(await op.textContent("#clear-status")).toContain(`alarm ${id}`);
+    expect(await op.textContent("#clear-status")).toContain("by night-shift");
+
+    const logged = `#clearings li[data-alarm-id="${id}"]`;
+    await poll(() => op.locator(logged).count()).toBe(1);
+    expect(await op.textContent(`${logged} .by`)).toBe("by night-shift");
+    expect(await op.textContent(`${logged} .note`)).toBe("door A03 checked on site, lock replaced");
+    expect(await op.textContent(`${logged} .k`)).toBe("door forced");
+    const one = (await (await fetch(`${service.url}/fleet/alarms/${id}`, { headers: { Authorization: `Bearer ${token}` } })).json()) as { clearedBy: string; clearedAt: string; clearNote: string };
+    expect(one).toMatchObject({ clearedBy: "night-shift", clearNote: "door A03 checked on site, lock replaced" });
+    expect(Date.parse(one.clearedAt)).toBeGreaterThanOrEqual(before - 5000);
+    await op.screenshot({ path: join(ARTIFACTS, "fleet-page-cleared.png"), fullPage: true });
+
+    // the viewer's page, unreloaded, sees the same
+    await poll(() => page.locator(`#alarms li[data-alarm-id="${id}"]`).count()).toBe(0);
+    await poll(() => page.locator(`#clearings li[data-alarm-id="${id}"] .by`).textContent()).toBe("by night-shift");
     expect(await page.evaluate("window.stillTheSamePage")).toBe(true);
   });
 });

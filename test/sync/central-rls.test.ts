@@ -55,6 +55,8 @@ it("reads no table at all, so no pickup code either (the center holds them for t
   tables.push("advice", "notifications", "operator_tokens", "bank_status", "alarms", "alarm_rules", "locker_counts");
   // the landed batches (migration 9) hold the sealed codes as the banks sent them
   tables.push("landed_batches", "projection_inline_slots");
+  // operators' clears (migration 11) and alarms' earlier openings (migration 12)
+  tables.push("alarm_clearings", "alarm_openings");
   for (const t of tables) {
     await expect(asA.query(`SELECT * FROM central.${t} LIMIT 1`), t).rejects.toMatchObject({ code: "42501" });
   }

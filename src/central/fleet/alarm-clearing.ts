@@ -35,9 +35,19 @@ const COLUMNS = `a.id, a.bank_id, a.kind, a.locker_id, a.raised_at, a.last_at, a
 
 const detail = (r: DetailRow): AlarmDetail => ({ ...alarm(r), clearedBy: r.cleared_by, clearNote: r.clear_note });
 
-/** The alarm with this id, open or cleared; null when no alarm has it now (unknown, or raised again since under a new id). */
+/**
+ * The alarm with this id, open or cleared: the row of central.alarms that has it now, else the
+ * earlier opening kept when the row opened again (central migration 12); null for an id no alarm
+ * ever had (or one reopened before migration 12).
+ */
 export async function getAlarm(db: Queryable, id: number): Promise<AlarmDetail | null> {
-  const r = await db.query<DetailRow>(`SELECT ${COLUMNS} FROM central.alarms a WHERE a.id = $1`, [id]);
+  const r = await db.query<DetailRow>(
+    `SELECT ${COLUMNS} FROM central.alarms a WHERE a.id = $1
+     UNION ALL
+     SELECT ${COLUMNS} FROM central.alarm_openings a WHERE a.id = $1
+     LIMIT 1`,
+    [id],
+  );
   return r.rows[0] ? detail(r.rows[0]) : null;
 }
 
@@ -45,7 +55,8 @@ export async function getAlarm(db: Queryable, id: number): Promise<AlarmDetail |
  * Clear the open alarm `id`, recorded as cleared by `by` with `note`. One statement: the row's
  * lock orders it with ingest, and a row that opened again meanwhile has a new id, so only the
  * opening the operator saw can be cleared. NOT_FOUND for an id no alarm ever had; INVALID_STATE
- * (409) for one already cleared, by whom and when.
+ * (409) for one already cleared: by whom and when, and the id of the same alarm open now if it
+ * was raised again.
  */
 export async function clearAlarm(db: Queryable, q: { id: number; by: string; note: string }): Promise<AlarmDetail> {
   const r = await db.query<DetailRow>(
@@ -64,24 +75,50 @@ export async function clearAlarm(db: Queryable, q: { id: number; by: string; not
   return await whyNotClearable(db, q.id);
 }
 
+interface PastRow extends DetailRow {
+  cleared_seq: string | null;
+  open_now_as: string | null;
+}
+
+/** Why `id` could not be cleared: 409 when an alarm had it (open no more: by whom, when, and the newer opening), else 404. */
 async function whyNotClearable(db: Queryable, id: number): Promise<never> {
-  const now = await getAlarm(db, id);
-  if (now) {
-    const by = now.clearedBy === null ? "by the bank's own event or status report" : `by ${now.clearedBy}`;
-    throw new LockerdError("INVALID_STATE", `alarm ${id} was already cleared at ${now.clearedAt} ${by}`, { id, clearedAt: now.clearedAt, clearedBy: now.clearedBy });
-  }
-  const logged = await clearings(db, { alarmId: id, limit: 1 });
-  const was = logged[0];
+  const r = await db.query<PastRow>(
+    `SELECT x.*, (SELECT o.id FROM central.alarms o WHERE o.bank_id = x.bank_id AND o.kind = x.kind AND o.locker_id = x.locker_id
+                                                     AND o.cleared_at IS NULL AND o.id <> x.id) AS open_now_as
+     FROM (SELECT ${COLUMNS}, a.cleared_seq FROM central.alarms a WHERE a.id = $1
+           UNION ALL
+           SELECT ${COLUMNS}, a.cleared_seq FROM central.alarm_openings a WHERE a.id = $1) x
+     LIMIT 1`,
+    [id],
+  );
+  const was = r.rows[0];
   if (was) {
-    const again = was.openNowAs === null ? "" : `; raised again since as alarm ${was.openNowAs}`;
-    throw new LockerdError("INVALID_STATE", `alarm ${id} was already cleared at ${was.clearedAt} by ${was.clearedBy}${again}`, {
+    const a = detail(was);
+    const clearedSeq = was.cleared_seq === null ? null : Number(was.cleared_seq);
+    const openNowAs = was.open_now_as === null ? null : Number(was.open_now_as);
+    const by = a.clearedBy !== null ? `by ${a.clearedBy}` : clearedSeq !== null ? `by the bank's own event (seq ${clearedSeq})` : "by the bank's status report";
+    const again = openNowAs === null ? "" : `; raised again since as alarm ${openNowAs}`;
+    throw new LockerdError("INVALID_STATE", `alarm ${id} was already cleared at ${a.clearedAt} ${by}${again}`, {
       id,
-      clearedAt: was.clearedAt,
-      clearedBy: was.clearedBy,
-      openNowAs: was.openNowAs,
+      clearedAt: a.clearedAt,
+      clearedBy: a.clearedBy,
+      clearedSeq,
+      openNowAs,
     });
   }
-  throw new LockerdError("NOT_FOUND", `no alarm ${id} (an alarm cleared by the bank and raised again has a new id)`, { id });
+  // reopened before migration 12 kept openings: only an operator's clear of it is known
+  const logged = await clearings(db, { alarmId: id, limit: 1 });
+  const cleared = logged[0];
+  if (cleared) {
+    const again = cleared.openNowAs === null ? "" : `; raised again since as alarm ${cleared.openNowAs}`;
+    throw new LockerdError("INVALID_STATE", `alarm ${id} was already cleared at ${cleared.clearedAt} by ${cleared.clearedBy}${again}`, {
+      id,
+      clearedAt: cleared.clearedAt,
+      clearedBy: cleared.clearedBy,
+      openNowAs: cleared.openNowAs,
+    });
+  }
+  throw new LockerdError("NOT_FOUND", `no alarm ${id}`, { id });
 }
 
 interface ClearingRow {

@@ -56,7 +56,7 @@ export function alarmClearingRoutes({ db }: { db: Queryable }): Route<CentralRol
       tag: "fleet",
       summary: "Clear (acknowledge) an open alarm, with a note: it leaves the open alarms until the bank raises it again",
       description:
-        "For alarms no bank event clears (command_refused, or any alarm an operator has handled). Recorded with the token's name and the note; what the bank did is not changed. A later raise by the bank opens it again under a new id. 409 when it is already cleared.",
+        "For alarms no bank event clears (command_refused, or any alarm an operator has handled). Recorded with the token's name and the note; what the bank did is not changed. A later raise by the bank opens it again under a new id. 409 when it is already cleared (by an operator, or by the bank's event or status report), with `openNowAs`: the newer id when it was raised again since.",
       access: ["operator"],
       params: idParam,
       body: z.object({ note }).strict(),
@@ -70,14 +70,14 @@ export function alarmClearingRoutes({ db }: { db: Queryable }): Route<CentralRol
       method: "get",
       path: "/fleet/alarms/:id",
       tag: "fleet",
-      summary: "One alarm, open or cleared, with who cleared it and the note",
+      summary: "One alarm, open or cleared (also an earlier opening that was cleared and raised again under a newer id), with who cleared it and the note",
       access: ["viewer", "operator"],
       params: idParam,
       responses: { 200: { description: "the alarm", schema: alarmDetailView } },
       errors: ["NOT_FOUND"],
       handler: async ({ params }, _req, res) => {
         const a = await getAlarm(db, params.id);
-        if (a === null) throw new LockerdError("NOT_FOUND", `no alarm ${params.id} (cleared ones raised again since are in /fleet/alarm-clearings)`, { id: params.id });
+        if (a === null) throw new LockerdError("NOT_FOUND", `no alarm ${params.id}`, { id: params.id });
         res.json(a);
       },
     }),

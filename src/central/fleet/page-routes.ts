@@ -7,6 +7,14 @@ import type { CentralRole } from "../service/auth.js";
 
 export const FLEET_PAGE_DIR = join(PACKAGE_ROOT, "src", "central", "fleet", "page");
 
+/**
+ * The page may hold an operator token (it clears alarms; the same token may create commands), so
+ * it runs only its own script, talks only to its own origin and cannot be framed (a framed page
+ * could be clicked through by another site).
+ */
+export const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
 const ASSETS = { "app.js": "text/javascript", "style.css": "text/css" } as const;
 const assetParam = z.object({ file: z.enum(Object.keys(ASSETS) as [keyof typeof ASSETS, ...(keyof typeof ASSETS)[]]) }).strict();
 
@@ -16,11 +24,13 @@ export function fleetPageRoutes(): Route<CentralRole>[] {
       method: "get",
       path: "/fleet",
       tag: "page",
-      summary: "The fleet page (HTML); it asks for a viewer token and keeps itself up to date",
+      summary: "The fleet page (HTML); it asks for a token (viewer or above; operator and admin may clear alarms) and keeps itself up to date",
       access: "open",
       responses: { 200: { description: "the page", contentType: "text/html" } },
       handler: (_input, _req, res) => {
         res.setHeader("Cache-Control", "no-cache");
+        res.setHeader("Content-Security-Policy", PAGE_CSP);
+        res.setHeader("Referrer-Policy", "no-referrer");
         res.sendFile("index.html", { root: FLEET_PAGE_DIR });
       },
     }),

@@ -24,6 +24,7 @@ import { FREE_COUNT_NOTIFY_SQL } from "./008-free-count-notify.js";
 import { DEFERRED_PROJECTION_SQL } from "./009-deferred-projection.js";
 import { ADVICE_HINTS_SQL } from "./010-advice-hints.js";
 import { ALARM_CLEARING_SQL } from "./011-alarm-clearing.js";
+import { ALARM_OPENINGS_SQL } from "./012-alarm-openings.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -52,4 +53,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 11: an operator clears (acknowledges) an open alarm, with a note; each opening of an alarm
   // has its own id; the clears are kept in central.alarm_clearings.
   ALARM_CLEARING_SQL,
+  // 12: an alarm's earlier openings kept by id (an old id is "already cleared", not unknown);
+  // kiosk.lockout_ended (a lockout ran out) clears pickup_lockout.
+  ALARM_OPENINGS_SQL,
 ];

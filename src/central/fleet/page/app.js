@@ -2,10 +2,11 @@
 // The fleet page: every bank as a tile, one bank drawn like the bank page (read-only), open
 // alarms, the command log and a parcel search, all from lockerd-central's fleet API. It asks
 // for news every few seconds (fleet.pagePollMs), so it stays live without a reload whichever
-// instance answers. Plain browser JavaScript, no build step, nothing loaded from outside.
+// instance answers. An operator or admin token may also clear (acknowledge) an open alarm, with a
+// note. Plain browser JavaScript, no build step, nothing loaded from outside.
 
 const $ = (sel) => document.querySelector(sel);
-const state = { only: "", chosen: false, selected: null, pollMs: 2000, sizes: ["S", "M", "L"], shown: 200, timer: null, alarms: [] };
+const state = { only: "", chosen: false, selected: null, pollMs: 2000, sizes: ["S", "M", "L"], shown: 200, timer: null, role: null, roleOf: null, clearing: null };
 
 const ALARM_TEXT = {
   offline: "bank offline",
@@ -26,19 +27,31 @@ function token() {
   return localStorage.getItem("lockerd-central-token") || "";
 }
 
-async function api(path) {
+/** A call of the fleet API; a problem+json answer throws with its status, code and detail. */
+async function api(path, opts = {}) {
   const headers = { Accept: "application/json" };
   if (token()) headers.Authorization = `Bearer ${token()}`;
-  const res = await fetch(path, { headers });
+  const init = { method: opts.method || "GET", headers };
+  if (opts.body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(opts.body);
+  }
+  const res = await fetch(path, init);
   const text = await res.text();
   let data = null;
   try { data = text ? JSON.parse(text) : null; } catch { data = { message: text }; }
   if (!res.ok) {
-    const err = new Error((data && (data.message || data.detail)) || `HTTP ${res.status}`);
+    const err = new Error((data && (data.detail || data.message)) || `HTTP ${res.status}`);
     err.status = res.status;
+    err.code = (data && data.code) || "";
     throw err;
   }
   return data;
+}
+
+/** "409 INVALID_STATE: alarm 7 was already cleared at ... by ops-desk": a problem as people read it. */
+function problemText(e) {
+  return e.status ? `${e.status}${e.code ? " " + e.code : ""}: ${e.message}` : `no answer: ${e.message}`;
 }
 
 function el(tag, attrs = {}, ...children) {
@@ -160,12 +173,85 @@ function drawBank(lockers, alarms) {
 function alarmItem(a, withBank) {
   return el(
     "li",
-    { "data-kind": a.kind, "data-bank": a.bankId },
+    { "data-kind": a.kind, "data-bank": a.bankId, ...(a.id === null ? {} : { "data-alarm-id": String(a.id) }) },
     el("span", { class: "t", text: time(a.raisedAt) }),
     withBank ? el("button", { type: "button", class: "link", text: a.bankId, onclick: () => select(a.bankId) }) : null,
     el("span", { class: "k alarm-kind", text: alarmText(a.kind) }),
     a.lockerId ? el("span", { text: a.lockerId }) : null,
     a.raises > 1 ? el("span", { class: "t", text: `×${a.raises}` }) : null,
+    // offline has no id: it ends when the bank is heard from
+    a.id !== null && canClear() ? el("button", { type: "button", class: "clear", text: "clear", title: "Clear (acknowledge) this alarm, with a note", onclick: () => openClear(a) }) : null,
+  );
+}
+
+// ---- clearing an alarm (operator, admin) -------------------------------------------------------
+const canClear = () => state.role === "operator" || state.role === "admin";
+
+/** The token's role, asked once per token: viewers read, operators and admins may also clear. */
+async function refreshRole() {
+  const t = token();
+  if (state.roleOf === t && state.role !== null) return;
+  const me = await api("/whoami");
+  state.role = me.role;
+  state.roleOf = t;
+  $("#token-button").textContent = `token: ${me.name} (${me.role}${canClear() ? "" : ", read-only"})`;
+}
+
+function describe(a) {
+  return `${alarmText(a.kind)} at bank ${a.bankId}${a.lockerId ? `, locker ${a.lockerId}` : ""} (alarm ${a.id}, raised ${time(a.raisedAt)})`;
+}
+
+function openClear(a) {
+  state.clearing = a;
+  $("#clear-what").textContent = describe(a);
+  $("#clear-note").value = "";
+  $("#clear-error").textContent = "";
+  $("#clear-error").hidden = true;
+  $("#clear-submit").disabled = false;
+  $("#clear-dialog").showModal();
+  $("#clear-note").focus();
+}
+
+async function submitClear() {
+  const a = state.clearing;
+  if (!a) return;
+  // a textarea for reading, one line for the API (it refuses control characters such as newlines)
+  const note = $("#clear-note").value.replace(/\s+/g, " ").trim();
+  const error = $("#clear-error");
+  if (!note) {
+    error.textContent = "A note is required: what was seen or done.";
+    error.hidden = false;
+    return;
+  }
+  $("#clear-submit").disabled = true;
+  try {
+    const done = await api(`/fleet/alarms/${a.id}/clear`, { method: "POST", body: { note } });
+    state.clearing = null;
+    $("#clear-dialog").close();
+    const status = $("#clear-status");
+    status.textContent = `Cleared ${describe(a)} by ${done.clearedBy} at ${time(done.clearedAt)}: “${done.clearNote}”`;
+    status.hidden = false;
+  } catch (e) {
+    // the problem as the API put it (409: already cleared, by whom, raised again as which id)
+    error.textContent = problemText(e);
+    error.hidden = false;
+    $("#clear-submit").disabled = false;
+  }
+  void poll();
+}
+
+async function refreshClearings() {
+  const { clearings } = await api("/fleet/alarm-clearings?limit=20");
+  fill(
+    $("#clearings"),
+    clearings.map((c) =>
+      el("li", { "data-alarm-id": String(c.alarmId), "data-bank": c.bankId },
+        el("span", { class: "t", text: time(c.clearedAt) }), el("button", { type: "button", class: "link", text: c.bankId, onclick: () => select(c.bankId) }),
+        el("span", { class: "k", text: alarmText(c.kind) }), c.lockerId ? el("span", { text: c.lockerId }) : null,
+        el("span", { class: "by", text: `by ${c.clearedBy}` }), el("q", { class: "note", text: c.note }),
+        c.openNowAs === null ? null : el("span", { class: "t", text: `raised again (alarm ${c.openNowAs})` })),
+    ),
+    "none yet",
   );
 }
 
@@ -299,8 +385,9 @@ function showError(e) {
 async function poll() {
   clearTimeout(state.timer);
   try {
+    await refreshRole();
     await refreshSummary();
-    await Promise.all([refreshTiles(), refreshAlarms(), refreshCommands(), refreshDetail()]);
+    await Promise.all([refreshTiles(), refreshAlarms(), refreshCommands(), refreshClearings(), refreshDetail()]);
     const u = $("#updated");
     u.textContent = `live · ${time(new Date().toISOString())}`;
     u.dataset.state = "ok";
@@ -335,14 +422,22 @@ $("#search-form").addEventListener("submit", (e) => {
   void search($("#search").value);
 });
 $("#search-close").addEventListener("click", () => ($("#search-panel").hidden = true));
+$("#clear-form").addEventListener("submit", (e) => {
+  e.preventDefault();
+  void submitClear();
+});
+$("#clear-cancel").addEventListener("click", () => {
+  state.clearing = null;
+  $("#clear-dialog").close();
+});
 $("#token-button").addEventListener("click", () => {
-  const t = prompt("Operator token (viewer or above) for this page", token());
+  const t = prompt("Operator token for this page (viewer: read-only; operator or admin: may also clear alarms)", token());
   if (t !== null) localStorage.setItem("lockerd-central-token", t.trim());
   void poll();
 });
 
 if (!token()) {
-  const t = prompt("Operator token (viewer or above) for this page");
+  const t = prompt("Operator token for this page (viewer: read-only; operator or admin: may also clear alarms)");
   if (t) localStorage.setItem("lockerd-central-token", t.trim());
 }
 void poll();
