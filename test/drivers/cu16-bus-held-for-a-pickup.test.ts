@@ -41,7 +41,10 @@ describe("CU16 bus held for a customer's imminent pickup, over a pty", () => {
     expect(h.bus.received.length, "nothing starts while held: no poll, not the deposit").toBe(from);
     expect(deposited).toBe(false);
 
+    const asked = performance.now();
     await h.bank.unlock("A01", 500, { pickup: true });
+    // the hold had 700 ms to run: the pickup did not wait for it
+    expect(performance.now() - asked, "the pickup goes through at once").toBeLessThan(400);
     expect(h.bus.received.slice(from, from + 2).map(hex), "the pickup's unlock is the next frame, with its status read").toEqual([hex(unlockRequest(0, 1)), hex(statusRequest(0))]);
     await deposit;
     expect(h.bus.received.slice(from + 2, from + 4).map(hex), "then the deposit's").toEqual([hex(unlockRequest(1, 1)), hex(statusRequest(1))]);
