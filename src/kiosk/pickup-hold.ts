@@ -6,11 +6,11 @@
  * and how long any other exchange waits because of them (drivers/serial/line-queue.ts).
  *
  * The times, and why:
- * - CODE: from the last digit to Enter. People press the next key within 0.2 to 1 s (the same
+ * - code: from the last digit to Enter. People press the next key within 0.2 to 1 s (the same
  *   ground as the supervisor's typing hold); an Enter later than that finds the bus as before.
- * - SUBMIT: from Enter (or the end of a scan) to the unlock reaching the bus: the check and the
+ * - submit: from Enter (or the end of a scan) to the unlock reaching the bus: the check and the
  *   commit, milliseconds here, up to the 250 ms an SD card's flush may stall.
- * - SCAN: from a scan's first byte to its end being read: a 40-character line at 9,600 baud
+ * - scan: from a scan's first byte to its end being read: a 40-character line at 9,600 baud
  *   takes 42 ms, a keyboard-wedge scanner types it faster still.
  * While it lasts, a courier's door or a status poll waits: by at most a second here, or a few
  * when holds follow one another (the driver's own bound).
