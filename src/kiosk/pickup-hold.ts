@@ -12,8 +12,8 @@
  *   commit, milliseconds here, up to the 250 ms an SD card's flush may stall.
  * - scan: from a scan's first byte to its end being read: a 40-character line at 9,600 baud
  *   takes 42 ms, a keyboard-wedge scanner types it faster still.
- * While it lasts, a courier's door or a status poll waits: by at most a second here, or a few
- * when holds follow one another (the driver's own bound).
+ * While it lasts, a courier's door or a status poll waits: by at most a second here, 2 s at most
+ * when holds follow one another (the line queue's own bound).
  */
 import type { DoorCommander } from "../doors/commander.js";
 

@@ -11,6 +11,7 @@ import { badgeSha256 } from "../../src/kiosk/couriers.js";
 import { PICKUP_HOLD_MS } from "../../src/kiosk/pickup-hold.js";
 import { SimIndicator } from "../../src/output/sim-indicator.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
+import { waitFor } from "../support/wait-for.js";
 
 const BADGE = "COURIER-BADGE-alice-4f1c9e2a7b";
 
@@ -20,12 +21,12 @@ afterEach(async () => {
   t = null;
 });
 
-async function bank() {
+async function bank(customerIdleMs = 30_000) {
   const keypad = new SimKeypad();
   const scanner = new SimScanner();
   const indicator = new SimIndicator();
   const couriers = [{ id: "alice", name: "Alice", badgeSha256: badgeSha256(BADGE) }];
-  t = await createTestBank({ daemon: { config: { couriers }, input: { keypad, scanner, indicator } }, clock: "system" });
+  t = await createTestBank({ daemon: { config: { couriers, kiosk: { customerIdleMs } }, input: { keypad, scanner, indicator } }, clock: "system" });
   const doors = t.daemon.ctx.doors;
   const calls: string[] = [];
   const imminent = doors.pickupImminent!.bind(doors);
@@ -77,6 +78,16 @@ describe("the board bus held for a customer's imminent unlock", () => {
     await kiosk.settled();
     expect(take().slice(-3)).toEqual([`hold ${PICKUP_HOLD_MS.code}`, `hold ${PICKUP_HOLD_MS.submit}`, "release"]);
     expect(indicator.patterns()).toEqual(["rejected"]);
+  });
+
+  it("lets go when a whole code is left without its Enter (the entry forgotten after inactivity)", async () => {
+    const { t, keypad, take, kiosk } = await bank(300);
+    const a = await t.depositParcel();
+    keypad.press(a.pickupCode);
+    await kiosk.settled();
+    expect(take()).toEqual([`hold ${PICKUP_HOLD_MS.code}`]);
+    await waitFor("the entry forgotten", () => (kiosk.state() as { typed: number }).typed === 0, 5000);
+    expect(take()).toEqual(["release"]);
   });
 
   it("holds it from a scan's first bytes; a pickup token holds it to the unlock, a badge lets go, a courier's scans hold nothing", async () => {
