@@ -4,7 +4,7 @@
  * no exchange waits longer than MAX_HELD_WAIT_MS because of holds. Fake clock throughout.
  */
 import { describe, expect, it } from "vitest";
-import { LineQueue, MAX_HELD_WAIT_MS, MAX_LINE_HOLD_MS } from "../../src/drivers/serial/line-queue.js";
+import { HOLD_PAUSE_MS, LineQueue, MAX_HELD_WAIT_MS, MAX_LINE_HOLD_MS } from "../../src/drivers/serial/line-queue.js";
 import { FakeClock } from "../support/clock.js";
 
 const settle = () => new Promise((r) => setImmediate(r));
@@ -89,24 +89,47 @@ describe("the line held for an imminent pickup", () => {
     expect(ran).toEqual([["poll", 40]]);
   });
 
-  it("holds one after another (a vandal typing codes) keep no exchange waiting longer than MAX_HELD_WAIT_MS", async () => {
+  it("holds one after another (garbage scans, a vandal) hold the line MAX_HELD_WAIT_MS in a row at most; then everything goes and holds pause", async () => {
     const { clock, q, ran, job } = rig();
-    q.holdForPickup(1000);
+    q.holdForPickup(150);
     const deposit = q.run(job("deposit"), "unlock");
     clock.advance(100);
     const poll = q.run(job("poll"));
     // (steps that land on the times they are due: the fake clock fires a timer inside a step)
-    for (let t = 0; t < MAX_HELD_WAIT_MS + 600; t += 100) {
-      q.holdForPickup(1000);
+    for (let t = 100; t < MAX_HELD_WAIT_MS; t += 100) {
+      q.holdForPickup(150);
       clock.advance(100);
       await settle();
     }
     await Promise.all([deposit, poll]);
-    expect(q.held, "still held when they went").toBe(true);
-    expect(ran).toEqual([
+    expect(ran, "both went at MAX_HELD_WAIT_MS, while holds were still being asked for").toEqual([
       ["deposit", MAX_HELD_WAIT_MS],
-      ["poll", MAX_HELD_WAIT_MS + 100],
+      ["poll", MAX_HELD_WAIT_MS],
     ]);
+    q.holdForPickup(150);
+    expect(q.held, "a hold asked for in the pause is refused").toBe(false);
+    const next = q.run(job("poll 2"));
+    await next;
+    expect(ran.at(-1)).toEqual(["poll 2", MAX_HELD_WAIT_MS]);
+    clock.advance(HOLD_PAUSE_MS);
+    q.holdForPickup(150);
+    expect(q.held, "and taken again after it").toBe(true);
+  });
+
+  it("a hold that runs out is a break: the next one is counted afresh", async () => {
+    const { clock, q, ran, job } = rig();
+    for (let i = 0; i < 3; i++) {
+      q.holdForPickup(1000);
+      clock.advance(1000); // ran out, nothing waiting
+    }
+    q.holdForPickup(1000);
+    const poll = q.run(job("poll"));
+    clock.advance(999);
+    await settle();
+    expect(ran).toEqual([]);
+    clock.advance(1);
+    await poll;
+    expect(ran).toEqual([["poll", 4000]]);
   });
 
   it("keeps the inter-frame gap after the exchange before it, held or not", async () => {

@@ -15,8 +15,11 @@
  * Held for a pickup (holdForPickup): a customer's unlock is imminent (a whole code typed, a scan
  * arriving), so no exchange but a pickup starts until the pickup arrives, the hold is released,
  * or its time is up; the unlock then finds the line free instead of behind the one exchange that
- * started just before it (7 to 12 ms). However often holds come, no exchange waits for the line
- * longer than MAX_HELD_WAIT_MS because of them: one that has waited that long starts anyway.
+ * started just before it (7 to 12 ms). However often holds come (a scanner sending garbage
+ * line after line, a vandal at the keypad), the line is held against waiting exchanges for
+ * MAX_HELD_WAIT_MS in a row at most; then everything waiting goes and holds are refused for
+ * HOLD_PAUSE_MS, so no exchange waits longer than MAX_HELD_WAIT_MS because of holds and a whole
+ * round of polls still gets through.
  */
 import type { Clock } from "../../basics/ports.js";
 
@@ -27,10 +30,12 @@ const RANK: Record<LinePriority, number> = { pickup: 0, unlock: 1, routine: 2 };
 /** The longest one hold lasts, whatever is asked. */
 export const MAX_LINE_HOLD_MS = 1000;
 /**
- * The longest an exchange is kept waiting by holds (which may follow one another: a complete code,
- * then its Enter; a vandal typing codes): a deposit's door or a poll is late by at most this.
+ * The longest the line is held in a row (holds may follow one another: a complete code, then its
+ * Enter; garbage scans): a deposit's door or a poll is late by at most this because of holds.
  */
 export const MAX_HELD_WAIT_MS = 2000;
+/** After holds that lasted MAX_HELD_WAIT_MS in a row, none is taken for this long. */
+export const HOLD_PAUSE_MS = 1000;
 
 export type QueueClock = Pick<Clock, "now" | "after">;
 
@@ -44,7 +49,6 @@ const MONOTONIC: QueueClock = {
 
 interface Waiting {
   priority: LinePriority;
-  queuedAt: number;
   /** Runs the job and settles its promise; never rejects. */
   run(): Promise<void>;
 }
@@ -53,8 +57,12 @@ export class LineQueue {
   private readonly waiting: Waiting[] = [];
   private pumping = false;
   private lastActivity = -Infinity;
-  /** Only pickups start before this (holdForPickup). */
+  /** Only pickups start before this (holdForPickup)... */
   private heldUntil = -Infinity;
+  /** ...held since this, without a break (a pickup, a release, a hold running out)... */
+  private heldSince = -Infinity;
+  /** ...and no hold is taken before this (HOLD_PAUSE_MS). */
+  private holdsPausedUntil = -Infinity;
   /** Wakes the pump waiting out a hold (a pickup came, the hold was released). */
   private wake: (() => void) | null = null;
 
@@ -83,8 +91,10 @@ export class LineQueue {
    * exchange but a pickup. Ends early when a pickup is queued or release() is called.
    */
   holdForPickup(ms: number): void {
-    if (!(ms > 0)) return;
-    this.heldUntil = Math.max(this.heldUntil, this.clock.now() + Math.min(ms, MAX_LINE_HOLD_MS));
+    const now = this.clock.now();
+    if (!(ms > 0) || now < this.holdsPausedUntil) return;
+    if (now >= this.heldUntil) this.heldSince = now;
+    this.heldUntil = Math.max(this.heldUntil, now + Math.min(ms, MAX_LINE_HOLD_MS));
   }
 
   /** The unlock is not coming (the entry was cleared, the scan was not a pickup): the line is everyone's again. */
@@ -98,7 +108,6 @@ export class LineQueue {
     return new Promise<T>((resolve, reject) => {
       const entry: Waiting = {
         priority,
-        queuedAt: this.clock.now(),
         run: async () => {
           try {
             resolve(await job());
@@ -144,10 +153,13 @@ export class LineQueue {
     const now = this.clock.now();
     const first = this.waiting[0]!;
     if (now >= this.heldUntil || first.priority === "pickup") return this.waiting.shift()!;
-    const overdue = this.waiting.findIndex((w) => now - w.queuedAt >= MAX_HELD_WAIT_MS);
-    if (overdue >= 0) return this.waiting.splice(overdue, 1)[0]!;
-    const oldest = Math.min(...this.waiting.map((w) => w.queuedAt));
-    return Math.max(1, Math.min(this.heldUntil, oldest + MAX_HELD_WAIT_MS) - now);
+    if (now - this.heldSince >= MAX_HELD_WAIT_MS) {
+      // held too long in a row: everything waiting goes, and holds pause
+      this.heldUntil = -Infinity;
+      this.holdsPausedUntil = now + HOLD_PAUSE_MS;
+      return this.waiting.shift()!;
+    }
+    return Math.max(1, Math.min(this.heldUntil, this.heldSince + MAX_HELD_WAIT_MS) - now);
   }
 
   /** wakeable: release() or a pickup's arrival ends the wait early. */
