@@ -75,7 +75,7 @@ interface Server {
  * lockerd-central (fleet module) as its own process; `copy`: availability from its in-memory
  * copy (the default) or from SQL. LOCKERD_BENCH_CPU_PROF=DIR writes each server's CPU profile there.
  */
-async function startServer(dbUrl: string, dir: string, name: string, copy = true): Promise<Server> {
+export async function startServer(dbUrl: string, dir: string, name: string, copy = true): Promise<Server> {
   const cfg = join(dir, `central-${name}.json`);
   const fleet = { availabilityCopy: { enabled: copy } };
   writeFileSync(cfg, JSON.stringify({ instance: `bench-${name}`, database: { url: dbUrl, poolSize: 16 }, http: { port: 0 }, log: { level: "warn" }, fleet }));
@@ -181,7 +181,7 @@ async function metricOf(base: string, viewerToken: string, name: string): Promis
 }
 
 /** Waits (up to 5 minutes) until the instance's availability copy is loaded; returns how long that took from now. */
-async function copyLoaded(base: string, viewerToken: string): Promise<number> {
+export async function copyLoaded(base: string, viewerToken: string): Promise<number> {
   const t = nowMs();
   while (!((await metricOf(base, viewerToken, "lockerd_central_availability_copy_reloads_total")) >= 1)) {
     if (nowMs() - t > 300_000) throw new Error(`the availability copy of ${base} did not load in 5 minutes`);
@@ -370,6 +370,7 @@ export const fleetAvailability: Benchmark = async ({ quick, log }) => {
       ["banks_attention", "/fleet/banks?only=attention&limit=200"],
       ["alarms", "/fleet/alarms?limit=100"],
       ["one_bank", "/fleet/banks/B000097"],
+      ["sizes", "/fleet/availability/sizes"],
     ] as const) {
       const times: number[] = [];
       for (let i = 0; i < 5; i++) {

@@ -82,6 +82,10 @@ export interface CentralLink {
 }
 
 export interface PgLinkOptions {
+  /**
+   * Its statement_timeout is never sent at login: a bank without a key sets it in each of its
+   * transactions (SET LOCAL); a keyed bank is bounded by the ingest role's own (see transaction()).
+   */
   connection: pg.ClientConfig;
   /**
    * The bank's key (central schema migration 5): the bank logs in as the shared ingest role and
@@ -114,40 +118,15 @@ export class PgCentralLink implements CentralLink {
   constructor(private readonly opts: PgLinkOptions) {}
 
   /**
-   * The statement timeout goes to the server as a startup parameter, unless a connection pooler
-   * in transaction mode (PgBouncer) stands between: it refuses the parameter, or drops it when
-   * told to ignore it, and its server connections are shared anyway. Then each transaction
-   * sets it for itself (SET LOCAL), found out once and kept for this link's life.
+   * One login a connection: the statement timeout is never a startup parameter, which PgBouncer
+   * refuses ("unsupported startup parameter"), and a session-wide SET would stay behind on a
+   * server connection a pooler hands to the next bank. The server's bound comes instead from
+   * the login role (keyed banks) or from each transaction (banks without a key): see transaction().
    */
-  private timeoutPerTransaction = false;
-
   private async connection(): Promise<pg.Client> {
     if (this.client) return this.client;
-    const timeout = this.opts.connection.statement_timeout || undefined;
-    let c: pg.Client;
-    try {
-      c = await this.open(this.timeoutPerTransaction ? undefined : timeout);
-    } catch (e) {
-      if (timeout === undefined || this.timeoutPerTransaction || !refusedStartupParameter(e)) throw e;
-      this.timeoutPerTransaction = true;
-      c = await this.open(undefined);
-    }
-    if (timeout !== undefined && !this.timeoutPerTransaction) {
-      try {
-        const r = await c.query<{ ms: string }>(`SELECT setting AS ms FROM pg_catalog.pg_settings WHERE name = 'statement_timeout'`);
-        if (Number(r.rows[0]?.ms) !== timeout) this.timeoutPerTransaction = true;
-      } catch (e) {
-        await c.end().catch(() => {});
-        throw e;
-      }
-    }
-    this.client = c;
-    return c;
-  }
-
-  private async open(statementTimeout: number | undefined): Promise<pg.Client> {
     const { Client } = await loadPg();
-    const c = new Client({ application_name: "lockerd-sync", keepAlive: true, ...this.opts.connection, statement_timeout: statementTimeout });
+    const c = new Client({ application_name: "lockerd-sync", keepAlive: true, ...this.opts.connection, statement_timeout: undefined });
     // An idle connection the server drops emits 'error'; without a listener it would crash the daemon.
     c.on("error", () => {
       if (this.client === c) this.client = null;
@@ -158,32 +137,42 @@ export class PgCentralLink implements CentralLink {
       await c.end().catch(() => {});
       throw e;
     }
+    this.client = c;
     return c;
   }
 
-  /** How an explicit transaction begins: with its own statement timeout when the connection has none. */
-  private begin(): string {
-    const timeout = this.opts.connection.statement_timeout;
-    return this.timeoutPerTransaction && timeout ? `BEGIN; SET LOCAL statement_timeout = ${Math.trunc(timeout)}` : "BEGIN";
-  }
-
   /**
-   * `work` as one transaction: a lone statement outside BEGIN when nothing must happen before
-   * COMMIT (committed before the server answers), else BEGIN (with its own timeout) … COMMIT.
+   * `work` as one transaction, bounded on the server. A keyed bank logs in as the ingest role,
+   * whose own statement_timeout (central-create-ingest-role) every server session of the role
+   * takes at its start, straight or through a pooler: its call goes as a lone statement
+   * (committed before the server answers), which holds one of a pooler's few server connections
+   * only while the server works, never across the round trips of a bank's slow link. A bank role
+   * of before migration 5 has no such setting: its call is BEGIN; SET LOCAL statement_timeout …
+   * COMMIT (SET LOCAL ends with the transaction, so a pooled server connection keeps nothing).
    * The first statement goes on the wire before this yields.
    */
   private async transaction<T>(c: pg.Client, work: () => Promise<T>, beforeCommit?: () => Promise<void> | void): Promise<T> {
-    // A keyed bank (the shared ingest role) sends a lone statement even behind a pooler: an
-    // explicit BEGIN … COMMIT would hold one of the pool's few server connections across three
-    // round trips of every bank (its mobile link, its busy CPU), where a lone statement holds it
-    // only while the server works. The server's bound is then the ingest role's own
-    // statement_timeout (central-create-ingest-role sets it); the bank's is query_timeout.
-    if (!beforeCommit && (!this.timeoutPerTransaction || this.opts.bankKey !== undefined)) return work();
-    await c.query(this.begin());
+    if (!beforeCommit && this.opts.bankKey !== undefined) return work();
+    const timeout = this.opts.connection.statement_timeout;
+    await c.query(timeout ? `BEGIN; SET LOCAL statement_timeout = ${Math.trunc(timeout)}` : "BEGIN");
     const r = await work();
     await beforeCommit?.();
     await c.query("COMMIT");
     return r;
+  }
+
+  /** The server cut a call off at its statement timeout: say whose bound it was. Other errors as they are. */
+  private explained(e: unknown): unknown {
+    const err = e as { code?: unknown; message?: unknown };
+    if (err?.code !== "57014" || typeof err.message !== "string" || !/statement timeout/i.test(err.message)) return e;
+    const own = this.opts.connection.statement_timeout;
+    const whose =
+      this.opts.bankKey !== undefined
+        ? "the ingest role's statement_timeout, set by central-create-ingest-role"
+        : own
+          ? `this bank's sync.statementTimeoutMs, ${own} ms`
+          : "the login role's statement_timeout";
+    return Object.assign(new Error(`the central database cut the call off at ${whose}: ${err.message}`, { cause: e }), { code: "57014" });
   }
 
   /** After any failure the connection is in an unknown state: drop it, reconnect next time. */
@@ -209,7 +198,7 @@ export class PgCentralLink implements CentralLink {
       return Number(row.ack);
     } catch (e) {
       await this.discard(c);
-      throw e;
+      throw this.explained(e);
     }
   }
 
@@ -232,7 +221,7 @@ export class PgCentralLink implements CentralLink {
       return r.rows.map((row) => ({ id: Number(row.id), kind: row.kind, args: row.args ?? {}, signedPayload: row.signed_payload, signature: row.signature }));
     } catch (e) {
       await this.discard(c);
-      throw e;
+      throw this.explained(e);
     }
   }
 
@@ -246,7 +235,7 @@ export class PgCentralLink implements CentralLink {
       );
     } catch (e) {
       await this.discard(c);
-      throw e;
+      throw this.explained(e);
     }
   }
 
@@ -285,7 +274,7 @@ export class PgCentralLink implements CentralLink {
       const code = (e as { code?: unknown }).code;
       if (code === "42883") throw unavailable(`the central database has no central.${p.fn} (a schema before migration ${p.migration}): ${(e as Error).message}`, p.code);
       if (code === "42501") throw unavailable(`this login may not call central.${p.fn} (central-create-ingest-role --rotate grants it): ${(e as Error).message}`, p.code);
-      throw e;
+      throw this.explained(e);
     }
   }
 
@@ -328,10 +317,4 @@ export function batchParams(bankId: string, events: readonly OutboxEvent[]): [st
 
 function jsonText(s: string | null): string {
   return s === null ? "null" : JSON.stringify(s);
-}
-
-/** A connection pooler's refusal of a startup parameter (PgBouncer: "unsupported startup parameter"). */
-function refusedStartupParameter(e: unknown): boolean {
-  const err = e as { code?: unknown; message?: unknown };
-  return err?.code === "08P01" && typeof err.message === "string" && /unsupported startup parameter/i.test(err.message);
 }

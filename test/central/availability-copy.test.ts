@@ -4,7 +4,8 @@
  * bank's sync loop): a deposit makes a size unavailable and a pickup frees it, without a read
  * going to PostgreSQL; after its LISTEN connection is killed the instance answers from SQL,
  * reloads and is right again (a change made meanwhile included); a bank registered after start
- * appears; every answer equals the SQL's; bad input is still problem+json.
+ * appears; every answer equals the SQL's, the fleet's sums per size included; with the count
+ * table locked the copy still answers at once; bad input is still problem+json.
  */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
@@ -12,7 +13,7 @@ import { assignLocker } from "../../src/bank/assign.js";
 import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
 import { fleetModule } from "../../src/central/fleet/module.js";
-import { bankAvailability, banksWithFree } from "../../src/central/fleet/queries.js";
+import { bankAvailability, banksWithFree, fleetAvailability } from "../../src/central/fleet/queries.js";
 import { createOperatorToken } from "../../src/central/service/auth.js";
 import type { CentralInstance } from "../../src/central/service/service.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
@@ -48,8 +49,9 @@ afterAll(async () => {
   await admin?.end();
 });
 
-async function get(path: string, auth = true): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
-  const res = await fetch(service.url + path, { headers: auth ? { Authorization: `Bearer ${token}` } : {} });
+async function get(path: string, auth: boolean | string = true): Promise<{ status: number; type: string; body: Record<string, unknown> }> {
+  const bearer = auth === true ? token : auth;
+  const res = await fetch(service.url + path, { headers: bearer ? { Authorization: `Bearer ${bearer}` } : {}, signal: AbortSignal.timeout(10_000) });
   return { status: res.status, type: res.headers.get("content-type") ?? "", body: (await res.json()) as Record<string, unknown> };
 }
 
@@ -71,6 +73,7 @@ async function until(what: string, cond: () => Promise<boolean>): Promise<void> 
 }
 
 const freeAt = async (bankId: string) => (await get(`/fleet/banks/${bankId}/availability`)).body.free as Record<string, number>;
+const fleetSizes = async () => (await get("/fleet/availability/sizes", viewer)).body.sizes;
 
 /** A parcel of size M stored at the bank: returns its pickup code. */
 async function depositM(b: RecordedDoorsBank, ref: string): Promise<string> {
@@ -141,6 +144,31 @@ it("every answer is the SQL's answer", async () => {
     expect((await get(`/fleet/availability?${params}`)).body.banks, params).toEqual(await banksWithFree(admin, q));
   }
   for (const id of banks) expect(await freeAt(id)).toEqual((await bankAvailability(admin, id)).free);
+  expect(await fleetSizes()).toEqual(await fleetAvailability(admin));
+});
+
+it("the fleet's sums per size follow a deposit and come from the copy: with the count table locked they still answer at once", async () => {
+  const { b, bankId, sync } = await syncedBank();
+  await until("the bank is in the copy", async () => (await freeAt(bankId)).M === 2);
+  const before = (await fleetAvailability(admin)).find((x) => x.size === "M")!;
+  await depositM(b, "sizes-1");
+  await sync();
+  await until("the deposit is in the sums", async () => JSON.stringify(await fleetSizes()) === JSON.stringify(await fleetAvailability(admin)));
+  expect((await fleetAvailability(admin)).find((x) => x.size === "M")).toEqual({ ...before, free: before.free - 1 });
+  const fallbacks = await metric("fallbacks_total");
+  const expected = await fleetAvailability(admin);
+  const locker = await admin.connect();
+  try {
+    await locker.query("BEGIN");
+    await locker.query("LOCK TABLE central.locker_counts IN ACCESS EXCLUSIVE MODE");
+    // a read of the table would wait for this transaction: these answers come from memory
+    expect(await fleetSizes()).toEqual(expected);
+    expect(await freeAt(bankId)).toEqual({ M: 1, S: 4 });
+  } finally {
+    await locker.query("ROLLBACK");
+    locker.release();
+  }
+  expect(await metric("fallbacks_total")).toBe(fallbacks);
 });
 
 it("after its LISTEN connection is killed the instance answers from SQL, reloads, and is right again", async () => {
@@ -153,6 +181,9 @@ it("after its LISTEN connection is killed the instance answers from SQL, reloads
   ]);
   expect(killed.rows).toEqual([{ ok: true }]);
   await until("reads go to PostgreSQL", async () => (await freeAt(bankId)).M === 2 && (await metric("fallbacks_total")) > fallbacks);
+  const down = await metric("fallbacks_total");
+  expect(await fleetSizes()).toEqual(await fleetAvailability(admin));
+  expect(await metric("fallbacks_total")).toBe(down + 1);
 
   // meanwhile (the reconnection waits 2 s): a deposit whose notification nobody hears, answered by PostgreSQL
   await depositM(b, "while-down");
@@ -163,6 +194,7 @@ it("after its LISTEN connection is killed the instance answers from SQL, reloads
   const after = await metric("fallbacks_total");
   expect(await freeAt(bankId)).toEqual({ M: 1, S: 4 });
   expect((await get(`/fleet/availability?size=M&banks=${bankId}`)).body.banks).toEqual([{ bankId, free: 1 }]);
+  expect(await fleetSizes()).toEqual(await fleetAvailability(admin));
   expect(await metric("fallbacks_total")).toBe(after);
 });
 

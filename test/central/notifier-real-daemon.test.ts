@@ -4,7 +4,7 @@
  * lockerd-central's notifier and a real SMTP server process: an advised parcel stored at the
  * bank gives exactly one e-mail, with the code the courier was given and the bank's deadline.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
@@ -16,6 +16,7 @@ import { generateSealingKeyPair } from "../../src/system/sealed-codes.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 import { bankSyncConfig } from "../support/central.js";
 import { startTestCentralService } from "../support/central-service.js";
+import { notifierConfig } from "../support/notifier-config.js";
 import { startSmtpProcess, type SmtpProcess } from "../support/smtp-process.js";
 import { useTestCentral } from "../support/sync-parts.js";
 
@@ -30,29 +31,7 @@ let bank: DaemonTestBank<Clock> | null = null;
 beforeAll(async () => {
   smtp = await startSmtpProcess();
   const key = generateSealingKeyPair();
-  writeFileSync(join(dir, "notifier.key"), key.privatePem, { mode: 0o600 });
-  writeFileSync(join(dir, "smtp.pw"), "secret\n", { mode: 0o600 });
-  service = await startTestCentralService({
-    dbUrl: central.db.url,
-    modules: [notifierModule],
-    config: {
-      notifier: {
-        privateKeyFiles: [join(dir, "notifier.key")],
-        qrLink: "https://lockers.example/qr#{{token}}",
-        pollMs: 50,
-        email: {
-          host: "127.0.0.1",
-          port: smtp.port,
-          requireTls: true,
-          allowUntrustedCertificate: true,
-          user: "lockerd",
-          passwordFile: join(dir, "smtp.pw"),
-          from: "Lockers <noreply@lockers.example>",
-          timeoutMs: 5000,
-        },
-      },
-    },
-  });
+  service = await startTestCentralService({ dbUrl: central.db.url, modules: [notifierModule], config: { notifier: notifierConfig(smtp, dir, { key }) } });
   const login = await central.addBank("REAL-1");
   bank = await createTestBank({
     daemon: {

@@ -29,6 +29,7 @@ import { createTestCentral, type TestCentral } from "../support/central.js";
 import { startTestCentralService } from "../support/central-service.js";
 import { FakeClock } from "../support/clock.js";
 import { silentLog, testLogger } from "../support/log.js";
+import { notifierConfig } from "../support/notifier-config.js";
 import { startSmtpProcess, type SmtpProcess } from "../support/smtp-process.js";
 import { syncSettings } from "../support/sync-parts.js";
 import { cryptoRandom } from "../../src/basics/ports.js";
@@ -78,8 +79,6 @@ describe("the notifier", { timeout: 180_000 }, () => {
     await central.db.admin("UPDATE central.banks SET time_zone = 'Europe/Berlin', display_name = 'Alexanderplatz 1' WHERE id = $1", [bankId]);
     const key = generateSealingKeyPair();
     const dir = mkdtempSync(join(tmpdir(), "notifier-"));
-    writeFileSync(join(dir, "notifier.key"), key.privatePem, { mode: 0o600 });
-    writeFileSync(join(dir, "smtp.pw"), "secret\n", { mode: 0o600 });
     writeFileSync(join(dir, "webhook.secret"), WEBHOOK_SECRET + "\n", { mode: 0o600 });
 
     const sealer = createSealer([key.publicKey]);
@@ -114,26 +113,10 @@ describe("the notifier", { timeout: 180_000 }, () => {
       log: testLogger(logLines),
       config: {
         commands: { keyFile: join(dir, "commands.key") },
-        notifier: {
-          privateKeyFiles: [join(dir, "notifier.key")],
-          qrLink: "https://lockers.example/qr#{{token}}",
-          pollMs: 50,
-          leaseMs: 30_000,
-          backoffMinMs: 100,
-          backoffMaxMs: 400,
-          maxAttempts: 50,
-          email: {
-            host: "127.0.0.1",
-            port: smtp.port,
-            requireTls: true,
-            allowUntrustedCertificate: true,
-            user: "lockerd",
-            passwordFile: join(dir, "smtp.pw"),
-            from: "Lockers <noreply@lockers.example>",
-            timeoutMs: 5000,
-          },
-          webhook: { url: hookUrl, secretFile: join(dir, "webhook.secret"), timeoutMs: 3000 },
-        },
+        notifier: notifierConfig(smtp, dir, {
+          key,
+          settings: { leaseMs: 30_000, backoffMinMs: 100, backoffMaxMs: 400, maxAttempts: 50, webhook: { url: hookUrl, secretFile: join(dir, "webhook.secret"), timeoutMs: 3000 } },
+        }),
       },
     });
     carrier = await createOperatorToken(service.deps.pool, "dhl", "carrier");

@@ -24,6 +24,7 @@ import { signPass } from "../../src/signing/pass.js";
 import { createTestBank, type DaemonTestBank } from "../support/bank.js";
 import { bankSyncConfig } from "../support/central.js";
 import { startTestCentralService } from "../support/central-service.js";
+import { notifierConfig } from "../support/notifier-config.js";
 import { startSmtpProcess, type SmtpProcess } from "../support/smtp-process.js";
 import { useTestCentral } from "../support/sync-parts.js";
 
@@ -45,16 +46,12 @@ const tokens = { carrier: "", operator: "" };
 beforeAll(async () => {
   smtp = await startSmtpProcess();
   writeFileSync(join(dir, "passes.key"), passKey.privatePem, { mode: 0o600 });
-  writeFileSync(join(dir, "smtp.pw"), "secret\n", { mode: 0o600 });
   service = await startTestCentralService({
     dbUrl: central.db.url,
     modules: [notifierModule, passesModule],
     config: {
       passes: { keyFile: join(dir, "passes.key") },
-      notifier: {
-        pollMs: 50,
-        email: { host: "127.0.0.1", port: smtp.port, requireTls: true, allowUntrustedCertificate: true, user: "lockerd", passwordFile: join(dir, "smtp.pw"), from: "Lockers <noreply@lockers.example>", timeoutMs: 5000 },
-      },
+      notifier: notifierConfig(smtp, dir),
     },
   });
   tokens.carrier = await createOperatorToken(service.deps.pool, "dhl", "carrier");

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { PRODUCTION_LIKE_LOCALE } from "./postgres-setup.js";
 
 export interface TestDatabase {
@@ -100,6 +100,34 @@ export async function openAdminDatabase(): Promise<{ db: TestDatabase; admin: pg
     async close() {
       await admin.end();
       await db.drop();
+    },
+  };
+}
+
+/**
+ * openAdminDatabase() for the whole test file: call at the top of the file. The database is made
+ * in beforeAll and dropped in afterAll (after the file's own afterAll hooks, which run first);
+ * the object's db and admin reach it once tests run.
+ */
+export function useAdminDatabase(): { readonly db: TestDatabase; readonly admin: pg.Client } {
+  let open: Awaited<ReturnType<typeof openAdminDatabase>> | undefined;
+  beforeAll(async () => {
+    open = await openAdminDatabase();
+  });
+  afterAll(async () => {
+    await open?.close();
+    open = undefined;
+  });
+  const get = () => {
+    if (!open) throw new Error("the admin database exists only while the file's tests run");
+    return open;
+  };
+  return {
+    get db() {
+      return get().db;
+    },
+    get admin() {
+      return get().admin;
     },
   };
 }

@@ -6,42 +6,33 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { migrateCentral } from "../../src/central/apply.js";
 import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { ADVICE_HINTS_SQL } from "../../src/central/migrations/010-advice-hints.js";
-import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
+import { useAdminDatabase } from "../support/pg.js";
 
 /** Its place in the list (numbered 10; the lead may renumber at merge). */
 const MINE = CENTRAL_MIGRATIONS.indexOf(ADVICE_HINTS_SQL) + 1;
-let db: TestDatabase;
-let admin: pg.Client;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ db, admin, close } = await openAdminDatabase());
-});
-afterAll(async () => {
-  await close();
-});
+const fresh = useAdminDatabase();
 
 it("applies over held advice, and the ingest role made before it pulls its own bank's hints", async () => {
   expect(MINE).toBeGreaterThan(7);
-  await migrateCentral(admin, MINE - 1);
+  await migrateCentral(fresh.admin, MINE - 1);
   const role = `lockerd_ingest_hints${randomBytes(4).toString("hex")}`;
-  db.trackRole(role);
-  const { password } = await createIngestRole(admin, { role });
-  const { key } = await createBank(admin, { bankId: "H1" });
-  await createBank(admin, { bankId: "H2" });
-  await admin.query(`INSERT INTO central.advice (bank_id, tracking_ref, email, created_by, created_at, updated_at, expires_at) VALUES ('H1', 'OLD-1', 'kim@example.org', 'test', now(), now(), now() + interval '1 day')`);
+  fresh.db.trackRole(role);
+  const { password } = await createIngestRole(fresh.admin, { role });
+  const { key } = await createBank(fresh.admin, { bankId: "H1" });
+  await createBank(fresh.admin, { bankId: "H2" });
+  await fresh.admin.query(`INSERT INTO central.advice (bank_id, tracking_ref, email, created_by, created_at, updated_at, expires_at) VALUES ('H1', 'OLD-1', 'kim@example.org', 'test', now(), now(), now() + interval '1 day')`);
 
-  expect(await migrateCentral(admin, MINE)).toEqual({ from: MINE - 1, to: MINE });
-  expect((await admin.query(`SELECT tracking_ref, status, reachable FROM central.advice`)).rows).toEqual([{ tracking_ref: "OLD-1", status: "waiting", reachable: false }]);
-  await admin.query(`SELECT central.put_advice_hint('H1', 'NEW-1', true, now() + interval '1 day')`);
-  await admin.query(`SELECT central.put_advice_hint('H2', 'NEW-2', true, now() + interval '1 day')`);
+  expect(await migrateCentral(fresh.admin, MINE)).toEqual({ from: MINE - 1, to: MINE });
+  expect((await fresh.admin.query(`SELECT tracking_ref, status, reachable FROM central.advice`)).rows).toEqual([{ tracking_ref: "OLD-1", status: "waiting", reachable: false }]);
+  await fresh.admin.query(`SELECT central.put_advice_hint('H1', 'NEW-1', true, now() + interval '1 day')`);
+  await fresh.admin.query(`SELECT central.put_advice_hint('H2', 'NEW-2', true, now() + interval '1 day')`);
 
-  const asBank = new pg.Client({ connectionString: db.urlAs(role, password) });
+  const asBank = new pg.Client({ connectionString: fresh.db.urlAs(role, password) });
   await asBank.connect();
   try {
     const r = await asBank.query<{ tracking_ref: string; reachable: boolean }>(`SELECT tracking_ref, reachable FROM central.pull_advice_hints('H1', $1, 0, 10)`, [key]);

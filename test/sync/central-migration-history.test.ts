@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, expect, it } from "vitest";
 import { migrateCentral } from "../../src/central/apply.js";
 import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
@@ -14,21 +14,15 @@ import { PgCentralLink } from "../../src/sync/central-link.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";
 import { localAsCentral, migration1BankRole, type SyncedEvent } from "../support/central.js";
 import { deliver, deliverAndCollect } from "../support/fleet.js";
-import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
+import { useAdminDatabase } from "../support/pg.js";
 import { syncSettings, useSyncParts } from "../support/sync-parts.js";
 
 const { bank, loop: newLoop } = useSyncParts();
-let db: TestDatabase;
-let admin: pg.Client;
-let close: () => Promise<void>;
+const fresh = useAdminDatabase();
 const links: PgCentralLink[] = [];
 
-beforeAll(async () => {
-  ({ db, admin, close } = await openAdminDatabase());
-});
 afterAll(async () => {
   for (const l of links) await l.close();
-  await close();
 });
 
 function link(url: string, bankKey?: string): PgCentralLink {
@@ -39,7 +33,7 @@ function link(url: string, bankKey?: string): PgCentralLink {
 
 /** Everything a migration must leave as it was: events, projections, commands, per bank. */
 async function contents(): Promise<unknown> {
-  const q = async (sql: string) => (await admin.query(sql)).rows;
+  const q = async (sql: string) => (await fresh.admin.query(sql)).rows;
   return {
     banks: await q(`SELECT id, last_seq, last_event_at FROM central.banks ORDER BY id`),
     events: await q(`SELECT bank_id, count(*)::int AS n, min(seq)::int AS lo, max(seq)::int AS hi, md5(string_agg(seq || type || at || data::text, ',' ORDER BY seq)) AS h FROM central.events GROUP BY bank_id ORDER BY bank_id`),
@@ -51,7 +45,7 @@ async function contents(): Promise<unknown> {
 }
 
 async function centralEvents(bankId: string): Promise<SyncedEvent[]> {
-  const r = await admin.query<{ seq: string; type: string; at_ms: string; clock_synced: boolean; locker_id: string | null; parcel_id: string | null; data: Record<string, unknown> }>(
+  const r = await fresh.admin.query<{ seq: string; type: string; at_ms: string; clock_synced: boolean; locker_id: string | null; parcel_id: string | null; data: Record<string, unknown> }>(
     `SELECT seq, type, (extract(epoch FROM at) * 1000)::bigint AS at_ms, clock_synced, locker_id, parcel_id, data FROM central.events WHERE bank_id = $1 ORDER BY seq`,
     [bankId],
   );
@@ -59,11 +53,11 @@ async function centralEvents(bankId: string): Promise<SyncedEvent[]> {
 }
 
 it("applies every migration in turn to a database holding migration 1's data, which stays correct and in use", async () => {
-  expect(await migrateCentral(admin, 1)).toEqual({ from: 0, to: 1 });
+  expect(await migrateCentral(fresh.admin, 1)).toEqual({ from: 0, to: 1 });
   const banks = ["H1", "H2"].map((bankId) => ({ bankId, b: bank() }));
   const urls = new Map<string, string>();
   for (const { bankId, b } of banks) {
-    urls.set(bankId, (await migration1BankRole(admin, db, bankId)).url);
+    urls.set(bankId, (await migration1BankRole(fresh.admin, fresh.db, bankId)).url);
     recordLockerSnapshot(b.ctx);
     // across a month's end, with parcels picked up and one left in its locker
     const now = new Date();
@@ -71,7 +65,7 @@ it("applies every migration in turn to a database holding migration 1's data, wh
     for (let i = 0; i < 3; i++) await deliverAndCollect(b, `${bankId}-${i}`, 20_000);
     await deliver(b, `${bankId}-kept`);
   }
-  await admin.query(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ('H1', 'out_of_service', '{"lockerId": "B02", "reason": "history"}')`);
+  await fresh.admin.query(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ('H1', 'out_of_service', '{"lockerId": "B02", "reason": "history"}')`);
   for (const { bankId, b } of banks) {
     const loop = newLoop(b.ctx, link(urls.get(bankId)!), syncSettings(bankId, { batchSize: 7 }));
     await loop.runOnce();
@@ -81,21 +75,21 @@ it("applies every migration in turn to a database holding migration 1's data, wh
   const held = await contents();
   // a center without signed commands (migration 1) cannot make a bank do anything: the bank
   // refuses the unsigned command, and its refusal closes it
-  expect((await admin.query(`SELECT status, result -> 'error' ->> 'reason' AS reason FROM central.bank_commands`)).rows).toEqual([{ status: "failed", reason: "UNSIGNED" }]);
+  expect((await fresh.admin.query(`SELECT status, result -> 'error' ->> 'reason' AS reason FROM central.bank_commands`)).rows).toEqual([{ status: "failed", reason: "UNSIGNED" }]);
 
   // every later migration, one at a time, each leaving the data as they were
   for (let v = 2; v <= CENTRAL_MIGRATIONS.length; v++) {
-    expect(await migrateCentral(admin, v)).toEqual({ from: v - 1, to: v });
+    expect(await migrateCentral(fresh.admin, v)).toEqual({ from: v - 1, to: v });
     expect(await contents(), `after migration ${v}`).toEqual(held);
   }
 
   // a bank role of migration 1 still syncs (and reads nothing any more); the other bank moves
   // to a key and the shared ingest role, its log going on where it was
   const ingestRole = `lockerd_ingest_h${randomBytes(4).toString("hex")}`;
-  db.trackRole(ingestRole);
-  const ingest = await createIngestRole(admin, { role: ingestRole });
-  const moved = await createBank(admin, { bankId: "H2", rotate: true });
-  const sessions = { H1: link(urls.get("H1")!), H2: link(db.urlAs(ingest.role, ingest.password), moved.key) };
+  fresh.db.trackRole(ingestRole);
+  const ingest = await createIngestRole(fresh.admin, { role: ingestRole });
+  const moved = await createBank(fresh.admin, { bankId: "H2", rotate: true });
+  const sessions = { H1: link(urls.get("H1")!), H2: link(fresh.db.urlAs(ingest.role, ingest.password), moved.key) };
   const old = new pg.Client({ connectionString: urls.get("H1")! });
   await old.connect();
   try {

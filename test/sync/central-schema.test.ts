@@ -1,32 +1,23 @@
 import pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { migrateCentral } from "../../src/central/apply.js";
 import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { ingestAs } from "../support/central.js";
-import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
+import { useAdminDatabase } from "../support/pg.js";
 
-let db: TestDatabase;
-let admin: pg.Client;
-let close: () => Promise<void>;
-beforeAll(async () => {
-  ({ db, admin, close } = await openAdminDatabase());
-});
-afterAll(async () => {
-  await close();
-});
-
+const fresh = useAdminDatabase();
 let ingestLogin: { role: string; password: string } | undefined;
 
 /** A bank's connection (the shared ingest role) and its ingest call with the bank's key. */
 async function bankClient(bankId: string): Promise<{ ingest: (batch: string) => Promise<{ rows: { ack: string }[] }>; end: () => Promise<void> }> {
   if (!ingestLogin) {
     const role = `lockerd_ingest_t${Math.random().toString(36).slice(2, 8)}`;
-    db.trackRole(role);
-    ingestLogin = await createIngestRole(admin, { role });
+    fresh.db.trackRole(role);
+    ingestLogin = await createIngestRole(fresh.admin, { role });
   }
-  const { key } = await createBank(admin, { bankId });
-  const c = new pg.Client({ connectionString: db.urlAs(ingestLogin.role, ingestLogin.password) });
+  const { key } = await createBank(fresh.admin, { bankId });
+  const c = new pg.Client({ connectionString: fresh.db.urlAs(ingestLogin.role, ingestLogin.password) });
   await c.connect();
   return {
     ingest: async (batch) => ({ rows: [{ ack: String(await ingestAs(c, bankId, key, batch)) }] }),
@@ -36,16 +27,16 @@ async function bankClient(bankId: string): Promise<{ ingest: (batch: string) => 
 
 it("migrates once and again without change", async () => {
   const last = CENTRAL_MIGRATIONS.length;
-  expect(await migrateCentral(admin)).toEqual({ from: 0, to: last });
-  expect(await migrateCentral(admin)).toEqual({ from: last, to: last });
+  expect(await migrateCentral(fresh.admin)).toEqual({ from: 0, to: last });
+  expect(await migrateCentral(fresh.admin)).toEqual({ from: last, to: last });
 });
 
 it("compares identifiers byte by byte in a database with a linguistic default collation", async () => {
-  const db = await admin.query<{ datcollate: string; daticulocale: string | null }>(
+  const database = await fresh.admin.query<{ datcollate: string; daticulocale: string | null }>(
     "SELECT datcollate, daticulocale FROM pg_database WHERE datname = current_database()",
   );
-  expect(db.rows[0]!.daticulocale).toBe("en-US"); // the test database is made as a Debian server would
-  const cols = await admin.query<{ col: string; collation: string | null }>(
+  expect(database.rows[0]!.daticulocale).toBe("en-US"); // the test database is made as a Debian server would
+  const cols = await fresh.admin.query<{ col: string; collation: string | null }>(
     `SELECT c.table_name || '.' || c.column_name AS col, c.collation_name AS collation FROM information_schema.columns c
      WHERE c.table_schema = 'central' AND c.data_type = 'text'
        AND (c.column_name IN ('id', 'role_name', 'type', 'tracking_ref') OR c.column_name LIKE '%\\_id')
@@ -70,15 +61,15 @@ it("a bank's role ingests a batch into monthly partitions and the projections", 
   );
   await bank.end();
   expect(Number(ack.rows[0]!.ack)).toBe(2);
-  const parts = await admin.query<{ relname: string }>(
+  const parts = await fresh.admin.query<{ relname: string }>(
     `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'central.events'::regclass ORDER BY 1`,
   );
   expect(parts.rows.map((r) => r.relname)).toEqual([month(jan), month(feb), "events_outliers"]);
-  const p = await admin.query(`SELECT status, sealed_codes, locker_id FROM central.parcels WHERE bank_id = 'B1'`);
+  const p = await fresh.admin.query(`SELECT status, sealed_codes, locker_id FROM central.parcels WHERE bank_id = 'B1'`);
   expect(p.rows).toEqual([{ status: "STORED", sealed_codes: { v: 1, r: [] }, locker_id: "A01" }]);
-  const l = await admin.query(`SELECT status, parcel_id FROM central.lockers WHERE bank_id = 'B1'`);
+  const l = await fresh.admin.query(`SELECT status, parcel_id FROM central.lockers WHERE bank_id = 'B1'`);
   expect(l.rows).toEqual([{ status: "OCCUPIED", parcel_id: "P1" }]);
-  const e = await admin.query(`SELECT data FROM central.events WHERE bank_id = 'B1' AND seq = 1`);
+  const e = await fresh.admin.query(`SELECT data FROM central.events WHERE bank_id = 'B1' AND seq = 1`);
   expect(e.rows[0].data).not.toHaveProperty("sealedCodes");
 });
 
@@ -94,7 +85,7 @@ it("refuses a malformed batch with a clear error and keeps nothing of it", async
     }
     await expect(ingest(JSON.stringify([[0, t, true, "x", null, null, {}]]))).rejects.toMatchObject({ code: "22023" });
     await expect(ingest(JSON.stringify([good, good]))).rejects.toMatchObject({ code: "LK001" });
-    const held = await admin.query(`SELECT count(*)::int AS n FROM central.events WHERE bank_id = 'B3'`);
+    const held = await fresh.admin.query(`SELECT count(*)::int AS n FROM central.events WHERE bank_id = 'B3'`);
     expect(held.rows[0].n).toBe(0);
     expect(Number((await ingest("[]")).rows[0]!.ack)).toBe(0);
   } finally {
@@ -112,7 +103,7 @@ it("a sequence number below the highest received but never held is taken, once",
     // seq 2 arrives late (below last_seq 3): stored; 3 again with the same content: skipped
     expect(Number((await ingest([ev(2), ev(3)])).rows[0]!.ack)).toBe(3);
     await ingest([ev(2)]);
-    const rows = await admin.query(`SELECT seq::int FROM central.events WHERE bank_id = 'B4' ORDER BY seq`);
+    const rows = await fresh.admin.query(`SELECT seq::int FROM central.events WHERE bank_id = 'B4' ORDER BY seq`);
     expect(rows.rows.map((r) => r.seq)).toEqual([1, 2, 3]);
     // and once held, different content for it is a conflict
     await expect(ingest([ev(2, "door.closed")])).rejects.toMatchObject({ code: "LK001" });
@@ -122,7 +113,7 @@ it("a sequence number below the highest received but never held is taken, once",
     // and a seq never held, sent again with the one held: taken, the held one skipped
     await ingest([ev(3), ev(5)]);
     await ingest([ev(4), ev(5)]);
-    const after = await admin.query(`SELECT seq::int FROM central.events WHERE bank_id = 'B4' ORDER BY seq`);
+    const after = await fresh.admin.query(`SELECT seq::int FROM central.events WHERE bank_id = 'B4' ORDER BY seq`);
     expect(after.rows.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
   } finally {
     await bank.end();

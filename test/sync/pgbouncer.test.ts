@@ -1,12 +1,13 @@
 /**
  * Through PgBouncer in transaction pooling mode, as an operator with thousands of banks runs it:
  * more banks than server connections, every bank logging in as the one shared ingest role (one
- * pool) and showing its own key, the batch table safe on server sessions banks share, and the
- * statement timeout set per transaction (PgBouncer refuses it as a startup parameter).
+ * pool) and showing its own key, the batch table safe on server sessions banks share, one login
+ * per connection (no startup parameter PgBouncer refuses) and every statement still bounded.
  */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it, vi } from "vitest";
 import { PgCentralLink } from "../../src/sync/central-link.js";
+import { migration1BankRole } from "../support/central.js";
 import { deliver, deliverAndCollect, expectCentralHoldsLog, expectProjectionsOwn, recordingLink } from "../support/fleet.js";
 import { startPgBouncer, type TestBouncer } from "../support/pgbouncer.js";
 import { syncSettings, useSyncParts, useTestCentral, } from "../support/sync-parts.js";
@@ -139,7 +140,7 @@ it("through PgBouncer a batch is one statement, holding no transaction open betw
   const strict = await startPgBouncer(central.db, { poolSize: 1, maxServerConnections: 2 });
   const hasty = bankLink(login, 60_000, undefined, strict);
   try {
-    await expect(hasty.pushBatch(bankId, events)).rejects.toMatchObject({ code: "57014" });
+    await expect(hasty.pushBatch(bankId, events)).rejects.toMatchObject({ code: "57014", message: expect.stringMatching(/cut the call off at the ingest role.s statement_timeout/) });
   } finally {
     await hasty.close();
     await strict.stop();
@@ -196,5 +197,73 @@ it("with the ingest role's SCRAM secret in its auth_file PgBouncer logs banks in
     }
   } finally {
     await fileOnly.stop();
+  }
+});
+
+/** PgBouncer's client logins as `role`, and the startup parameters it refused (its log; the file and stderr hold the same lines). */
+function logins(b: TestBouncer, role: string): { logins: number; refused: string[] } {
+  const lines = [...new Set(b.log().split("\n"))];
+  return {
+    logins: lines.filter((l) => l.includes("login attempt:") && l.includes(`user=${role} `)).length,
+    refused: lines.filter((l) => /unsupported startup parameter/i.test(l)),
+  };
+}
+
+const event = (seq: number) => ({ seq, at: Date.now() + seq, clockSynced: true, type: "test.event", lockerId: null, parcelId: null, data: JSON.stringify({ seq }) });
+
+it("a keyed bank logs in through PgBouncer once per connection: no startup parameter PgBouncer refuses, no second try", async () => {
+  const login = await central.addBank();
+  const own = await startPgBouncer(central.db, { poolSize: 1, maxServerConnections: 2 });
+  const link = bankLink(login, 60_000, undefined, own);
+  try {
+    expect(await link.pushBatch(login.bankId, [event(1), event(2)])).toBe(2);
+    expect(await link.pullCommands(login.bankId, 10)).toEqual([]);
+    await link.reportStatus(login.bankId, { softwareVersion: "t", bankTimeMs: Date.now(), clockSynced: true, backlog: 0, oldestUnsentMs: null, lastError: null, sequenceConflict: false });
+    expect(logins(own, login.role)).toEqual({ logins: 1, refused: [] });
+  } finally {
+    await link.close();
+    await own.stop();
+  }
+});
+
+it("a bank role of before migration 5 (no key) logs in once through PgBouncer and its statements are still cut off at its own statement timeout", async () => {
+  const admin = new pg.Client({ connectionString: central.db.url });
+  await admin.connect();
+  const own = await startPgBouncer(central.db, { poolSize: 1, maxServerConnections: 2 });
+  const bankId = `OLD-${Date.now()}`;
+  const old = await migration1BankRole(admin, central.db, bankId);
+  const link = new PgCentralLink({ connection: { connectionString: own.via(old.url), connectionTimeoutMillis: 10_000, statement_timeout: 300, query_timeout: 60_000 } });
+  try {
+    expect(await link.pullCommands(bankId, 10)).toEqual([]);
+    expect(logins(own, old.role)).toEqual({ logins: 1, refused: [] });
+    // the operator holds the commands table: the bank's pull waits past its 300 ms and is cut off
+    await admin.query("BEGIN");
+    await admin.query("LOCK TABLE central.bank_commands IN ACCESS EXCLUSIVE MODE");
+    const started = Date.now();
+    const cut = await link.pullCommands(bankId, 10).catch((e: unknown) => e);
+    await admin.query("ROLLBACK");
+    expect(cut).toMatchObject({ code: "57014", message: expect.stringMatching(/cut the call off at this bank.s sync.statementTimeoutMs, 300 ms: canceling statement due to statement timeout/) });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  } finally {
+    await link.close();
+    await own.stop();
+    await admin.end();
+  }
+});
+
+it("PgBouncer's query_timeout bounds a statement even after the login lifted the role's statement_timeout with SET", async () => {
+  const login = await central.addBank();
+  const own = await startPgBouncer(central.db, { poolSize: 1, maxServerConnections: 2, extra: { query_timeout: 1 } });
+  const c = new pg.Client({ connectionString: own.via(login.url) });
+  c.on("error", () => {});
+  await c.connect();
+  try {
+    await c.query("SET statement_timeout = 0");
+    const started = Date.now();
+    await expect(c.query("SELECT pg_sleep(5)")).rejects.toThrow(/query timeout/);
+    expect(Date.now() - started).toBeLessThan(4000);
+  } finally {
+    await c.end().catch(() => {});
+    await own.stop();
   }
 });

@@ -4,36 +4,27 @@
  * grants with it), commands queued before it are refused by the bank as unsigned.
  */
 import pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { migrateCentral } from "../../src/central/apply.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { SIGNED_COMMANDS_SQL } from "../../src/central/migrations/003-signed-commands.js";
 import { migration1BankRole } from "../support/central.js";
-import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
+import { useAdminDatabase } from "../support/pg.js";
 
-let db: TestDatabase;
-let admin: pg.Client;
-let close: () => Promise<void>;
-beforeAll(async () => {
-  ({ db, admin, close } = await openAdminDatabase());
-});
-afterAll(async () => {
-  await close();
-});
-
+const fresh = useAdminDatabase();
 it("banks created before it keep pulling, now with the signed payload and signature", async () => {
   const at = CENTRAL_MIGRATIONS.indexOf(SIGNED_COMMANDS_SQL);
   expect(at).toBeGreaterThan(0);
   // the schema as it was before this migration, in use
-  await admin.query(`CREATE TABLE public.lockerd_central_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
+  await fresh.admin.query(`CREATE TABLE public.lockerd_central_migrations (version integer PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())`);
   for (let v = 0; v < at; v++) {
-    await admin.query(CENTRAL_MIGRATIONS[v]!);
-    await admin.query(`INSERT INTO public.lockerd_central_migrations (version) VALUES ($1)`, [v + 1]);
+    await fresh.admin.query(CENTRAL_MIGRATIONS[v]!);
+    await fresh.admin.query(`INSERT INTO public.lockerd_central_migrations (version) VALUES ($1)`, [v + 1]);
   }
-  const creds = await migration1BankRole(admin, db, "OLD-1");
-  await admin.query(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ('OLD-1', 'in_service', '{"lockerId":"A01"}')`);
+  const creds = await migration1BankRole(fresh.admin, fresh.db, "OLD-1");
+  await fresh.admin.query(`INSERT INTO central.bank_commands (bank_id, kind, args) VALUES ('OLD-1', 'in_service', '{"lockerId":"A01"}')`);
 
-  expect(await migrateCentral(admin)).toEqual({ from: at, to: CENTRAL_MIGRATIONS.length });
+  expect(await migrateCentral(fresh.admin)).toEqual({ from: at, to: CENTRAL_MIGRATIONS.length });
   const bank = new pg.Client({ connectionString: creds.url });
   await bank.connect();
   try {
@@ -43,6 +34,6 @@ it("banks created before it keep pulling, now with the signed payload and signat
     await bank.end();
   }
   // a refusal the bank reports closes the command as refused, with its reason
-  await admin.query(`UPDATE central.bank_commands SET status = 'failed', result = '{"error":{"code":"COMMAND_REFUSED","reason":"UNSIGNED"}}'`);
-  expect((await admin.query(`SELECT status, refusal FROM central.bank_commands`)).rows).toEqual([{ status: "refused", refusal: "UNSIGNED" }]);
+  await fresh.admin.query(`UPDATE central.bank_commands SET status = 'failed', result = '{"error":{"code":"COMMAND_REFUSED","reason":"UNSIGNED"}}'`);
+  expect((await fresh.admin.query(`SELECT status, refusal FROM central.bank_commands`)).rows).toEqual([{ status: "refused", refusal: "UNSIGNED" }]);
 });

@@ -4,7 +4,7 @@
  * way. Never a stale copy: the copy itself says when it is too old to answer.
  */
 import type { FreeCounts } from "./free-counts.js";
-import { bankAvailability, banksWithFree, type BankAvailability, type FreeAt, type Queryable } from "./queries.js";
+import { bankAvailability, banksWithFree, fleetAvailability, type BankAvailability, type FleetSizeAvailability, type FreeAt, type Queryable } from "./queries.js";
 
 export interface AvailabilityCopyView {
   /** The copy when it may answer, else null. */
@@ -16,6 +16,7 @@ export interface AvailabilityCopyView {
 export interface AvailabilityReader {
   banksWithFree(q: { sizes: readonly string[]; bankIds?: readonly string[] | undefined; limit: number }): Promise<FreeAt[]>;
   bankAvailability(bankId: string): Promise<BankAvailability>;
+  fleetAvailability(): Promise<FleetSizeAvailability[]>;
 }
 
 export function availabilityReader(db: Queryable, copy: AvailabilityCopyView | null): AvailabilityReader {
@@ -31,6 +32,9 @@ export function availabilityReader(db: Queryable, copy: AvailabilityCopyView | n
     },
     async bankAvailability(bankId) {
       return fromCopy()?.bankAvailability(bankId) ?? bankAvailability(db, bankId);
+    },
+    async fleetAvailability() {
+      return fromCopy()?.fleetAvailability() ?? fleetAvailability(db);
     },
   };
 }

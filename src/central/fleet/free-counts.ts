@@ -1,21 +1,33 @@
 /**
- * Free lockers per bank and size, held in memory: the same answers as banksWithFree and
- * bankAvailability (./queries.ts) give from central.locker_counts, without a database round
- * trip. Only data and the two questions here; keeping it fresh is ./free-counts-copy.ts's job.
+ * Free lockers per bank and size, held in memory: the same answers as banksWithFree,
+ * bankAvailability and fleetAvailability (./queries.ts) give from central.locker_counts,
+ * without a database round trip. Only data and the questions here; keeping it fresh is
+ * ./free-counts-copy.ts's job.
  */
-import type { BankAvailability, FreeAt, Queryable } from "./queries.js";
+import type { BankAvailability, FleetSizeAvailability, FreeAt, Queryable } from "./queries.js";
 
-/** One bank's sizes (every size it has lockers of, whatever their status) and the free lockers of each. */
-type BankSizes = Map<string, number>;
+/** One bank's sizes (every size it has lockers of, whatever their status): its free and all lockers of each. */
+type BankSizes = Map<string, { free: number; total: number }>;
 
 interface CountRow {
   bank_id: string;
   size: string;
   free: number;
+  total: number;
 }
 
-/** Per bank and known size, the free lockers: what bankAvailability reads (size '' is "not known yet"). */
-const COUNTS_SQL = `SELECT bank_id, size, COALESCE(sum(n) FILTER (WHERE status = 'AVAILABLE'), 0)::int AS free
+/** The fleet's sums per size, kept as banks change (a read is then one pass over the sizes, not the banks). */
+interface SizeSums {
+  free: number;
+  total: number;
+  /** Banks with a free locker of the size. */
+  banksWithFree: number;
+  /** Banks with a count of the size (the size is listed while one has). */
+  banks: number;
+}
+
+/** Per bank and known size, the free and all lockers: what bankAvailability reads (size '' is "not known yet"). */
+const COUNTS_SQL = `SELECT bank_id, size, COALESCE(sum(n) FILTER (WHERE status = 'AVAILABLE'), 0)::int AS free, sum(n)::int AS total
   FROM central.locker_counts WHERE size <> '' %WHERE% GROUP BY bank_id, size`;
 
 /** Every bank's counts (one statement: 35,000 banks are about 100,000 rows). */
@@ -34,6 +46,7 @@ const byCode = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export class FreeCounts {
   private readonly banks = new Map<string, BankSizes>();
+  private readonly sums = new Map<string, SizeSums>();
   /** Bank ids in order, for "anywhere in the fleet" (rebuilt only when a bank comes or goes). */
   private ordered: string[] | null = null;
 
@@ -45,6 +58,7 @@ export class FreeCounts {
   /** Replace everything (a reload). */
   replaceAll(rows: readonly CountRow[]): void {
     this.banks.clear();
+    this.sums.clear();
     this.ordered = null;
     this.put(rows);
   }
@@ -52,9 +66,23 @@ export class FreeCounts {
   /** Replace these banks' counts with the rows read for them (a bank without rows is dropped). */
   replaceBanks(bankIds: Iterable<string>, rows: readonly CountRow[]): void {
     for (const id of bankIds) {
-      if (this.banks.delete(id)) this.ordered = null;
+      const sizes = this.banks.get(id);
+      if (!sizes) continue;
+      for (const [size, c] of sizes) this.addToSums(size, c, -1);
+      this.banks.delete(id);
+      this.ordered = null;
     }
     this.put(rows);
+  }
+
+  private addToSums(size: string, c: { free: number; total: number }, sign: 1 | -1): void {
+    let t = this.sums.get(size);
+    if (!t) this.sums.set(size, (t = { free: 0, total: 0, banksWithFree: 0, banks: 0 }));
+    t.free += sign * c.free;
+    t.total += sign * c.total;
+    if (c.free > 0) t.banksWithFree += sign;
+    t.banks += sign;
+    if (t.banks === 0) this.sums.delete(size);
   }
 
   private put(rows: readonly CountRow[]): void {
@@ -65,7 +93,11 @@ export class FreeCounts {
         this.banks.set(r.bank_id, sizes);
         this.ordered = null;
       }
-      sizes.set(r.size, r.free);
+      const old = sizes.get(r.size);
+      if (old) this.addToSums(r.size, old, -1);
+      const c = { free: r.free, total: r.total };
+      sizes.set(r.size, c);
+      this.addToSums(r.size, c, 1);
     }
   }
 
@@ -73,7 +105,7 @@ export class FreeCounts {
     if (!sizes) return 0;
     let free = 0;
     for (const s of wanted) {
-      const n = sizes.get(s);
+      const n = sizes.get(s)?.free;
       if (n !== undefined && n > 0) free += n;
     }
     return free;
@@ -103,6 +135,13 @@ export class FreeCounts {
   bankAvailability(bankId: string): BankAvailability {
     const sizes = this.banks.get(bankId);
     if (!sizes) return { bankId, free: {} };
-    return { bankId, free: Object.fromEntries([...sizes].sort(([a], [b]) => byCode(a, b))) };
+    return { bankId, free: Object.fromEntries([...sizes].sort(([a], [b]) => byCode(a, b)).map(([size, c]) => [size, c.free])) };
+  }
+
+  /** As fleetAvailability: per size, in order, the fleet's free and all lockers and the banks with one free. */
+  fleetAvailability(): FleetSizeAvailability[] {
+    return [...this.sums]
+      .sort(([a], [b]) => byCode(a, b))
+      .map(([size, t]) => ({ size, free: t.free, total: t.total, banksWithFree: t.banksWithFree }));
   }
 }

@@ -422,8 +422,15 @@ export async function banksWithFree(db: Queryable, q: { sizes: readonly string[]
   return r.rows.map((x) => ({ bankId: x.bank_id, free: x.free }));
 }
 
+export interface FleetSizeAvailability {
+  size: string;
+  free: number;
+  total: number;
+  banksWithFree: number;
+}
+
 /** Free and total lockers per size across the fleet. */
-export async function fleetAvailability(db: Queryable): Promise<{ size: string; free: number; total: number; banksWithFree: number }[]> {
+export async function fleetAvailability(db: Queryable): Promise<FleetSizeAvailability[]> {
   const r = await db.query<{ size: string; free: string; total: string; banks: string }>(
     `SELECT size, COALESCE(sum(n) FILTER (WHERE status = 'AVAILABLE'), 0) AS free, sum(n) AS total,
             count(DISTINCT bank_id) FILTER (WHERE status = 'AVAILABLE' AND n > 0) AS banks

@@ -13,7 +13,6 @@ import {
   bankLockers,
   bankParcels,
   commandLog,
-  fleetAvailability,
   fleetSummary,
   getBank,
   listBanks,
@@ -200,10 +199,11 @@ export function fleetRoutes({ db, settings, pagePollMs, copy = null }: FleetRout
       path: "/fleet/availability/sizes",
       tag: "availability",
       summary: "Free and total lockers per size across the fleet",
+      description: "From the instance's in-memory copy of the counts while it is fresh, else from PostgreSQL's count table (as /fleet/availability).",
       access: ["viewer", "operator"],
       responses: { 200: { description: "per size", schema: fleetAvailabilityView } },
       handler: async (_input, _req, res) => {
-        res.json({ sizes: await fleetAvailability(db) });
+        res.json({ sizes: await availability.fleetAvailability() });
       },
     }),
     defineRoute({

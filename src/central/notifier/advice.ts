@@ -67,7 +67,10 @@ export async function submitAdvice(db: pg.Pool, a: AdviceInput, by: string, now:
     // a row another request inserted between our look and our insert: it may have asked
     const wasReachable = before.rows[0]?.reachable ?? !created;
     if (row.status === "waiting" && (reachable || wasReachable)) {
-      await c.query("SELECT central.put_advice_hint($1, $2, $3, $4)", [a.bankId, a.trackingRef, reachable, row.expires_at]);
+      // The service's clock decides the advice's life (expireAdvice withdraws the hint). The
+      // hint's own expiry is compared with PostgreSQL's now() by the bank's pull: it gets the
+      // advice's remaining life on that clock, not an instant of the service's.
+      await c.query("SELECT central.put_advice_hint($1, $2, $3, now() + ($4::timestamptz - $5::timestamptz))", [a.bankId, a.trackingRef, reachable, row.expires_at, new Date(now)]);
     }
     await c.query("COMMIT");
     return { advice: view(row), created };

@@ -9,10 +9,23 @@ import type { Channel, MessageKind } from "./templates.js";
 type Db = pg.ClientBase | pg.Pool;
 const ts = (ms: number) => new Date(ms);
 
-/** Advice never matched by its deadline expires. Returns how many. */
+/**
+ * Advice never matched by its deadline expires; one that asked for a reachable door withdraws
+ * its hint, so the banks follow this clock rather than the hint's own expiry on PostgreSQL's
+ * (see submitAdvice). The withdrawal is handed out for a day. Returns how many expired.
+ */
 export async function expireAdvice(db: Db, now: number): Promise<number> {
-  const r = await db.query("UPDATE central.advice SET status = 'expired', updated_at = $1 WHERE status = 'waiting' AND expires_at <= $1", [ts(now)]);
-  return r.rowCount ?? 0;
+  const r = await db.query<{ n: number }>(
+    `WITH e AS (
+       UPDATE central.advice SET status = 'expired', updated_at = $1 WHERE status = 'waiting' AND expires_at <= $1
+       RETURNING bank_id, tracking_ref, reachable
+     ), w AS (
+       SELECT central.put_advice_hint(bank_id, tracking_ref, false, now() + interval '1 day') FROM e WHERE reachable
+     )
+     SELECT (SELECT count(*) FROM e)::int AS n, (SELECT count(*) FROM w) AS withdrawn`,
+    [ts(now)],
+  );
+  return r.rows[0]!.n;
 }
 
 /**
