@@ -131,7 +131,7 @@ type Via = "keypad" | "scanner";
 async function sample(rig: ExternalRig, p: Parcel, via: Via): Promise<Breakdown> {
   const unlocked = rig.unlockOf(p.lockerId);
   const s0 = rig.schedWait();
-  const t0 = via === "keypad" ? rig.typeCode(p.pickupCode) : rig.scan(p.pickupToken);
+  const t0 = via === "keypad" ? rig.typeCode(p.pickupCode) : await rig.scan(p.pickupToken);
   const at = await unlocked;
   const s1 = rig.schedWait();
   const trace = await rig.trace(t0 - 1, at);

@@ -4,7 +4,8 @@
  * - keypad: 8-byte HID boot-keyboard reports written into a FIFO the daemon reads like
  *   /dev/hidrawN (see fifo-hid.ts for why not a real hidraw device);
  * - scanner: a serial scanner on a socat pty (the daemon's SerialScanner on one end, this
- *   process writing "token\r" on the other);
+ *   process writing "token\r" on the other, a byte at a time at the scanner's baud rate, as a
+ *   real one sends it: paced-serial.ts);
  * - lock boards: the real CU16 driver on a socat pty; this process answers as the boards
  *   (src/simulator BoardBus, a person opening and closing doors) and timestamps each unlock
  *   frame as it arrives.
@@ -21,7 +22,11 @@ import { PACKAGE_ROOT } from "../../src/system/paths.js";
 import type { Span, StageRecord } from "../../src/system/trace.js";
 import { openPtyPair, type PtyPair } from "../../test/support/pty-pair.js";
 import { deployedNodeFlags } from "./daemon.js";
+import { PacedWriter } from "./paced-serial.js";
 import { nowMs } from "./stats.js";
+
+/** The scanner's line: the daemon's configured baud rate, and the pace of the rig's scans. */
+export const SCANNER_BAUD = 9600;
 
 /** Boards 0-3 hold S and M lockers (the customers'), 4-5 L lockers (the flooding couriers'). */
 export const BOARDS = [0, 1, 2, 3, 4, 5];
@@ -81,6 +86,7 @@ export class ExternalRig {
   private bus: BoardBus | null = null;
   private fifoFd = -1;
   private scannerFd = -1;
+  private readonly paced = new PacedWriter();
   private readonly waiters = new Map<string, (at: number) => void>();
   /** The bus's last frames both ways, for explaining a sample whose unlock frame never came. */
   readonly traffic: { at: number; dir: "in" | "out"; hex: string }[] = [];
@@ -136,7 +142,7 @@ export class ExternalRig {
       api: { tokens: [{ name: "bench", role: "technician", sha256: createHash("sha256").update(this.token).digest("hex") }] },
       log: { level: process.env.BENCH_DAEMON_LOG ?? "info", pretty: false },
       hardware: { driver: "cu16", serial: { path: board.device, pollMs: 100, responseTimeoutMs: 250, retries: 2 }, cu16: { lockedBit: 1 } },
-      input: { scanner: { type: "serial", path: scanner.device, suffix: "CR" } },
+      input: { scanner: { type: "serial", path: scanner.device, baudRate: SCANNER_BAUD, suffix: "CR" } },
       // Doors here move many times a minute, far faster than people: no flap detection.
       doors: { flapWindowMs: 1, flapMaxChanges: 1000 },
       // The sweep runs every second instead of every minute: it is part of the load.
@@ -263,11 +269,13 @@ export class ExternalRig {
     return t0;
   }
 
-  /** Scan a token: the scanner sends it and CR in one go; returns when written. */
-  scan(text: string): number {
-    const t0 = nowMs();
-    writeSync(this.scannerFd, Buffer.from(text + "\r", "latin1"));
-    return t0;
+  /**
+   * Scan a token: the scanner sends it and CR a byte at a time at SCANNER_BAUD (a 32-character
+   * token: 34 ms); resolves with the time the final byte, the CR, was written.
+   */
+  async scan(text: string): Promise<number> {
+    const w = await this.paced.write(this.scannerFd, Buffer.from(text + "\r", "latin1"), SCANNER_BAUD);
+    return w.last;
   }
 
   async post(path: string, body: unknown): Promise<{ status: number; body: Record<string, unknown> }> {
@@ -293,6 +301,7 @@ export class ExternalRig {
     }
     await this.bus?.stop();
     this.bus = null;
+    await this.paced.close();
     for (const fd of [this.fifoFd, this.scannerFd]) if (fd >= 0) closeSync(fd);
     this.fifoFd = this.scannerFd = -1;
     for (const p of this.ptys.splice(0)) await p.close();

@@ -28,4 +28,11 @@ export interface DoorCommander {
    * hardware keeps its bus free for it (no new status poll; bounded by the driver).
    */
   expectUnlock?(): void;
+  /**
+   * A customer's unlock is imminent (a whole code typed, a scan arriving): for up to holdMs the
+   * door hardware starts nothing on its bus but a pickup's unlock. Ends when that unlock comes.
+   */
+  pickupImminent?(holdMs: number): void;
+  /** The imminent unlock is not coming (entry cleared, not a pickup, pickup refused). */
+  pickupNotComing?(): void;
 }

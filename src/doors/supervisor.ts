@@ -225,14 +225,22 @@ export class DoorSupervisor implements DoorCommander {
     return unstable.length ? new Set([...offline, ...unstable]) : offline;
   }
 
-  /**
-   * Lockers whose door stands open with no operation under way (forced, or found open
-   * at start), including one whose sensor reads open and is still settling: not for a new parcel.
-   */
   expectUnlock(): void {
     this.bank.holdPolls?.(TYPING_HOLD_MS);
   }
 
+  pickupImminent(holdMs: number): void {
+    this.bank.holdLineForPickup?.(holdMs);
+  }
+
+  pickupNotComing(): void {
+    this.bank.releaseLineHold?.();
+  }
+
+  /**
+   * Lockers whose door stands open with no operation under way (forced, or found open
+   * at start), including one whose sensor reads open and is still settling: not for a new parcel.
+   */
   openUnattended(): ReadonlySet<string> {
     const open = new Set<string>();
     for (const [id, pos] of this.bank.doors()) if (pos === "open" && this.phase(id).kind === "idle") open.add(id);

@@ -52,6 +52,16 @@ export interface LockBank {
    * exchange. The driver bounds it: a whole poll round still runs every few seconds.
    */
   holdPolls?(ms: number): void;
+  /**
+   * Optional capability: a customer's unlock is imminent (a whole code typed, a scan arriving):
+   * for up to ms start nothing on a shared bus but a pickup's unlock (no poll, no other unlock),
+   * so the pickup does not wait for an exchange that started just before it. Ends when the
+   * pickup's unlock comes or releaseLineHold() is called; the driver bounds the hold and how
+   * long anything waits because of it, and never cuts short an exchange under way.
+   */
+  holdLineForPickup?(ms: number): void;
+  /** The imminent unlock is not coming (the entry was cleared, the scan was not a pickup). */
+  releaseLineHold?(): void;
   /** Switch every output off now. */
   allOff(): Promise<void>;
   /** All outputs off, then release the hardware. Safe to call twice. */

@@ -15,6 +15,11 @@ export interface Scan {
 
 export interface DeviceListener<T> {
   input(value: T): void;
+  /**
+   * The first bytes of a value arrived and the rest is on its way (a scanner: a code's first
+   * characters, before its suffix): whoever acts on it can get ready (the bus held for a pickup).
+   */
+  arriving?(): void;
   /** The device came (back) or went away. */
   connected?(connected: boolean): void;
 }

@@ -15,6 +15,11 @@ export class HidPosDecoder {
 
   constructor(private readonly limit: number) {}
 
+  /** No code is part-way through: the next report of ours begins one. */
+  get between(): boolean {
+    return this.parts === "" && !this.discarding;
+  }
+
   feed(report: Uint8Array): PosResult {
     if (report.length < 6) return { done: false, reason: `report of ${report.length} bytes` };
     if (report[0] !== POS_REPORT_ID) return { done: false, reason: `report id ${report[0]}` };

@@ -7,7 +7,7 @@ import { BootKeyboardDecoder } from "./boot-keyboard.js";
 import type { DeviceListener, Scan, ScannerDevice } from "./devices.js";
 import type { HidAccess, HidMatch } from "./hid-access.js";
 import { type HidConnection, startHidInput } from "./hid-connection.js";
-import { HidPosDecoder } from "./hid-pos.js";
+import { HidPosDecoder, POS_REPORT_ID } from "./hid-pos.js";
 import type { ScanRules } from "./scan-filter.js";
 import { ScanFramer, type Suffix } from "./scan-framer.js";
 import { ScanPipeline } from "./scan-pipeline.js";
@@ -73,6 +73,8 @@ export class HidScanner implements ScannerDevice {
     const decoder = new HidPosDecoder(pipeline.frameLimit);
     return {
       report: (r: Buffer) => {
+        // a scan's first report (a code's first part, or the whole of a short one)
+        if (decoder.between && r[0] === POS_REPORT_ID) pipeline.started();
         const res = decoder.feed(r);
         if (res.done) pipeline.frame(res.raw);
         else if (res.reason) this.log.debug({ reason: res.reason }, "scanner report ignored");

@@ -7,6 +7,8 @@ export type Suffix = "CR" | "LF" | "CRLF" | "TAB";
 
 export interface FramerSink {
   frame(raw: string): void;
+  /** A code's first character was read; its end is still to come. */
+  started?(): void;
   /** A run dropped for being longer than the limit (its length so far). */
   overlong(length: number): void;
 }
@@ -52,6 +54,7 @@ export class ScanFramer {
       return;
     }
     this.buf += c;
+    if (this.buf.length === 1) this.sink.started?.();
     if (this.buf.length > this.limit) {
       this.discarding = true;
       this.dropped = this.buf.length;

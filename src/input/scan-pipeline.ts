@@ -21,6 +21,11 @@ export class ScanPipeline {
     return this.rules.maxLength + 3;
   }
 
+  /** A code's first bytes were read: tell the listener one is on its way. */
+  started(): void {
+    this.listener.arriving?.();
+  }
+
   frame(raw: string): void {
     const r = acceptScan(raw, this.rules);
     if (r.ok) return this.listener.input(r.scan);

@@ -38,6 +38,8 @@ export class SimScanner implements ScannerDevice {
 
   /** Scan a code (an AIM prefix such as "]Q1" may lead); false when the filter dropped it. */
   scan(raw: string): boolean {
+    // as a real scanner's first bytes would, ahead of the whole code
+    this.listener?.arriving?.();
     const r = acceptScan(raw, this.rules);
     if (r.ok) this.listener?.input(r.scan);
     return r.ok;

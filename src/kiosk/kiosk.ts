@@ -12,11 +12,12 @@ import type { BankContext } from "../bank/context.js";
 import { courierSessionEnded, courierSessionStarted } from "../bank/couriers.js";
 import { isLockerdError } from "../basics/errors.js";
 import { looksLikePickupToken, pickupByToken } from "../bank/pickup-token.js";
-import { pickupByCode, type PickupSource } from "../bank/pickup.js";
+import { pickupByCode, type PickupResult, type PickupSource } from "../bank/pickup.js";
 import { looksLikePass } from "../signing/pass.js";
 import { openNext, type Collecting } from "./collecting.js";
 import { DoorAnswers } from "./door-answers.js";
 import { passStanding, presentPass } from "./pass-scans.js";
+import { PICKUP_HOLD_MS, PickupHold } from "./pickup-hold.js";
 import type { TimerHandle } from "../basics/ports.js";
 import type { KeypadKey, Scan } from "../input/devices.js";
 import type { Indicator, Pattern } from "../output/indicator.js";
@@ -65,9 +66,11 @@ export class Kiosk {
   private idleTimer: TimerHandle | null = null;
   private unsubscribe: (() => void) | null = null;
   private readonly log: Logger;
+  private readonly busHold: PickupHold;
 
   constructor(private readonly deps: KioskDeps) {
     this.log = deps.log;
+    this.busHold = new PickupHold(deps.ctx.doors);
   }
 
   start(): void {
@@ -103,6 +106,11 @@ export class Kiosk {
     this.enqueue(() => (this.mode.kind === "customer" ? this.customerScan(s) : this.courierScan(s)));
   }
 
+  /** A scan has begun at the scanner (its first bytes): at the customer's kiosk, likely a pickup token. */
+  scanArriving(): void {
+    if (this.mode.kind === "customer") this.busHold.hold(PICKUP_HOLD_MS.scan);
+  }
+
   /** The keypad came or went: a half-typed code does not survive an unplug. */
   keypadConnected(connected: boolean): void {
     this.enqueue(() => {
@@ -129,12 +137,16 @@ export class Kiosk {
       }
       const entry = m.entry;
       const pin = m.pin;
-      this.clearEntry();
+      // a code's hold on the bus stands until its unlock (submitCode holds it again)
+      this.clearEntry(!pin);
       return pin ? this.submitPin(entry) : this.submitCode(entry);
     }
     if (m.entry.length < MAX_ENTRY) m.entry += k;
     // A pickup code is on its way: the door hardware keeps its bus free for the unlock.
     if (!m.pin) this.deps.ctx.doors.expectUnlock?.();
+    // A whole code: Enter is next, and with it the unlock (a digit more and it is not a code).
+    if (!m.pin && this.deps.ctx.codes.isWellFormed(m.entry)) this.busHold.hold(PICKUP_HOLD_MS.code);
+    else this.busHold.letGo();
     this.armIdle(this.deps.settings.customerIdleMs, () =>
       this.enqueue(() => {
         this.log.info("half-typed entry forgotten after inactivity");
@@ -143,10 +155,11 @@ export class Kiosk {
     );
   }
 
-  private clearEntry(): void {
+  private clearEntry(submitting = false): void {
     if (this.mode.kind !== "customer") return;
     this.mode.entry = "";
     this.mode.pin = false;
+    if (!submitting) this.busHold.letGo();
     this.idleTimer?.cancel();
     this.idleTimer = null;
   }
@@ -155,16 +168,25 @@ export class Kiosk {
     return { channel: "keypad", id: this.deps.settings.keypadName };
   }
 
-  /** Checked, committed and unlocking now; the door's answer comes off the queue. */
   private submitCode(code: string): void {
+    this.startPickup("pickup at the keypad", () => pickupByCode(this.deps.ctx, code, this.keypadSource()));
+  }
+
+  /** Checked, committed and unlocking now, the bus held for it; the door's answer comes off the queue. */
+  private startPickup(what: string, pickup: () => Promise<PickupResult>): void {
     mark("kiosk.start");
+    const held = this.busHold.hold(PICKUP_HOLD_MS.submit);
     this.doorAnswers.track(
-      pickupByCode(this.deps.ctx, code, this.keypadSource()).then(
+      pickup().then(
         (r) => {
-          this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup at the keypad");
+          this.busHold.served(held);
+          this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, what);
           this.show("door_opening");
         },
-        (e: unknown) => this.showFailure(e, "pickup at the keypad failed"),
+        (e: unknown) => {
+          this.busHold.letGo(held);
+          this.showFailure(e, `${what} failed`);
+        },
       ),
     );
   }
@@ -182,6 +204,7 @@ export class Kiosk {
   }
 
   private async customerScan(s: Scan): Promise<void> {
+    if (!looksLikePickupToken(s.text)) this.busHold.letGo();
     if (looksLikePass(s.text)) return this.passScan(s.text);
     const courier = this.deps.couriers.byBadge(s.text);
     if (courier) return this.startCourier(courier, "badge");
@@ -190,16 +213,7 @@ export class Kiosk {
       return this.show("rejected");
     }
     // Not attempt-limited, and not blocked by a keypad lockout: tokens cannot be guessed.
-    mark("kiosk.start");
-    this.doorAnswers.track(
-      pickupByToken(this.deps.ctx, s.text, { channel: "scanner", id: this.deps.settings.scannerName }).then(
-        (r) => {
-          this.log.info({ lockerId: r.lockerId, parcelId: r.parcelId }, "pickup by scanned token");
-          this.show("door_opening");
-        },
-        (e: unknown) => this.showFailure(e, "pickup by scanned token failed"),
-      ),
-    );
+    this.startPickup("pickup by scanned token", () => pickupByToken(this.deps.ctx, s.text, { channel: "scanner", id: this.deps.settings.scannerName }));
   }
 
   // ---- couriers -------------------------------------------------------------------------

@@ -68,7 +68,7 @@ export async function startKiosk(cfg: ResolvedConfig, parts: KioskParts, log: Lo
       klog.info({ kind: parts.keypad.kind }, "keypad started");
     }
     if (parts.scanner) {
-      await parts.scanner.start({ input: (s) => kiosk.scan(s) });
+      await parts.scanner.start({ input: (s) => kiosk.scan(s), arriving: () => kiosk.scanArriving() });
       started.push(parts.scanner);
       klog.info({ kind: parts.scanner.kind }, "scanner started");
     }

@@ -5,6 +5,9 @@ import type { SerialLine } from "../../src/drivers/serial/line.js";
 import { LineQueue } from "../../src/drivers/serial/line-queue.js";
 import { ReplyMatcher, ReplyTimeoutError } from "../../src/drivers/serial/matcher.js";
 import { interFrameGapMs } from "../../src/drivers/serial/line.js";
+import { FakeClock } from "../support/clock.js";
+
+const settle = () => new Promise((r) => setImmediate(r));
 
 /** An in-memory line: records what is written, and lets the test answer. */
 class ScriptedLine implements SerialLine {
@@ -156,16 +159,16 @@ describe("serial link", () => {
 
 describe("line queue", () => {
   it("waits out the gap after bytes were received", async () => {
-    let now = 0;
-    const q = new LineQueue(5, () => now);
+    const clock = new FakeClock(0);
+    const q = new LineQueue(5, clock);
     q.noteActivity();
     const ran: number[] = [];
     const p = q.run(async () => {
-      ran.push(now);
+      ran.push(clock.now());
     });
-    await new Promise((r) => setTimeout(r, 20));
+    await settle();
     expect(ran).toEqual([]); // the clock has not moved: the line is still "busy"
-    now = 5;
+    clock.advance(5);
     await p;
     expect(ran).toEqual([5]);
   });

@@ -123,6 +123,25 @@ describe("Modbus-RTU relay board driver against simulated boards over a pty", ()
     expect(h.bus.board(2).energised.size).toBe(0);
   });
 
+  it("a board whose relays are not known off is told so first: a hold for a customer's pickup does not stop the bus meanwhile", async () => {
+    h = await startHarness({
+      protocol: "modbus-relay",
+      wiring: WIRING,
+      person: NO_PERSON,
+      hardware: RELAY,
+      before: (bus) => {
+        bus.board(2).behaviour.silent = true;
+      },
+    });
+    expect(h.bank.offline().has("A04")).toBe(true);
+    h.bank.holdLineForPickup!(1000);
+    const from = h.bus.received.length;
+    await new Promise((r) => setTimeout(r, 400));
+    expect(h.bus.received.length, "the bus kept moving (polls, the all-off probes of board 2)").toBeGreaterThan(from + 2);
+    h.bus.board(2).behaviour.silent = false;
+    await waitFor("board 2 online", () => !h!.bank.offline().has("A04"));
+  });
+
   it("stopping the bank switches every relay of every board off before the line closes", async () => {
     h = await startHarness({ protocol: "modbus-relay", wiring: WIRING, person: NO_PERSON, hardware: RELAY });
     h.bus.board(1).hold(2);

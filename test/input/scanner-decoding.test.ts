@@ -48,6 +48,13 @@ describe("scan framing", () => {
     expect(run("TAB", ["AB\tCD\t"]).frames).toEqual(["AB", "CD"]);
   });
 
+  it("tells its sink when a code's first character arrives, once per code, before the code", () => {
+    const seen: string[] = [];
+    const f = new ScanFramer("CRLF", 10, { frame: (r) => seen.push(`frame ${r}`), overlong: () => undefined, started: () => seen.push("started") });
+    for (const c of ["\r\n", "AB", "C\r", "\nD", "E\r\n"]) f.push(c);
+    expect(seen).toEqual(["started", "frame ABC", "started", "frame DE"]);
+  });
+
   it("drops an overlong run up to the next suffix and keeps going", () => {
     const r = run("CR", ["0123456789ABCDEF", "GH\rOK\r"]);
     expect(r.frames).toEqual(["OK"]);
@@ -88,12 +95,17 @@ describe("the HID scanner device", () => {
     const hid = new FakeHid();
     const dev = hid.add({ path: "s", vendorId: 1, productId: 2, usagePage: 1 });
     const scans: Scan[] = [];
+    let arriving = 0;
     const sc = new HidScanner(hid, { match: { path: "s" }, protocol: "keyboard", suffix: "CR", rules }, testLogger());
-    await sc.start({ input: (s) => scans.push(s) });
+    await sc.start({ input: (s) => scans.push(s), arriving: () => arriving++ });
     // "]Q1" = ] (0x30), shift+q (0x14), 1 (0x1E); then "Ab9", Enter.
     const keys: [number, number][] = [[0, 0x30], [2, 0x14], [0, 0x1e], [2, 0x04], [0, 0x05], [0, 0x26], [0, 0x28]];
-    for (const [m, k] of keys) dev.send(report(m, k), report(0));
+    dev.send(report(...keys[0]!));
+    expect(arriving, "the first report announces a scan").toBe(1);
+    dev.send(report(0));
+    for (const [m, k] of keys.slice(1)) dev.send(report(m, k), report(0));
     expect(scans).toEqual([{ text: "Ab9", symbology: "Q1" }]);
+    expect(arriving).toBe(1);
     // A key with no character (F1) poisons the code being typed.
     for (const [m, k] of [[0, 0x04], [0, 0x3a], [0, 0x05], [0, 0x28]] as [number, number][]) dev.send(report(m, k), report(0));
     expect(scans).toHaveLength(1);
@@ -105,15 +117,21 @@ describe("the HID scanner device", () => {
     const hid = new FakeHid();
     hid.add({ path: "kbd", vendorId: 5, productId: 6, usagePage: 1 });
     const dev = hid.add({ path: "pos", vendorId: 5, productId: 6, usagePage: 0x8c });
-    const scans: Scan[] = [];
+    const seen: string[] = [];
     const sc = new HidScanner(hid, { match: { vendorId: 5, productId: 6 }, protocol: "pos", suffix: "CR", rules }, testLogger());
-    await sc.start({ input: (s) => scans.push(s) });
+    await sc.start({ input: (s) => seen.push(`scan ${s.text}`), arriving: () => seen.push("arriving") });
     const r = Buffer.alloc(64);
     r[0] = 2;
     r[1] = 5;
     r.write("]C0PARCL", 2, "latin1");
+    r[63] = 1; // continued in the next report
     dev.send(r);
-    expect(scans).toEqual([{ text: "PARCL", symbology: "C0" }]);
+    expect(seen, "the first report of a scan announces it").toEqual(["arriving"]);
+    r[1] = 1;
+    r.write("]C0X", 2, "latin1");
+    r[63] = 0;
+    dev.send(r);
+    expect(seen).toEqual(["arriving", "scan PARCLX"]);
     await sc.stop();
   });
 });

@@ -64,6 +64,22 @@ describe("a serial scanner over a pty pair", () => {
     ]);
   });
 
+  it("announces a scan when its first bytes arrive, before its CR", async () => {
+    const pair = await openPtyPair(dir);
+    pairs.push(pair);
+    const seen: string[] = [];
+    scanner = new SerialScanner({ path: pair.device, baudRate: 9600, suffix: "CR", rules: { maxLength: 64, allowedSymbologies: [] } }, testLogger());
+    await scanner.start({ input: (s) => seen.push(`scan ${s.text}`), arriving: () => seen.push("arriving") });
+    const peer = await peerPort(pair.peer, 9600);
+    await write(peer, "ABCD");
+    await waitFor(() => seen.length === 1);
+    expect(seen).toEqual(["arriving"]);
+    await write(peer, "EFGH");
+    await write(peer, "\r");
+    await waitFor(() => seen.length === 2);
+    expect(seen).toEqual(["arriving", "scan ABCDEFGH"]);
+  });
+
   it("reopens the port when the scanner comes back on the same path", async () => {
     let pair = await openPtyPair(dir);
     pairs.push(pair);

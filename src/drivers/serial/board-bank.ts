@@ -157,11 +157,29 @@ export class BoardLockBank implements LockBank {
     this.pollsHeldUntil = Math.max(this.pollsHeldUntil, Date.now() + Math.min(ms, MAX_POLL_HOLD_MS));
   }
 
+  /**
+   * A customer's unlock is imminent: no exchange but a pickup starts on the bus for up to ms
+   * (the line queue bounds it, and bounds how long anything waits because of it). Not while a
+   * board's outputs are not known to be off: telling it so goes first, whatever waits.
+   */
+  holdLineForPickup(ms: number): void {
+    if (!this.started || !this.lineOpen || this.stopped || this.outputsUnknown()) return;
+    this.link.holdForPickup(ms);
+  }
+
+  releaseLineHold(): void {
+    this.link.releaseHold();
+  }
+
+  private outputsUnknown(): boolean {
+    return !!this.opts.protocol.allOff && this.boards.some((b) => !b.outputsOff);
+  }
+
   private pollsHeld(): boolean {
     const now = Date.now();
     if (!this.started || now >= this.pollsHeldUntil || now - this.lastWholeRoundAt >= MAX_POLL_HOLD_MS) return false;
     // A board whose outputs are not known to be off is told so first, whatever waits.
-    return !(this.opts.protocol.allOff && this.boards.some((b) => !b.outputsOff));
+    return !this.outputsUnknown();
   }
 
   doors(): ReadonlyMap<string, DoorPosition> {
@@ -231,6 +249,7 @@ export class BoardLockBank implements LockBank {
     this.stopped ??= (async () => {
       if (this.timer) clearTimeout(this.timer);
       this.timer = null;
+      this.link.releaseHold();
       // Outputs to a safe state before the line closes.
       await this.allOff().catch(() => undefined);
       await this.link.close();
@@ -351,6 +370,8 @@ export class BoardLockBank implements LockBank {
         b.nextTryAt = 0;
         b.outputsOff = false;
       }
+      // their outputs are not known off any more: nothing holds that news back
+      if (this.opts.protocol.allOff) this.link.releaseHold();
       return true;
     } catch (e) {
       this.lineFailures++;

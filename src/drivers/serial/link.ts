@@ -81,6 +81,16 @@ export class SerialLink implements BusLink {
     };
   }
 
+  /** A customer's unlock is imminent: only pickups start for up to ms (see LineQueue). */
+  holdForPickup(ms: number): void {
+    this.queue.holdForPickup(ms);
+  }
+
+  /** The imminent unlock is not coming: every exchange may start again. */
+  releaseHold(): void {
+    this.queue.release();
+  }
+
   /** Send a frame that the board does not answer. */
   send(frame: Uint8Array, opts: ExchangeOptions = ROUTINE): Promise<void> {
     const traced = opts.traced;
