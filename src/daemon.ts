@@ -52,6 +52,11 @@ export interface DaemonOptions {
   http?: boolean;
   /** Keypad, scanner, indicator built by the caller (tests); otherwise from the configuration. */
   input?: KioskDeviceOverrides;
+  /**
+   * The disk did not confirm a deferred flush (store/wal-flush.ts). Default: rethrown outside any
+   * promise, so the process's uncaughtException handler (main.ts: outputs off, exit 1) ends it.
+   */
+  onStorageFailure?: (e: Error) => void;
 }
 
 export interface Daemon {
@@ -146,6 +151,15 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     // 2. storage: ballast, full-disk handling, the periodic check
     storageGuard.ensureBallast();
     store.onFull = () => storageGuard.onFull();
+    store.onCheckpointError = (err) => log.warn({ err }, "a checkpoint of the database failed; the next one tries again");
+    store.onFlushFailure =
+      opts.onStorageFailure ??
+      ((err) => {
+        log.fatal({ err }, "the disk did not confirm a write; stopping");
+        process.nextTick(() => {
+          throw err;
+        });
+      });
     stopStack.push({ name: "storage", fn: every(cfg.storage.checkIntervalMs, () => storageGuard.check(), log, "storage check failed") });
 
     // 3. the guessing bound: refuse to start when codes are too easy to guess with this configuration
