@@ -20,7 +20,7 @@ import { signInEntries } from "./bank/couriers.js";
 import type { Kiosk } from "./kiosk/kiosk.js";
 import { startKiosk, type RunningKiosk } from "./kiosk/start.js";
 
-import { createBankCore, type BankCore } from "./compose/bank.js";
+import { createBankCore, type BankCore, type BankCoreOptions } from "./compose/bank.js";
 import { loadLayout, type BankLayout } from "./config/layout.js";
 import { apiOpenForSimulator } from "./config/open-api.js";
 import type { ResolvedConfig } from "./config/load.js";
@@ -57,6 +57,8 @@ export interface DaemonOptions {
    * promise, so the process's uncaughtException handler (main.ts: outputs off, exit 1) ends it.
    */
   onStorageFailure?: (e: Error) => void;
+  /** How the deferred flush syncs files (tests hold it back); real fdatasync by default. */
+  flush?: BankCoreOptions["flush"];
 }
 
 export interface Daemon {
@@ -141,6 +143,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     couriers: cfg.couriers,
     passes: passRulesFrom(cfg),
     ...codeSealing(cfg, log),
+    ...(opts.flush ? { flush: opts.flush } : {}),
   });
   const { store, ctx } = core;
   const supervisor = core.supervisor!;

@@ -6,11 +6,13 @@
  */
 import type { DoorCommander, UnlockOptions } from "../doors/commander.js";
 import type { Store } from "../store/store.js";
+import { markLocker } from "../system/trace.js";
 
 export function durableDoors(store: Store, doors: DoorCommander): DoorCommander {
   const commander: DoorCommander = {
     async unlock(lockerId: string, intentId: number, opts?: UnlockOptions): Promise<void> {
       await store.durable();
+      markLocker("usecase.durable", lockerId);
       return doors.unlock(lockerId, intentId, opts);
     },
     unavailableLockers: () => doors.unavailableLockers(),

@@ -1,7 +1,7 @@
 /**
  * Durability off the event loop (group commit). The bank's connection commits with
- * synchronous=NORMAL: a commit appends its frames to the WAL file and returns without waiting
- * for the disk. This flusher then makes them durable with fdatasync on the WAL file, on libuv's
+ * synchronous=OFF (see Store.deferFlush): a commit appends its frames to the WAL file and
+ * returns without waiting for the disk. This flusher then makes them durable with fdatasync on the WAL file, on libuv's
  * thread pool, while the event loop goes on reading keys and scans. One flush at a time; every
  * commit made while a flush runs is carried by the next one, so a burst of commits costs one or
  * two flushes, not one each.
@@ -11,10 +11,10 @@
  * `durable()` (see compose/bank.ts, api/durable-answers.ts, sync/uplink.ts). A power cut before
  * the flush loses the commit, and nobody outside ever saw it.
  *
- * Why fdatasync of the WAL file is enough: in WAL mode with synchronous=NORMAL a commit is durable
- * once its frames are on disk (what synchronous=FULL does at every commit); SQLite itself syncs
- * the WAL before each checkpoint and the database file after it, so frames copied by a checkpoint
- * were durable first. The directory is synced too whenever the WAL file is new (created or
+ * Why fdatasync of the WAL file is enough: in WAL mode a commit is durable once its frames (and
+ * the WAL's header) are on disk, which is what synchronous=FULL syncs at every commit; the
+ * checkpoint thread's connection (synchronous=NORMAL) syncs the WAL before each checkpoint and
+ * the database file after it, so frames copied by a checkpoint were durable first. The directory is synced too whenever the WAL file is new (created or
  * replaced), so its name survives a power cut.
  *
  * A flush that fails (EIO: the card gave up) poisons the flusher: the pages it meant to write may
@@ -24,6 +24,7 @@
 import { open } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LockerdError } from "../basics/errors.js";
+import { span, spanStart } from "../system/trace.js";
 
 /** Makes the named file's written data durable (the default: fdatasync on the thread pool). */
 export type FileSync = (path: string, kind: "file" | "directory") => Promise<{ ino: number } | null>;
@@ -87,8 +88,10 @@ export class WalFlusher {
     try {
       while (this.waiters.length > 0 && !this.failure) {
         const upTo = this.committed;
+        const start = spanStart();
         try {
           await this.syncWal();
+          span("flush", start, upTo - this.flushed);
         } catch (e) {
           this.fail(e);
           return;
