@@ -234,6 +234,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         },
         ...(sync ? { sync } : {}),
         commandTrust: commandTrust(cfg),
+        foreground: kiosk.kiosk,
       });
       stopStack.push({ name: "metrics", fn: () => api.close() });
       const socket = cfg.paths.socket ? { path: cfg.paths.socket, mode: parseInt(cfg.http.socketMode, 8), group: cfg.http.socketGroup } : null;

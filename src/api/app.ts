@@ -74,7 +74,7 @@ export function createApi(deps: ApiDeps): Api {
     ...pageRoutes(),
   ];
   // the keypad and the scanner go between requests (turns.ts)
-  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes, idempotency: idempotencyKeys(deps.ctx, log), turns: oneRequestPerTurn() });
+  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes, idempotency: idempotencyKeys(deps.ctx, log), turns: oneRequestPerTurn(deps.foreground) });
   app.use(notFound);
   app.use(problemHandler(log));
   return { app, routes, metrics, openapi, close: () => metrics.close() };

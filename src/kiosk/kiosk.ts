@@ -418,11 +418,24 @@ export class Kiosk {
 
   /** One action at a time, in arrival order; a failing action never stops the queue. */
   private enqueue(fn: () => Promise<void> | void): void {
+    this.acting++;
     this.queue = this.queue
       .then(fn)
       .catch((err: unknown) => {
         this.log.error({ err }, "kiosk action failed");
         this.show("error");
+      })
+      .finally(() => {
+        if (--this.acting === 0) for (const done of this.idleWaiters.splice(0)) done();
       });
+  }
+
+  private acting = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  /** Acting for the person at the bank (a key, a scan, its pickup up to the unlock): the API's requests wait (api/turns.ts). */
+  idle(): Promise<void> | null {
+    if (this.acting === 0) return null;
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 }

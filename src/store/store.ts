@@ -109,6 +109,12 @@ export class Store {
     return this.flusher ? this.flusher.durable() : Promise.resolve();
   }
 
+  /** The deferred flush's counts (zeros when commits flush themselves). */
+  flushStats(): { flushes: number; carried: number; pending: number } {
+    const f = this.flusher;
+    return f ? { flushes: f.flushes, carried: f.carried, pending: f.pending } : { flushes: 0, carried: 0, pending: 0 };
+  }
+
   /** Commits not yet known to be on disk (0 when commits flush themselves). */
   get undurable(): number {
     return this.flusher?.pending ?? 0;
