@@ -11,7 +11,7 @@ import { markLocker } from "../system/trace.js";
 export function durableDoors(store: Store, doors: DoorCommander): DoorCommander {
   const commander: DoorCommander = {
     async unlock(lockerId: string, intentId: number, opts?: UnlockOptions): Promise<void> {
-      await store.durable();
+      await store.durable({ urgent: opts?.pickup === true });
       markLocker("usecase.durable", lockerId);
       return doors.unlock(lockerId, intentId, opts);
     },

@@ -5,10 +5,12 @@
  */
 import Database from "better-sqlite3";
 import { parentPort, workerData } from "node:worker_threads";
+import { lowerThisThread } from "../system/thread-priority.js";
 
 const port = parentPort;
 if (!port) throw new Error("checkpoint-worker.ts runs only as a worker thread");
 const { dbPath } = workerData as { dbPath: string };
+lowerThisThread();
 const db = new Database(dbPath, { fileMustExist: true });
 // Flush the WAL before copying it and the database after (what the main connection skips).
 db.pragma("synchronous = NORMAL");

@@ -28,6 +28,8 @@ export interface DeferredFlushOptions {
   path: string;
   /** How a file is flushed (tests hand in a gate); default fdatasync on the thread pool. */
   sync?: FileSync;
+  /** Least time between two flushes nobody waits for urgently (WalFlusher; default 5 ms). */
+  gapMs?: number;
   /** Commits between two checkpoints in the checkpoint thread (default 64). */
   commitsPerCheckpoint?: number;
 }
@@ -97,16 +99,19 @@ export class Store {
     // NORMAL), except when it closes, and close() turns FULL back on first.
     this.db.pragma("synchronous = OFF");
     this.db.pragma("wal_autocheckpoint = 0");
-    this.flusher = new WalFlusher(o.path, o.sync);
+    this.flusher = new WalFlusher(o.path, { ...(o.sync ? { sync: o.sync } : {}), ...(o.gapMs !== undefined ? { gapMs: o.gapMs } : {}) });
     this.flusher.onFailure = (e) => this.onFlushFailure?.(e);
     this.checkpointer = new Checkpointer(o.path, o.commitsPerCheckpoint);
     this.checkpointer.onError = (e) => this.onCheckpointError?.(e);
     return this.flusher;
   }
 
-  /** Resolves once every commit made so far is on disk (at once when commits flush themselves). */
-  durable(): Promise<void> {
-    return this.flusher ? this.flusher.durable() : Promise.resolve();
+  /**
+   * Resolves once every commit made so far is on disk (at once when commits flush themselves).
+   * `urgent`: a customer waits at a door; the flush does not wait out its spacing (wal-flush.ts).
+   */
+  durable(opts: { urgent?: boolean } = {}): Promise<void> {
+    return this.flusher ? this.flusher.durable(opts) : Promise.resolve();
   }
 
   /** The deferred flush's counts (zeros when commits flush themselves). */

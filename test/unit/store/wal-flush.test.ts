@@ -17,14 +17,14 @@ const tick = () => new Promise((r) => setImmediate(r));
 describe("the WAL flusher (durability off the event loop)", () => {
   it("resolves at once, without touching the disk, when nothing was committed since the last flush", async () => {
     const g = gatedSync();
-    const f = new WalFlusher("/data/lockerd.db", g.sync);
+    const f = new WalFlusher("/data/lockerd.db", { sync: g.sync, gapMs: 0 });
     await f.durable();
     expect(g.calls).toEqual([]);
   });
 
   it("flushes the WAL file, and the directory the first time it sees that file", async () => {
     const g = gatedSync();
-    const f = new WalFlusher("/data/lockerd.db", g.sync);
+    const f = new WalFlusher("/data/lockerd.db", { sync: g.sync, gapMs: 0 });
     f.noteCommit();
     const done = f.durable();
     await tick();
@@ -55,7 +55,7 @@ describe("the WAL flusher (durability off the event loop)", () => {
 
   it("carries every commit made during a flush in the next one (group commit), in order", async () => {
     const g = gatedSync();
-    const f = new WalFlusher("/data/lockerd.db", g.sync);
+    const f = new WalFlusher("/data/lockerd.db", { sync: g.sync, gapMs: 0 });
     f.noteCommit();
     const order: string[] = [];
     const first = f.durable().then(() => order.push("first"));
@@ -84,7 +84,7 @@ describe("the WAL flusher (durability off the event loop)", () => {
 
   it("does not resolve a waiter with a flush that started before its commit", async () => {
     const g = gatedSync();
-    const f = new WalFlusher("/data/lockerd.db", g.sync);
+    const f = new WalFlusher("/data/lockerd.db", { sync: g.sync, gapMs: 0 });
     f.noteCommit();
     const early = f.durable();
     await tick();
@@ -104,7 +104,7 @@ describe("the WAL flusher (durability off the event loop)", () => {
 
   it("a failed flush fails its waiters and every later durable(), tells the owner once, and flushes no more", async () => {
     const g = gatedSync();
-    const f = new WalFlusher("/data/lockerd.db", g.sync);
+    const f = new WalFlusher("/data/lockerd.db", { sync: g.sync, gapMs: 0 });
     const told: Error[] = [];
     f.onFailure = (e) => told.push(e);
     f.noteCommit();
@@ -123,7 +123,7 @@ describe("the WAL flusher (durability off the event loop)", () => {
 
   it("barrier() flushes what another thread wrote (the sync worker's reads), even with no commit noted here", async () => {
     const g = gatedSync();
-    const f = new WalFlusher("/data/lockerd.db", g.sync);
+    const f = new WalFlusher("/data/lockerd.db", { sync: g.sync, gapMs: 0 });
     const b = f.barrier();
     await tick();
     expect(g.calls).toHaveLength(1);
@@ -134,9 +134,44 @@ describe("the WAL flusher (durability off the event loop)", () => {
   });
 
   it("a missing WAL file (checkpointed and removed) counts as flushed", async () => {
-    const f = new WalFlusher("/data/lockerd.db", () => Promise.resolve(null));
+    const f = new WalFlusher("/data/lockerd.db", { sync: () => Promise.resolve(null) });
     f.noteCommit();
     await f.durable();
     expect(f.pending).toBe(0);
+  });
+
+  it("spaces flushes nobody waits for urgently by the gap; a customer's urgent wait does not wait it out", async () => {
+    const g = gatedSync();
+    const f = new WalFlusher("/data/lockerd.db", { sync: g.sync, gapMs: 150 });
+    f.noteCommit();
+    const first = f.durable();
+    await tick();
+    g.calls[0]!.release();
+    await tick();
+    g.calls[1]!.release(); // the directory
+    await first;
+    // a request's commit right after: its flush waits for the gap
+    f.noteCommit();
+    const asked = performance.now();
+    const spaced = f.durable();
+    await new Promise((r) => setTimeout(r, 40));
+    expect(g.calls).toHaveLength(2);
+    // a pickup's commit meanwhile: flushed now, carrying the request's commit too
+    f.noteCommit();
+    const urgent = f.durable({ urgent: true });
+    await tick();
+    expect(g.calls).toHaveLength(3);
+    expect(performance.now() - asked).toBeLessThan(150);
+    g.calls[2]!.release();
+    await Promise.all([spaced, urgent]);
+    expect(f.flushes).toBe(2);
+    // and with nobody urgent, the gap is kept
+    f.noteCommit();
+    const t0 = performance.now();
+    const later = f.durable();
+    while (g.calls.length < 4) await new Promise((r) => setTimeout(r, 5));
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(100);
+    g.calls[3]!.release();
+    await later;
   });
 });
