@@ -433,9 +433,17 @@ export class Kiosk {
   private acting = 0;
   private readonly idleWaiters: (() => void)[] = [];
 
-  /** Acting for the person at the bank (a key, a scan, its pickup up to the unlock): the API's requests wait (api/turns.ts). */
+  /**
+   * Acting for the person at the bank (a key, a scan, a pickup until its door answered): the
+   * API's requests wait (api/turns.ts, bounded there). null when idle.
+   */
   idle(): Promise<void> | null {
-    if (this.acting === 0) return null;
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
+    if (this.acting === 0 && this.doorAnswers.size === 0) return null;
+    return (async () => {
+      while (this.acting > 0 || this.doorAnswers.size > 0) {
+        if (this.acting > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+        await this.doorAnswers.settled();
+      }
+    })();
   }
 }
