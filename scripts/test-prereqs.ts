@@ -76,6 +76,7 @@ const PREREQS: readonly Prereq[] = [
   { why: "the Debian package test's scratch root", pkg: "mmdebstrap", present: () => onPath("mmdebstrap") },
   { why: "the Debian package test's lintian check", pkg: "lintian", present: () => onPath("lintian") },
   { why: "the sealed-code test of a key made by openssl genpkey", pkg: "openssl", present: () => onPath("openssl") },
+  { why: "seeing which thread flushes the database (strace)", pkg: "strace", present: () => onPath("strace") },
 ];
 
 function main(): number {

@@ -20,7 +20,7 @@ import { signInEntries } from "./bank/couriers.js";
 import type { Kiosk } from "./kiosk/kiosk.js";
 import { startKiosk, type RunningKiosk } from "./kiosk/start.js";
 
-import { createBankCore, type BankCore } from "./compose/bank.js";
+import { createBankCore, type BankCore, type BankCoreOptions } from "./compose/bank.js";
 import { loadLayout, type BankLayout } from "./config/layout.js";
 import { apiOpenForSimulator } from "./config/open-api.js";
 import type { ResolvedConfig } from "./config/load.js";
@@ -52,6 +52,13 @@ export interface DaemonOptions {
   http?: boolean;
   /** Keypad, scanner, indicator built by the caller (tests); otherwise from the configuration. */
   input?: KioskDeviceOverrides;
+  /**
+   * The disk did not confirm a deferred flush (store/wal-flush.ts). Default: rethrown outside any
+   * promise, so the process's uncaughtException handler (main.ts: outputs off, exit 1) ends it.
+   */
+  onStorageFailure?: (e: Error) => void;
+  /** How the deferred flush syncs files (tests hold it back); real fdatasync by default. */
+  flush?: BankCoreOptions["flush"];
 }
 
 export interface Daemon {
@@ -136,6 +143,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     couriers: cfg.couriers,
     passes: passRulesFrom(cfg),
     ...codeSealing(cfg, log),
+    ...(opts.flush ? { flush: opts.flush } : {}),
   });
   const { store, ctx } = core;
   const supervisor = core.supervisor!;
@@ -146,6 +154,15 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     // 2. storage: ballast, full-disk handling, the periodic check
     storageGuard.ensureBallast();
     store.onFull = () => storageGuard.onFull();
+    store.onCheckpointError = (err) => log.warn({ err }, "a checkpoint of the database failed; the next one tries again");
+    store.onFlushFailure =
+      opts.onStorageFailure ??
+      ((err) => {
+        log.fatal({ err }, "the disk did not confirm a write; stopping");
+        process.nextTick(() => {
+          throw err;
+        });
+      });
     stopStack.push({ name: "storage", fn: every(cfg.storage.checkIntervalMs, () => storageGuard.check(), log, "storage check failed") });
 
     // 3. the guessing bound: refuse to start when codes are too easy to guess with this configuration
@@ -220,6 +237,7 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
         },
         ...(sync ? { sync } : {}),
         commandTrust: commandTrust(cfg),
+        foreground: kiosk.kiosk,
       });
       stopStack.push({ name: "metrics", fn: () => api.close() });
       const socket = cfg.paths.socket ? { path: cfg.paths.socket, mode: parseInt(cfg.http.socketMode, 8), group: cfg.http.socketGroup } : null;

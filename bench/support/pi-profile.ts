@@ -3,9 +3,11 @@
  * database on a microSD card.
  *
  * Disk: every fsync/fdatasync of the daemon is delayed, then done for real, by an LD_PRELOAD
- * shim (sd-fsync-delay.c) that this module compiles with cc. SQLite in WAL mode with
- * synchronous=FULL calls fdatasync on each commit, so every transaction pays it, on whichever
- * thread commits (the event loop, for the store). The delay distribution is built from
+ * shim (sd-fsync-delay.c) that this module compiles with cc, one at a time across the process's
+ * threads (one card). The daemon's store commits without a flush and flushes the WAL with
+ * fdatasync on libuv's thread pool, many commits a flush (src/store/wal-flush.ts); checkpoints
+ * flush from their own thread. Before that (README, runs A to E) SQLite's synchronous=FULL
+ * flushed at every commit, on the event loop. The delay distribution is built from
  * published figures, not a measured trace (we found none published for SQLite's fdatasync on
  * a Pi):
  * - median 3 ms: the SD Association's A1 application performance class, which the Raspberry
@@ -56,7 +58,7 @@ export interface PiProfile {
 export function piProfile(log: (l: string) => void, unit: UnitScheduling): PiProfile {
   const dir = mkdtempSync(join(tmpdir(), "lockerd-pi-"));
   const shim = join(dir, "sd-fsync-delay.so");
-  const cc = spawnSync("cc", ["-shared", "-fPIC", "-O2", "-o", shim, join(PACKAGE_ROOT, "bench/support/sd-fsync-delay.c"), "-ldl", "-lm"], { encoding: "utf8" });
+  const cc = spawnSync("cc", ["-shared", "-fPIC", "-O2", "-o", shim, join(PACKAGE_ROOT, "bench/support/sd-fsync-delay.c"), "-ldl", "-lm", "-lpthread"], { encoding: "utf8" });
   if (cc.status !== 0) throw new Error(`building the fsync shim failed: ${cc.stderr}`);
   const cgroup = makeCgroup(`lockerd-bench-pi-${process.pid}`, { v1: { ...unit.cgroup.v1, "cpu.cfs_period_us": String(PERIOD_US), "cpu.cfs_quota_us": String(QUOTA_US) }, v2: { ...unit.cgroup.v2, "cpu.max": `${QUOTA_US} ${PERIOD_US}` } }, log);
   const description = `fsync/fdatasync delayed (median 3 ms, p99 30 ms, 0.1% stalls of 100-250 ms); ${cgroup ? `CPU quota ${QUOTA_US / 1000} ms per ${PERIOD_US / 1000} ms (cgroup ${cgroup.kind === "v1" ? "v1 cpu.cfs_quota_us" : "v2 cpu.max"})` : "no CPU quota (no writable cgroup)"}`;

@@ -6,10 +6,15 @@
  * LOCKERD_SD_FSYNC = "median_ms,p99_ms,stall_per_million,stall_min_ms,stall_max_ms": a
  * log-normal delay with that median and 99th percentile, plus rare garbage-collection stalls
  * drawn uniformly between stall_min_ms and stall_max_ms.
+ *
+ * One card, one queue: flushes from several threads (the deferred flush on libuv's pool, the
+ * checkpoint thread, the sync worker) take turns, as a card serves one command at a time; a
+ * flush that comes during another's stall waits for it.
  */
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +23,7 @@
 static double median_ms = 3, p99_ms = 30, stall_min_ms = 100, stall_max_ms = 250;
 static long stall_ppm = 1000;
 static int configured;
+static pthread_mutex_t card = PTHREAD_MUTEX_INITIALIZER;
 static __thread uint64_t rng;
 
 static double uniform(void) {
@@ -47,13 +53,19 @@ static void sd_delay(void) {
 int fsync(int fd) {
   static int (*real)(int);
   if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fsync");
+  pthread_mutex_lock(&card);
   sd_delay();
-  return real(fd);
+  int r = real(fd);
+  pthread_mutex_unlock(&card);
+  return r;
 }
 
 int fdatasync(int fd) {
   static int (*real)(int);
   if (!real) real = (int (*)(int))dlsym(RTLD_NEXT, "fdatasync");
+  pthread_mutex_lock(&card);
   sd_delay();
-  return real(fd);
+  int r = real(fd);
+  pthread_mutex_unlock(&card);
+  return r;
 }

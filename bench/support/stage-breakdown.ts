@@ -7,7 +7,9 @@
  * Stages, in order:
  * - input: the key written → the daemon's read of it (the event loop busy, or not scheduled);
  * - kiosk: read → the pickup use case starts (decoder, the kiosk's queue);
- * - usecase: → its write transaction committed (SQLite, the disk's flush);
+ * - usecase: → its write transaction committed (SQLite; the disk's flush is the next stage);
+ * - flush: → the commit is on disk (the deferred flush: store/wal-flush.ts; a flush already
+ *   with the disk is waited for, then one that carries this commit);
  * - doors: → the driver is asked to unlock;
  * - bus: → the line is the unlock's (an exchange already on the bus, or queued before it);
  * - out: → the frame arrives in the rig (the write, the pty, the rig's own event loop).
@@ -16,7 +18,7 @@ import { CMD } from "../../src/drivers/cu16/protocol.js";
 import type { Span, StageRecord } from "../../src/system/trace.js";
 import { round } from "../cases/allocation.js";
 
-export const STAGE_NAMES = ["input", "kiosk", "usecase", "doors", "bus", "out"] as const;
+export const STAGE_NAMES = ["input", "kiosk", "usecase", "flush", "doors", "bus", "out"] as const;
 export type StageName = (typeof STAGE_NAMES)[number];
 
 export interface RawSample {
@@ -57,15 +59,17 @@ export function breakdown(s: RawSample): Breakdown {
   const read = m["input.read"];
   const start = m["kiosk.start"];
   const committed = m["usecase.committed"];
+  const durable = m["usecase.durable"];
   const driver = m["driver.unlock"];
   const granted = m["bus.granted"];
-  const complete = [read, start, committed, driver, granted].every((t) => t !== undefined && t >= s.t0 - 1 && t <= s.at + 50);
+  const complete = [read, start, committed, durable, driver, granted].every((t) => t !== undefined && t >= s.t0 - 1 && t <= s.at + 50);
   const stages = complete
     ? {
         input: read! - s.t0,
         kiosk: start! - read!,
         usecase: committed! - start!,
-        doors: driver! - committed!,
+        flush: durable! - committed!,
+        doors: driver! - durable!,
         bus: granted! - driver!,
         out: s.at - granted!,
       }
@@ -73,7 +77,7 @@ export function breakdown(s: RawSample): Breakdown {
   const inputHeldBy: Record<string, number> = {};
   if (read !== undefined) {
     for (const sp of s.spans) {
-      if (sp.kind === "bus" || sp.kind === "http") continue;
+      if (sp.kind === "bus" || sp.kind === "http" || sp.kind === "flush") continue;
       const o = overlap(sp, s.t0, read);
       if (o > 0) inputHeldBy[sp.kind] = (inputHeldBy[sp.kind] ?? 0) + o;
     }

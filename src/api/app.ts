@@ -5,6 +5,7 @@ import { createMetrics, type Metrics } from "./metrics.js";
 import { openApiDocument } from "./openapi.js";
 import { idempotencyKeys } from "./idempotency.js";
 import { oneRequestPerTurn } from "./turns.js";
+import { answersAfterDurable } from "./durable-answers.js";
 import { span, spanStart } from "../system/trace.js";
 import { notFound, problemHandler, redactPath } from "./problem.js";
 import { mountRoutes, type Route } from "./registry.js";
@@ -52,6 +53,7 @@ export function createApi(deps: ApiDeps): Api {
     next();
   });
   app.use(metrics.timing);
+  app.use(answersAfterDurable(deps.ctx.store));
 
   let doc: Record<string, unknown> | null = null;
   const openapi = () => (doc ??= openApiDocument(routes, { title: "lockerd", version: VERSION, description: "The local API of a parcel-locker bank." }));
@@ -72,7 +74,7 @@ export function createApi(deps: ApiDeps): Api {
     ...pageRoutes(),
   ];
   // the keypad and the scanner go between requests (turns.ts)
-  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes, idempotency: idempotencyKeys(deps.ctx, log), turns: oneRequestPerTurn() });
+  mountRoutes(app, routes, { auth: deps.auth, bodyLimitBytes: deps.bodyLimitBytes, idempotency: idempotencyKeys(deps.ctx, log), turns: oneRequestPerTurn(deps.foreground) });
   app.use(notFound);
   app.use(problemHandler(log));
   return { app, routes, metrics, openapi, close: () => metrics.close() };

@@ -10,6 +10,7 @@ import type { SyncControl } from "../sync/state.js";
 import type { Logger } from "../system/logger.js";
 import type { Auth } from "./auth.js";
 import type { DoorPositionListener } from "./event-stream.js";
+import type { Foreground } from "./turns.js";
 
 export interface ApiDeps {
   ctx: BankContext;
@@ -37,4 +38,6 @@ export interface ApiDeps {
   sync?: SyncControl;
   /** The operator keys and limits central commands are checked against (GET /commands). */
   commandTrust?: CommandTrust;
+  /** The kiosk: requests wait while it acts for the person at the bank (turns.ts). */
+  foreground?: Foreground;
 }

@@ -145,6 +145,34 @@ export function createMetrics(opts: MetricsOptions): Metrics {
     },
   });
 
+  // The deferred flush (store/wal-flush.ts): how many commits each flush of the card carries.
+  new Counter({
+    name: "lockerd_store_flushes_total",
+    help: "Flushes (fdatasync) of the database's WAL off the event loop",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(ctx.store.flushStats().flushes);
+    },
+  });
+  new Counter({
+    name: "lockerd_store_flushed_commits_total",
+    help: "Commits made durable by those flushes",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(ctx.store.flushStats().carried);
+    },
+  });
+  new Gauge({
+    name: "lockerd_store_unflushed_commits",
+    help: "Commits not yet on disk (nothing they show has left the daemon)",
+    registers: [registry],
+    collect() {
+      this.set(ctx.store.flushStats().pending);
+    },
+  });
+
   const timing = httpTiming(registry, "lockerd_http_request_duration_seconds");
 
   return { registry, timing, close: () => unsubscribe() };

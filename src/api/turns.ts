@@ -6,23 +6,55 @@
  * request's work, not after every request read in the same poll. The external keypress
  * benchmark showed a customer's key waiting for the flood's commits one after another; now it
  * waits for the one under way. Requests keep their order and nothing is refused.
+ *
+ * The customer first: while the kiosk is acting for the person at the bank (a key, a scan, the
+ * pickup they set off, until its unlock is handed to the lock hardware), no request's work
+ * starts: on a saturated CPU (the Pi profile under load) every request run between the pickup's
+ * steps made the person wait. A request waits at most FOREGROUND_MAX_WAIT_MS for it, so a kiosk
+ * that never goes idle cannot stop the API.
  */
 import type { RequestHandler } from "express";
 
-export function oneRequestPerTurn(): RequestHandler {
+/** Work for the person at the bank that requests should not run beside (the kiosk). */
+export interface Foreground {
+  /** null when idle; otherwise resolves when idle. */
+  idle(): Promise<void> | null;
+}
+
+export const FOREGROUND_MAX_WAIT_MS = 200;
+
+export function oneRequestPerTurn(foreground?: Foreground): RequestHandler {
   const waiting: (() => void)[] = [];
   let scheduled = false;
+  const schedule = () => {
+    scheduled = true;
+    setImmediate(turn);
+  };
   const turn = () => {
+    const busy = foreground?.idle() ?? null;
+    if (busy) {
+      // the next request starts once the person's action is done (or the bound passed)
+      let bound: NodeJS.Timeout | null = null;
+      const go = () => {
+        if (bound === null) return;
+        clearTimeout(bound);
+        bound = null;
+        run();
+      };
+      bound = setTimeout(go, FOREGROUND_MAX_WAIT_MS);
+      void busy.then(go);
+      return;
+    }
+    run();
+  };
+  const run = () => {
     const next = waiting.shift();
-    scheduled = waiting.length > 0;
-    if (scheduled) setImmediate(turn);
+    scheduled = false;
+    if (waiting.length > 0) schedule();
     next?.();
   };
   return (_req, _res, next) => {
     waiting.push(() => next());
-    if (!scheduled) {
-      scheduled = true;
-      setImmediate(turn);
-    }
+    if (!scheduled) schedule();
   };
 }

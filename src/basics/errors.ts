@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   DOOR_UNAVAILABLE: "the door cannot be opened right now",
   STORAGE_FULL: "the bank's storage is full",
   STORAGE_BUSY: "the database is busy; try again",
+  STORAGE_FAILED: "the bank's storage did not confirm a write",
   TOO_MANY_ATTEMPTS: "too many failed attempts; try later",
   UNAUTHORIZED: "a valid token is required",
   FORBIDDEN: "the token does not allow this",

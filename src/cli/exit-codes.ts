@@ -55,6 +55,7 @@ export const EXIT_FOR_ERROR: Record<ErrorCode, ExitCode> = {
   INTERNAL: EXIT.INTERNAL,
   STORAGE_FULL: EXIT.IO,
   STORAGE_BUSY: EXIT.TRY_LATER,
+  STORAGE_FAILED: EXIT.IO,
   TOO_MANY_ATTEMPTS: EXIT.TRY_LATER,
 };
 
@@ -72,6 +73,6 @@ export const EXIT_HELP = `Exit codes:
   5   unauthorized or forbidden (UNAUTHORIZED, FORBIDDEN)
   69  hardware unavailable (DOOR_UNAVAILABLE, HARDWARE_OFFLINE)
   70  internal error in the daemon (INTERNAL)
-  74  storage full or I/O error (STORAGE_FULL, backup write failed)
+  74  storage full or I/O error (STORAGE_FULL, STORAGE_FAILED, backup write failed)
   75  busy or rate-limited, try again (STORAGE_BUSY, TOO_MANY_ATTEMPTS)
   78  invalid configuration`;

@@ -15,7 +15,8 @@ import { isReachable, type BankLayout } from "../config/layout.js";
 import { DoorSupervisor, type SupervisorSettings } from "../doors/supervisor.js";
 import type { LockBank } from "../drivers/lock-bank.js";
 import { openDatabase, quickCheck } from "../store/database.js";
-import { Store } from "../store/store.js";
+import { Store, type DeferredFlushOptions } from "../store/store.js";
+import { durableDoors } from "./durable-doors.js";
 
 /** The hardware side: a lock bank the door supervisor drives, or doors the caller drives itself. */
 export type BankDoors =
@@ -42,6 +43,11 @@ export interface BankCoreOptions {
   passes?: BankContext["passes"];
   /** Seal each new parcel's codes for the center's notifier (with sync and a notifier key). */
   sealCodes?: BankContext["sealCodes"];
+  /**
+   * The disk flush, off the event loop (Store.deferFlush; a file database only): how files are
+   * flushed (tests) and how often the checkpoint thread copies the WAL.
+   */
+  flush?: Omit<DeferredFlushOptions, "path">;
 }
 
 export interface BankCore {
@@ -69,6 +75,7 @@ export function createBankCore(o: BankCoreOptions): BankCore {
   }
   const store = new Store(db, o.clockSynced ?? (() => o.clock.isSynchronised()));
   try {
+    if (!db.memory) store.deferFlush({ path: o.database, ...o.flush });
     const sizes = new SizeScale(o.sizes);
     const problems = store.write(() =>
       store.lockers.applyLayout(o.layout.lockers.map((l, i) => ({ id: l.id, size: l.size, sizeRank: sizes.rankOf(l.size), position: i, reachable: isReachable(l) })), o.clock.now()),
@@ -81,7 +88,7 @@ export function createBankCore(o: BankCoreOptions): BankCore {
       random: o.random,
       codes: new CodeBook(o.codes.secret, o.codes.digits),
       sizes,
-      doors: supervisor ?? (o.doors as { commander: DoorCommander }).commander,
+      doors: durableDoors(store, supervisor ?? (o.doors as { commander: DoorCommander }).commander),
       policy: o.policy,
       ...(o.storage ? { storage: o.storage } : {}),
       ...(o.couriers ? { couriers: o.couriers } : {}),

@@ -13,6 +13,11 @@ export class DoorAnswers {
     this.pending.add(tracked);
   }
 
+  /** Doors not yet answered. */
+  get size(): number {
+    return this.pending.size;
+  }
+
   /** Resolves when every door tracked so far has answered. */
   async settled(): Promise<void> {
     while (this.pending.size) await Promise.all([...this.pending]);

@@ -432,11 +432,32 @@ export class Kiosk {
 
   /** One action at a time, in arrival order; a failing action never stops the queue. */
   private enqueue(fn: () => Promise<void> | void): void {
+    this.acting++;
     this.queue = this.queue
       .then(fn)
       .catch((err: unknown) => {
         this.log.error({ err }, "kiosk action failed");
         this.show("error");
+      })
+      .finally(() => {
+        if (--this.acting === 0) for (const done of this.idleWaiters.splice(0)) done();
       });
+  }
+
+  private acting = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  /**
+   * Acting for the person at the bank (a key, a scan, a pickup until its door answered): the
+   * API's requests wait (api/turns.ts, bounded there). null when idle.
+   */
+  idle(): Promise<void> | null {
+    if (this.acting === 0 && this.doorAnswers.size === 0) return null;
+    return (async () => {
+      while (this.acting > 0 || this.doorAnswers.size > 0) {
+        if (this.acting > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+        await this.doorAnswers.settled();
+      }
+    })();
   }
 }

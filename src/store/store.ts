@@ -9,7 +9,8 @@ import { span, spanStart } from "../system/trace.js";
 import { AdviceHintTable } from "./advice-hints.js";
 import { AttemptTable } from "./attempts.js";
 import { CourierCredentialTable } from "./courier-credentials.js";
-import { writeTx, type Db } from "./database.js";
+import { Checkpointer } from "./checkpointer.js";
+import { scrubWal, writeTx, type Db } from "./database.js";
 import { EventLog, type NewEvent, type RecordedEvent } from "./events.js";
 import { IdempotencyTable } from "./idempotency.js";
 import { IntentTable } from "./intents.js";
@@ -20,6 +21,18 @@ import { ReturnTable } from "./returns.js";
 import { ParcelTable } from "./parcels.js";
 import { SyncCommandTable } from "./sync-commands.js";
 import { SyncOutbox } from "./sync-outbox.js";
+import { WalFlusher, type FileSync } from "./wal-flush.js";
+
+export interface DeferredFlushOptions {
+  /** The database file's path (its WAL is flushed, beside it). */
+  path: string;
+  /** How a file is flushed (tests hand in a gate); default fdatasync on the thread pool. */
+  sync?: FileSync;
+  /** Least time between two flushes nobody waits for urgently (WalFlusher; default 5 ms). */
+  gapMs?: number;
+  /** Commits between two checkpoints in the checkpoint thread (default 64). */
+  commitsPerCheckpoint?: number;
+}
 
 export interface WriteOptions {
   /** Lost on power failure without harm, because it is redone (see Store.write). */
@@ -61,8 +74,69 @@ export class Store {
     this.passes = new PassTable(db);
     this.returns = new ReturnTable(db);
     this.adviceHints = new AdviceHintTable(db);
-    this.outbox = new SyncOutbox(db, (fn) => this.write(fn, { redoable: true }));
+    this.outbox = new SyncOutbox(db, (fn) => this.write(fn, { redoable: true }), () => void this.scrub());
   }
+
+  private flusher: WalFlusher | null = null;
+  /** A deferred flush failed: nothing written since can be vouched for (the daemon stops). */
+  onFlushFailure: ((e: Error) => void) | null = null;
+  /** A checkpoint in the checkpoint thread failed (logged; the next one tries again). */
+  onCheckpointError: ((e: Error) => void) | null = null;
+  private checkpointer: Checkpointer | null = null;
+
+  /**
+   * Durability off the event loop (see wal-flush.ts): from now on a commit returns before the
+   * disk has it, and whoever lets a commit's effect out of the process (a door, an answer, a
+   * batch to the center) first awaits durable(). Checkpoints move to their own thread
+   * (checkpointer.ts). The daemon's core does this (compose/bank.ts); tools that write and exit
+   * keep flushing at each commit.
+   */
+  deferFlush(o: DeferredFlushOptions): WalFlusher {
+    if (this.db.memory) throw new Error("deferFlush needs a database file");
+    // OFF, not NORMAL: NORMAL still fsyncs the WAL's header each time the WAL starts over (after
+    // every complete checkpoint), on this thread. The flusher's fdatasync covers the header with
+    // the frames; this connection never checkpoints (the checkpoint thread does, synchronous
+    // NORMAL), except when it closes, and close() turns FULL back on first.
+    this.db.pragma("synchronous = OFF");
+    this.db.pragma("wal_autocheckpoint = 0");
+    this.flusher = new WalFlusher(o.path, { ...(o.sync ? { sync: o.sync } : {}), ...(o.gapMs !== undefined ? { gapMs: o.gapMs } : {}) });
+    this.flusher.onFailure = (e) => this.onFlushFailure?.(e);
+    this.checkpointer = new Checkpointer(o.path, o.commitsPerCheckpoint);
+    this.checkpointer.onError = (e) => this.onCheckpointError?.(e);
+    return this.flusher;
+  }
+
+  /**
+   * Resolves once every commit made so far is on disk (at once when commits flush themselves).
+   * `urgent`: a customer waits at a door; the flush does not wait out its spacing (wal-flush.ts).
+   */
+  durable(opts: { urgent?: boolean } = {}): Promise<void> {
+    return this.flusher ? this.flusher.durable(opts) : Promise.resolve();
+  }
+
+  /** The deferred flush's counts (zeros when commits flush themselves). */
+  flushStats(): { flushes: number; carried: number; pending: number } {
+    const f = this.flusher;
+    return f ? { flushes: f.flushes, carried: f.carried, pending: f.pending } : { flushes: 0, carried: 0, pending: 0 };
+  }
+
+  /** Commits not yet known to be on disk (0 when commits flush themselves). */
+  get undurable(): number {
+    return this.flusher?.pending ?? 0;
+  }
+
+  /** After plain secrets were removed: drop the WAL frames that still hold them (scrubWal). */
+  scrub(): Promise<boolean> {
+    this.lastScrub = this.checkpointer ? this.checkpointer.scrub() : Promise.resolve(scrubWal(this.db));
+    return this.lastScrub;
+  }
+
+  /** The latest scrub's result (false if none ran): the checkpoint thread's may still be under way. */
+  scrubbed(): Promise<boolean> {
+    return this.lastScrub;
+  }
+
+  private lastScrub: Promise<boolean> = Promise.resolve(false);
 
   /**
    * Called when a write fails because the disk is full; returns true when it freed room, and
@@ -77,11 +151,12 @@ export class Store {
    * marks: a batch not marked is re-sent and recognised centrally; prunes: deleted again). It
    * commits without flushing the disk (synchronous=NORMAL for this transaction): the next
    * ordinary commit's flush carries it, and the event loop does not wait for the card. Never
-   * for a change a customer or a door depends on.
+   * for a change a customer or a door depends on. With the flush deferred (deferFlush) every
+   * commit is made that way, and this makes no difference.
    */
   write<T>(fn: () => T, opts: WriteOptions = {}): T {
     const start = spanStart();
-    if (!opts.redoable) {
+    if (!opts.redoable || this.flusher) {
       try {
         return this.writeRetrying(fn);
       } finally {
@@ -114,6 +189,8 @@ export class Store {
       this.events.discard();
       throw e;
     }
+    this.flusher?.noteCommit();
+    this.checkpointer?.noteCommit();
     this.events.flush();
     return result;
   }
@@ -132,6 +209,9 @@ export class Store {
   }
 
   close(): void {
+    this.checkpointer?.close();
+    // the last connection to close checkpoints: with its flushes
+    if (this.flusher && this.db.open) this.db.pragma("synchronous = FULL");
     this.db.close();
   }
 }

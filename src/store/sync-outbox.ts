@@ -9,7 +9,7 @@
  * full-disk handling, events published after commit).
  */
 import { LockerdError } from "../basics/errors.js";
-import { scrubWal, type Db } from "./database.js";
+import type { Db } from "./database.js";
 import type { EventRow } from "./rows.js";
 
 /** An event as it goes upward: its data as stored, JSON text (nothing to re-encode). */
@@ -119,6 +119,8 @@ export class SyncOutbox extends OutboxReader {
   constructor(
     private readonly db: Db,
     private readonly write: StoreWrite,
+    /** Drops the WAL frames that may still hold stripped codes (Store.scrub). */
+    private readonly scrubWal: () => void,
   ) {
     super(db);
     this.markStmt = db.prepare<[number, number, number]>(`UPDATE events SET sent_at = ? WHERE seq BETWEEN ? AND ? AND sent_at IS NULL`);
@@ -161,7 +163,7 @@ export class SyncOutbox extends OutboxReader {
   scrubIfStripped(): void {
     if (this.stripped === 0) return;
     this.stripped = 0;
-    scrubWal(this.db);
+    this.scrubWal();
   }
 
   /** markSent inside the caller's store.write (with other writes of the same transaction); call scrubIfStripped after it commits. */

@@ -105,7 +105,7 @@ export class SyncLoop implements SyncControl {
     private readonly settings: SyncSettings,
   ) {
     this.outbox = deps.ctx.store.outbox;
-    this.uplink = "pushBatch" in deps.link ? new LinkUplink(deps.link, this.outbox) : deps.link;
+    this.uplink = "pushBatch" in deps.link ? new LinkUplink(deps.link, this.outbox, { beforeSend: () => deps.ctx.store.durable() }) : deps.link;
     this.commands = new CommandApplier(deps.ctx, deps.log, deps.trust ?? trustNoKey(settings.bankId));
     this.log = deps.log;
     const store = deps.ctx.store;

@@ -11,6 +11,8 @@ import { parentPort, workerData } from "node:worker_threads";
 import type pg from "pg";
 import { openDatabase } from "../store/database.js";
 import { OutboxReader } from "../store/sync-outbox.js";
+import { WalFlusher } from "../store/wal-flush.js";
+import { lowerThisThread } from "../system/thread-priority.js";
 import { PgCentralLink } from "./central-link.js";
 import { LinkUplink, type PushedBatch } from "./uplink.js";
 import type { ToMain, ToWorker, WorkerError } from "./worker-uplink.js";
@@ -24,10 +26,14 @@ interface Setup {
 const port = parentPort;
 if (!port) throw new Error("uplink-worker.ts runs only as a worker thread");
 const setup = workerData as Setup;
+lowerThisThread();
 const db = openDatabase(setup.dbPath, { readonly: true });
 const link = new PgCentralLink({ connection: setup.connection, ...(setup.bankKey === undefined ? {} : { bankKey: setup.bankKey }) });
 // Its own thread: a whole batch is read in one step.
-const uplink = new LinkUplink(link, new OutboxReader(db), { readSlice: 100_000 });
+// The main thread commits without waiting for the disk (store/wal-flush.ts): flush the WAL
+// before a batch read from it leaves.
+const wal = new WalFlusher(setup.dbPath, { gapMs: 0 });
+const uplink = new LinkUplink(link, new OutboxReader(db), { readSlice: 100_000, beforeSend: () => wal.barrier() });
 
 const cancelled = new Set<number>();
 /** Per push: resolves when the main thread has seen a committed batch ("go on"). */

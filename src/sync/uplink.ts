@@ -52,11 +52,18 @@ export interface LinkUplinkOptions {
    * daemon's main thread a read of thousands of rows would hold a keypress for tens of ms.
    */
   readSlice?: number;
+  /**
+   * Before a batch goes out: everything read so far is on disk (the store's durable(), or the
+   * worker's own flush of the WAL). A batch the center holds must never be lost by the bank, or
+   * its seqs would be reused for other events after a power cut.
+   */
+  beforeSend?: () => Promise<void>;
 }
 
 /** Reads through `reader` and sends through `link`, in the calling thread. */
 export class LinkUplink implements Uplink {
   private readonly readSlice: number;
+  private readonly beforeSend: () => Promise<void>;
 
   constructor(
     private readonly link: CentralLink,
@@ -64,6 +71,7 @@ export class LinkUplink implements Uplink {
     opts: LinkUplinkOptions = {},
   ) {
     this.readSlice = opts.readSlice ?? 500;
+    this.beforeSend = opts.beforeSend ?? (() => Promise.resolve());
   }
 
   /**
@@ -74,7 +82,7 @@ export class LinkUplink implements Uplink {
     const stopped = () => hooks.stopped();
     let batch = await this.readBatch(afterSeq, size, stopped);
     if (batch.length === 0 || stopped()) return;
-    let pushing = settle(this.link.pushBatch(bankId, batch));
+    let pushing = settle(this.send(bankId, batch));
     // a short batch was the whole backlog
     let next = batch.length === size ? await this.readAhead(pushing, batch[batch.length - 1]!.seq, size, stopped) : [];
     for (;;) {
@@ -82,13 +90,18 @@ export class LinkUplink implements Uplink {
       if (!pushed.ok) throw pushed.error;
       const done: PushedBatch = { first: batch[0]!.seq, last: batch[batch.length - 1]!.seq, count: batch.length, ack: pushed.value };
       await hooks.committed(done);
-      const nextPushing = next.length > 0 && !stopped() ? settle(this.link.pushBatch(bankId, next)) : null;
+      const nextPushing = next.length > 0 && !stopped() ? settle(this.send(bankId, next)) : null;
       yield done;
       if (!nextPushing) return;
       batch = next;
       pushing = nextPushing;
       next = batch.length === size ? await this.readAhead(pushing, batch[batch.length - 1]!.seq, size, stopped) : [];
     }
+  }
+
+  private async send(bankId: string, batch: OutboxEvent[]): Promise<number> {
+    await this.beforeSend();
+    return this.link.pushBatch(bankId, batch);
   }
 
   pullCommands(bankId: string, limit: number): Promise<CentralCommand[]> {

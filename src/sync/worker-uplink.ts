@@ -7,10 +7,8 @@
  * The worker is started at the first use and again after it dies (its failure fails the
  * operation in progress; the loop backs off and retries, as after any central failure).
  */
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
+import { workerEntry } from "../system/worker-entry.js";
 import type pg from "pg";
 import type { AdviceHintRow, BankStatusReport, CentralCommand, PassRevocation } from "./central-link.js";
 import type { PushedBatch, PushHooks, Uplink } from "./uplink.js";
@@ -48,18 +46,6 @@ export interface WorkerUplinkOptions {
   connection: pg.ClientConfig;
   /** The bank's key (sync.keyFile): it logs in as the shared ingest role. */
   bankKey?: string | undefined;
-}
-
-/**
- * The worker's entry: the compiled file next to this one, or, when lockerd runs from its
- * TypeScript source (tsx, vitest), a two-line bootstrap that registers tsx's loader in the new
- * thread before importing the source (a worker does not inherit the loader, nor take `--import`).
- */
-function workerEntry(): { entry: URL | string; evalCode: boolean } {
-  if (!import.meta.url.endsWith(".ts")) return { entry: new URL("./uplink-worker.js", import.meta.url), evalCode: false };
-  const source = new URL("./uplink-worker.ts", import.meta.url).href;
-  const tsx = pathToFileURL(join(dirname(createRequire(import.meta.url).resolve("tsx/package.json")), "dist/esm/api/index.mjs")).href;
-  return { entry: `import(${JSON.stringify(tsx)}).then((t) => t.tsImport(${JSON.stringify(source)}, ${JSON.stringify(source)}));`, evalCode: true };
 }
 
 export class WorkerUplink implements Uplink {
@@ -174,7 +160,7 @@ export class WorkerUplink implements Uplink {
 
   private start(): Worker {
     if (this.worker) return this.worker;
-    const { entry, evalCode } = workerEntry();
+    const { entry, evalCode } = workerEntry(import.meta.url, "uplink-worker");
     const w = new Worker(entry, { eval: evalCode, workerData: { dbPath: this.opts.dbPath, connection: this.opts.connection, bankKey: this.opts.bankKey } });
     w.on("message", (m: ToMain) => {
       const start = spanStart();

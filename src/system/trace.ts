@@ -8,15 +8,16 @@
  *   final key's wins); the pickup's commit names its locker, and only that locker's unlock is
  *   marked after it. The record is kept when its unlock frame was handed to the line.
  * - Spans: other work that held the event loop (write transactions, the expiry sweep, prunes,
- *   the sync worker's messages, GC) or the bus (each exchange), in a ring of typed arrays.
+ *   the sync worker's messages, GC), the bus (each exchange) or the disk (each deferred flush of
+ *   the WAL, off the event loop), in a ring of typed arrays.
  *
  * Times are CLOCK_MONOTONIC milliseconds (process.hrtime): the same clock in every process of
  * the machine, so the benchmark joins them with its own timestamps.
  */
-export const STAGES = ["input.read", "kiosk.queued", "kiosk.start", "usecase.committed", "driver.unlock", "bus.granted", "bus.handed"] as const;
+export const STAGES = ["input.read", "kiosk.queued", "kiosk.start", "usecase.committed", "usecase.durable", "driver.unlock", "bus.granted", "bus.handed"] as const;
 export type Stage = (typeof STAGES)[number];
 
-export const SPAN_KINDS = ["write", "write.redoable", "sweep", "prune", "worker.message", "http", "bus", "gc"] as const;
+export const SPAN_KINDS = ["write", "write.redoable", "sweep", "prune", "worker.message", "http", "bus", "gc", "flush"] as const;
 export type SpanKind = (typeof SPAN_KINDS)[number];
 
 export interface StageRecord {

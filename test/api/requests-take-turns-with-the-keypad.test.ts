@@ -2,7 +2,7 @@ import { createServer, type Server } from "node:http";
 import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from "node:net";
 import express from "express";
 import { afterEach, describe, expect, it } from "vitest";
-import { oneRequestPerTurn } from "../../src/api/turns.js";
+import { FOREGROUND_MAX_WAIT_MS, oneRequestPerTurn, type Foreground } from "../../src/api/turns.js";
 
 const servers: (Server | NetServer)[] = [];
 const sockets: Socket[] = [];
@@ -62,5 +62,44 @@ describe("requests take turns with the keypad", () => {
   it("(without the turns, the same report waits for every request read in the same poll)", async () => {
     const order = await orderOfWork(false);
     expect(order.indexOf("keypad")).toBeGreaterThan(1);
+  });
+});
+
+describe("the customer first", () => {
+  async function gatedServer(foreground: Foreground) {
+    const app = express();
+    app.get("/work", oneRequestPerTurn(foreground), (_req, res) => res.end("ok"));
+    const http = createServer(app);
+    servers.push(http);
+    return listening(http);
+  }
+  const get = (port: number) =>
+    new Promise<number>((resolve, reject) => {
+      const c = connect(port, "127.0.0.1", () => c.write("GET /work HTTP/1.1\r\nHost: bank\r\nConnection: close\r\n\r\n"));
+      sockets.push(c);
+      c.once("data", () => resolve(performance.now()));
+      c.once("error", reject);
+    });
+
+  it("no request's work starts while the kiosk acts for the person at the bank; it starts when the kiosk is idle", async () => {
+    let idle: (() => void) | null = null;
+    let busy: Promise<void> | null = new Promise<void>((r) => (idle = r));
+    const port = await gatedServer({ idle: () => busy });
+    let answeredAt = 0;
+    const answered = get(port).then((t) => (answeredAt = t));
+    await new Promise((r) => setTimeout(r, 60));
+    expect(answeredAt).toBe(0);
+    const freed = performance.now();
+    busy = null;
+    idle!();
+    await answered;
+    expect(answeredAt).toBeGreaterThanOrEqual(freed);
+  });
+
+  it("a kiosk that never goes idle holds a request no longer than the bound", async () => {
+    const port = await gatedServer({ idle: () => new Promise<void>(() => {}) });
+    const asked = performance.now();
+    const at = await get(port);
+    expect(at - asked).toBeGreaterThanOrEqual(FOREGROUND_MAX_WAIT_MS - 5);
   });
 });

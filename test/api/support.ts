@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { hashToken, ROLES, type Role } from "../../src/api/auth.js";
 import { loadConfig } from "../../src/config/load.js";
-import { startDaemon, type Daemon } from "../../src/daemon.js";
+import { startDaemon, type Daemon, type DaemonOptions } from "../../src/daemon.js";
 import type { SimLockBank } from "../../src/drivers/sim/sim-lock-bank.js";
 import { createLogger, type Logger } from "../../src/system/logger.js";
 
@@ -32,6 +32,8 @@ export interface BankOptions {
   env?: NodeJS.ProcessEnv;
   /** More top-level configuration sections (e.g. passes, returns, bank). */
   config?: Record<string, unknown>;
+  /** Options handed to startDaemon besides the simulated devices. */
+  daemon?: DaemonOptions;
 }
 
 export async function startBank(opts: BankOptions = {}): Promise<TestBank> {
@@ -50,7 +52,7 @@ export async function startBank(opts: BankOptions = {}): Promise<TestBank> {
   writeFileSync(path, JSON.stringify(cfg));
   let daemon: Daemon;
   try {
-    daemon = await startDaemon(loadConfig({ path, env: opts.env ?? {} }), opts.log ?? createLogger({ level: "silent" }));
+    daemon = await startDaemon(loadConfig({ path, env: opts.env ?? {} }), opts.log ?? createLogger({ level: "silent" }), opts.daemon);
   } catch (e) {
     rmSync(dir, { recursive: true, force: true });
     throw e;

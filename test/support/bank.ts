@@ -19,7 +19,7 @@ import { DEFAULT_ATTEMPTS } from "../../src/bank/attempts.js";
 import type { BankContext, BankPolicy, DoorCommander } from "../../src/bank/context.js";
 import type { Clock, RandomSource } from "../../src/basics/ports.js";
 import type { ReconcileResult } from "../../src/bank/reconcile.js";
-import { createBankCore, type BankDoors } from "../../src/compose/bank.js";
+import { createBankCore, type BankCoreOptions, type BankDoors } from "../../src/compose/bank.js";
 import { loadLayout, parseLayout, type BankLayout } from "../../src/config/layout.js";
 import { loadConfig, type ResolvedConfig } from "../../src/config/load.js";
 import { startDaemon, type Daemon, type DaemonOptions } from "../../src/daemon.js";
@@ -69,6 +69,8 @@ export interface TestBankOptions {
   passes?: BankContext["passes"];
   /** A whole layout (wins over lockers). */
   layout?: BankLayout;
+  /** How the deferred flush syncs files (a gate, to hold it): real fdatasync by default. */
+  flush?: BankCoreOptions["flush"];
 }
 
 export interface DaemonBankOptions {
@@ -263,6 +265,7 @@ function openBank(dbPath: string, clock: FakeClock, opts: TestBankOptions, doors
     doors: doors(layout),
     ...(opts.sealCodes ? { sealCodes: opts.sealCodes } : {}),
     ...(opts.passes ? { passes: opts.passes } : {}),
+    ...(opts.flush ? { flush: opts.flush } : {}),
   });
 }
 
