@@ -20,5 +20,7 @@ export function durableDoors(store: Store, doors: DoorCommander): DoorCommander 
   };
   if (doors.itemPresent) commander.itemPresent = (id) => doors.itemPresent!(id);
   if (doors.expectUnlock) commander.expectUnlock = () => doors.expectUnlock!();
+  if (doors.pickupImminent) commander.pickupImminent = (holdMs) => doors.pickupImminent!(holdMs);
+  if (doors.pickupNotComing) commander.pickupNotComing = () => doors.pickupNotComing!();
   return commander;
 }
