@@ -146,9 +146,8 @@ export class WalFlusher {
         this.flushes++;
         this.carried += upTo - this.flushed;
         this.flushed = upTo;
-        const done = this.waiters.filter((w) => w.upTo <= upTo);
-        for (const w of done) this.waiters.splice(this.waiters.indexOf(w), 1);
-        for (const w of done) w.resolve();
+        // Waiters join with `committed`, which only rises, so the ones this flush carried are a prefix.
+        while (this.waiters.length > 0 && this.waiters[0]!.upTo <= upTo) this.waiters.shift()!.resolve();
       }
     } finally {
       this.flushing = false;
