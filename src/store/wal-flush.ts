@@ -173,7 +173,7 @@ export class WalFlusher {
 }
 
 /** fdatasync (a file) or fsync (a directory) through a descriptor of its own; null if the file is gone. */
-async function syncFile(path: string, kind: "file" | "directory"): Promise<{ ino: number } | null> {
+export async function syncFile(path: string, kind: "file" | "directory"): Promise<{ ino: number } | null> {
   let handle;
   try {
     handle = await open(path, "r");

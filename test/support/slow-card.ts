@@ -1,10 +1,9 @@
 /**
- * The deferred flush's file sync (store/wal-flush.ts) with a hand on it: real fdatasync, held
- * back while the test says so, as a card that takes its time. Lets a test see what waits for a
- * commit to be on disk and what does not.
+ * The deferred flush's file sync (store/wal-flush.ts syncFile) with a hand on it: real
+ * fdatasync, held back while the test says so, as a card that takes its time. Lets a test see
+ * what waits for a commit to be on disk and what does not.
  */
-import { open } from "node:fs/promises";
-import type { FileSync } from "../../src/store/wal-flush.js";
+import { type FileSync, syncFile } from "../../src/store/wal-flush.js";
 
 export interface SlowCard {
   sync: FileSync;
@@ -20,17 +19,7 @@ export function slowCard(): SlowCard {
   let held: (() => void)[] | null = null;
   const sync: FileSync = async (path, kind) => {
     if (held) await new Promise<void>((resolve) => held!.push(resolve));
-    const h = await open(path, "r").catch((e: NodeJS.ErrnoException) => {
-      if (e.code === "ENOENT") return null;
-      throw e;
-    });
-    if (!h) return null;
-    try {
-      await (kind === "directory" ? h.sync() : h.datasync());
-      return { ino: (await h.stat()).ino };
-    } finally {
-      await h.close();
-    }
+    return syncFile(path, kind);
   };
   return {
     sync,
