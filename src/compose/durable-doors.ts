@@ -4,23 +4,23 @@
  * (Store.durable; see store/wal-flush.ts). A power cut before that loses the intent, and no
  * door moved for it.
  */
-import type { DoorCommander, UnlockOptions } from "../doors/commander.js";
+import type { DoorCommander } from "../doors/commander.js";
 import type { Store } from "../store/store.js";
 import { markLocker } from "../system/trace.js";
 
 export function durableDoors(store: Store, doors: DoorCommander): DoorCommander {
-  const commander: DoorCommander = {
-    async unlock(lockerId: string, intentId: number, opts?: UnlockOptions): Promise<void> {
-      await store.durable({ urgent: opts?.pickup === true });
-      markLocker("usecase.durable", lockerId);
-      return doors.unlock(lockerId, intentId, opts);
-    },
-    unavailableLockers: () => doors.unavailableLockers(),
-    openUnattended: () => doors.openUnattended(),
+  const unlock: DoorCommander["unlock"] = async (lockerId, intentId, opts) => {
+    await store.durable({ urgent: opts?.pickup === true });
+    markLocker("usecase.durable", lockerId);
+    return doors.unlock(lockerId, intentId, opts);
   };
-  if (doors.itemPresent) commander.itemPresent = (id) => doors.itemPresent!(id);
-  if (doors.expectUnlock) commander.expectUnlock = () => doors.expectUnlock!();
-  if (doors.pickupImminent) commander.pickupImminent = (holdMs) => doors.pickupImminent!(holdMs);
-  if (doors.pickupNotComing) commander.pickupNotComing = () => doors.pickupNotComing!();
-  return commander;
+  // Everything but unlock is the inner commander's own, bound to it, and absent where it is
+  // absent: a capability DoorCommander gains passes through without being listed here.
+  return new Proxy(doors, {
+    get(target, key) {
+      if (key === "unlock") return unlock;
+      const value: unknown = Reflect.get(target, key);
+      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+    },
+  });
 }

@@ -3,6 +3,8 @@ import { durableDoors } from "../../src/compose/durable-doors.js";
 import type { DoorCommander } from "../../src/doors/commander.js";
 import type { Store } from "../../src/store/store.js";
 
+const onDisk = { durable: async () => {} } as unknown as Store;
+
 it("the durable door commander passes every optional capability of the doors through", () => {
   const calls: string[] = [];
   const doors: Required<DoorCommander> = {
@@ -14,7 +16,7 @@ it("the durable door commander passes every optional capability of the doors thr
     pickupImminent: (ms) => void calls.push(`pickupImminent ${ms}`),
     pickupNotComing: () => void calls.push("pickupNotComing"),
   };
-  const wrapped = durableDoors({ durable: async () => {} } as unknown as Store, doors);
+  const wrapped = durableDoors(onDisk, doors);
   const optional = (Object.keys(doors) as (keyof DoorCommander)[]).filter((k) => !["unlock", "unavailableLockers", "openUnattended"].includes(k));
   for (const k of optional) expect(typeof wrapped[k], k).toBe("function");
   wrapped.itemPresent!("A01");
@@ -22,4 +24,44 @@ it("the durable door commander passes every optional capability of the doors thr
   wrapped.pickupImminent!(500);
   wrapped.pickupNotComing!();
   expect(calls).toEqual(["itemPresent", "expectUnlock", "pickupImminent 500", "pickupNotComing"]);
+});
+
+it("a capability the doors lack stays absent, and the doors' own methods run on the doors themselves", () => {
+  class Doors implements DoorCommander {
+    private readonly open = new Set(["A02"]);
+    async unlock(): Promise<void> {}
+    unavailableLockers(): ReadonlySet<string> {
+      return new Set();
+    }
+    openUnattended(): ReadonlySet<string> {
+      return this.open;
+    }
+  }
+  const wrapped = durableDoors(onDisk, new Doors());
+  expect(wrapped.itemPresent).toBeUndefined();
+  expect(wrapped.pickupImminent).toBeUndefined();
+  const { openUnattended } = wrapped;
+  expect([...openUnattended()]).toEqual(["A02"]);
+});
+
+it("an unlock reaches the doors only once the store says its intent is on disk, urgently for a pickup", async () => {
+  const order: string[] = [];
+  let onDiskNow!: () => void;
+  const store = {
+    durable: (opts: { urgent?: boolean }) => {
+      order.push(`durable urgent=${opts.urgent}`);
+      return new Promise<void>((resolve) => (onDiskNow = resolve));
+    },
+  } as unknown as Store;
+  const doors: DoorCommander = {
+    unlock: async (lockerId) => void order.push(`unlock ${lockerId}`),
+    unavailableLockers: () => new Set(),
+    openUnattended: () => new Set(),
+  };
+  const unlocked = durableDoors(store, doors).unlock("A01", 7, { pickup: true });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(order).toEqual(["durable urgent=true"]);
+  onDiskNow();
+  await unlocked;
+  expect(order).toEqual(["durable urgent=true", "unlock A01"]);
 });
