@@ -146,6 +146,34 @@ export async function migration1BankRole(admin: pg.ClientBase, db: TestDatabase,
   return { role, password, url: db.urlAs(role, password) };
 }
 
+/** An event as a migration test writes it: [seq, type, lockerId, data]. */
+export type HandEvent = [seq: number, type: string, lockerId: string | null, data: Record<string, unknown>];
+
+/**
+ * A bank registered now on a database migrated by hand, logged in as an ingest role made now (so
+ * both predate the migration under test): ingest() sends one batch with the bank's key, each
+ * event at t0 + seq, clock synced; asBank is its connection; end() closes it.
+ */
+export async function preMigrationBank(
+  admin: pg.ClientBase,
+  db: TestDatabase,
+  bankId: string,
+  t0: number,
+): Promise<{ asBank: pg.Client; ingest(events: HandEvent[]): Promise<unknown>; end(): Promise<void> }> {
+  const role = `lockerd_ingest_m${randomBytes(4).toString("hex")}`;
+  db.trackRole(role);
+  const { password } = await createIngestRole(admin, { role });
+  const { key } = await createBank(admin, { bankId });
+  const asBank = new pg.Client({ connectionString: db.urlAs(role, password) });
+  await asBank.connect();
+  return {
+    asBank,
+    ingest: (events) =>
+      asBank.query(`SELECT central.ingest_batch($1, $2, $3::jsonb)`, [bankId, key, JSON.stringify(events.map(([seq, type, locker, data]) => [seq, t0 + seq, true, type, locker, null, data]))]),
+    end: () => asBank.end(),
+  };
+}
+
 /**
  * A daemon's `sync` settings for a registered bank: its password and key files written into
  * dir (mode 0600), the login URL without the password; extra settings on top.

@@ -4,44 +4,26 @@
  * (with its key, through the shared ingest role made before it) still raises and clears alarms,
  * a reopened row gets a new id, and the ingest role still reads no table, the new log neither.
  */
-import { randomBytes } from "node:crypto";
-import pg from "pg";
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { migrateCentral } from "../../src/central/apply.js";
-import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { ALARM_CLEARING_SQL } from "../../src/central/migrations/011-alarm-clearing.js";
-import { openAdminDatabase, type TestDatabase } from "../support/pg.js";
+import { preMigrationBank } from "../support/central.js";
+import { useAdminDatabase } from "../support/pg.js";
 
 /** Its place in the list (numbered 11; the lead may renumber at merge). */
 const MINE = CENTRAL_MIGRATIONS.indexOf(ALARM_CLEARING_SQL) + 1;
-let db: TestDatabase;
-let admin: pg.Client;
-let close: () => Promise<void>;
-
-beforeAll(async () => {
-  ({ db, admin, close } = await openAdminDatabase());
-});
-afterAll(async () => {
-  await close();
-});
+const fresh = useAdminDatabase();
 
 const rows = async () =>
-  (await admin.query(`SELECT bank_id, kind, locker_id, raised_seq, last_seq, raises, data, cleared_seq, cleared_at IS NULL AS open FROM central.alarms ORDER BY 1, 2, 3`)).rows;
+  (await fresh.admin.query(`SELECT bank_id, kind, locker_id, raised_seq, last_seq, raises, data, cleared_seq, cleared_at IS NULL AS open FROM central.alarms ORDER BY 1, 2, 3`)).rows;
 
 it("applies over held alarms, each gets its own id, and ingest goes on raising, clearing and reopening them", async () => {
   expect(MINE).toBeGreaterThan(7);
+  const { admin } = fresh;
   await migrateCentral(admin, MINE - 1);
-  const role = `lockerd_ingest_alarms${randomBytes(4).toString("hex")}`;
-  db.trackRole(role);
-  const { password } = await createIngestRole(admin, { role });
-  const { key } = await createBank(admin, { bankId: "M1" });
-  const bank = new pg.Client({ connectionString: db.urlAs(role, password) });
-  await bank.connect();
+  const { asBank, ingest, end } = await preMigrationBank(admin, fresh.db, "M1", Date.now() - 3_600_000);
   try {
-    const T0 = Date.now() - 3_600_000;
-    const ingest = (events: [number, string, string | null, Record<string, unknown>][]) =>
-      bank.query(`SELECT central.ingest_batch('M1', $1, $2::jsonb)`, [key, JSON.stringify(events.map(([seq, type, locker, data]) => [seq, T0 + seq, true, type, locker, null, data]))]);
     await ingest([
       [1, "alarm.door_forced", "A01", { how: "opened" }],
       [2, "alarm.door_left_open", "A02", { openForMs: 120_000 }],
@@ -72,9 +54,9 @@ it("applies over held alarms, each gets its own id, and ingest goes on raising, 
     expect(now.id).not.toBe(was.id);
     expect((await admin.query(`SELECT kind FROM central.alarms WHERE cleared_at IS NULL ORDER BY 1`)).rows).toEqual([{ kind: "command_refused" }, { kind: "door_left_open" }]);
 
-    await expect(bank.query(`SELECT * FROM central.alarm_clearings`)).rejects.toMatchObject({ code: "42501" });
-    await expect(bank.query(`SELECT * FROM central.alarms`)).rejects.toMatchObject({ code: "42501" });
+    await expect(asBank.query(`SELECT * FROM central.alarm_clearings`)).rejects.toMatchObject({ code: "42501" });
+    await expect(asBank.query(`SELECT * FROM central.alarms`)).rejects.toMatchObject({ code: "42501" });
   } finally {
-    await bank.end();
+    await end();
   }
 });

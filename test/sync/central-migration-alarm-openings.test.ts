@@ -4,13 +4,11 @@
  * the fleet, not by the bank's role); a clear and a raise in one batch give a new id; and
  * kiosk.lockout_ended (a lockout that ran out) clears pickup_lockout, which it did not before.
  */
-import { randomBytes } from "node:crypto";
-import pg from "pg";
 import { expect, it } from "vitest";
 import { migrateCentral } from "../../src/central/apply.js";
-import { createBank, createIngestRole } from "../../src/central/banks.js";
 import { CENTRAL_MIGRATIONS } from "../../src/central/migrations/index.js";
 import { ALARM_OPENINGS_SQL } from "../../src/central/migrations/012-alarm-openings.js";
+import { preMigrationBank } from "../support/central.js";
 import { useAdminDatabase } from "../support/pg.js";
 
 /** Its place in the list (numbered 12; the lead may renumber at merge). */
@@ -24,16 +22,9 @@ it("applies over held alarms; old ids are kept as openings, and a lockout that r
   expect(MINE).toBeGreaterThan(11);
   const { db, admin } = fresh;
   await migrateCentral(admin, MINE - 1);
-  const role = `lockerd_ingest_openings${randomBytes(4).toString("hex")}`;
-  db.trackRole(role);
-  const { password } = await createIngestRole(admin, { role });
-  const { key } = await createBank(admin, { bankId: "M1" });
-  const bank = new pg.Client({ connectionString: db.urlAs(role, password) });
-  await bank.connect();
+  const T0 = Date.now() - 3_600_000;
+  const { asBank, ingest, end } = await preMigrationBank(admin, db, "M1", T0);
   try {
-    const T0 = Date.now() - 3_600_000;
-    const ingest = (events: [number, string, string | null, Record<string, unknown>][]) =>
-      bank.query(`SELECT central.ingest_batch('M1', $1, $2::jsonb)`, [key, JSON.stringify(events.map(([seq, type, locker, data]) => [seq, T0 + seq, true, type, locker, null, data]))]);
     const alarm = async (kind: string) =>
       (await admin.query<{ id: string; open: boolean }>(`SELECT id, cleared_at IS NULL AS open FROM central.alarms WHERE bank_id = 'M1' AND kind = $1`, [kind])).rows[0];
 
@@ -69,8 +60,8 @@ it("applies over held alarms; old ids are kept as openings, and a lockout that r
     await ingest([[9, "kiosk.lockout_ended", null, ended]]);
     expect(await alarm("pickup_lockout")).toMatchObject({ open: false });
 
-    await expect(bank.query(`SELECT * FROM central.alarm_openings`)).rejects.toMatchObject({ code: "42501" });
+    await expect(asBank.query(`SELECT * FROM central.alarm_openings`)).rejects.toMatchObject({ code: "42501" });
   } finally {
-    await bank.end();
+    await end();
   }
 });
