@@ -6,7 +6,7 @@ import { hex } from "../../src/drivers/serial/checksum.js";
 import { createBoardLockBank } from "../../src/drivers/serial/from-config.js";
 import { SerialPortLine } from "../../src/drivers/serial/line.js";
 import { BoardBus, GARBAGE } from "../../src/simulator/board-bus.js";
-import { boardConfig, boardLayout, startHarness, type Harness } from "../support/board-harness.js";
+import { boardConfig, boardLayout, startHarness, type Harness, type HarnessOptions } from "../support/board-harness.js";
 import { openPtyPair } from "../support/pty-pair.js";
 import { waitFor } from "../support/wait-for.js";
 
@@ -21,6 +21,18 @@ const WIRING: [string, number, number][] = [
 const NO_PERSON = { enabled: false, openDelayMs: 1, closeDelayMs: 1 };
 const RELAY = { "modbus-relay": { channels: 8, openInput: 1 as const } };
 
+/** The relay bank on WIRING with nobody at the doors; opts on top. */
+const relayBank = (opts: Partial<HarnessOptions> = {}) => startHarness({ protocol: "modbus-relay", wiring: WIRING, person: NO_PERSON, hardware: RELAY, ...opts });
+
+/** The relay bank with board 2 silent from the start (its relay `held` on, if given). */
+const board2Silent = (held?: number) =>
+  relayBank({
+    before: (bus) => {
+      bus.board(2).behaviour.silent = true;
+      if (held !== undefined) bus.board(2).hold(held);
+    },
+  });
+
 let h: Harness | null = null;
 afterEach(async () => {
   await h?.stop();
@@ -29,7 +41,7 @@ afterEach(async () => {
 
 describe("Modbus-RTU relay board driver against simulated boards over a pty", () => {
   it("switches every relay off before the first reading, then polls the door inputs", async () => {
-    h = await startHarness({ protocol: "modbus-relay", wiring: WIRING, person: NO_PERSON, hardware: RELAY, before: (bus) => bus.board(1).hold(3) });
+    h = await relayBank({ before: (bus) => bus.board(1).hold(3) });
     expect(h.bank.kind).toBe("modbus-relay");
     const sent = h.bus.received.map(hex);
     expect(sent.slice(0, 2)).toEqual(["01 0F 00 00 00 08 01 00 FE 95", "01 02 00 00 00 08 79 CC"]);
@@ -53,10 +65,7 @@ describe("Modbus-RTU relay board driver against simulated boards over a pty", ()
   });
 
   it("follows the configured input polarity (openInput 0)", async () => {
-    h = await startHarness({
-      protocol: "modbus-relay",
-      wiring: WIRING,
-      person: NO_PERSON,
+    h = await relayBank({
       sim: { openInput: 0 },
       hardware: { "modbus-relay": { channels: 8, openInput: 0 } },
       before: (bus) => bus.board(1).setDoor(8, true),
@@ -65,7 +74,7 @@ describe("Modbus-RTU relay board driver against simulated boards over a pty", ()
   });
 
   it("a refused pulse (Modbus exception) fails the unlock with the reason and opens nothing", async () => {
-    h = await startHarness({ protocol: "modbus-relay", wiring: WIRING, person: NO_PERSON, hardware: RELAY });
+    h = await relayBank();
     h.bus.board(2).behaviour.refuse = true;
     await expect(h.bank.unlock("A04", 500)).rejects.toThrow(/modbus-relay board 2 refused: exception 04 \(server device failure\) to function 05/);
     expect(h.bus.board(2).pulses).toEqual([]);
@@ -76,7 +85,7 @@ describe("Modbus-RTU relay board driver against simulated boards over a pty", ()
   });
 
   it("bad CRCs, short frames and answers from the wrong address are no answer: the board goes offline, no door changes", async () => {
-    h = await startHarness({ protocol: "modbus-relay", wiring: WIRING, person: NO_PERSON, hardware: RELAY });
+    h = await relayBank();
     h.bus.board(1).behaviour.badChecksum = true;
     h.bus.board(2).behaviour.wrongAddress = true;
     await waitFor("both boards offline", () => h!.bank.offline().size === 4);
@@ -95,7 +104,7 @@ describe("Modbus-RTU relay board driver against simulated boards over a pty", ()
   });
 
   it("a pulse whose echo is corrupted fails the unlock; garbage on the line changes no door", async () => {
-    h = await startHarness({ protocol: "modbus-relay", wiring: WIRING, person: NO_PERSON, hardware: RELAY });
+    h = await relayBank();
     for (let i = 0; i < 3; i++) {
       await h.bus.inject(GARBAGE);
       await new Promise((r) => setTimeout(r, 15));
@@ -107,16 +116,7 @@ describe("Modbus-RTU relay board driver against simulated boards over a pty", ()
   });
 
   it("a board offline at start gets its all-off before its first reading when it answers", async () => {
-    h = await startHarness({
-      protocol: "modbus-relay",
-      wiring: WIRING,
-      person: NO_PERSON,
-      hardware: RELAY,
-      before: (bus) => {
-        bus.board(2).behaviour.silent = true;
-        bus.board(2).hold(1);
-      },
-    });
+    h = await board2Silent(1);
     expect(h.bank.offline().has("A04")).toBe(true);
     h.bus.board(2).behaviour.silent = false;
     await waitFor("board 2 online", () => !h!.bank.offline().has("A04"));
@@ -124,15 +124,7 @@ describe("Modbus-RTU relay board driver against simulated boards over a pty", ()
   });
 
   it("a board whose relays are not known off is told so first: a hold for a customer's pickup does not stop the bus meanwhile", async () => {
-    h = await startHarness({
-      protocol: "modbus-relay",
-      wiring: WIRING,
-      person: NO_PERSON,
-      hardware: RELAY,
-      before: (bus) => {
-        bus.board(2).behaviour.silent = true;
-      },
-    });
+    h = await board2Silent();
     expect(h.bank.offline().has("A04")).toBe(true);
     h.bank.holdLineForPickup!(1000);
     const from = h.bus.received.length;
@@ -143,7 +135,7 @@ describe("Modbus-RTU relay board driver against simulated boards over a pty", ()
   });
 
   it("stopping the bank switches every relay of every board off before the line closes", async () => {
-    h = await startHarness({ protocol: "modbus-relay", wiring: WIRING, person: NO_PERSON, hardware: RELAY });
+    h = await relayBank();
     h.bus.board(1).hold(2);
     h.bus.board(2).hold(5);
     await h.bank.stop();
