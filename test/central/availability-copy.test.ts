@@ -13,7 +13,7 @@ import { assignLocker } from "../../src/bank/assign.js";
 import { doorClosed, doorOpened } from "../../src/bank/door-outcomes.js";
 import { pickupByCode } from "../../src/bank/pickup.js";
 import { fleetModule } from "../../src/central/fleet/module.js";
-import { bankAvailability, banksWithFree, fleetAvailability } from "../../src/central/fleet/queries.js";
+import { bankAvailability, banksWithFree, fleetAvailability } from "../../src/central/fleet/availability-reads.js";
 import { createOperatorToken } from "../../src/central/service/auth.js";
 import type { CentralInstance } from "../../src/central/service/service.js";
 import { recordLockerSnapshot } from "../../src/sync/snapshot.js";

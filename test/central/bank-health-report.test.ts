@@ -6,7 +6,8 @@
 import type pg from "pg";
 import { expect, it } from "vitest";
 import { countHealth } from "../../src/bank/health.js";
-import { getBank, type FleetSettings } from "../../src/central/fleet/queries.js";
+import { getBank } from "../../src/central/fleet/bank-reads.js";
+import type { FleetSettings } from "../../src/central/fleet/queries.js";
 import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
 
 const central = useTestCentral();

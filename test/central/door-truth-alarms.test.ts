@@ -5,7 +5,8 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { openAlarms, type FleetSettings } from "../../src/central/fleet/queries.js";
+import { openAlarms } from "../../src/central/fleet/alarm-reads.js";
+import type { FleetSettings } from "../../src/central/fleet/queries.js";
 import { useTestCentral } from "../support/sync-parts.js";
 
 type Ev = [seq: number, type: string, lockerId: string | null, parcelId: string | null, data: Record<string, unknown>];

@@ -6,21 +6,11 @@
  */
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  bankAvailability,
-  bankLockers,
-  bankParcels,
-  banksWithFree,
-  fleetAvailability,
-  fleetSummary,
-  getBank,
-  listBanks,
-  openAlarms,
-  parcelsByTrackingRef,
-  type FleetSettings,
-  type Queryable,
-  type QueryText,
-} from "../../src/central/fleet/queries.js";
+import { openAlarms } from "../../src/central/fleet/alarm-reads.js";
+import { bankAvailability, banksWithFree, fleetAvailability } from "../../src/central/fleet/availability-reads.js";
+import { fleetSummary, getBank, listBanks } from "../../src/central/fleet/bank-reads.js";
+import { bankLockers, bankParcels, parcelsByTrackingRef } from "../../src/central/fleet/parcel-reads.js";
+import type { FleetSettings, Queryable, QueryText } from "../../src/central/fleet/queries.js";
 import { useTestCentral } from "../support/sync-parts.js";
 
 type Ev = [seq: number, type: string, lockerId: string | null, parcelId: string | null, data: Record<string, unknown>];

@@ -5,7 +5,8 @@
  * a new id; an older event arriving late does not.
  */
 import { LockerdError } from "../../basics/errors.js";
-import { alarm, type Alarm, type AlarmRow, type Queryable } from "./queries.js";
+import { alarm, type Alarm, type AlarmRow } from "./alarm-reads.js";
+import type { Queryable } from "./queries.js";
 
 export interface AlarmDetail extends Alarm {
   /** The operator token's name that cleared it; null when open or cleared by the bank's own event. */

@@ -1,10 +1,11 @@
 /**
  * Where an availability answer comes from: the instance's in-memory copy when it is fresh
- * (./free-counts-copy.ts), else PostgreSQL's count table (./queries.ts), the same answer either
+ * (./free-counts-copy.ts), else PostgreSQL's count table (./availability-reads.ts), the same answer either
  * way. Never a stale copy: the copy itself says when it is too old to answer.
  */
 import type { FreeCounts } from "./free-counts.js";
-import { bankAvailability, banksWithFree, fleetAvailability, type BankAvailability, type FleetSizeAvailability, type FreeAt, type Queryable } from "./queries.js";
+import { bankAvailability, banksWithFree, fleetAvailability, type BankAvailability, type FleetSizeAvailability, type FreeAt } from "./availability-reads.js";
+import type { Queryable } from "./queries.js";
 
 export interface AvailabilityCopyView {
   /** The copy when it may answer, else null. */

@@ -10,7 +10,7 @@
  * notifications in commit order, so when that heartbeat comes back and the banks notified before
  * it are re-read, the copy holds every change committed before the stamp. A read is answered
  * from the copy only while that stamp (or the start of the last reload) is at most staleAfterMs
- * old; otherwise the caller asks PostgreSQL (the SQL of ./queries.ts). A connection that stops
+ * old; otherwise the caller asks PostgreSQL (the SQL of ./availability-reads.ts). A connection that stops
  * answering is dropped and replaced once nothing was confirmed for 2 x staleAfterMs.
  */
 import { randomBytes } from "node:crypto";

@@ -1,10 +1,11 @@
 /**
  * Free lockers per bank and size, held in memory: the same answers as banksWithFree,
- * bankAvailability and fleetAvailability (./queries.ts) give from central.locker_counts,
+ * bankAvailability and fleetAvailability (./availability-reads.ts) give from central.locker_counts,
  * without a database round trip. Only data and the questions here; keeping it fresh is
  * ./free-counts-copy.ts's job.
  */
-import type { BankAvailability, FleetSizeAvailability, FreeAt, Queryable } from "./queries.js";
+import type { BankAvailability, FleetSizeAvailability, FreeAt } from "./availability-reads.js";
+import type { Queryable } from "./queries.js";
 
 /** One bank's sizes (every size it has lockers of, whatever their status): its free and all lockers of each. */
 type BankSizes = Map<string, { free: number; total: number }>;

@@ -10,7 +10,8 @@ import { poolConfig } from "../service/database.js";
 import { defineModule, type CentralDeps } from "../service/module.js";
 import { FreeCountsCopy } from "./free-counts-copy.js";
 import { fleetPageRoutes } from "./page-routes.js";
-import { fleetSummary, type FleetSettings } from "./queries.js";
+import { fleetSummary } from "./bank-reads.js";
+import type { FleetSettings } from "./queries.js";
 import { fleetRoutes } from "./routes.js";
 import { alarmClearingRoutes } from "./alarm-routes.js";
 

@@ -1,7 +1,7 @@
 /**
  * The fleet API of lockerd-central: banks, alarms, lockers, parcels, availability and the
- * command log, read-only. Thin: validate, call a query (./queries.ts), answer. Viewers and up
- * read everything; a carrier may ask where a parcel of a size would fit.
+ * command log, read-only. Thin: validate, call a read (the rooms ./queries.ts lists), answer.
+ * Viewers and up read everything; a carrier may ask where a parcel of a size would fit.
  */
 import { z } from "zod";
 import { LockerdError } from "../../basics/errors.js";
@@ -9,20 +9,12 @@ import { defineRoute, type Route } from "../../api/registry.js";
 import { BANK_ID } from "../banks.js";
 import type { CentralRole } from "../service/auth.js";
 import { availabilityReader, type AvailabilityCopyView } from "./availability-reader.js";
-import {
-  bankLockers,
-  bankParcels,
-  commandLog,
-  fleetSummary,
-  getBank,
-  listBanks,
-  openAlarms,
-  PARCEL_STATUSES,
-  parcelsByTrackingRef,
-  sizesThatFit,
-  type FleetSettings,
-  type Queryable,
-} from "./queries.js";
+import { openAlarms } from "./alarm-reads.js";
+import { sizesThatFit } from "./availability-reads.js";
+import { fleetSummary, getBank, listBanks } from "./bank-reads.js";
+import { commandLog } from "./command-log.js";
+import { bankLockers, bankParcels, PARCEL_STATUSES, parcelsByTrackingRef } from "./parcel-reads.js";
+import type { FleetSettings, Queryable } from "./queries.js";
 import {
   alarmView,
   bankDetailView,
