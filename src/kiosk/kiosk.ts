@@ -7,14 +7,13 @@
  */
 import type { RecordedEvent } from "../basics/events.js";
 import { pinSignIn } from "../bank/attempts.js";
-import { assignLocker, reassignLarger, type Assignment } from "../bank/assign.js";
 import type { BankContext } from "../bank/context.js";
 import { courierSessionEnded, courierSessionStarted } from "../bank/couriers.js";
 import { isLockerdError } from "../basics/errors.js";
 import { looksLikePickupToken, pickupByToken } from "../bank/pickup-token.js";
 import { pickupByCode, type PickupResult, type PickupSource } from "../bank/pickup.js";
 import { looksLikePass } from "../signing/pass.js";
-import { openNext, type Collecting } from "./collecting.js";
+import { CourierSession, type SessionEnd, type SessionHost } from "./courier-session.js";
 import { DoorAnswers } from "./door-answers.js";
 import { passStanding, presentPass } from "./pass-scans.js";
 import { PICKUP_HOLD_MS, PickupHold } from "./pickup-hold.js";
@@ -48,14 +47,7 @@ export interface KioskDeps {
 /** Longest entry kept: anything longer is certainly wrong, and memory stays bounded. */
 const MAX_ENTRY = 16;
 
-interface Deposit {
-  parcelId: string;
-  lockerId: string;
-}
-
-type Mode =
-  | { kind: "customer"; entry: string; pin: boolean }
-  | { kind: "courier"; courier: Courier; size: string; last: Deposit | null; collecting: string | null; collectingWhat?: Collecting };
+type Mode = { kind: "customer"; entry: string; pin: boolean } | { kind: "courier"; session: CourierSession };
 
 export type KioskState = { mode: "customer"; typed: number; pinEntry: boolean } | { mode: "courier"; courierId: string; size: string };
 
@@ -67,6 +59,15 @@ export class Kiosk {
   private unsubscribe: (() => void) | null = null;
   private readonly log: Logger;
   private readonly busHold: PickupHold;
+  /** What a courier's session asks of the kiosk. */
+  private readonly host: SessionHost = {
+    show: (p) => this.show(p),
+    showFailure: (e, what) => this.showFailure(e, what),
+    touch: () => this.touchCourier(),
+    end: (reason) => this.endCourier(reason),
+    start: (courier, via) => this.startCourier(courier, via),
+    passScan: (text) => this.passScan(text),
+  };
 
   constructor(private readonly deps: KioskDeps) {
     this.log = deps.log;
@@ -87,7 +88,7 @@ export class Kiosk {
 
   state(): KioskState {
     const m = this.mode;
-    return m.kind === "customer" ? { mode: "customer", typed: m.entry.length, pinEntry: m.pin } : { mode: "courier", courierId: m.courier.id, size: m.size };
+    return m.kind === "customer" ? { mode: "customer", typed: m.entry.length, pinEntry: m.pin } : { mode: "courier", courierId: m.session.courier.id, size: m.session.size };
   }
 
   /** Resolves when every queued action has finished (tests). */
@@ -98,12 +99,12 @@ export class Kiosk {
 
   key(k: KeypadKey): void {
     mark("kiosk.queued");
-    this.enqueue(() => (this.mode.kind === "customer" ? this.customerKey(k) : this.courierKey(k)));
+    this.enqueue(() => (this.mode.kind === "customer" ? this.customerKey(k) : this.mode.session.key(k)));
   }
 
   scan(s: Scan): void {
     mark("kiosk.queued");
-    this.enqueue(() => (this.mode.kind === "customer" ? this.customerScan(s) : this.courierScan(s)));
+    this.enqueue(() => (this.mode.kind === "customer" ? this.customerScan(s) : this.mode.session.scan(s)));
   }
 
   /** A scan has begun at the scanner (its first bytes): at the customer's kiosk, likely a pickup token. */
@@ -216,7 +217,7 @@ export class Kiosk {
     this.startPickup("pickup by scanned token", () => pickupByToken(this.deps.ctx, s.text, { channel: "scanner", id: this.deps.settings.scannerName }));
   }
 
-  // ---- couriers -------------------------------------------------------------------------
+  // ---- couriers signing in and out (the session itself: courier-session.ts) --------------
 
   /** A pass at the scanner, in either mode (kiosk/pass-scans.ts says what each kind does). */
   private async passScan(text: string): Promise<void> {
@@ -243,7 +244,7 @@ export class Kiosk {
       return this.show("rejected");
     }
     const size = this.deps.settings.sizeKeys["1"] ?? this.deps.ctx.sizes.sizes[0]!;
-    this.mode = { kind: "courier", courier, size, last: null, collecting: null };
+    this.mode = { kind: "courier", session: new CourierSession(courier, size, this.deps, this.host) };
     // A courier pass's session start was recorded with the pass's use.
     if (via !== "pass") this.record(() => courierSessionStarted(this.deps.ctx, courier.id, via));
     this.log.info({ courierId: courier.id, via }, "courier session started");
@@ -252,14 +253,14 @@ export class Kiosk {
   }
 
   /** revoked / replaced: the credential the courier signed in with stopped working. `extra` goes in the event. */
-  private endCourier(reason: "key" | "badge" | "inactivity" | "expired" | Exclude<Standing, "active">, extra: Record<string, unknown> = {}): void {
+  private endCourier(reason: SessionEnd, extra: Record<string, unknown> = {}): void {
     const m = this.mode;
     if (m.kind !== "courier") return;
     this.idleTimer?.cancel();
     this.idleTimer = null;
     this.mode = { kind: "customer", entry: "", pin: false };
-    this.record(() => courierSessionEnded(this.deps.ctx, m.courier.id, reason, extra));
-    this.log.info({ courierId: m.courier.id, reason }, "courier session ended");
+    this.record(() => courierSessionEnded(this.deps.ctx, m.session.courier.id, reason, extra));
+    this.log.info({ courierId: m.session.courier.id, reason }, "courier session ended");
     this.show(reason === "revoked" || reason === "replaced" || reason === "expired" ? "session_ended" : "accepted");
   }
 
@@ -267,91 +268,13 @@ export class Kiosk {
     this.armIdle(this.deps.settings.courierIdleMs, () => this.enqueue(() => this.endCourier("inactivity")));
   }
 
-  private async courierKey(k: KeypadKey): Promise<void> {
-    const m = this.mode;
-    if (m.kind !== "courier") return;
-    if (this.passEnded(m.courier)) return;
-    this.touchCourier();
-    const keys = this.deps.settings.courierKeys;
-    const size = this.deps.settings.sizeKeys[k];
-    if (size) {
-      m.size = size;
-      return this.show("accepted");
-    }
-    if (k === keys.endSession) return this.endCourier("key");
-    if (k === keys.doesntFit) return this.doesntFit(m);
-    if (k === keys.collectExpired) return this.collectNext(m, "expired");
-    if (k === keys.collectReturns) return this.collectNext(m, "returns");
-    this.show("rejected");
-  }
-
-  private async courierScan(s: Scan): Promise<void> {
-    const m = this.mode;
-    if (m.kind !== "courier") return;
-    if (this.passEnded(m.courier)) return;
-    this.touchCourier();
-    if (looksLikePass(s.text)) return this.passScan(s.text);
-    const badge = this.deps.couriers.byBadge(s.text);
-    if (badge) {
-      if (badge.id === m.courier.id) return this.endCourier("badge");
-      this.endCourier("badge");
-      return this.startCourier(badge, "badge");
-    }
-    // A parcel already in the bank is refused by the bank (PARCEL_ALREADY_IN_BANK), on every path.
-    await this.deposit(m, () => assignLocker(this.deps.ctx, { size: m.size, trackingRef: s.text }));
-  }
-
-  private async deposit(m: Mode & { kind: "courier" }, assign: () => Promise<Assignment>): Promise<void> {
-    try {
-      const a = await assign();
-      m.last = { parcelId: a.parcelId, lockerId: a.lockerId };
-      this.log.info({ courierId: m.courier.id, lockerId: a.lockerId, parcelId: a.parcelId, size: a.size }, "locker assigned to a courier's parcel");
-      this.show("door_opening");
-    } catch (e) {
-      this.showFailure(e, "assigning a locker failed");
-    }
-  }
-
-  /** "Doesn't fit": the bank gives the locker back and opens the next larger size for the same parcel. */
-  private async doesntFit(m: Mode & { kind: "courier" }): Promise<void> {
-    const last = m.last;
-    if (!last) return this.show("rejected");
-    await this.deposit(m, () => reassignLarger(this.deps.ctx, last.parcelId, { windowMs: this.deps.settings.doesntFitWindowMs }));
-  }
-
-  /** A courier pass revoked (arrived with sync) or past its window ends the session at the next action. */
-  private passEnded(c: Courier): boolean {
-    if (!c.pass) return false;
-    const standing = passStanding(this.deps.ctx, c.pass);
-    if (standing === "active") return false;
-    this.endCourier(standing);
-    return true;
-  }
-
-  /** Open the next expired parcel, or the next return for the courier's carrier; the one after opens when its door closes. */
-  private async collectNext(m: Mode & { kind: "courier" }, what: Collecting): Promise<void> {
-    m.collecting = null;
-    m.collectingWhat = what;
-    if (what === "returns" && !m.courier.carrier) this.log.warn({ courierId: m.courier.id }, "courier has no carrier (couriers[].carrier) and cannot collect returns");
-    try {
-      const next = await openNext(this.deps.ctx, what, m.courier.carrier);
-      if (next === "done" || next === "stuck") return this.show(next === "done" ? "accepted" : "rejected");
-      m.collecting = next.parcelId;
-      this.log.info({ courierId: m.courier.id, lockerId: next.lockerId, parcelId: next.parcelId, what }, "door opened for collection");
-      this.show("door_opening");
-    } catch (e) {
-      this.showFailure(e, `opening the next door (${what}) failed`);
-    }
-  }
-
   // ---- door events ----------------------------------------------------------------------
 
   private onEvent(e: RecordedEvent): void {
     const m = this.mode;
     if (m.kind !== "courier") return;
-    if (e.type === "courier.credential_added" || e.type === "courier.credential_revoked") return this.credentialsChanged(m.courier, e);
-    if (!e.parcelId) return;
-    if (e.parcelId === m.last?.parcelId || e.parcelId === m.collecting) this.enqueue(() => this.courierEvent(e));
+    if (e.type === "courier.credential_added" || e.type === "courier.credential_revoked") return this.credentialsChanged(m.session.courier, e);
+    if (m.session.follows(e)) this.enqueue(() => (this.mode.kind === "courier" ? this.mode.session.event(e) : undefined));
   }
 
   /**
@@ -369,20 +292,6 @@ export class Kiosk {
     }
     if (standing === "active") return;
     this.endCourier(standing, typeof e.data.commandId === "number" ? { commandId: e.data.commandId } : {});
-  }
-
-  private async courierEvent(e: RecordedEvent): Promise<void> {
-    const m = this.mode;
-    if (m.kind !== "courier") return;
-    this.touchCourier();
-    if (e.type === "parcel.stored") this.show("accepted");
-    else if (e.type === "door.closed" && e.parcelId === m.collecting) {
-      m.collecting = null;
-      await this.collectNext(m, m.collectingWhat ?? "expired");
-    } else if (e.type === "door.open_timeout" && e.parcelId === m.collecting) {
-      m.collecting = null;
-      this.show("error");
-    }
   }
 
   // ---- plumbing -------------------------------------------------------------------------
