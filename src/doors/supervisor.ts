@@ -3,13 +3,8 @@
  * driver facts into outcomes. It knows which unlock it sent, so a door that opens without one
  * is a forced door; it times the wait for a door to open and the time a door stays open.
  *
- * Sensor changes pass a settle filter first: a change counts once the sensor has held still
- * for sensorSettleMs. A sensor that changes more than flapMaxChanges times within flapWindowMs
- * is reported unstable (once); its changes are then held until it has been quiet for a whole
- * window, and only the position it settles on reaches the state machine. Flapping is about
- * changes nobody commanded: a change while an unlock is under way (the door unlocking, or open
- * for an operation) is not counted, and is never held: a door that moved after an unlock is an
- * opening (or its close), however quickly the same locker is reused.
+ * Sensor changes pass a settle filter first, which also tells a flapping sensor
+ * (sensor-filter.ts).
  *
  * A door that stands open with no operation (forced open, or found open when the supervisor
  * starts) is an "open" phase without an intent. An unlock that meets such a door pulses
@@ -20,14 +15,15 @@
  * Door truth: each accepted unlock keeps its evidence (the board's answer, the item sensor before
  * the pulse), handed with opened / didNotOpen; a rejected unlock says in details.outcome whether
  * the board refused or did not answer. A door open with no operation whose sensor then never
- * changes for cutSuspectMs is a suspected cut sensor cable (a normally-closed switch whose wire is
- * cut reads open forever): reported once, its left-open repeats stop, and it is unavailable
- * until the sensor reads closed again.
+ * changes for cutSuspectMs is a suspected cut sensor cable (cut-cable.ts): reported once, its
+ * left-open repeats stop, and it is unavailable until the sensor reads closed again.
  */
 import type { Clock, TimerHandle } from "../basics/ports.js";
 import { LockerdError } from "../basics/errors.js";
 import type { DoorCommander, UnlockOptions } from "./commander.js";
 import { PulseInProgressError, type DoorPosition, type LockBank } from "../drivers/lock-bank.js";
+import { CutCableWatch } from "./cut-cable.js";
+import { SensorFilters } from "./sensor-filter.js";
 import { unlockFailureOf, type UnlockEvidence } from "./unlock-evidence.js";
 
 /** Why an unlocked door was not seen to open: it stayed shut, or its hardware stopped answering. */
@@ -84,19 +80,6 @@ type Phase =
   | { kind: "unlocking"; intentId: number; timer: TimerHandle; pulsedAt: number; offline: boolean }
   | { kind: "open"; intentId: number | null; since: number; alarmed: boolean; timer: TimerHandle; cutSuspected?: boolean };
 
-interface SensorFilter {
-  /** The position the state machine last acted on. */
-  applied: DoorPosition;
-  /** The latest raw position, waiting to settle. */
-  pending: DoorPosition;
-  timer: TimerHandle | null;
-  /** Times of recent raw changes (within the flap window). */
-  changes: number[];
-  unstable: boolean;
-  /** When the sensor last changed at all (raw). */
-  lastRawAt?: number;
-}
-
 /**
  * How long after a customer's key the board bus is kept free for their unlock: people type a
  * digit every 0.2 to 1 s, so the bus stays free from their first digit to their Enter.
@@ -105,10 +88,9 @@ const TYPING_HOLD_MS = 1500;
 
 export class DoorSupervisor implements DoorCommander {
   private readonly phases = new Map<string, Phase>();
-  private readonly sensors = new Map<string, SensorFilter>();
+  private readonly sensors: SensorFilters;
+  private readonly cutCables: CutCableWatch;
   private readonly evidence = new Map<number, UnlockEvidence>();
-  /** Doors seen opening with no unlock lately (forcedBurstMs). */
-  private recentForced: { lockerId: string; at: number }[] = [];
   private outcomes: DoorOutcomes | null = null;
   private started = false;
 
@@ -119,7 +101,23 @@ export class DoorSupervisor implements DoorCommander {
     private readonly clock: Clock,
     private readonly settings: SupervisorSettings,
     private readonly onError: (e: unknown, where: string) => void,
-  ) {}
+  ) {
+    this.sensors = new SensorFilters(clock, settings, {
+      unstable: (lockerId, changes, windowMs) => this.safely("sensorUnstable", () => this.outcomes?.sensorUnstable(lockerId, changes, windowMs)),
+      settled: (lockerId, position) => this.safely("sensorSettled", () => this.outcomes?.sensorSettled(lockerId, position)),
+      door: (lockerId, position, firstKnown) => this.onDoor(lockerId, position, firstKnown),
+    });
+    this.cutCables = new CutCableWatch({
+      clock,
+      settings,
+      openPhase: (lockerId) => {
+        const phase = this.phases.get(lockerId);
+        return phase?.kind === "open" ? phase : null;
+      },
+      lastRawAt: (lockerId) => this.sensors.lastRawAt(lockerId),
+      suspected: (lockerId, openForMs) => this.safely("sensorCutSuspected", () => this.outcomes?.sensorCutSuspected?.(lockerId, openForMs)),
+    });
+  }
 
   /** Start the driver (outputs off first) and begin listening. */
   async start(outcomes: DoorOutcomes): Promise<void> {
@@ -130,10 +128,8 @@ export class DoorSupervisor implements DoorCommander {
     });
     // Where the doors are now is read once the driver is up; changes it reported while
     // starting are part of that picture, not events (reconciliation looks at it next).
-    for (const s of this.sensors.values()) s.timer?.cancel();
-    this.sensors.clear();
+    this.sensors.reset(this.bank.doors());
     for (const [id, pos] of this.bank.doors()) {
-      this.sensors.set(id, { applied: pos, pending: pos, timer: null, changes: [], unstable: false });
       // Open with nothing under way (reconciliation adopts the ones an intent owns): timed
       // for the left-open alarm and kept out of allocation like any unattended open door.
       if (pos === "open") this.phases.set(id, this.openPhase(id, null));
@@ -145,13 +141,9 @@ export class DoorSupervisor implements DoorCommander {
     if (this.bank.offline().has(lockerId)) {
       throw new LockerdError("DOOR_UNAVAILABLE", `the door of locker ${lockerId} cannot be reached right now`, { outcome: "no_answer" });
     }
-    const sensor = this.sensors.get(lockerId);
-    if (this.phase(lockerId).kind === "open" && sensor?.timer && sensor.pending === "closed" && !sensor.unstable) {
-      // The door is shutting and its sensor settling: take the close now, so the unlock below
-      // pulses instead of handing over a door the person can no longer reach.
-      sensor.timer.cancel();
-      this.onSettled(lockerId, sensor);
-    }
+    // The door is shutting and its sensor settling: take the close now, so the unlock below
+    // pulses instead of handing over a door the person can no longer reach.
+    if (this.phase(lockerId).kind === "open") this.sensors.settleClosingNow(lockerId);
     const phase = this.phase(lockerId);
     if (phase.kind === "open") {
       if (phase.intentId === intentId) return; // a retry after the door opened: nothing to pulse
@@ -207,8 +199,7 @@ export class DoorSupervisor implements DoorCommander {
     const before = this.phase(lockerId);
     if (before.kind !== "idle") before.timer.cancel();
     this.phases.set(lockerId, this.openPhase(lockerId, intentId));
-    const sensor = this.sensors.get(lockerId);
-    if (sensor) sensor.applied = "open";
+    this.sensors.adoptOpen(lockerId);
   }
 
   /** Hear every door-sensor change as it happens (the API's live stream); returns the unsubscribe. */
@@ -220,7 +211,7 @@ export class DoorSupervisor implements DoorCommander {
   /** Lockers whose hardware is offline or whose door sensor is unstable or suspected cut: no new parcels, no pickups. */
   unavailableLockers(): ReadonlySet<string> {
     const offline = this.bank.offline();
-    const unstable = [...this.sensors].filter(([, s]) => s.unstable).map(([id]) => id);
+    const unstable = this.sensors.unstableLockers();
     for (const [id, p] of this.phases) if (p.kind === "open" && p.cutSuspected) unstable.push(id);
     return unstable.length ? new Set([...offline, ...unstable]) : offline;
   }
@@ -265,46 +256,15 @@ export class DoorSupervisor implements DoorCommander {
     for (const p of this.phases.values()) if (p.kind !== "idle") p.timer.cancel();
     this.phases.clear();
     this.evidence.clear();
-    for (const s of this.sensors.values()) s.timer?.cancel();
+    this.sensors.stop();
     await this.bank.stop();
   }
 
-  /** A raw sensor change from the driver: counted, then held until it settles. */
+  /** A raw sensor change from the driver: to the filter, which knows whether an unlock is under way. */
   private onSensor(lockerId: string, pos: DoorPosition): void {
     if (pos === "unknown" || !this.started) return;
-    const s = this.sensors.get(lockerId) ?? { applied: "unknown", pending: pos, timer: null, changes: [], unstable: false };
-    this.sensors.set(lockerId, s);
-    const now = this.clock.now();
-    const windowMs = this.settings.flapWindowMs ?? 10_000;
     const phase = this.phase(lockerId);
-    const commanded = phase.kind === "unlocking" || (phase.kind === "open" && phase.intentId !== null);
-    s.pending = pos;
-    s.changes = s.changes.filter((t) => now - t < windowMs);
-    if (!commanded) s.changes.push(now);
-    s.lastRawAt = now;
-    if (!commanded && !s.unstable && s.changes.length > (this.settings.flapMaxChanges ?? 6)) {
-      s.unstable = true;
-      this.safely("sensorUnstable", () => this.outcomes?.sensorUnstable(lockerId, s.changes.length, windowMs));
-    }
-    s.timer?.cancel();
-    s.timer = null;
-    const wait = s.unstable && !commanded ? windowMs : (this.settings.sensorSettleMs ?? 0);
-    if (wait === 0) this.onSettled(lockerId, s);
-    else s.timer = this.clock.after(wait, () => this.onSettled(lockerId, s));
-  }
-
-  private onSettled(lockerId: string, s: SensorFilter): void {
-    s.timer = null;
-    if (s.unstable) {
-      s.unstable = false;
-      s.changes = [];
-      this.safely("sensorSettled", () => this.outcomes?.sensorSettled(lockerId, s.pending));
-    }
-    if (s.pending === s.applied) return;
-    // "unknown" is only ever the start picture of a door whose hardware did not answer.
-    const firstKnown = s.applied === "unknown";
-    s.applied = s.pending;
-    this.onDoor(lockerId, s.pending, firstKnown);
+    this.sensors.change(lockerId, pos, phase.kind === "unlocking" || (phase.kind === "open" && phase.intentId !== null));
   }
 
   private onHealth(lockerIds: readonly string[], online: boolean, detail: string): void {
@@ -313,9 +273,7 @@ export class DoorSupervisor implements DoorCommander {
         const phase = this.phase(id);
         // An unlock whose door we can no longer see: if it times out, it is not the door's fault.
         if (phase.kind === "unlocking") phase.offline = true;
-        const s = this.sensors.get(id);
-        s?.timer?.cancel();
-        if (s) s.timer = null;
+        this.sensors.drop(id);
       }
     }
     this.safely("health", () => this.outcomes?.health(lockerIds, online, detail));
@@ -338,7 +296,7 @@ export class DoorSupervisor implements DoorCommander {
         open.alarmed = true;
         this.phases.set(lockerId, open);
         // (found open when its board first answers: always a forced door, whatever else was found)
-        if (!firstKnown && this.inForcedBurst(lockerId)) return;
+        if (!firstKnown && this.cutCables.inForcedBurst(lockerId)) return;
         this.safely("forced", () => outcomes.forced(lockerId, firstKnown ? "found_open" : "opened"));
       }
     } else if (pos === "closed" && phase.kind === "open") {
@@ -352,8 +310,7 @@ export class DoorSupervisor implements DoorCommander {
   private onOpenTimeout(lockerId: string, intentId: number): void {
     const phase = this.phase(lockerId);
     if (phase.kind !== "unlocking" || phase.intentId !== intentId) return;
-    const sensor = this.sensors.get(lockerId);
-    if (sensor?.timer && sensor.pending === "open") {
+    if (this.sensors.settlingOpen(lockerId)) {
       // The door has just opened and its sensor is settling: give it the settle time.
       phase.timer = this.clock.after(this.settings.sensorSettleMs ?? 0, () => this.onOpenTimeout(lockerId, intentId));
       return;
@@ -373,46 +330,8 @@ export class DoorSupervisor implements DoorCommander {
       alarmed: false,
       timer: this.clock.after(this.settings.leftOpenMs, () => this.onLeftOpen(lockerId, phase)),
     };
-    if (intentId === null) this.clock.after(this.cutSuspectMs(), () => this.onCutCheck(lockerId, phase));
+    if (intentId === null) this.cutCables.watch(lockerId, phase);
     return phase;
-  }
-
-  private cutSuspectMs(): number {
-    return this.settings.cutSuspectMs ?? 600_000;
-  }
-
-  /** Still open with nothing under way, and the sensor silent all along: a cut cable, probably. */
-  private onCutCheck(lockerId: string, phase: Phase & { kind: "open" }): void {
-    if (this.phases.get(lockerId) !== phase || phase.intentId !== null || phase.cutSuspected) return;
-    const now = this.clock.now();
-    const lastRaw = this.sensors.get(lockerId)?.lastRawAt ?? 0;
-    if (now - lastRaw < this.cutSuspectMs()) {
-      // It moved (flapped, or went briefly shut and open again unsettled): not a dead wire; wait from its last change.
-      this.clock.after(Math.max(1, lastRaw + this.cutSuspectMs() - now), () => this.onCutCheck(lockerId, phase));
-      return;
-    }
-    phase.cutSuspected = true;
-    this.safely("sensorCutSuspected", () => this.outcomes?.sensorCutSuspected?.(lockerId, now - phase.since));
-  }
-
-  /**
-   * Several doors "opening" with no unlock within forcedBurstMs is a wiring fault (a cut harness
-   * or sensor common), not that many crowbars: from the forcedBurstMin-th on, every door of the
-   * burst is a suspected cut cable (those already reported forced too), and no more forced alarms.
-   */
-  private inForcedBurst(lockerId: string): boolean {
-    const now = this.clock.now();
-    const windowMs = this.settings.forcedBurstMs ?? 2000;
-    this.recentForced = this.recentForced.filter((f) => now - f.at < windowMs && this.phase(f.lockerId).kind === "open");
-    this.recentForced.push({ lockerId, at: now });
-    if (this.recentForced.length < (this.settings.forcedBurstMin ?? 3)) return false;
-    for (const f of this.recentForced) {
-      const phase = this.phase(f.lockerId);
-      if (phase.kind !== "open" || phase.intentId !== null || phase.cutSuspected) continue;
-      phase.cutSuspected = true;
-      this.safely("sensorCutSuspected", () => this.outcomes?.sensorCutSuspected?.(f.lockerId, now - phase.since));
-    }
-    return true;
   }
 
   private takeEvidence(intentId: number): UnlockEvidence | undefined {
