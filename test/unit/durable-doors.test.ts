@@ -14,7 +14,7 @@ it("the durable door commander passes every optional capability of the doors thr
     pickupImminent: (ms) => void calls.push(`pickupImminent ${ms}`),
     pickupNotComing: () => void calls.push("pickupNotComing"),
   };
-  const wrapped = durableDoors({ durable: async () => {} } as unknown as Store, doors);
+  const wrapped = durableDoors({ durable: async () => {}, holdFlushes: () => {}, releaseFlushes: () => {} } as unknown as Store, doors);
   const optional = (Object.keys(doors) as (keyof DoorCommander)[]).filter((k) => !["unlock", "unavailableLockers", "openUnattended"].includes(k));
   for (const k of optional) expect(typeof wrapped[k], k).toBe("function");
   wrapped.itemPresent!("A01");
@@ -22,4 +22,22 @@ it("the durable door commander passes every optional capability of the doors thr
   wrapped.pickupImminent!(500);
   wrapped.pickupNotComing!();
   expect(calls).toEqual(["itemPresent", "expectUnlock", "pickupImminent 500", "pickupNotComing"]);
+});
+
+it("holds the card for an imminent pickup and lets it go once the pickup's flush is done or it is not coming", async () => {
+  const calls: string[] = [];
+  const store = {
+    durable: async (o?: { urgent?: boolean }) => void calls.push(`durable${o?.urgent ? " urgent" : ""}`),
+    holdFlushes: (ms: number) => void calls.push(`hold ${ms}`),
+    releaseFlushes: () => void calls.push("release"),
+  } as unknown as Store;
+  // doors without a bus (GPIO): the card is held all the same
+  const doors: DoorCommander = { unlock: async (id) => void calls.push(`unlock ${id}`), unavailableLockers: () => new Set(), openUnattended: () => new Set() };
+  const wrapped = durableDoors(store, doors);
+  wrapped.pickupImminent!(1000);
+  await wrapped.unlock("A01", 1, { pickup: true });
+  await wrapped.unlock("A02", 2);
+  wrapped.pickupImminent!(150);
+  wrapped.pickupNotComing!();
+  expect(calls).toEqual(["hold 1000", "durable urgent", "release", "unlock A01", "durable", "unlock A02", "hold 150", "release"]);
 });
