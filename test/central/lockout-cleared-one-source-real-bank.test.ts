@@ -80,7 +80,7 @@ const waitFor = <T>(what: string, fn: () => Promise<T | null>) =>
     { timeout: 20_000, interval: 100 },
   );
 
-/** Both sources locked out and alarmed: wrong codes at the keypad, and from an HTTP caller. */
+/** Both sources locked out and alarmed: wrong codes typed at the keypad, and failures counted against an HTTP caller (the limiter the API uses). */
 async function tripBoth(): Promise<FleetAlarm> {
   for (let i = 0; i < 5; i++) keypad.press(`0000000000${i}#`);
   await t!.daemon.kiosk.settled();
