@@ -13,18 +13,24 @@ import { createIngestRole, parseStatementTimeoutMs } from "./banks.js";
 import { connectAdmin, fail } from "./cli-connect.js";
 import { reserveSecretFile } from "./secret-file.js";
 
-const { values } = parseArgs({
-  options: {
-    url: { type: "string" },
-    role: { type: "string" },
-    "password-file": { type: "string" },
-    rotate: { type: "boolean", default: false },
-    "statement-timeout-ms": { type: "string" },
-    help: { type: "boolean", short: "h" },
-  },
-});
+const USAGE = "usage: create-ingest-role [--url postgresql://owner@host/db] [--role lockerd_ingest] [--password-file path] [--rotate] [--statement-timeout-ms 120000]";
+const options = {
+  url: { type: "string" },
+  role: { type: "string" },
+  "password-file": { type: "string" },
+  rotate: { type: "boolean", default: false },
+  "statement-timeout-ms": { type: "string" },
+  help: { type: "boolean", short: "h" },
+} as const;
+let args: ReturnType<typeof parseArgs<{ options: typeof options }>>;
+try {
+  args = parseArgs({ options });
+} catch (e) {
+  fail(`create-ingest-role: ${(e as Error).message}\n${USAGE}`);
+}
+const { values } = args;
 if (values.help) {
-  console.log("usage: create-ingest-role [--url postgresql://owner@host/db] [--role lockerd_ingest] [--password-file path] [--rotate] [--statement-timeout-ms 120000]");
+  console.log(USAGE);
   process.exit(0);
 }
 let statementTimeoutMs: number | undefined;

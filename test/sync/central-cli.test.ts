@@ -127,6 +127,9 @@ it("--statement-timeout-ms sets the ingest role's bound, a new password keeps it
       expect(err.stderr, bad).toMatch(why);
       expect(err.stderr, bad).toMatch(/--statement-timeout-ms: .*nothing was created/);
     }
+    const missing = (await tsx("src/central/create-ingest-role.ts", ["--url", db.url, "--role", role, "--statement-timeout-ms"]).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^create-ingest-role: Option '--statement-timeout-ms <value>' argument missing\nusage: /);
     expect((await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount).toBe(0);
 
     await tsx("src/central/create-ingest-role.ts", ["--url", db.url, "--role", role, "--statement-timeout-ms", "300000"]);
