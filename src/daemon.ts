@@ -8,6 +8,7 @@ import { passCaller } from "./api/pass-auth.js";
 import { passRulesFrom, prunePasses } from "./bank/passes.js";
 import { createApi } from "./api/app.js";
 import { eventLevel } from "./basics/events.js";
+import { GIVE_WAY_MAX_MS, giveWay, type Foreground } from "./basics/foreground.js";
 import { createAuth, hashToken, type TokenEntry } from "./api/auth.js";
 import { listenApi } from "./api/listen.js";
 import type { BankContext } from "./bank/context.js";
@@ -197,16 +198,39 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
       if (lapsed.length) log.info({ sources: lapsed }, "lockout alarms over: the lockouts ran out");
       span("sweep", start);
     };
-    stopStack.push({ name: "expiry", fn: every(cfg.parcels.expirySweepMs, sweep, log, "expiry sweep failed", true) });
+    // each sweep after the first waits while the kiosk acts for a customer (bounded): both write the one database
+    let foreground: Foreground | undefined = undefined; // the kiosk, once started (step 7)
+    let sweeping = true;
+    const sweepAfterCustomer = () => {
+      const busy = giveWay(foreground, GIVE_WAY_MAX_MS);
+      if (!busy) return sweep();
+      void busy.then(() => {
+        if (!sweeping) return;
+        try {
+          sweep();
+        } catch (e) {
+          log.error({ err: e }, "expiry sweep failed");
+        }
+      });
+    };
+    const stopSweeps = every(cfg.parcels.expirySweepMs, sweepAfterCustomer, log, "expiry sweep failed", true);
+    stopStack.push({
+      name: "expiry",
+      fn: () => {
+        sweeping = false;
+        stopSweeps();
+      },
+    });
 
     // 7. the kiosk: keypad, scanner, indicator and the sessions at them
     const attempts = limiterOf(ctx);
     const simulated = lockBank instanceof SimLockBank ? lockBank : null;
     const kiosk = await startKiosk(cfg, { ctx, ...(await kioskDevices(cfg, log, opts.input ?? simulatedInput(cfg, simulated))) }, log);
+    foreground = kiosk.kiosk;
     stopStack.push({ name: "kiosk", fn: () => kiosk.stop() });
 
     // 8. sync: built before the API (GET /sync reads it), started after it
-    const sync = createSyncLoop(cfg, ctx, log);
+    const sync = createSyncLoop(cfg, ctx, log, kiosk.kiosk);
 
     // 9. the API
     let ready = false;

@@ -254,14 +254,18 @@ export class ExternalRig {
     });
   }
 
-  /** Type a code and Enter on the keypad; returns when the final Enter report was written. */
-  typeCode(code: string): number {
+  /**
+   * Type a code and Enter on the keypad, keyMs between one key and the next (0: the whole code
+   * and Enter back to back); resolves with the time the final Enter report was written.
+   */
+  async typeCode(code: string, keyMs = 0): Promise<number> {
     const usage = (d: string) => (d === "0" ? 0x27 : 0x1d + Number(d));
     const report = (u: number) => Buffer.from([0, 0, u, 0, 0, 0, 0, 0]);
     const release = Buffer.alloc(8);
     for (const d of code) {
       writeSync(this.fifoFd, report(usage(d)));
       writeSync(this.fifoFd, release);
+      if (keyMs > 0) await new Promise((r) => setTimeout(r, keyMs));
     }
     const t0 = nowMs();
     writeSync(this.fifoFd, report(0x28));

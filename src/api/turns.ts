@@ -14,14 +14,11 @@
  * that never goes idle cannot stop the API.
  */
 import type { RequestHandler } from "express";
+import { GIVE_WAY_MAX_MS, giveWay, type Foreground } from "../basics/foreground.js";
 
-/** Work for the person at the bank that requests should not run beside (the kiosk). */
-export interface Foreground {
-  /** null when idle; otherwise resolves when idle. */
-  idle(): Promise<void> | null;
-}
+export type { Foreground };
 
-export const FOREGROUND_MAX_WAIT_MS = 200;
+export const FOREGROUND_MAX_WAIT_MS = GIVE_WAY_MAX_MS;
 
 export function oneRequestPerTurn(foreground?: Foreground): RequestHandler {
   const waiting: (() => void)[] = [];
@@ -31,21 +28,10 @@ export function oneRequestPerTurn(foreground?: Foreground): RequestHandler {
     setImmediate(turn);
   };
   const turn = () => {
-    const busy = foreground?.idle() ?? null;
-    if (busy) {
-      // the next request starts once the person's action is done (or the bound passed)
-      let bound: NodeJS.Timeout | null = null;
-      const go = () => {
-        if (bound === null) return;
-        clearTimeout(bound);
-        bound = null;
-        run();
-      };
-      bound = setTimeout(go, FOREGROUND_MAX_WAIT_MS);
-      void busy.then(go);
-      return;
-    }
-    run();
+    // the next request starts once the person's action is done (or the bound passed)
+    const busy = giveWay(foreground, FOREGROUND_MAX_WAIT_MS);
+    if (busy) void busy.then(run);
+    else run();
   };
   const run = () => {
     const next = waiting.shift();

@@ -110,7 +110,10 @@ export class AttemptLimiter {
   /**
    * A technician lifts a source's lockout and forgives its failures (a customer who mistyped,
    * now standing at the bank). The trips are kept: the next lockout is as long as it would
-   * have been, so clearing cannot be used to guess faster. Recorded as an event.
+   * have been, so clearing cannot be used to guess faster. Recorded as an event, which ends the
+   * fleet's pickup_lockout alarm (one per bank) unless another source's alarm is not over yet:
+   * the event names those (stillAlarmed) and the center leaves the alarm open (central
+   * migration 13); it ends with the last one's clear or, run out, its kiosk.lockout_ended.
    */
   clear(source: string, by: string): LockoutView {
     const now = this.clock.now();
@@ -121,10 +124,18 @@ export class AttemptLimiter {
       if (!before) throw new LockerdError("NOT_FOUND", `no failed attempts recorded from ${JSON.stringify(source)}`);
       st.failures = [];
       st.lockedUntil = 0;
-      // the event clears the fleet's alarm: its next trip alarms at once, and no end follows
+      // this source's alarm ends with the event: its next trip alarms at once, and no end follows
       st.alarmedAt = 0;
       this.store.attempts.put(st, now);
-      this.store.record({ type: "kiosk.lockout_cleared", data: { source, by, wasLockedForMs: before.lockedForMs, failures: before.failures } }, now);
+      // an alarm over but not yet swept does not hold the fleet's open (its end follows anyway)
+      const stillAlarmed = this.store.attempts
+        .alarmed()
+        .filter((o) => o.source !== source && now < this.alarmEnd(o))
+        .map((o) => o.source);
+      this.store.record(
+        { type: "kiosk.lockout_cleared", data: { source, by, wasLockedForMs: before.lockedForMs, failures: before.failures, stillAlarmed } },
+        now,
+      );
       return { ...before, lockedUntil: null, lockedForMs: 0, failures: 0, remaining: settings.maxFailures };
     });
   }

@@ -54,16 +54,42 @@ export interface IngestRoleOptions {
   password?: string;
   /** The role exists already: give it a new password instead of failing. */
   rotate?: boolean;
-  /** The server's bound on one ingest or command pull (default 120 s, as the bank's default). */
+  /**
+   * The server's bound on one ingest or command pull (STATEMENT_TIMEOUT_MS: 1 s to 1 h). Default:
+   * 120 s (as the bank's default) for a new role; on --rotate, what the role has (120 s if nothing).
+   */
   statementTimeoutMs?: number;
   /** SCRAM iterations of the password verifier (default 4096, PostgreSQL's). */
   scramIterations?: number;
+}
+
+/** The ingest role's statement_timeout: its default, and the bounds a value must keep. */
+export const STATEMENT_TIMEOUT_MS = { default: 120_000, min: 1000, max: 3_600_000 } as const;
+
+/**
+ * A statement timeout as an operator typed it (--statement-timeout-ms): whole milliseconds,
+ * 1 s to 1 h. Below a second no batch of a busy bank gets through; above an hour a stuck call
+ * holds its bank's lock (and a pooled connection) for longer than anyone would wait.
+ */
+export function parseStatementTimeoutMs(text: string): number {
+  if (!/^-?\d+$/.test(text.trim())) throw new Error(`statement timeout ${JSON.stringify(text)}: expected a whole number of milliseconds, e.g. 120000`);
+  const ms = Number(text.trim());
+  checkStatementTimeoutMs(ms);
+  return ms;
+}
+
+function checkStatementTimeoutMs(ms: number): void {
+  const { min, max } = STATEMENT_TIMEOUT_MS;
+  if (!Number.isSafeInteger(ms) || ms < min || ms > max) {
+    throw new Error(`statement timeout ${ms} ms: expected ${min} (1 s) to ${max} (1 h) milliseconds`);
+  }
 }
 
 /** The shared login role every bank uses: it may call the keyed functions (ingest, pull commands, report status, pull pass revocations) and nothing else. */
 export async function createIngestRole(client: pg.ClientBase, opts: IngestRoleOptions = {}): Promise<{ role: string; password: string }> {
   const role = opts.role ?? "lockerd_ingest";
   if (!ROLE.test(role)) throw new Error(`role name ${JSON.stringify(role)}: expected lower-case letters, digits and _`);
+  if (opts.statementTimeoutMs !== undefined) checkStatementTimeoutMs(opts.statementTimeoutMs);
   const password = opts.password ?? randomBytes(32).toString("base64url");
   const ident = client.escapeIdentifier(role);
   const verifier = client.escapeLiteral(scramVerifier(password, opts.scramIterations));
@@ -91,11 +117,25 @@ export async function createIngestRole(client: pg.ClientBase, opts: IngestRoleOp
     await client.query(`ALTER ROLE ${ident} SET idle_in_transaction_session_timeout = '10s'`);
     // Behind PgBouncer the banks cannot set it themselves without holding a transaction open
     // across round trips (see central-link.ts): the server's bound on one batch.
-    await client.query(`ALTER ROLE ${ident} SET statement_timeout = ${client.escapeLiteral(`${opts.statementTimeoutMs ?? 120_000}ms`)}`);
+    // A new password (--rotate) without a timeout keeps the one the role has.
+    const kept = exists && opts.statementTimeoutMs === undefined && (await hasStatementTimeout(client, role));
+    if (!kept) {
+      await client.query(`ALTER ROLE ${ident} SET statement_timeout = ${client.escapeLiteral(`${opts.statementTimeoutMs ?? STATEMENT_TIMEOUT_MS.default}ms`)}`);
+    }
     await client.query("COMMIT");
   } catch (e) {
     await client.query("ROLLBACK");
     throw e;
   }
   return { role, password };
+}
+
+/** Whether the role has its own statement_timeout (ALTER ROLE ... SET, in every database). */
+async function hasStatementTimeout(client: pg.ClientBase, role: string): Promise<boolean> {
+  const r = await client.query(
+    `SELECT 1 FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole
+     WHERE r.rolname = $1 AND s.setdatabase = 0 AND EXISTS (SELECT 1 FROM unnest(s.setconfig) c WHERE c LIKE 'statement\\_timeout=%')`,
+    [role],
+  );
+  return r.rowCount! > 0;
 }

@@ -357,14 +357,17 @@ export class Kiosk {
   private readonly idleWaiters: (() => void)[] = [];
 
   /**
-   * Acting for the person at the bank (a key, a scan, a pickup until its door answered): the
-   * API's requests wait (api/turns.ts, bounded there). null when idle.
+   * Acting for the person at the bank (a key, a scan, a pickup imminent or until its door
+   * answered): the API's requests and the sync loop's writes wait (basics/foreground.ts,
+   * bounded there). null when idle.
    */
   idle(): Promise<void> | null {
-    if (this.acting === 0 && this.doorAnswers.size === 0) return null;
+    const busy = () => this.acting > 0 || this.doorAnswers.size > 0 || this.busHold.holding;
+    if (!busy()) return null;
     return (async () => {
-      while (this.acting > 0 || this.doorAnswers.size > 0) {
+      while (busy()) {
         if (this.acting > 0) await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
+        await this.busHold.standing();
         await this.doorAnswers.settled();
       }
     })();

@@ -13,7 +13,9 @@
  * - scan: from a scan's first byte to its end being read: a 40-character line at 9,600 baud
  *   takes 42 ms, a keyboard-wedge scanner types it faster still.
  * While it lasts, a courier's door or a status poll waits: by at most a second here, 2 s at most
- * when holds follow one another (the line queue's own bound).
+ * when holds follow one another (the line queue's own bound). The card is held too (no flush for
+ * others starts: compose/durable-doors.ts), and the kiosk counts as busy for the API's requests
+ * and the sync loop's writes (Kiosk.idle): the customer's Enter or CR finds the event loop free.
  */
 import type { DoorCommander } from "../doors/commander.js";
 
@@ -23,6 +25,8 @@ export class PickupHold {
   private seq = 0;
   /** The hold this kiosk last asked for, while it may still stand. */
   private current: number | null = null;
+  private timer: NodeJS.Timeout | null = null;
+  private readonly ended: (() => void)[] = [];
 
   constructor(private readonly doors: DoorCommander) {}
 
@@ -31,18 +35,39 @@ export class PickupHold {
     if (!this.doors.pickupImminent) return 0;
     this.current = ++this.seq;
     this.doors.pickupImminent(ms);
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => this.end(), ms);
+    this.timer.unref();
     return this.current;
   }
 
   /** The unlock is not coming: release the hold, unless a newer one (the next customer's) stands. */
   letGo(which: number | null = this.current): void {
     if (this.current === null || which !== this.current) return;
-    this.current = null;
+    this.end();
     this.doors.pickupNotComing?.();
   }
 
   /** The pickup's unlock came (and ended the hold on the bus): nothing to release. */
   served(which: number): void {
-    if (which === this.current) this.current = null;
+    if (which === this.current) this.end();
+  }
+
+  /** A hold stands: the pickup is imminent. */
+  get holding(): boolean {
+    return this.current !== null;
+  }
+
+  /** null when no hold stands; otherwise resolves when it ends (served, let go or timed out). */
+  standing(): Promise<void> | null {
+    if (this.current === null) return null;
+    return new Promise<void>((resolve) => this.ended.push(resolve));
+  }
+
+  private end(): void {
+    this.current = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    for (const done of this.ended.splice(0)) done();
   }
 }

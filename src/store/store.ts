@@ -114,6 +114,22 @@ export class Store {
     return this.flusher ? this.flusher.durable(opts) : Promise.resolve();
   }
 
+  /**
+   * A customer's pickup is imminent (compose/durable-doors.ts): for up to ms, start no flush or
+   * checkpoint that nobody waits for urgently, so the pickup's flush finds the card free
+   * (bounded: wal-flush.ts, checkpointer.ts). No effect when commits flush themselves.
+   */
+  holdFlushes(ms: number): void {
+    this.flusher?.holdFor(ms);
+    this.checkpointer?.holdFor(ms);
+  }
+
+  /** The pickup's flush came, or is not coming. */
+  releaseFlushes(): void {
+    this.flusher?.release();
+    this.checkpointer?.release();
+  }
+
   /** The deferred flush's counts (zeros when commits flush themselves). */
   flushStats(): { flushes: number; carried: number; pending: number } {
     const f = this.flusher;
@@ -210,6 +226,7 @@ export class Store {
 
   close(): void {
     this.checkpointer?.close();
+    this.flusher?.close();
     // the last connection to close checkpoints: with its flushes
     if (this.flusher && this.db.open) this.db.pragma("synchronous = FULL");
     this.db.close();

@@ -17,17 +17,24 @@
  * the database file after it, so frames copied by a checkpoint were durable first. The directory is synced too whenever the WAL file is new (created or
  * replaced), so its name survives a power cut.
  *
- * Spacing: a flush starts at least `gapMs` (5 ms) after the previous one ended, unless someone
+ * Spacing: a flush starts at least `gapMs` (DEFAULT_FLUSH_GAP_MS) after the previous one ended, unless someone
  * waits urgently (a customer's pickup: its door). Under a flood of requests the card then
  * flushes at most every few ms, each flush carrying more commits, instead of back to back: fewer
  * flush commands for the card (each one may meet its garbage collection), and a customer's flush
  * rarely queues behind another one. Idle, nothing waits: the last flush is long over.
  *
+ * Held for a customer: while a pickup is imminent (a whole code typed, a scan arriving; see
+ * kiosk/pickup-hold.ts and compose/durable-doors.ts) no flush starts but an urgent one, so the
+ * pickup's own flush finds the card free instead of queued behind a flush for someone else (in
+ * the Pi profile under load that queue was most of the slowest pickups' time). Bounded: a
+ * waiter is held back at most MAX_HELD_WAIT_MS in all, however holds follow one another. What
+ * was committed meanwhile rides in the pickup's flush.
+ *
  * A flush that fails (EIO: the card gave up) poisons the flusher: the pages it meant to write may
  * be gone from the cache, so no later flush can vouch for them. Every waiting and later
  * `durable()` rejects, and `onFailure` tells the daemon, which stops.
  */
-import { open } from "node:fs/promises";
+import { open, stat, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LockerdError } from "../basics/errors.js";
 import { span, spanStart } from "../system/trace.js";
@@ -36,14 +43,29 @@ import { span, spanStart } from "../system/trace.js";
 export type FileSync = (path: string, kind: "file" | "directory") => Promise<{ ino: number } | null>;
 
 export interface FlusherOptions {
-  /** How files are flushed (tests hand in a gate); default fdatasync on the thread pool. */
+  /** How files are flushed (tests hand in a gate); default fdatasync on the thread pool (keptOpenSync). */
   sync?: FileSync;
   /** Least time between two flushes for waiters that are not urgent (default 5 ms). */
   gapMs?: number;
 }
 
+/**
+ * Least time between flushes for waiters that are not urgent. Each flush is one more chance to
+ * meet the card's garbage collection (a stall of 100 ms and more): 25 ms apart, a flood of
+ * requests makes at most about 35 flushes a second instead of 125 at 5 ms. A courier's door or
+ * an API answer waits that much longer, at most; a customer's pickup never does.
+ */
+export const DEFAULT_FLUSH_GAP_MS = 25;
+
+/** The longest a waiter that is not urgent is held back by holds for a customer, in all. */
+export const MAX_HELD_WAIT_MS = 1000;
+
 interface Waiter {
   upTo: number;
+  /** When it began waiting (performance.now()). */
+  since: number;
+  /** A customer's pickup: told first when its flush is done. */
+  urgent: boolean;
   resolve(): void;
   reject(e: unknown): void;
 }
@@ -65,17 +87,24 @@ export class WalFlusher {
   onFailure: ((e: Error) => void) | null = null;
 
   private readonly sync: FileSync;
+  private kept: KeptOpenSync | null = null;
   private readonly gapMs: number;
   private lastFlushEnd = -Infinity;
   private urgent = false;
   private wake: (() => void) | null = null;
+  /** Held for a customer's flush until then (performance.now()); 0: not held. */
+  private heldUntil = 0;
 
   constructor(
     private readonly dbPath: string,
     opts: FlusherOptions = {},
   ) {
-    this.sync = opts.sync ?? syncFile;
-    this.gapMs = opts.gapMs ?? 5;
+    if (opts.sync) this.sync = opts.sync;
+    else {
+      this.kept = keptOpenSync();
+      this.sync = this.kept.sync;
+    }
+    this.gapMs = opts.gapMs ?? DEFAULT_FLUSH_GAP_MS;
   }
 
   /** A write transaction committed (its frames are in the WAL, maybe not yet on disk). */
@@ -99,7 +128,7 @@ export class WalFlusher {
     if (this.failure) return Promise.reject(this.failure);
     if (this.flushed >= this.committed) return resolved;
     return new Promise<void>((resolve, reject) => {
-      this.waiters.push({ upTo: this.committed, resolve, reject });
+      this.waiters.push({ upTo: this.committed, since: performance.now(), urgent: opts.urgent === true, resolve, reject });
       if (opts.urgent) {
         this.urgent = true;
         this.wake?.();
@@ -108,21 +137,39 @@ export class WalFlusher {
     });
   }
 
-  /** Until the gap since the last flush has passed, or someone waits urgently. */
+  /** A customer's urgent flush is coming: start none other for up to ms (see the file's comment). */
+  holdFor(ms: number): void {
+    this.heldUntil = Math.max(this.heldUntil, performance.now() + ms);
+  }
+
+  /** The customer's flush came, or is not coming: flush the others again. */
+  release(): void {
+    if (this.heldUntil === 0) return;
+    this.heldUntil = 0;
+    this.wake?.();
+  }
+
+  /** Until the gap since the last flush has passed and no hold stands (bounded), or someone waits urgently. */
   private async spaced(): Promise<void> {
-    const wait = this.lastFlushEnd + this.gapMs - performance.now();
-    if (wait <= 0 || this.urgent) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        this.wake = null;
-        resolve();
-      }, wait);
-      this.wake = () => {
-        clearTimeout(timer);
-        this.wake = null;
-        resolve();
-      };
-    });
+    for (;;) {
+      if (this.urgent) return;
+      const now = performance.now();
+      const oldest = this.waiters[0]?.since ?? now;
+      const held = Math.min(this.heldUntil, oldest + MAX_HELD_WAIT_MS);
+      const wait = Math.max(this.lastFlushEnd + this.gapMs, held) - now;
+      if (wait <= 0) return;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.wake = null;
+          resolve();
+        }, wait);
+        this.wake = () => {
+          clearTimeout(timer);
+          this.wake = null;
+          resolve();
+        };
+      });
+    }
   }
 
   private async flush(): Promise<void> {
@@ -147,7 +194,15 @@ export class WalFlusher {
         this.carried += upTo - this.flushed;
         this.flushed = upTo;
         // Waiters join with `committed`, which only rises, so the ones this flush carried are a prefix.
-        while (this.waiters.length > 0 && this.waiters[0]!.upTo <= upTo) this.waiters.shift()!.resolve();
+        const done: Waiter[] = [];
+        while (this.waiters.length > 0 && this.waiters[0]!.upTo <= upTo) done.push(this.waiters.shift()!);
+        // The customer's door first: what rode in the same flush (answers to send, other doors)
+        // goes a turn later, once the pickup's unlock has been handed to the line.
+        const urgent = done.filter((w) => w.urgent);
+        for (const w of urgent) w.resolve();
+        const others = done.filter((w) => !w.urgent);
+        if (urgent.length > 0 && others.length > 0) setImmediate(() => others.forEach((w) => w.resolve()));
+        else for (const w of others) w.resolve();
       }
     } finally {
       this.flushing = false;
@@ -164,6 +219,12 @@ export class WalFlusher {
     }
   }
 
+  /** Close the WAL file's kept descriptor (the store is closing). */
+  close(): void {
+    void this.kept?.close();
+    this.kept = null;
+  }
+
   private fail(e: unknown): void {
     const cause = e instanceof Error ? e.message : String(e);
     this.failure = new LockerdError("STORAGE_FAILED", `the bank's storage did not confirm a write (${cause}); nothing more is done until lockerd restarts`);
@@ -172,14 +233,68 @@ export class WalFlusher {
   }
 }
 
+export interface KeptOpenSync {
+  sync: FileSync;
+  close(): Promise<void>;
+}
+
+/**
+ * The default FileSync. A file (the WAL) is flushed through a descriptor kept open: one trip to
+ * the thread pool a flush, with a stat of its path beside it to see whether the file was
+ * replaced (then the new one is opened and flushed, and its new inode has the directory flushed).
+ * Opening, flushing, stat-ing and closing it each time were four trips through the pool and the
+ * event loop, each a wait for a core when the CPU is short (the Pi profile under load).
+ * Directories are flushed through a descriptor of their own (rarely: a new WAL file).
+ */
+export function keptOpenSync(): KeptOpenSync {
+  let kept: { path: string; handle: FileHandle; ino: number } | null = null;
+  const close = async () => {
+    const k = kept;
+    kept = null;
+    await k?.handle.close().catch(() => {});
+  };
+  const sync: FileSync = async (path, kind) => {
+    if (kind === "directory") return syncFile(path, kind);
+    if (kept && kept.path === path) {
+      const k = kept;
+      const [, now] = await Promise.all([k.handle.datasync(), stat(path).catch(goneIsNull)]);
+      if (now && now.ino === k.ino) return { ino: k.ino };
+      // replaced, or gone (checkpointed into the database, which was synced, and removed)
+      await close();
+      if (!now) return null;
+    }
+    let handle: FileHandle;
+    try {
+      handle = await open(path, "r");
+    } catch (e) {
+      return goneIsNull(e);
+    }
+    try {
+      await handle.datasync();
+      const ino = (await handle.stat()).ino;
+      await close();
+      kept = { path, handle, ino };
+      return { ino };
+    } catch (e) {
+      await handle.close().catch(() => {});
+      throw e;
+    }
+  };
+  return { sync, close };
+}
+
+function goneIsNull(e: unknown): null {
+  if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
+  throw e;
+}
+
 /** fdatasync (a file) or fsync (a directory) through a descriptor of its own; null if the file is gone. */
 export async function syncFile(path: string, kind: "file" | "directory"): Promise<{ ino: number } | null> {
   let handle;
   try {
     handle = await open(path, "r");
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw e;
+    return goneIsNull(e);
   }
   try {
     if (kind === "directory") await handle.sync();

@@ -9,12 +9,13 @@ import type pg from "pg";
 import type { BankContext } from "../bank/context.js";
 import type { ResolvedConfig } from "../config/load.js";
 import type { Logger } from "../system/logger.js";
+import type { Foreground } from "../basics/foreground.js";
 import type { CommandTrust, TrustedKey } from "../bank/remote-commands.js";
 import { publicKeyFromBase64 } from "../signing/ed25519.js";
 import { SyncLoop } from "./loop.js";
 import { WorkerUplink } from "./worker-uplink.js";
 
-export function createSyncLoop(cfg: ResolvedConfig, ctx: BankContext, log: Logger): SyncLoop | null {
+export function createSyncLoop(cfg: ResolvedConfig, ctx: BankContext, log: Logger, foreground?: Foreground): SyncLoop | null {
   const s = cfg.sync;
   if (!s.enabled) return null;
   const syncLog = log.child({ component: "sync" });
@@ -23,7 +24,7 @@ export function createSyncLoop(cfg: ResolvedConfig, ctx: BankContext, log: Logge
   // Reading batches, building their JSON and the PostgreSQL work run in a worker thread.
   const link = new WorkerUplink({ dbPath: cfg.paths.database, connection: connectionConfig(cfg, abs, syncLog), bankKey: bankKey(cfg, abs, syncLog) });
   return new SyncLoop(
-    { ctx, link, log: syncLog, trust: commandTrust(cfg) },
+    { ctx, link, log: syncLog, trust: commandTrust(cfg), ...(foreground ? { foreground } : {}) },
     {
       bankId: cfg.bank.id,
       batchSize: s.batchSize,

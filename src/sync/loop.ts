@@ -14,6 +14,7 @@ import type { BankContext } from "../bank/context.js";
 import type { SyncOutbox } from "../store/sync-outbox.js";
 import type { Logger } from "../system/logger.js";
 import { backoffDelay } from "../basics/backoff.js";
+import { GIVE_WAY_MAX_MS, giveWay, type Foreground } from "../basics/foreground.js";
 import { SOFTWARE_VERSION } from "../system/paths.js";
 import { SEQUENCE_CONFLICT, type AdviceHintRow, type CentralLink, type PassRevocation } from "./central-link.js";
 import type { CommandTrust } from "../bank/remote-commands.js";
@@ -55,6 +56,8 @@ export interface SyncDeps {
   hooks?: SyncHooks;
   /** The operator keys and limits central commands are checked against; absent: no key is trusted, every command is refused. */
   trust?: CommandTrust;
+  /** The person at the bank (the kiosk): the loop's own writes wait while it acts, GIVE_WAY_MAX_MS at most each. */
+  foreground?: Foreground;
 }
 
 export interface CycleReport {
@@ -192,6 +195,7 @@ export class SyncLoop implements SyncControl {
         // revocations and spent one-time passes whose passes have expired anyway, kept the clock
         // grace longer: while the clock is unsynced a pass is honoured that much past its notAfter
         const grace = this.deps.ctx.passes?.clockGraceMs ?? 0;
+        await this.giveWay(false);
         this.deps.ctx.store.write(() => {
           this.deps.ctx.store.passes.prune(now - grace);
           this.deps.ctx.store.adviceHints.prune(now);
@@ -255,7 +259,7 @@ export class SyncLoop implements SyncControl {
   private async markSent(b: PushedBatch, now: number): Promise<void> {
     const store = this.deps.ctx.store;
     for (let from = b.first; from <= b.last; from += MARK_SLICE) {
-      if (from > b.first) await nextTurn();
+      await this.giveWay(from > b.first);
       const to = Math.min(from + MARK_SLICE - 1, b.last);
       // redoable: a mark lost on power failure re-sends the batch, which central recognises
       store.write(
@@ -274,6 +278,7 @@ export class SyncLoop implements SyncControl {
   private async prune(sentBefore: number): Promise<number> {
     const chunk = PRUNE_SLICE;
     let total = 0;
+    await this.giveWay(false);
     for (;;) {
       if (this.stopped) return total;
       const start = spanStart();
@@ -281,8 +286,19 @@ export class SyncLoop implements SyncControl {
       span("prune", start);
       total += n;
       if (n < chunk) return total;
-      await nextTurn();
+      await this.giveWay(true);
     }
+  }
+
+  /**
+   * Before each of the loop's own writes on the event loop (a slice of marks, a chunk of a
+   * prune): let I/O run first when asked (a key or a request read meanwhile), then wait while
+   * the kiosk acts for a customer, GIVE_WAY_MAX_MS at most. Under load on a Pi's CPU these
+   * writes were what a customer's key and pickup queued behind.
+   */
+  private async giveWay(yieldFirst: boolean): Promise<void> {
+    if (yieldFirst) await nextTurn();
+    await giveWay(this.deps.foreground, GIVE_WAY_MAX_MS);
   }
 
   private async pullCommands(): Promise<number> {

@@ -112,6 +112,7 @@ port.on("message", (m: ToWorker) => {
       break;
     case "close":
       void link.close().finally(() => {
+        wal.close();
         db.close();
         port.close();
       });

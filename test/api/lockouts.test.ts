@@ -40,7 +40,7 @@ it("lists failing sources, lifts a lockout on request, and remembers the lockout
   expect(cleared.status).toBe(200);
   expect(cleared.json()).toMatchObject({ source: entry!.source, lockedUntil: null, lockedForMs: 0, failures: 0, remaining: max, trips: 1 });
   const event = bank.daemon.store.events.query({ type: "kiosk.lockout_cleared", limit: 5 });
-  expect(event.map((e) => e.data)).toEqual([{ source: entry!.source, by: "test-technician", wasLockedForMs: expect.any(Number), failures: 0 }]);
+  expect(event.map((e) => e.data)).toEqual([{ source: entry!.source, by: "test-technician", wasLockedForMs: expect.any(Number), failures: 0, stillAlarmed: [] }]);
 
   // codes are accepted again (a wrong one is just wrong), and the next trip locks out longer
   const again = await call(bank.url, "/pickup", { token: TOKENS.kiosk, body: { code: wrong(100) } });

@@ -1,7 +1,7 @@
 /**
- * The deferred flush's file sync (store/wal-flush.ts syncFile) with a hand on it: real
- * fdatasync, held back while the test says so, as a card that takes its time. Lets a test see
- * what waits for a commit to be on disk and what does not.
+ * A file sync of the deferred flush (store/wal-flush.ts syncFile: open, fdatasync, close) with a
+ * hand on it: real fdatasync, held back while the test says so, as a card that takes its time.
+ * Lets a test see what waits for a commit to be on disk and what does not.
  */
 import { type FileSync, syncFile } from "../../src/store/wal-flush.js";
 

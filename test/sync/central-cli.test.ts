@@ -98,3 +98,48 @@ it("refuses an existing --password-file for the ingest role before making the ro
   }
   expect(readdirSync(dir).filter((f) => f.includes(".new-"))).toEqual([]);
 });
+
+it("--statement-timeout-ms sets the ingest role's bound, a new password keeps it, and a bad value is refused before anything is made", async () => {
+  const role = `lockerd_ingest_cli${Date.now().toString(36)}t`;
+  db.trackRole(role);
+  const c = new pg.Client({ connectionString: db.url });
+  await c.connect();
+  const timeout = async () =>
+    (
+      await c.query<{ c: string }>(
+        `SELECT c FROM pg_db_role_setting s JOIN pg_roles r ON r.oid = s.setrole, unnest(s.setconfig) c WHERE r.rolname = $1 AND c LIKE 'statement%'`,
+        [role],
+      )
+    ).rows.map((r) => r.c);
+  try {
+    for (const [bad, why] of [
+      ["soon", /"soon": expected a whole number of milliseconds/],
+      ["1.5", /"1.5": expected a whole number of milliseconds/],
+      ["0", /0 ms: expected 1000 \(1 s\) to 3600000 \(1 h\) milliseconds/],
+      ["-300", /-300 ms: expected 1000/],
+      ["86400000", /86400000 ms: expected 1000 \(1 s\) to 3600000 \(1 h\)/],
+    ] as const) {
+      const err = (await tsx("src/central/create-ingest-role.ts", ["--url", db.url, "--role", role, `--statement-timeout-ms=${bad}`]).catch((e: unknown) => e)) as {
+        code: number;
+        stderr: string;
+      };
+      expect(err.code, bad).toBe(1);
+      expect(err.stderr, bad).toMatch(why);
+      expect(err.stderr, bad).toMatch(/--statement-timeout-ms: .*nothing was created/);
+    }
+    const missing = (await tsx("src/central/create-ingest-role.ts", ["--url", db.url, "--role", role, "--statement-timeout-ms"]).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(/^create-ingest-role: Option '--statement-timeout-ms <value>' argument missing\nusage: /);
+    expect((await c.query("SELECT 1 FROM pg_roles WHERE rolname = $1", [role])).rowCount).toBe(0);
+
+    await tsx("src/central/create-ingest-role.ts", ["--url", db.url, "--role", role, "--statement-timeout-ms", "300000"]);
+    expect(await timeout()).toEqual(["statement_timeout=300000ms"]);
+    // a new password keeps the bound the operator chose; a new bound replaces it
+    await tsx("src/central/create-ingest-role.ts", ["--url", db.url, "--role", role, "--rotate"]);
+    expect(await timeout()).toEqual(["statement_timeout=300000ms"]);
+    await tsx("src/central/create-ingest-role.ts", ["--url", db.url, "--role", role, "--rotate", "--statement-timeout-ms", "90000"]);
+    expect(await timeout()).toEqual(["statement_timeout=90000ms"]);
+  } finally {
+    await c.end();
+  }
+});

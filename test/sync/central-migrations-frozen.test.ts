@@ -33,6 +33,8 @@ const RELEASED: readonly string[] = [
   "33f15c7a924ea7b275259dbca1c2480bf23b9374cb01005d2eb5c084217a35ad",
   // 12: every opening of an alarm kept (an old id answers 409); a lockout that ran out clears its alarm
   "8252f65220372f90d70862bfcf45a150f3d99852f6f13c8383a54e7439a1bd75",
+  // 13: a lockout clear that names sources still alarmed keeps pickup_lockout open; alarm_openings pruned by age
+  "bcbdfc383eb437245f314532274829576ffdb539031a003c62b5207b3d93e86c",
 ];
 
 it("no released central migration has been edited", () => {

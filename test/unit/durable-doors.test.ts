@@ -3,7 +3,7 @@ import { durableDoors } from "../../src/compose/durable-doors.js";
 import type { DoorCommander } from "../../src/doors/commander.js";
 import type { Store } from "../../src/store/store.js";
 
-const onDisk = { durable: async () => {} } as unknown as Store;
+const onDisk = { durable: async () => {}, holdFlushes: () => {}, releaseFlushes: () => {} } as unknown as Store;
 
 it("the durable door commander passes every optional capability of the doors through", () => {
   const calls: string[] = [];
@@ -39,7 +39,8 @@ it("a capability the doors lack stays absent, and the doors' own methods run on 
   }
   const wrapped = durableDoors(onDisk, new Doors());
   expect(wrapped.itemPresent).toBeUndefined();
-  expect(wrapped.pickupImminent).toBeUndefined();
+  expect(wrapped.expectUnlock).toBeUndefined();
+  expect("itemPresent" in wrapped).toBe(false);
   const { openUnattended } = wrapped;
   expect([...openUnattended()]).toEqual(["A02"]);
 });
@@ -52,6 +53,7 @@ it("an unlock reaches the doors only once the store says its intent is on disk, 
       order.push(`durable urgent=${opts.urgent}`);
       return new Promise<void>((resolve) => (onDiskNow = resolve));
     },
+    releaseFlushes: () => {},
   } as unknown as Store;
   const doors: DoorCommander = {
     unlock: async (lockerId) => void order.push(`unlock ${lockerId}`),
@@ -64,4 +66,22 @@ it("an unlock reaches the doors only once the store says its intent is on disk, 
   onDiskNow();
   await unlocked;
   expect(order).toEqual(["durable urgent=true", "unlock A01"]);
+});
+
+it("holds the card for an imminent pickup and lets it go once the pickup's flush is done or it is not coming", async () => {
+  const calls: string[] = [];
+  const store = {
+    durable: async (o?: { urgent?: boolean }) => void calls.push(`durable${o?.urgent ? " urgent" : ""}`),
+    holdFlushes: (ms: number) => void calls.push(`hold ${ms}`),
+    releaseFlushes: () => void calls.push("release"),
+  } as unknown as Store;
+  // doors without a bus (GPIO): the card is held all the same
+  const doors: DoorCommander = { unlock: async (id) => void calls.push(`unlock ${id}`), unavailableLockers: () => new Set(), openUnattended: () => new Set() };
+  const wrapped = durableDoors(store, doors);
+  wrapped.pickupImminent!(1000);
+  await wrapped.unlock("A01", 1, { pickup: true });
+  await wrapped.unlock("A02", 2);
+  wrapped.pickupImminent!(150);
+  wrapped.pickupNotComing!();
+  expect(calls).toEqual(["hold 1000", "durable urgent", "release", "unlock A01", "durable", "unlock A02", "hold 150", "release"]);
 });

@@ -2,7 +2,8 @@
  * A keypad lockout that runs out by itself ends its alarm (kiosk.lockout_ended), under a test
  * clock: once, never repeated; not while the alarm's throttle still covers later lockouts; not
  * while another source's alarmed lockout lasts (the fleet has one pickup_lockout alarm per bank);
- * not after a technician cleared it (that event already ended the alarm).
+ * not after a technician cleared it (that event already ended the alarm). A technician's clear
+ * names the other sources whose alarm is not over (the fleet's alarm stays open for them).
  */
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -104,6 +105,27 @@ it("a lockout a technician cleared is not ended again, and its next trip alarms 
   // one alarm an hour, but each clear ended the fleet's alarm: each new lockout raises one
   expect(alarms()).toHaveLength(3);
   expect(limiter.endRunOutAlarms()).toEqual([]);
+});
+
+it("a technician's clear names the other sources whose alarm is not over (the fleet's alarm stays open for them)", () => {
+  const { limiter, clock, trip, ends } = setup();
+  const cleared = () => store!.events.query({ type: "kiosk.lockout_cleared" }).map((e) => e.data);
+  trip("keypad:main:pin");
+  trip("scanner:door");
+  limiter.clear("keypad:main:pin", "technician");
+  expect(cleared().at(-1)).toMatchObject({ source: "keypad:main:pin", stillAlarmed: ["scanner:door"] });
+  limiter.clear("scanner:door", "technician");
+  expect(cleared().at(-1)).toMatchObject({ source: "scanner:door", stillAlarmed: [] });
+  expect(limiter.endRunOutAlarms()).toEqual([]);
+
+  // a source whose alarm is over, not yet swept, holds nothing open; its end still follows
+  trip("keypad:side:pin");
+  trip("http:token:front:pin");
+  clock.advance(60_000);
+  limiter.clear("http:token:front:pin", "technician");
+  expect(cleared().at(-1)).toMatchObject({ source: "http:token:front:pin", stillAlarmed: [] });
+  expect(limiter.endRunOutAlarms()).toEqual(["keypad:side:pin"]);
+  expect(ends().map((d) => d.source)).toEqual(["keypad:side:pin"]);
 });
 
 it("a sweep with no alarmed lockout records nothing", () => {

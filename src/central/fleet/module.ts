@@ -14,6 +14,7 @@ import { fleetSummary } from "./bank-reads.js";
 import type { FleetSettings } from "./queries.js";
 import { fleetRoutes } from "./routes.js";
 import { alarmClearingRoutes } from "./alarm-routes.js";
+import { alarmHistorySettings, startAlarmHistoryPrune } from "./alarm-history.js";
 
 export const fleetSettingsSchema = z
   .object({
@@ -42,6 +43,8 @@ export const fleetSettingsSchema = z
       .strict()
       .refine((c) => c.staleAfterMs > c.heartbeatMs, { message: "staleAfterMs must be longer than heartbeatMs", path: ["staleAfterMs"] })
       .prefault({}),
+    /** How long alarms' earlier openings are kept (central.alarm_openings; ./alarm-history.ts). */
+    alarmHistory: alarmHistorySettings,
   })
   .strict()
   .prefault({});
@@ -96,8 +99,10 @@ export const fleetModule = defineModule<FleetModuleSettings>({
       const listenConfig = { ...poolConfig(deps.config, deps.log), application_name: `lockerd-central ${deps.instance} listen`.slice(0, 63), keepAlive: true };
       copy.start({ connect: () => new pg.Client(listenConfig), pool: deps.pool, log: deps.log, metrics: deps.metrics }, s.availabilityCopy);
     }
+    const prune = startAlarmHistoryPrune({ db: deps.pool, clock: deps.clock, log: deps.log }, s.alarmHistory);
     return {
       stop: async () => {
+        await prune.stop();
         await copy?.stop();
         deps.metrics.removeSingleMetric("lockerd_central_fleet_banks");
         deps.metrics.removeSingleMetric("lockerd_central_fleet_open_alarms");

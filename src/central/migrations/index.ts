@@ -25,6 +25,7 @@ import { DEFERRED_PROJECTION_SQL } from "./009-deferred-projection.js";
 import { ADVICE_HINTS_SQL } from "./010-advice-hints.js";
 import { ALARM_CLEARING_SQL } from "./011-alarm-clearing.js";
 import { ALARM_OPENINGS_SQL } from "./012-alarm-openings.js";
+import { ALARM_FOLLOW_UPS_SQL } from "./013-alarm-follow-ups.js";
 
 export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 1: banks, the event store (partitioned by event time), projections, commands, ingestion.
@@ -56,4 +57,7 @@ export const CENTRAL_MIGRATIONS: readonly string[] = [
   // 12: an alarm's earlier openings kept by id (an old id is "already cleared", not unknown);
   // kiosk.lockout_ended (a lockout ran out) clears pickup_lockout.
   ALARM_OPENINGS_SQL,
+  // 13: a technician's clear of one source's lockout leaves the bank's pickup_lockout alarm open
+  // while another source's is not over (data.stillAlarmed); central.alarm_openings pruned by age.
+  ALARM_FOLLOW_UPS_SQL,
 ];
