@@ -16,8 +16,8 @@ import type { Store } from "../store/store.js";
 import { markLocker } from "../system/trace.js";
 
 export function durableDoors(store: Store, doors: DoorCommander): DoorCommander {
-  // What the durability rule adds. Everything else is the inner commander's own, bound to it and
-  // absent where it is absent: a capability DoorCommander gains passes through unlisted.
+  // What the durability rule adds. Everything else is the inner commander's own methods, bound
+  // to it (and absent where it has none): a capability DoorCommander gains passes through unlisted.
   const own: Pick<DoorCommander, "unlock" | "pickupImminent" | "pickupNotComing"> = {
     async unlock(lockerId, intentId, opts) {
       const pickup = opts?.pickup === true;
@@ -39,12 +39,23 @@ export function durableDoors(store: Store, doors: DoorCommander): DoorCommander 
       doors.pickupNotComing?.();
     },
   };
-  return new Proxy(doors, {
-    get(target, key) {
-      if (Object.hasOwn(own, key)) return own[key as keyof typeof own];
-      const value: unknown = Reflect.get(target, key);
-      return typeof value === "function" ? (value as (...args: unknown[]) => unknown).bind(target) : value;
-    },
-    has: (target, key) => Object.hasOwn(own, key) || Reflect.has(target, key),
-  });
+  return { ...boundMethods(doors), ...own };
+}
+
+/** The members of T that are methods (a non-method member would not pass through: a type error). */
+type Methods<T> = { [K in keyof T as T[K] extends ((...args: never[]) => unknown) | undefined ? K : never]: T[K] };
+
+/** The object's methods, its own and its class's (the prototype chain), each bound to it. */
+function boundMethods<T extends object>(o: T): Methods<T> {
+  const out: Record<string, unknown> = {};
+  const seen = new Set<string>();
+  for (let p: object | null = o; p !== null && p !== Object.prototype; p = Object.getPrototypeOf(p) as object | null) {
+    for (const key of Object.getOwnPropertyNames(p)) {
+      if (seen.has(key) || key === "constructor") continue;
+      seen.add(key);
+      const value: unknown = Object.getOwnPropertyDescriptor(p, key)?.value;
+      if (typeof value === "function") out[key] = (value as (...args: unknown[]) => unknown).bind(o);
+    }
+  }
+  return out as Methods<T>;
 }
