@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { fleetAvailability } from "../src/central/fleet/queries.js";
+import { fleetAvailability } from "../src/central/fleet/availability-reads.js";
 import { createOperatorToken } from "../src/central/service/auth.js";
 import { copyLoaded, loadFleet, startServer } from "./cases/fleet-availability.js";
 import { startBenchCentral } from "./support/central.js";

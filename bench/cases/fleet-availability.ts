@@ -16,7 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import pg from "pg";
-import { banksWithFree, fleetAvailability as fleetAvailabilityTotals } from "../../src/central/fleet/queries.js";
+import { banksWithFree, fleetAvailability as fleetAvailabilityTotals } from "../../src/central/fleet/availability-reads.js";
 import { createOperatorToken } from "../../src/central/service/auth.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
 import { startBenchCentral } from "../support/central.js";

@@ -22,6 +22,3 @@ export interface FleetSettings {
 }
 
 export const iso = (d: Date | null | undefined): string | null => (d ? d.toISOString() : null);
-
-// bench/ (the lead's this session) imports these from here; point it at ./availability-reads.js and drop this line.
-export { banksWithFree, fleetAvailability } from "./availability-reads.js";
