@@ -45,7 +45,7 @@ export type FileSync = (path: string, kind: "file" | "directory") => Promise<{ i
 export interface FlusherOptions {
   /** How files are flushed (tests hand in a gate); default fdatasync on the thread pool (keptOpenSync). */
   sync?: FileSync;
-  /** Least time between two flushes for waiters that are not urgent (default 5 ms). */
+  /** Least time between two flushes for waiters that are not urgent (default DEFAULT_FLUSH_GAP_MS). */
   gapMs?: number;
 }
 

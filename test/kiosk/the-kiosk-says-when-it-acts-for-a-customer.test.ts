@@ -40,3 +40,26 @@ it("acting from the customer's Enter until their door answered; idle before and 
   expect(idleAt).toBeGreaterThan(0);
   expect(kiosk.idle()).toBeNull();
 });
+
+it("busy from a whole code typed, before Enter (a pickup is imminent), until the entry is cleared", async () => {
+  const keypad = new SimKeypad();
+  t = await createTestBank({ daemon: { input: { keypad, scanner: null, indicator: new SimIndicator() } }, clock: "system" });
+  const kiosk = t.daemon.kiosk;
+  const a = await t.depositParcel();
+  await kiosk.settled();
+  keypad.press(a.pickupCode.slice(0, -1));
+  await kiosk.settled();
+  // part of a code: nothing imminent yet
+  expect(kiosk.idle()).toBeNull();
+  keypad.press(a.pickupCode.slice(-1));
+  await kiosk.settled();
+  const busy = kiosk.idle();
+  expect(busy).not.toBeNull();
+  let idle = false;
+  void busy!.then(() => (idle = true));
+  await new Promise((r) => setTimeout(r, 50));
+  expect(idle).toBe(false);
+  keypad.press("*"); // the customer clears the entry: no pickup is coming
+  await waitFor("idle once the entry is cleared", () => idle);
+  expect(kiosk.idle()).toBeNull();
+});
