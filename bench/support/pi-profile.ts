@@ -65,7 +65,8 @@ export function piProfile(log: (l: string) => void, unit: UnitScheduling): PiPro
   return {
     description,
     profile: {
-      env: { LD_PRELOAD: shim, LOCKERD_SD_FSYNC: SD_FSYNC },
+      // BENCH_SD_FSYNC_LOG=file: every fsync/fdatasync of the daemon, one line each (sd-fsync-delay.c)
+      env: { LD_PRELOAD: shim, LOCKERD_SD_FSYNC: SD_FSYNC, ...(process.env.BENCH_SD_FSYNC_LOG ? { LOCKERD_SD_FSYNC_LOG: process.env.BENCH_SD_FSYNC_LOG } : {}) },
       confine: (pid) => cgroup?.add(pid),
       nice: unit.nice,
     },

@@ -34,6 +34,9 @@ export interface RawSample {
 
 export interface Breakdown {
   via: "keypad" | "scanner";
+  /** The final key written, and the unlock frame's arrival (CLOCK_MONOTONIC ms, the trace's clock). */
+  t0: number;
+  at: number;
   totalMs: number;
   /** null when the daemon's marks for this sample are missing. */
   stages: Record<StageName, number> | null;
@@ -94,6 +97,8 @@ export function breakdown(s: RawSample): Breakdown {
   const sum = (kind: Span["kind"]) => s.spans.filter((sp) => sp.kind === kind).reduce((a, sp) => a + overlap(sp, s.t0, s.at), 0);
   return {
     via: s.via,
+    t0: s.t0,
+    at: s.at,
     totalMs: s.at - s.t0,
     stages,
     inputHeldBy,
