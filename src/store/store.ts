@@ -122,13 +122,23 @@ export class Store {
   holdFlushes(ms: number): void {
     this.flusher?.holdFor(ms);
     this.checkpointer?.holdFor(ms);
+    for (const l of this.holdListeners) l(ms);
   }
 
   /** The pickup's flush came, or is not coming. */
   releaseFlushes(): void {
     this.flusher?.release();
     this.checkpointer?.release();
+    for (const l of this.holdListeners) l(null);
   }
+
+  /** Told of every hold (ms) and release (null): threads that flush the WAL themselves hold too (the sync worker). */
+  listenToFlushHolds(listener: (ms: number | null) => void): () => void {
+    this.holdListeners.add(listener);
+    return () => this.holdListeners.delete(listener);
+  }
+
+  private readonly holdListeners = new Set<(ms: number | null) => void>();
 
   /** The deferred flush's counts (zeros when commits flush themselves). */
   flushStats(): { flushes: number; carried: number; pending: number } {

@@ -101,6 +101,7 @@ export class SyncLoop implements SyncControl {
   private nextCommandPollAt = 0;
   private nextPruneAt = 0;
   private unsubscribe: (() => void) | null = null;
+  private unlistenHolds: (() => void) | null = null;
   private statusUnsupported = false;
 
   constructor(
@@ -130,6 +131,8 @@ export class SyncLoop implements SyncControl {
     this.unsubscribe = this.deps.ctx.store.events.subscribe((e) => {
       if (e.type === "command.done" || e.type === "command.failed") this.pushNow();
     });
+    // the card held for a customer: the worker's own flush before a batch waits too
+    this.unlistenHolds = this.deps.ctx.store.listenToFlushHolds((ms) => (ms === null ? this.uplink.releaseFlushes?.() : this.uplink.holdFlushes?.(ms)));
     try {
       this.commands.recoverInterrupted();
       recordLockerSnapshot(this.deps.ctx);
@@ -144,6 +147,7 @@ export class SyncLoop implements SyncControl {
   async stop(): Promise<void> {
     this.stopped = true;
     this.unsubscribe?.();
+    this.unlistenHolds?.();
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const closing = this.uplink.close();

@@ -110,6 +110,13 @@ port.on("message", (m: ToWorker) => {
         (e: unknown) => send({ id: m.id, kind: "error", error: errorOf(e) }),
       );
       break;
+    // the card held for a customer's pickup (Store.holdFlushes): this thread's flush waits too
+    case "hold":
+      wal.holdFor(m.ms);
+      break;
+    case "release":
+      wal.release();
+      break;
     case "close":
       void link.close().finally(() => {
         wal.close();

@@ -43,6 +43,9 @@ export interface Uplink {
   pullPassRevocations?(bankId: string, afterId: number, limit: number): Promise<PassRevocation[]>;
   /** Pre-advice hints after `afterId` (see CentralLink; absent: a link that cannot). */
   pullAdviceHints?(bankId: string, afterId: number, limit: number): Promise<AdviceHintRow[]>;
+  /** The card held for a customer (Store.holdFlushes): an uplink that flushes on its own (the worker's) holds too. */
+  holdFlushes?(ms: number): void;
+  releaseFlushes?(): void;
   close(): Promise<void>;
 }
 

@@ -22,6 +22,8 @@ export type ToWorker =
   | { op: "report"; id: number; bankId: string; status: BankStatusReport }
   | { op: "revocations"; id: number; bankId: string; afterId: number; limit: number }
   | { op: "hints"; id: number; bankId: string; afterId: number; limit: number }
+  | { op: "hold"; ms: number }
+  | { op: "release" }
   | { op: "close" };
 
 export interface WorkerError {
@@ -137,6 +139,16 @@ export class WorkerUplink implements Uplink {
         reject(e);
       }
     });
+  }
+
+  /** A customer's flush is coming: the worker starts no flush of its own for up to ms (a worker not started has none to hold). */
+  holdFlushes(ms: number): void {
+    if (!this.closed) this.worker?.postMessage({ op: "hold", ms } satisfies ToWorker);
+  }
+
+  /** The customer's flush came, or is not coming. */
+  releaseFlushes(): void {
+    if (!this.closed) this.worker?.postMessage({ op: "release" } satisfies ToWorker);
   }
 
   /** Close the worker's connections and end it (a batch in flight is cut off, re-sent next time). */

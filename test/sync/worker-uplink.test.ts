@@ -3,7 +3,7 @@
  * read-only connection, marked by the store in the main thread. The same exactly-once
  * behaviour as sending from the main thread, including a worker cut off mid-catch-up.
  */
-import { afterEach, expect, it } from "vitest";
+import { afterEach, expect, it, vi } from "vitest";
 import type { RecordedDoorsBank } from "../support/bank.js";
 import { localAsCentral, type TestBankLogin } from "../support/central.js";
 import { syncSettings, useSyncParts, useTestCentral } from "../support/sync-parts.js";
@@ -66,4 +66,33 @@ it("a worker cut off between a central commit and the local mark: the next one r
   await loop.runOnce();
   expect(loop.status()).toMatchObject({ backlog: 0, lastSentSeq: 2500 });
   expect(await central.events(bankId)).toEqual(localAsCentral(b.ctx.store.events.query({ limit: 1_000_000 })));
+});
+
+it("the card held for a customer holds the worker's own flush before its next batch, until released", async () => {
+  const b = bank();
+  const login = await central.addBank();
+  fill(b, 1400);
+  const commits: number[] = [];
+  let heldAt = 0;
+  const loop = workerLoop(b, login, {
+    afterCommit: () => {
+      commits.push(performance.now());
+      if (commits.length === 1) {
+        // a customer's pickup is imminent: no flush for others, the worker's included
+        b.ctx.store.holdFlushes(5_000);
+        heldAt = performance.now();
+        setTimeout(() => b.ctx.store.releaseFlushes(), 400);
+      }
+    },
+  });
+  loop.start();
+  try {
+    await vi.waitFor(() => expect(b.ctx.store.outbox.stats().backlog).toBe(0), { timeout: 20_000, interval: 50 });
+  } finally {
+    await loop.stop();
+  }
+  expect(commits.length).toBeGreaterThanOrEqual(2); // (and the lockers' snapshot start() records)
+  // the second batch left only once the hold was released (400 ms), not at once, and well before the hold's 5 s
+  expect(commits[1]! - heldAt).toBeGreaterThanOrEqual(350);
+  expect(commits[1]! - heldAt).toBeLessThan(3_000);
 });
