@@ -13,11 +13,10 @@
  * The private key file never goes into the database; only the signed payload and signature do.
  */
 import { readFileSync } from "node:fs";
-import { parseArgs } from "node:util";
 import { loadSigner, writeNewKeyFile } from "../signing/ed25519.js";
 import { signCommand } from "../signing/signed-command.js";
 import { parseCanonicalJson } from "../signing/canonical-json.js";
-import { connectAdmin, fail } from "./cli-connect.js";
+import { connectAdmin, fail, parseToolArgs } from "./cli-connect.js";
 import { COMMAND_KINDS, getCommand, insertSigned, listCommands, type CommandKind, type CommandStatus } from "./commands.js";
 
 const USAGE = `usage: central-command keygen --out FILE
@@ -28,7 +27,7 @@ const USAGE = `usage: central-command keygen --out FILE
        central-command show   ID [--url URL]
 kinds: ${COMMAND_KINDS.join(", ")}`;
 
-const { values, positionals } = parseArgs({
+const { values, positionals } = parseToolArgs("central-command", USAGE, {
   allowPositionals: true,
   options: {
     url: { type: "string" },

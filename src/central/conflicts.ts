@@ -4,11 +4,11 @@
  *   npx tsx src/central/conflicts.ts --url ... --bank B0042 --resolve-from 1200 --reason "key leaked, rotated"
  * Rotate the bank's key first (central-create-bank --rotate) if the events were forged with it.
  */
-import { parseArgs } from "node:util";
-import { connectAdmin, fail } from "./cli-connect.js";
+import { connectAdmin, fail, parseToolArgs } from "./cli-connect.js";
 import { listConflicts, resolveConflict } from "./sequence-conflicts.js";
 
-const { values } = parseArgs({
+const USAGE = "usage: conflicts [--url ...] [--bank ID]   |   conflicts --bank ID --resolve-from SEQ --reason TEXT";
+const { values } = parseToolArgs("conflicts", USAGE, {
   options: {
     url: { type: "string" },
     bank: { type: "string" },
@@ -18,7 +18,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help || (values["resolve-from"] !== undefined && (!values.bank || !values.reason))) {
-  console.log("usage: conflicts [--url ...] [--bank ID]   |   conflicts --bank ID --resolve-from SEQ --reason TEXT");
+  console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
 try {

@@ -7,12 +7,12 @@
  * lost. --rotate replaces a bank's key: the old one is refused from the next call on (a leaked
  * key, a bank replaced). The shared login role: central-create-ingest-role.
  */
-import { parseArgs } from "node:util";
 import { createBank } from "./banks.js";
-import { connectAdmin, fail } from "./cli-connect.js";
+import { connectAdmin, fail, parseToolArgs } from "./cli-connect.js";
 import { reserveSecretFile } from "./secret-file.js";
 
-const { values } = parseArgs({
+const USAGE = "usage: create-bank --bank ID [--url postgresql://owner@host/db] [--key-file path] [--rotate]";
+const { values } = parseToolArgs("create-bank", USAGE, {
   options: {
     url: { type: "string" },
     bank: { type: "string" },
@@ -22,7 +22,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help || !values.bank) {
-  console.log("usage: create-bank --bank ID [--url postgresql://owner@host/db] [--key-file path] [--rotate]");
+  console.log(USAGE);
   process.exit(values.help ? 0 : 2);
 }
 const file = values["key-file"];

@@ -8,9 +8,8 @@
  * and to PgBouncer; --rotate gives it a new one. --statement-timeout-ms is the server's bound on
  * one call of a bank (1 s to 1 h; default 120 s, and on --rotate what the role has).
  */
-import { parseArgs } from "node:util";
 import { createIngestRole, parseStatementTimeoutMs } from "./banks.js";
-import { connectAdmin, fail } from "./cli-connect.js";
+import { connectAdmin, fail, parseToolArgs } from "./cli-connect.js";
 import { reserveSecretFile } from "./secret-file.js";
 
 const USAGE = "usage: create-ingest-role [--url postgresql://owner@host/db] [--role lockerd_ingest] [--password-file path] [--rotate] [--statement-timeout-ms 120000]";
@@ -22,13 +21,7 @@ const options = {
   "statement-timeout-ms": { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
-let args: ReturnType<typeof parseArgs<{ options: typeof options }>>;
-try {
-  args = parseArgs({ options });
-} catch (e) {
-  fail(`create-ingest-role: ${(e as Error).message}\n${USAGE}`);
-}
-const { values } = args;
+const { values } = parseToolArgs("create-ingest-role", USAGE, { options });
 if (values.help) {
   console.log(USAGE);
   process.exit(0);

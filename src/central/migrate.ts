@@ -2,13 +2,13 @@
  * Apply the central PostgreSQL schema: `npx tsx src/central/migrate.ts --url postgresql://...`
  * (or scripts/central-migrate). Run it as the role that should own the schema.
  */
-import { parseArgs } from "node:util";
 import { migrateCentral } from "./apply.js";
-import { connectAdmin, fail } from "./cli-connect.js";
+import { connectAdmin, fail, parseToolArgs } from "./cli-connect.js";
 
-const { values } = parseArgs({ options: { url: { type: "string" }, help: { type: "boolean", short: "h" } } });
+const USAGE = "usage: central-migrate [--url postgresql://owner@host/db]   (default: LOCKERD_CENTRAL_URL or PG* variables)";
+const { values } = parseToolArgs("central-migrate", USAGE, { options: { url: { type: "string" }, help: { type: "boolean", short: "h" } } });
 if (values.help) {
-  console.log("usage: central-migrate [--url postgresql://owner@host/db]   (default: LOCKERD_CENTRAL_URL or PG* variables)");
+  console.log(USAGE);
   process.exit(0);
 }
 try {

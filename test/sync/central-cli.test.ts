@@ -143,3 +143,19 @@ it("--statement-timeout-ms sets the ingest role's bound, a new password keeps it
     await c.end();
   }
 });
+
+it("every central tool refuses an unknown option in one line with its usage, before connecting to anything", async () => {
+  const tools: [string, string][] = [
+    ["src/central/migrate.ts", "central-migrate"],
+    ["src/central/create-bank.ts", "create-bank"],
+    ["src/central/create-ingest-role.ts", "create-ingest-role"],
+    ["src/central/conflicts.ts", "conflicts"],
+    ["src/central/command-tool.ts", "central-command"],
+  ];
+  for (const [file, tool] of tools) {
+    const err = (await tsx(file, ["--url", "postgresql://nobody@127.0.0.1:1/none", "--bogus"]).catch((e: unknown) => e)) as { code: number; stderr: string };
+    expect(err.code, file).toBe(1);
+    expect(err.stderr, file).toMatch(new RegExp(`^${tool}: Unknown option '--bogus'.*\\n\\s*usage: `));
+    expect(err.stderr, file).not.toMatch(/\n\s+at /); // no stack trace
+  }
+});
