@@ -204,13 +204,8 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     const sweepAfterCustomer = () => {
       const busy = giveWay(foreground, GIVE_WAY_MAX_MS);
       if (!busy) return sweep();
-      void busy.then(() => {
-        if (!sweeping) return;
-        try {
-          sweep();
-        } catch (e) {
-          log.error({ err: e }, "expiry sweep failed");
-        }
+      return busy.then(() => {
+        if (sweeping) sweep();
       });
     };
     const stopSweeps = every(cfg.parcels.expirySweepMs, sweepAfterCustomer, log, "expiry sweep failed", true);
@@ -315,10 +310,12 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
 }
 
 /** Run fn every ms (first now, when `now`), logging its failures; returns the stop. */
-function every(ms: number, fn: () => void, log: Logger, failed: string, now = false): () => void {
+/** fn now (if asked) and every ms; what it throws, or the promise it returns rejects with, is logged as `failed`. */
+function every(ms: number, fn: () => void | Promise<void>, log: Logger, failed: string, now = false): () => void {
   const run = () => {
     try {
-      fn();
+      const done = fn();
+      if (done instanceof Promise) done.catch((e: unknown) => log.error({ err: e }, failed));
     } catch (e) {
       log.error({ err: e }, failed);
     }
