@@ -77,6 +77,8 @@ const PREREQS: readonly Prereq[] = [
   { why: "the Debian package test's lintian check", pkg: "lintian", present: () => onPath("lintian") },
   { why: "the sealed-code test of a key made by openssl genpkey", pkg: "openssl", present: () => onPath("openssl") },
   { why: "seeing which thread flushes the database (strace)", pkg: "strace", present: () => onPath("strace") },
+  { why: "building the power-cut test's LD_PRELOAD shim (cc)", pkg: "gcc", present: () => onPath("cc") },
+  { why: "the power-cut shim's C headers (gcc only recommends them)", pkg: "libc6-dev", present: () => existsSync(at("/usr/include/stdio.h")) },
 ];
 
 function main(): number {
