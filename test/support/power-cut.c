@@ -4,6 +4,8 @@
  * builds the database directory as the cut leaves it).
  *
  * POWERCUT_DIR = the watched directory (its direct children only; an absolute, resolved path).
+ * POWERCUT_SYNC_MS = optional: each watched sync takes that much longer (a slow card), which
+ *   widens the window in which an effect let out before its flush would be caught.
  * POWERCUT_IMAGES = a side directory where the shim keeps what the disk is known to hold:
  *   <name>.data  a file's content as of its last completed fsync/fdatasync;
  *   .names       the watched directory's regular files as of its last completed fsync.
@@ -91,6 +93,8 @@ static int sync_and_keep(const char *call, int fd) {
   snprintf(tmp, sizeof tmp, "%s.tmp", final);
   pthread_mutex_lock(&one_at_a_time);
   int snap = kind == 1 ? list_dir(path, tmp) : copy_file(fd, tmp);
+  const char *ms = getenv("POWERCUT_SYNC_MS");
+  if (ms) usleep((useconds_t)atoi(ms) * 1000);
   int r = real(fd);
   int err = errno;
   if (r == 0 && snap == 0) rename(tmp, final);
