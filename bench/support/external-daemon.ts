@@ -3,7 +3,8 @@
  * src/main.ts (configuration file, startDaemon) with the keypad read from a FIFO (fifo-hid.ts)
  * instead of node-hid; the scanner and the lock board come from the configuration (serial
  * lines on ptys). It measures its own event loop's delay and answers on stdin:
- *   "loop-reset" → starts a new measurement; "loop?" → prints {"loop": {p50, p99, max}} (ms);
+ *   "loop-reset" → starts a new measurement; "loop?" → prints {"loop": {p50, p99, max, stalls}}
+ *   (ms; stalls: the worst, taken apart, see loop-stalls.ts);
  *   "trace FROM TO" → prints {"trace": {records, spans}}: the stage records of the customers'
  *   unlocks completed since the last ask, and the work spans overlapping [FROM, TO] (CLOCK_MONOTONIC
  *   ms; see src/system/trace.ts; needs LOCKERD_TRACE=1, which also records GC pauses here).
@@ -19,6 +20,7 @@ import { Keymap } from "../../src/input/keymap.js";
 import { createLogger } from "../../src/system/logger.js";
 import { nowMs, spanAt, spansBetween, takeStageRecords, traceEnabled } from "../../src/system/trace.js";
 import { fifoHidAccess } from "./fifo-hid.js";
+import { LoopStalls } from "./loop-stalls.js";
 
 const { values } = parseArgs({ options: { config: { type: "string" }, "keypad-fifo": { type: "string" } } });
 const cfg = loadConfig({ path: values.config!, env: {} });
@@ -38,18 +40,20 @@ if (traceEnabled()) {
 // 1 ms resolution: the delays that matter here are a few ms.
 let loop = monitorEventLoopDelay({ resolution: 1 });
 loop.enable();
+const stalls = traceEnabled() ? new LoopStalls() : null;
 const say = (o: unknown) => process.stdout.write(JSON.stringify(o) + "\n");
 createInterface({ input: process.stdin }).on("line", (line) => {
   if (line === "loop-reset") {
     loop.disable();
     loop = monitorEventLoopDelay({ resolution: 1 });
     loop.enable();
+    stalls?.reset();
     say({ loopReset: true });
   } else if (line.startsWith("trace ")) {
     const [from, to] = line.split(" ").slice(1).map(Number) as [number, number];
     say({ trace: { records: takeStageRecords(), spans: spansBetween(from, to) } });
   } else if (line === "loop?") {
-    say({ loop: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6, samples: loop.count } });
+    say({ loop: { p50: loop.percentile(50) / 1e6, p99: loop.percentile(99) / 1e6, max: loop.max / 1e6, samples: loop.count, stalls: stalls?.worst() ?? [] } });
   }
 });
 let stopping = false;

@@ -25,6 +25,7 @@ import { deployedNodeFlags } from "./daemon.js";
 import { DoorWitness } from "./door-witness.js";
 import { PacedWriter } from "./paced-serial.js";
 import { nowMs } from "./stats.js";
+import type { LoopStall } from "./loop-stalls.js";
 
 /** The scanner's line: the daemon's configured baud rate, and the pace of the rig's scans. */
 export const SCANNER_BAUD = 9600;
@@ -82,6 +83,8 @@ export interface LoopDelay {
   p99: number;
   max: number;
   samples: number;
+  /** The daemon's worst stalls, taken apart (trace mode; not from an empty process). */
+  stalls?: LoopStall[];
 }
 
 export class ExternalRig {

@@ -34,7 +34,8 @@
  * be gone from the cache, so no later flush can vouch for them. Every waiting and later
  * `durable()` rejects, and `onFailure` tells the daemon, which stops.
  */
-import { open, stat, type FileHandle } from "node:fs/promises";
+import { statSync } from "node:fs";
+import { open, type FileHandle } from "node:fs/promises";
 import { dirname } from "node:path";
 import { LockerdError } from "../basics/errors.js";
 import { span, spanStart } from "../system/trace.js";
@@ -240,7 +241,7 @@ export interface KeptOpenSync {
 
 /**
  * The default FileSync. A file (the WAL) is flushed through a descriptor kept open: one trip to
- * the thread pool a flush, with a stat of its path beside it to see whether the file was
+ * the thread pool a flush, after a stat of its path on the event loop to see whether the file was
  * replaced (then the new one is opened and flushed, and its new inode has the directory flushed).
  * Opening, flushing, stat-ing and closing it each time were four trips through the pool and the
  * event loop, each a wait for a core when the CPU is short (the Pi profile under load).
@@ -257,7 +258,10 @@ export function keptOpenSync(): KeptOpenSync {
     if (kind === "directory") return syncFile(path, kind);
     if (kept && kept.path === path) {
       const k = kept;
-      const [, now] = await Promise.all([k.handle.datasync(), stat(path).catch(goneIsNull)]);
+      // Looked up in this turn: a stat of a hot, cached inode takes microseconds, and a second
+      // trip to the pool beside the datasync was one more thread to wait for (both must return).
+      const now = statOrNull(path);
+      await k.handle.datasync();
       if (now && now.ino === k.ino) return { ino: k.ino };
       // replaced, or gone (checkpointed into the database, which was synced, and removed)
       await close();
@@ -281,6 +285,10 @@ export function keptOpenSync(): KeptOpenSync {
     }
   };
   return { sync, close };
+}
+
+function statOrNull(path: string): { ino: number } | null {
+  return statSync(path, { throwIfNoEntry: false }) ?? null;
 }
 
 function goneIsNull(e: unknown): null {

@@ -1,3 +1,4 @@
+import { createHook } from "node:async_hooks";
 import { mkdtempSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -54,4 +55,21 @@ it("a missing WAL file is no error (nothing to flush)", async () => {
   const kept = keptOpenSync();
   expect(await kept.sync(join(dir, "none-wal"), "file")).toBeNull();
   expect(await kept.sync(dir, "directory")).toEqual({ ino: statSync(dir).ino });
+});
+
+it("a flush of the kept file is one trip to the thread pool (the stat of its path is not another)", async () => {
+  dir = mkdtempSync(join(tmpdir(), "lockerd-kept-"));
+  const wal = join(dir, "lockerd.db-wal");
+  writeFileSync(wal, "frames");
+  const kept = keptOpenSync();
+  await kept.sync(wal, "file"); // opens it
+  const trips: string[] = [];
+  const hook = createHook({ init: (_id, type) => void (type.startsWith("FSREQ") && trips.push(type)) }).enable();
+  try {
+    await kept.sync(wal, "file");
+  } finally {
+    hook.disable();
+  }
+  expect(trips).toHaveLength(1);
+  await kept.close();
 });
