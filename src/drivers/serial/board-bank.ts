@@ -91,8 +91,8 @@ export const MAX_POLL_HOLD_MS = 3000;
 /**
  * A door unlocked and not yet read open has its board read through poll holds (a customer
  * typing), for this long at most: a door opened and shut again between two reads is an
- * opening never seen (a pickup whose parcel was taken, reported as a jammed door). Longer
- * than any doors.openTimeoutMs in use (30 s by default).
+ * opening never seen (a pickup whose parcel was taken, reported as a jammed door). Four times
+ * the default doors.openTimeoutMs (30 s); past it the board waits out holds like the others.
  */
 export const AWAIT_OPEN_MAX_MS = 120_000;
 
