@@ -5,14 +5,12 @@
  * reverse, outputs off first. This is the only place that knows which driver a bank uses.
  */
 import { passCaller } from "./api/pass-auth.js";
-import { passRulesFrom, prunePasses } from "./bank/passes.js";
+import { passRulesFrom } from "./bank/passes.js";
 import { createApi } from "./api/app.js";
 import { eventLevel } from "./basics/events.js";
-import { GIVE_WAY_MAX_MS, giveWay, type Foreground } from "./basics/foreground.js";
 import { createAuth, hashToken, type TokenEntry } from "./api/auth.js";
 import { listenApi } from "./api/listen.js";
 import type { BankContext } from "./bank/context.js";
-import { expireDue } from "./bank/expiry.js";
 import { cryptoRandom, type Clock, type RandomSource } from "./basics/ports.js";
 import { attemptRules, limiterOf, type AttemptLimiter } from "./bank/attempts.js";
 import { kioskDevices, type KioskDeviceOverrides } from "./kiosk/devices.js";
@@ -22,6 +20,7 @@ import type { Kiosk } from "./kiosk/kiosk.js";
 import { startKiosk, type RunningKiosk } from "./kiosk/start.js";
 
 import { createBankCore, type BankCore, type BankCoreOptions } from "./compose/bank.js";
+import { startExpirySweeps } from "./compose/expiry-sweeps.js";
 import { loadLayout, type BankLayout } from "./config/layout.js";
 import { apiOpenForSimulator } from "./config/open-api.js";
 import type { ResolvedConfig } from "./config/load.js";
@@ -33,7 +32,7 @@ import type { Store } from "./store/store.js";
 import { createSystemClock } from "./system/clock.js";
 import type { Logger } from "./system/logger.js";
 import { loadOrCreateSecret } from "./system/secret.js";
-import { span, spanStart } from "./system/trace.js";
+import { every } from "./system/every.js";
 import { StorageGuard } from "./system/storage-guard.js";
 import { SimKeypad, SimScanner } from "./input/sim-devices.js";
 import { SimIndicator } from "./output/sim-indicator.js";
@@ -186,42 +185,15 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     doorLog.info({ driver: lockBank.kind, lockers: layout.lockers.length }, "lock bank started, all outputs off");
     for (const r of reconciled) doorLog.warn(r, "reconciled a door operation interrupted by a restart");
 
-    // 6. expiry: parcels past their deadline (and lockouts run out), now and periodically
-    const sweep = () => {
-      const start = spanStart();
-      const expired = expireDue(ctx);
-      if (expired.length) log.info({ count: expired.length }, "parcels expired");
-      // pass revocations and spent passes are kept only until their pass would have expired anyway
-      prunePasses(ctx);
-      // keypad lockouts that ran out by themselves: the fleet's pickup_lockout alarm ends
-      const lapsed = limiterOf(ctx).endRunOutAlarms();
-      if (lapsed.length) log.info({ sources: lapsed }, "lockout alarms over: the lockouts ran out");
-      span("sweep", start);
-    };
-    // each sweep after the first waits while the kiosk acts for a customer (bounded): both write the one database
-    let foreground: Foreground | undefined = undefined; // the kiosk, once started (step 7)
-    let sweeping = true;
-    const sweepAfterCustomer = () => {
-      const busy = giveWay(foreground, GIVE_WAY_MAX_MS);
-      if (!busy) return sweep();
-      return busy.then(() => {
-        if (sweeping) sweep();
-      });
-    };
-    const stopSweeps = every(cfg.parcels.expirySweepMs, sweepAfterCustomer, log, "expiry sweep failed", true);
-    stopStack.push({
-      name: "expiry",
-      fn: () => {
-        sweeping = false;
-        stopSweeps();
-      },
-    });
+    // 6. expiry: parcels past their deadline (and lockouts run out), now and periodically; later sweeps give way to the kiosk
+    const sweeps = startExpirySweeps(ctx, cfg.parcels.expirySweepMs, log);
+    stopStack.push({ name: "expiry", fn: () => sweeps.stop() });
 
     // 7. the kiosk: keypad, scanner, indicator and the sessions at them
     const attempts = limiterOf(ctx);
     const simulated = lockBank instanceof SimLockBank ? lockBank : null;
     const kiosk = await startKiosk(cfg, { ctx, ...(await kioskDevices(cfg, log, opts.input ?? simulatedInput(cfg, simulated))) }, log);
-    foreground = kiosk.kiosk;
+    sweeps.giveWayTo(kiosk.kiosk);
     stopStack.push({ name: "kiosk", fn: () => kiosk.stop() });
 
     // 8. sync: built before the API (GET /sync reads it), started after it
@@ -307,23 +279,6 @@ export async function startDaemon(cfg: ResolvedConfig, log: Logger, opts: Daemon
     await stopAll();
     throw e;
   }
-}
-
-/** Run fn every ms (first now, when `now`), logging its failures; returns the stop. */
-/** fn now (if asked) and every ms; what it throws, or the promise it returns rejects with, is logged as `failed`. */
-function every(ms: number, fn: () => void | Promise<void>, log: Logger, failed: string, now = false): () => void {
-  const run = () => {
-    try {
-      const done = fn();
-      if (done instanceof Promise) done.catch((e: unknown) => log.error({ err: e }, failed));
-    } catch (e) {
-      log.error({ err: e }, failed);
-    }
-  };
-  if (now) run();
-  const timer = setInterval(run, ms);
-  timer.unref();
-  return () => clearInterval(timer);
 }
 
 /** A simulated bank gets a simulated keypad and scanner (the bank page types and scans on them) unless real ones are configured. */

@@ -272,6 +272,14 @@ process.stdin.on("end", () => { process.stdout.write(JSON.stringify({ p50: h.per
   };
 }
 
+/**
+ * After each flash-wear phase: the bank quiet long enough for the checkpoint it takes after its
+ * last commits (Checkpointer, 5 s), so each phase carries the copy of its own pages into the
+ * database file, as on a bank where the steps of a parcel are minutes apart. Runs before
+ * 2026-12-06 20:00 waited 300 ms, and that checkpoint fell in whichever phase its timer did.
+ */
+const CHECKPOINT_SETTLE_MS = 6000;
+
 /** Bytes the daemon wrote to storage for one parcel's life, phase by phase (vm profile only). */
 async function flashWear(central: BenchCentral, log: (l: string) => void, quick: boolean): Promise<BenchResult[]> {
   const k = quick ? 8 : 32;
@@ -281,12 +289,12 @@ async function flashWear(central: BenchCentral, log: (l: string) => void, quick:
   const perParcel: Record<string, { writeBytes: number; wchar: number }> = {};
   try {
     await rig.start();
-    await sleep(1000); // the first sync cycle (the lockers snapshot) is done
+    await sleep(CHECKPOINT_SETTLE_MS); // the first sync cycle (the lockers snapshot) is done, and checkpointed
     rig.person(false);
     const phase = async (name: string, work: () => Promise<void>) => {
       const a = rig.io();
       await work();
-      await sleep(300);
+      await sleep(CHECKPOINT_SETTLE_MS);
       const b = rig.io();
       perParcel[name] = { writeBytes: (b.writeBytes - a.writeBytes) / k, wchar: (b.wchar - a.wchar) / k };
     };

@@ -22,6 +22,7 @@ import { PACKAGE_ROOT } from "../../src/system/paths.js";
 import type { Span, StageRecord } from "../../src/system/trace.js";
 import { openPtyPair, type PtyPair } from "../../test/support/pty-pair.js";
 import { deployedNodeFlags } from "./daemon.js";
+import { DoorWitness } from "./door-witness.js";
 import { PacedWriter } from "./paced-serial.js";
 import { nowMs } from "./stats.js";
 import type { LoopStall } from "./loop-stalls.js";
@@ -46,6 +47,12 @@ function layout(): unknown {
       })),
     })),
   };
+}
+
+/** The locker wired to a board's channel (see layout()). */
+function lockerAt(board: number, channel: number): string | undefined {
+  const col = COLUMNS[BOARDS.indexOf(board)];
+  return col && channel >= 1 && channel <= 16 ? `${col}${String(channel).padStart(2, "0")}` : undefined;
 }
 
 /** Which board and channel a locker id is wired to (see layout()). */
@@ -96,6 +103,8 @@ export class ExternalRig {
   /** The daemon's last log lines (BENCH_DAEMON_LOG sets its level), for the same purpose. */
   readonly daemonLog: string[] = [];
   private readonly replies: ((o: Record<string, unknown>) => void)[] = [];
+  /** What the boards saw of each door: explains each "door did not open" the daemon logs. */
+  private readonly witness = new DoorWitness(lockerAt, nowMs);
   /** The simulated person, shared by every board: opens an unlocked door at once, shuts it a little later. */
   private readonly personSettings = { enabled: true, openDelayMs: 20, closeDelayMs: 1500 };
   readonly dbPath: string;
@@ -121,11 +130,13 @@ export class ExternalRig {
       device: board.peer,
       boards: BOARDS,
       person: this.personSettings,
+      onChange: (c) => this.witness.change(c),
       onTraffic: (dir, bytes) => {
         const at = nowMs();
         this.traffic.push({ at, dir, hex: bytes.toString("hex") });
         if (this.traffic.length > 400) this.traffic.splice(0, 100);
         if (dir !== "in") return;
+        this.witness.frameIn(bytes);
         const cmd = cu16.parseCommand(bytes);
         if (!cmd || cmd.cmd !== cu16.CMD.unlock) return;
         const key = `${cmd.board}/${cmd.lockIndex + 1}`;
@@ -184,7 +195,11 @@ export class ExternalRig {
           this.pid = Number(o.pid);
           resolve();
         } else if ("loop" in o || "loopReset" in o || "trace" in o) this.replies.shift()?.(o);
-        else if (Number(o.level) >= 40 || /fail|reject|refus/i.test(String(o.msg))) process.stderr.write(`  daemon: ${line}\n`);
+        else if (Number(o.level) >= 40 || /fail|reject|refus/i.test(String(o.msg))) {
+          process.stderr.write(`  daemon: ${line}\n`);
+          const lockerId = typeof o.lockerId === "string" ? o.lockerId : null;
+          if (o.event === "door.open_timeout" && lockerId) process.stderr.write(`    rig: ${this.witness.explain(lockerId, wireOf(lockerId).board)}\n`);
+        }
       });
       child.once("exit", (code) => reject(new Error(`bench daemon exited with ${code} before it was ready`)));
     });

@@ -34,21 +34,12 @@ export interface HealthPolicy {
 
 export const DEFAULT_HEALTH: HealthPolicy = { ratedCycles: 500_000, outOfServiceBelow: 50 };
 
-export interface LockerHealth {
-  lockerId: string;
+/** A compartment's counters (store/locker-health.ts) and what they come to against its lock's rating. */
+export interface LockerHealth extends Omit<LockerHealthRow, "updatedAt"> {
   score: number;
-  cycles: number;
   ratedCycles: number;
   /** cycles / ratedCycles, 0..1+ */
   wear: number;
-  failedOpens: number;
-  jams: number;
-  sensorFlaps: number;
-  boardErrors: number;
-  /** When the score fell below the threshold (null: not below). */
-  lowSince: number | null;
-  /** When the fault counters last restarted (the locker put back in service). */
-  resetAt: number | null;
 }
 
 export function healthPolicy(ctx: BankContext): HealthPolicy {

@@ -1,8 +1,9 @@
 /**
  * The person at the bank comes first. While the kiosk acts for a customer (a key, a scan, the
  * pickup they set off, until its door answered), other work on the event loop gives way: the
- * API's requests (api/turns.ts) and the sync loop's own writes (sync/loop.ts) start after it,
- * each waiting a bounded time, so a kiosk that never goes idle cannot stop them.
+ * API's requests (api/turns.ts), the sync loop's own writes (sync/loop.ts) and the expiry sweep
+ * (compose/expiry-sweeps.ts) start after it, each waiting a bounded time, so a kiosk that never
+ * goes idle cannot stop them.
  */
 
 /** How long other work waits for the person at the bank, at most, each time it gives way. */

@@ -4,6 +4,7 @@ import type { Db } from "./database.js";
 export type UnlockOutcome = "opened" | "open_not_detected" | "board_refused" | "no_answer";
 export type HealthCounter = "cycles" | "failed_opens" | "jams" | "sensor_flaps" | "board_errors";
 
+/** A compartment's counters: bank/health.ts says what each counts and the score they make. */
 export interface LockerHealthRow {
   lockerId: string;
   cycles: number;
@@ -11,7 +12,9 @@ export interface LockerHealthRow {
   jams: number;
   sensorFlaps: number;
   boardErrors: number;
+  /** When the score fell below the threshold (null: not below). */
   lowSince: number | null;
+  /** When the fault counters last restarted (the locker put back in service). */
   resetAt: number | null;
   updatedAt: number;
 }

@@ -65,6 +65,30 @@ describe("CU16 driver against the simulated boards over a pty", () => {
     expect(polled).toEqual(new Set([hex(statusRequest(0)), hex(statusRequest(1))]));
   });
 
+  it("while a customer types, still reads the board of a door awaited to open: a door opened and shut quickly is seen", async () => {
+    // a courier's door (or the last customer's) opens 20 ms after its unlock and shuts 400 ms later
+    h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: true, openDelayMs: 20, closeDelayMs: 400 } });
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+    await waitFor("polling", () => h!.bus.received.length >= 4);
+    const t0 = Date.now();
+    h.bank.holdPolls!(1500);
+    await h.bank.unlock("A04", 500);
+    // the next customer keeps typing, well inside one MAX_POLL_HOLD_MS
+    while (Date.now() - t0 < 1200) {
+      h.bank.holdPolls!(1500);
+      await sleep(50);
+    }
+    expect(Date.now() - t0).toBeLessThan(MAX_POLL_HOLD_MS);
+    expect(h.bus.board(1).doorOpen[0], "the door is shut again").toBe(false);
+    // seen open (what the door supervisor waits for); its close may wait for the hold to end
+    expect(h.events.doors[0]).toEqual(["A04", "open"]);
+    // the other board, with no door awaited, was left alone while held
+    const after = h.bus.received.slice(h.bus.received.map(hex).lastIndexOf(hex(unlockRequest(1, 1))));
+    expect(after.map(hex)).not.toContain(hex(statusRequest(0)));
+    await waitFor("the close, once the hold is over", () => h!.events.doors.length >= 2);
+    expect(h.events.doors[1]).toEqual(["A04", "closed"]);
+  });
+
   it("polls every board with the status command", async () => {
     h = await startHarness({ protocol: "cu16", wiring: WIRING, person: { enabled: false, openDelayMs: 1, closeDelayMs: 1 } });
     await waitFor("a few polls", () => h!.bus.received.length >= 6);

@@ -4,10 +4,11 @@
  * customer's key and pickup queued behind.
  */
 import { afterEach, expect, it } from "vitest";
-import { GIVE_WAY_MAX_MS, type Foreground } from "../../src/basics/foreground.js";
+import { GIVE_WAY_MAX_MS } from "../../src/basics/foreground.js";
 import type { CentralLink } from "../../src/sync/central-link.js";
 import { SyncLoop } from "../../src/sync/loop.js";
 import { recordedDoorsBank, type RecordedDoorsBank } from "../support/bank.js";
+import { customerAtTheBank } from "../support/customer.js";
 import { recordAnyEvent } from "../support/events.js";
 import { silentLog } from "../support/log.js";
 import { syncSettings } from "../support/sync-parts.js";
@@ -23,24 +24,6 @@ const link: CentralLink = {
   pullCommands: async () => [],
   close: async () => {},
 };
-
-/** A kiosk that acts for a customer until done() is called. */
-function customerAtTheBank(): Foreground & { done(): void; asked: number } {
-  let finish: () => void = () => {};
-  let busy: Promise<void> | null = new Promise<void>((r) => (finish = r));
-  const fg = {
-    asked: 0,
-    idle: () => {
-      fg.asked++;
-      return busy;
-    },
-    done: () => {
-      busy = null;
-      finish();
-    },
-  };
-  return fg;
-}
 
 function bankWithEvents(n: number): RecordedDoorsBank {
   const b = recordedDoorsBank();

@@ -4,7 +4,8 @@
  * Registered before /lockers/:id, which would match /lockers/health.
  */
 import { z } from "zod";
-import { bankHealth, healthPolicy, lockerHealth } from "../../bank/health.js";
+import { bankHealth, healthPolicy } from "../../bank/health.js";
+import { healthDetailView, healthView } from "../../bank/health-view.js";
 import { moveParcel } from "../../bank/move.js";
 import { LockerdError } from "../../basics/errors.js";
 import type { ApiDeps } from "../deps.js";
@@ -53,15 +54,8 @@ export const lockerHealthDetailView = lockerHealthView
 
 export const moveView = z.object({ parcelId: z.string(), from: z.string(), to: z.string() }).strict().meta({ id: "ParcelMove" });
 
-const isoOf = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-
 export function lockerHealthRoutes(deps: ApiDeps): Route[] {
   const { ctx } = deps;
-  const view = (id: string) => {
-    const h = lockerHealth(ctx, id);
-    const { resetAt, lowSince, ...rest } = h;
-    return { ...rest, status: ctx.store.lockers.get(id)?.status ?? "unknown", lowSince: isoOf(lowSince), countedSince: isoOf(resetAt) };
-  };
   return [
     defineRoute({
       method: "get",
@@ -71,7 +65,7 @@ export function lockerHealthRoutes(deps: ApiDeps): Route[] {
       access: ["monitor"],
       responses: { 200: { description: "per-locker health, in layout order", schema: bankHealthView } },
       handler: (_input, _req, res) => {
-        res.json({ threshold: healthPolicy(ctx).outOfServiceBelow, lockers: bankHealth(ctx).map((h) => view(h.lockerId)) });
+        res.json({ threshold: healthPolicy(ctx).outOfServiceBelow, lockers: bankHealth(ctx).map((h) => healthView(ctx, h)) });
       },
     }),
     defineRoute({
@@ -85,8 +79,7 @@ export function lockerHealthRoutes(deps: ApiDeps): Route[] {
       errors: ["LOCKER_NOT_FOUND"],
       handler: ({ params }, _req, res) => {
         if (!ctx.store.lockers.get(params.id)?.inLayout) throw new LockerdError("LOCKER_NOT_FOUND", `no locker ${params.id}`);
-        const unlocks = ctx.store.health.outcomes(params.id).map((u) => ({ ...u, at: new Date(u.at).toISOString() }));
-        res.json({ ...view(params.id), unlocks });
+        res.json(healthDetailView(ctx, params.id));
       },
     }),
     defineRoute({

@@ -2,34 +2,13 @@
  * lockerctl health: each compartment's health (cycles against its rating, failed opens, jams,
  * sensor faults, board errors, score). Not the daemon's own health (cli/health.ts, for status and doctor).
  */
+import type { LockerHealthDetailView, LockerHealthView } from "../../bank/health-view.js";
 import type { Command } from "../command.js";
 import { lockerArg } from "../command.js";
 import type { CliContext } from "../context.js";
 import { usageError } from "../errors.js";
 import { formatTable, shortTime } from "../output.js";
 import { needsDaemon } from "../source.js";
-
-interface Health {
-  lockerId: string;
-  status: string;
-  score: number;
-  cycles: number;
-  ratedCycles: number;
-  wear: number;
-  failedOpens: number;
-  jams: number;
-  sensorFlaps: number;
-  boardErrors: number;
-  lowSince: string | null;
-  countedSince: string | null;
-}
-interface Unlock {
-  intentId: number;
-  purpose: string;
-  outcome: string;
-  boardAnswer: string | null;
-  at: string;
-}
 
 export const healthCommand: Command = {
   name: "health",
@@ -46,7 +25,7 @@ otherwise). With a locker: its latest unlock outcomes as well.`,
     if (args.length > 1) throw usageError("health takes at most one locker id");
     try {
       if (args[0] !== undefined) return await one(ctx, lockerArg(args, 0));
-      const r = await ctx.client().get<{ threshold: number; lockers: Health[] }>("/lockers/health");
+      const r = await ctx.client().get<{ threshold: number; lockers: LockerHealthView[] }>("/lockers/health");
       if (ctx.out.json) {
         ctx.out.printJson(r);
         return 0;
@@ -63,7 +42,7 @@ otherwise). With a locker: its latest unlock outcomes as well.`,
 };
 
 async function one(ctx: CliContext, id: string): Promise<number> {
-  const h = await ctx.client().get<Health & { unlocks: Unlock[] }>(`/lockers/${id}/health`);
+  const h = await ctx.client().get<LockerHealthDetailView>(`/lockers/${id}/health`);
   if (ctx.out.json) {
     ctx.out.printJson(h);
     return 0;

@@ -88,6 +88,14 @@ interface BoardState {
  */
 export const MAX_POLL_HOLD_MS = 3000;
 
+/**
+ * A door unlocked and not yet read open has its board read through poll holds (a customer
+ * typing), for this long at most: a door opened and shut again between two reads is an
+ * opening never seen (a pickup whose parcel was taken, reported as a jammed door). Four times
+ * the default doors.openTimeoutMs (30 s); past it the board waits out holds like the others.
+ */
+export const AWAIT_OPEN_MAX_MS = 120_000;
+
 export class BoardLockBank implements LockBank {
   readonly kind: string;
   protected readonly link: SerialLink;
@@ -110,6 +118,8 @@ export class BoardLockBank implements LockBank {
   private pollsHeldUntil = 0;
   /** ...unless the last whole round is MAX_POLL_HOLD_MS old. */
   private lastWholeRoundAt = 0;
+  /** Lockers unlocked and not yet read open, with when that stops mattering: their boards are read through holds. */
+  private readonly awaitingOpen = new Map<string, number>();
 
   constructor(private readonly opts: BoardBankOptions) {
     this.kind = opts.protocol.kind;
@@ -144,6 +154,7 @@ export class BoardLockBank implements LockBank {
     try {
       // its exchanges go ahead of the polls waiting for the line (a pickup's ahead of other unlocks too)
       const reading = await this.opts.protocol.unlock(this.link.forUnlock(lockerId, opts.pickup ? "pickup" : "unlock"), wire.board, wire.channel, pulseMs);
+      this.awaitingOpen.set(lockerId, Date.now() + AWAIT_OPEN_MAX_MS);
       if (reading) this.apply(board, reading);
       // A protocol that confirms by reading the board returns that reading; otherwise the board answered the command.
       return { board: reading ? "status_read" : "acknowledged" };
@@ -272,10 +283,15 @@ export class BoardLockBank implements LockBank {
 
   private async pollRound(): Promise<void> {
     if (!this.lineOpen && !(await this.reopenLine())) return;
+    let skipped = false;
     for (const board of this.boards) {
       if (this.stopped || !this.lineOpen) return;
-      // An unlock is expected: leave the bus free (the round goes on at the next tick).
-      if (this.pollsHeld()) return;
+      // An unlock is expected: leave the bus free (the others are read at the next tick), but
+      // for a board with a door awaited to open.
+      if (this.pollsHeld() && !this.hasDoorAwaited(board)) {
+        skipped = true;
+        continue;
+      }
       if (!board.online && Date.now() < board.nextTryAt) continue;
       try {
         // An offline board gets one try per turn, so it holds up the other boards' polls as little as possible.
@@ -297,7 +313,16 @@ export class BoardLockBank implements LockBank {
         }
       }
     }
-    this.lastWholeRoundAt = Date.now();
+    if (!skipped) this.lastWholeRoundAt = Date.now();
+  }
+
+  private hasDoorAwaited(board: BoardState): boolean {
+    const now = Date.now();
+    return board.wires.some((w) => {
+      const until = this.awaitingOpen.get(w.lockerId);
+      if (until !== undefined && until <= now) this.awaitingOpen.delete(w.lockerId);
+      return until !== undefined && until > now;
+    });
   }
 
   private apply(board: BoardState, reading: BoardReading): void {
@@ -308,6 +333,7 @@ export class BoardLockBank implements LockBank {
       const before = this.lastRead.get(w.lockerId);
       this.lastRead.set(w.lockerId, pos);
       this.positions.set(w.lockerId, pos);
+      if (pos === "open") this.awaitingOpen.delete(w.lockerId);
       if ((board.seen || this.started) && before !== pos) changes.push([w.lockerId, pos]);
       const item = reading.itemPresent?.[w.channel - 1];
       if (item !== undefined) this.itemMap.set(w.lockerId, item);

@@ -1,26 +1,9 @@
 /** Pre-advice hints in a real SQLite file: applied in order, withdrawn, taken once, pruned, bounded, and the cursor never goes back. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, expect, it } from "vitest";
+import { expect, it } from "vitest";
 import { MAX_HINT_AGE_MS, MAX_HINTS } from "../../../src/store/advice-hints.js";
-import { openDatabase } from "../../../src/store/database.js";
-import { Store } from "../../../src/store/store.js";
+import { storeInTempFile } from "../../support/store-file.js";
 
-let dir: string | null = null;
-let store: Store | null = null;
-afterEach(() => {
-  store?.close();
-  store = null;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = null;
-});
-
-function open(): Store {
-  dir ??= mkdtempSync(join(tmpdir(), "lockerd-hints-"));
-  store = new Store(openDatabase(join(dir, "lockerd.db")));
-  return store;
-}
+const open = storeInTempFile("lockerd-hints-");
 
 const NOW = Date.UTC(2026, 5, 1);
 const DAY = 86_400_000;

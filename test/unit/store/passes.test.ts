@@ -1,25 +1,8 @@
 /** Pass revocations and spent passes in a real SQLite file: kept until their pass expires, never two spends. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { openDatabase } from "../../../src/store/database.js";
-import { Store } from "../../../src/store/store.js";
+import { describe, expect, it } from "vitest";
+import { storeInTempFile } from "../../support/store-file.js";
 
-let dir: string | null = null;
-let store: Store | null = null;
-afterEach(() => {
-  store?.close();
-  store = null;
-  if (dir) rmSync(dir, { recursive: true, force: true });
-  dir = null;
-});
-
-function open(): Store {
-  dir = mkdtempSync(join(tmpdir(), "lockerd-passes-"));
-  store = new Store(openDatabase(join(dir, "lockerd.db")));
-  return store;
-}
+const open = storeInTempFile("lockerd-passes-");
 
 const P1 = "11".repeat(16);
 const P2 = "22".repeat(16);
