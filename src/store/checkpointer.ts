@@ -6,7 +6,7 @@
  *
  * - every `commitsPerCheckpoint` commits (256: a WAL of a few MB at a dozen 1 KiB pages a
  *   commit; SQLite's own automatic checkpoint waits for 1,000 pages), and once after the bank
- *   goes quiet. Only a flood of requests reaches the count: each checkpoint is two syncs, two
+ *   goes quiet (`quietMs` after its last commit). Only a flood of requests reaches the count: each checkpoint is two syncs, two
  *   more chances to meet the card's garbage collection, and pages written again and again (the
  *   lockers, the outbox's tail) are copied once a checkpoint, so fewer is better for both;
  * - `scrub()`: after codes were stripped, copy the WAL and truncate it, so no old frame holds
@@ -52,7 +52,9 @@ export class Checkpointer {
   noteCommit(): void {
     this.sinceCheckpoint++;
     if (this.sinceCheckpoint >= this.commitsPerCheckpoint) void this.checkpoint();
-    else if (!this.quietTimer && !this.closed) {
+    // quiet: quietMs without a commit (a bank serving a steady trickle checkpoints by the count)
+    else if (this.quietTimer) this.quietTimer.refresh();
+    else if (!this.closed) {
       this.quietTimer = setTimeout(() => {
         this.quietTimer = null;
         if (this.sinceCheckpoint > 0) void this.checkpoint();
