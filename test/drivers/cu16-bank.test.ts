@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { hex } from "../../src/drivers/serial/checksum.js";
 import { GARBAGE } from "../../src/simulator/board-bus.js";
 import { statusRequest, unlockRequest } from "../../src/drivers/cu16/protocol.js";
-import { MAX_POLL_HOLD_MS } from "../../src/drivers/serial/board-bank.js";
+import { MAX_POLL_HOLD_MS } from "../../src/drivers/serial/poll-holds.js";
 import { startHarness, type Harness } from "../support/board-harness.js";
 import { waitFor } from "../support/wait-for.js";
 

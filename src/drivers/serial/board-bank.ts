@@ -14,6 +14,7 @@ import { markLocker } from "../../system/trace.js";
 import type { DoorPosition, LockBank, LockBankListener, UnlockReceipt } from "../lock-bank.js";
 import type { FrameFormat } from "./framing.js";
 import { SerialLink, type BusLink } from "./link.js";
+import { PollHolds } from "./poll-holds.js";
 import type { SerialLine } from "./line.js";
 import type { BoardWiring, LockerWire } from "./wiring.js";
 
@@ -82,20 +83,6 @@ interface BoardState {
   outputsOff: boolean;
 }
 
-/**
- * However often polls are held (holdPolls: a customer typing, a vandal leaning on the keypad),
- * a whole round of reads still runs this often, so a forced door is seen within seconds.
- */
-export const MAX_POLL_HOLD_MS = 3000;
-
-/**
- * A door unlocked and not yet read open has its board read through poll holds (a customer
- * typing), for this long at most: a door opened and shut again between two reads is an
- * opening never seen (a pickup whose parcel was taken, reported as a jammed door). Four times
- * the default doors.openTimeoutMs (30 s); past it the board waits out holds like the others.
- */
-export const AWAIT_OPEN_MAX_MS = 120_000;
-
 export class BoardLockBank implements LockBank {
   readonly kind: string;
   protected readonly link: SerialLink;
@@ -114,12 +101,7 @@ export class BoardLockBank implements LockBank {
   private lineRetryAt = 0;
   private lineFailures = 0;
   private stopped: Promise<void> | null = null;
-  /** No poll starts before this (holdPolls)... */
-  private pollsHeldUntil = 0;
-  /** ...unless the last whole round is MAX_POLL_HOLD_MS old. */
-  private lastWholeRoundAt = 0;
-  /** Lockers unlocked and not yet read open, with when that stops mattering: their boards are read through holds. */
-  private readonly awaitingOpen = new Map<string, number>();
+  private readonly holds = new PollHolds();
 
   constructor(private readonly opts: BoardBankOptions) {
     this.kind = opts.protocol.kind;
@@ -154,7 +136,7 @@ export class BoardLockBank implements LockBank {
     try {
       // its exchanges go ahead of the polls waiting for the line (a pickup's ahead of other unlocks too)
       const reading = await this.opts.protocol.unlock(this.link.forUnlock(lockerId, opts.pickup ? "pickup" : "unlock"), wire.board, wire.channel, pulseMs);
-      this.awaitingOpen.set(lockerId, Date.now() + AWAIT_OPEN_MAX_MS);
+      this.holds.unlocked(lockerId);
       if (reading) this.apply(board, reading);
       // A protocol that confirms by reading the board returns that reading; otherwise the board answered the command.
       return { board: reading ? "status_read" : "acknowledged" };
@@ -165,7 +147,7 @@ export class BoardLockBank implements LockBank {
   }
 
   holdPolls(ms: number): void {
-    this.pollsHeldUntil = Math.max(this.pollsHeldUntil, Date.now() + Math.min(ms, MAX_POLL_HOLD_MS));
+    this.holds.hold(ms);
   }
 
   /**
@@ -187,8 +169,7 @@ export class BoardLockBank implements LockBank {
   }
 
   private pollsHeld(): boolean {
-    const now = Date.now();
-    if (!this.started || now >= this.pollsHeldUntil || now - this.lastWholeRoundAt >= MAX_POLL_HOLD_MS) return false;
+    if (!this.started || !this.holds.held()) return false;
     // A board whose outputs are not known to be off is told so first, whatever waits.
     return !this.outputsUnknown();
   }
@@ -288,7 +269,7 @@ export class BoardLockBank implements LockBank {
       if (this.stopped || !this.lineOpen) return;
       // An unlock is expected: leave the bus free (the others are read at the next tick), but
       // for a board with a door awaited to open.
-      if (this.pollsHeld() && !this.hasDoorAwaited(board)) {
+      if (this.pollsHeld() && !this.holds.awaited(board.wires)) {
         skipped = true;
         continue;
       }
@@ -313,16 +294,7 @@ export class BoardLockBank implements LockBank {
         }
       }
     }
-    if (!skipped) this.lastWholeRoundAt = Date.now();
-  }
-
-  private hasDoorAwaited(board: BoardState): boolean {
-    const now = Date.now();
-    return board.wires.some((w) => {
-      const until = this.awaitingOpen.get(w.lockerId);
-      if (until !== undefined && until <= now) this.awaitingOpen.delete(w.lockerId);
-      return until !== undefined && until > now;
-    });
+    if (!skipped) this.holds.wholeRound();
   }
 
   private apply(board: BoardState, reading: BoardReading): void {
@@ -333,7 +305,7 @@ export class BoardLockBank implements LockBank {
       const before = this.lastRead.get(w.lockerId);
       this.lastRead.set(w.lockerId, pos);
       this.positions.set(w.lockerId, pos);
-      if (pos === "open") this.awaitingOpen.delete(w.lockerId);
+      if (pos === "open") this.holds.opened(w.lockerId);
       if ((board.seen || this.started) && before !== pos) changes.push([w.lockerId, pos]);
       const item = reading.itemPresent?.[w.channel - 1];
       if (item !== undefined) this.itemMap.set(w.lockerId, item);
