@@ -51,8 +51,8 @@ export class DirectPortBinding implements BindingPortInterface {
     }
   }
 
+  /** A closed port rejects (writeAll's first step), as serialport's binding does; never a synchronous throw. */
   write(buffer: Buffer): Promise<void> {
-    this.openFd();
     const op = this.writeAll(buffer).finally(() => {
       if (this.writing === op) this.writing = null;
     });
