@@ -6,7 +6,7 @@
  * (GC by kind, write transactions, HTTP, ...; src/system/trace.ts). An event loop that is late while
  * its thread waited for a core was held by the machine, not by the daemon's work.
  */
-import { closeSync, openSync, readSync } from "node:fs";
+import { openSync, readSync } from "node:fs";
 import { nowMs, spansBetween } from "../../src/system/trace.js";
 
 const TICK_MS = 5;
@@ -30,11 +30,9 @@ export class LoopStalls {
   private readonly buf = Buffer.alloc(128);
   private last = nowMs();
   private lastSched = this.sched();
-  private readonly timer: NodeJS.Timeout;
-
+  /** For the life of the benchmark's daemon process: the timer is unref'd, the descriptor closes with it. */
   constructor() {
-    this.timer = setInterval(() => this.tick(), TICK_MS);
-    this.timer.unref();
+    setInterval(() => this.tick(), TICK_MS).unref();
   }
 
   reset(): void {
@@ -43,11 +41,6 @@ export class LoopStalls {
 
   worst(): LoopStall[] {
     return [...this.kept];
-  }
-
-  close(): void {
-    clearInterval(this.timer);
-    closeSync(this.fd);
   }
 
   private tick(): void {
