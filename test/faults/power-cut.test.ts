@@ -20,7 +20,7 @@ import { BoardBus } from "../../src/simulator/board-bus.js";
 import { PACKAGE_ROOT } from "../../src/system/paths.js";
 import { openPtyPair } from "../support/pty-pair.js";
 import { startDaemonProcess, type DaemonProcess } from "../support/daemon-process.js";
-import { powerCut } from "../support/power-cut.js";
+import { powerCut, type PowerCut } from "../support/power-cut.js";
 import { checkInvariants } from "./invariants.js";
 
 const CLIENTS = 4;
@@ -55,6 +55,15 @@ function config(root: string, name: string, dataDir: string, extra: Record<strin
     }),
   );
   return path;
+}
+
+/** A daemon's data directory (0700, empty) under a new root, watched by the power-cut shim. */
+function watchedDataDir(prefix: string): { root: string; data: string; cut: PowerCut } {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  dirs.push(root);
+  const data = join(root, "data");
+  mkdirSync(data, { mode: 0o700 });
+  return { root, data, cut: powerCut(data, root) };
 }
 
 const TOKEN = "power-cut-token-0123456789abcdef";
@@ -139,11 +148,7 @@ describe("a power cut mid-work", () => {
 
 
   it("keeps every assignment and pickup anyone was told of, and the bank carries on", async () => {
-    const root = mkdtempSync(join(tmpdir(), "lockerd-power-cut-"));
-    dirs.push(root);
-    const data = join(root, "data");
-    mkdirSync(data, { mode: 0o700 });
-    const cut = powerCut(data, root);
+    const { root, data, cut } = watchedDataDir("lockerd-power-cut-");
 
     const d = await startDaemonProcess({ config: config(root, "config.json", data, API), env: cut.env });
     running.push(d);
@@ -185,11 +190,7 @@ describe("a power cut mid-work", () => {
   }, 60_000);
 
   it("opens no door for a door intent the cut lost (a CU16 bank over a pty, its unlocks seen by the test)", async () => {
-    const root = mkdtempSync(join(tmpdir(), "lockerd-power-cut-doors-"));
-    dirs.push(root);
-    const data = join(root, "data");
-    mkdirSync(data, { mode: 0o700 });
-    const cut = powerCut(data, root);
+    const { root, data, cut } = watchedDataDir("lockerd-power-cut-doors-");
     const pty = await openPtyPair();
     closers.push(() => pty.close());
     const layout = JSON.parse(readFileSync(join(PACKAGE_ROOT, "hardware/layouts/demo-24.json"), "utf8")) as { columns: { lockers: { id: string; lock: { board: number; channel: number } }[] }[] };
